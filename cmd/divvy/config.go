@@ -1,0 +1,170 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// config is everything Divvy reads from the environment; nothing else reads it.
+type config struct {
+	Env          string // development or production
+	DatabaseURL  string
+	Port         int
+	BaseURL      string
+	SessionKeys  []string
+	PINPepper    string
+	DataDir      string        // development: private PostgreSQL and kept secrets
+	SettleDelay  time.Duration // sandbox provider settlement delay
+	SandboxKey   string
+	CapTransfer  string // per-transfer cap in EUR, e.g. "500"
+	CapRolling30 string // rolling 30-day cap in EUR, e.g. "1500"
+	Locale       string // default locale when neither the user nor the browser says
+}
+
+func (c config) production() bool { return c.Env == "production" }
+
+// loadConfig reads the environment. In production every secret must be set;
+// in development missing ones are generated once and kept in DataDir.
+func loadConfig(getenv func(string) string) (config, error) {
+	c := config{
+		Env:          getenv("DIVVY_ENV"),
+		DatabaseURL:  getenv("DATABASE_URL"),
+		BaseURL:      getenv("BASE_URL"),
+		PINPepper:    getenv("PIN_PEPPER"),
+		SandboxKey:   getenv("SANDBOX_KEY"),
+		DataDir:      getenv("DIVVY_DATA_DIR"),
+		CapTransfer:  getenv("CAP_PER_TRANSFER"),
+		CapRolling30: getenv("CAP_30_DAYS"),
+		Locale:       getenv("DEFAULT_LOCALE"),
+	}
+	if c.Env == "" {
+		c.Env = "development"
+	}
+	if c.Env != "development" && c.Env != "production" {
+		return c, fmt.Errorf("DIVVY_ENV must be development or production, not %q", c.Env)
+	}
+	c.Port = 8080
+	if p := getenv("PORT"); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 0 || n > 65535 {
+			return c, fmt.Errorf("PORT must be a port number, not %q", p)
+		}
+		c.Port = n
+	}
+	if c.BaseURL == "" {
+		c.BaseURL = fmt.Sprintf("http://localhost:%d", c.Port)
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	if k := getenv("SESSION_KEYS"); k != "" {
+		for _, s := range strings.Split(k, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				c.SessionKeys = append(c.SessionKeys, s)
+			}
+		}
+	}
+	if c.DataDir == "" {
+		c.DataDir = ".divvy"
+	}
+	c.SettleDelay = 5 * time.Second
+	if s := getenv("SETTLEMENT_DELAY"); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil || d < 0 {
+			return c, fmt.Errorf("SETTLEMENT_DELAY must be a duration such as 5s or 48h, not %q", s)
+		}
+		c.SettleDelay = d
+	}
+	if c.CapTransfer == "" {
+		c.CapTransfer = "500"
+	}
+	if c.CapRolling30 == "" {
+		c.CapRolling30 = "1500"
+	}
+	switch c.Locale {
+	case "":
+		c.Locale = "en"
+	case "en", "fr":
+	default:
+		return c, fmt.Errorf("DEFAULT_LOCALE must be en or fr, not %q", c.Locale)
+	}
+
+	if c.production() {
+		for _, v := range []struct{ name, val string }{
+			{"DATABASE_URL", c.DatabaseURL},
+			{"BASE_URL", getenv("BASE_URL")},
+			{"SESSION_KEYS", strings.Join(c.SessionKeys, ",")},
+			{"PIN_PEPPER", c.PINPepper},
+			{"SANDBOX_KEY", c.SandboxKey},
+		} {
+			if v.val == "" {
+				return c, fmt.Errorf("%s is not set; production needs it (see README, Configuration)", v.name)
+			}
+		}
+		for _, k := range c.SessionKeys {
+			if len(k) < 32 {
+				return c, errors.New("SESSION_KEYS: each key must be at least 32 characters")
+			}
+		}
+		return c, nil
+	}
+	return c, c.fillDevSecrets()
+}
+
+// devSecrets are generated on first start and kept, so sessions survive restarts.
+type devSecrets struct {
+	SessionKey string `json:"session_key"`
+	PINPepper  string `json:"pin_pepper"`
+	SandboxKey string `json:"sandbox_key"`
+}
+
+func (c *config) fillDevSecrets() error {
+	if len(c.SessionKeys) > 0 && c.PINPepper != "" && c.SandboxKey != "" {
+		return nil
+	}
+	path := filepath.Join(c.DataDir, "secrets.json")
+	var s devSecrets
+	if b, err := os.ReadFile(path); err == nil {
+		if err := json.Unmarshal(b, &s); err != nil {
+			return fmt.Errorf("read %s: %w (delete it to make new development secrets)", path, err)
+		}
+	}
+	changed := false
+	for _, f := range []*string{&s.SessionKey, &s.PINPepper, &s.SandboxKey} {
+		if *f == "" {
+			*f = randomSecret()
+			changed = true
+		}
+	}
+	if changed {
+		if err := os.MkdirAll(c.DataDir, 0o755); err != nil {
+			return err
+		}
+		b, _ := json.MarshalIndent(s, "", "  ")
+		if err := os.WriteFile(path, b, 0o600); err != nil {
+			return fmt.Errorf("keep development secrets: %w", err)
+		}
+	}
+	if len(c.SessionKeys) == 0 {
+		c.SessionKeys = []string{s.SessionKey}
+	}
+	if c.PINPepper == "" {
+		c.PINPepper = s.PINPepper
+	}
+	if c.SandboxKey == "" {
+		c.SandboxKey = s.SandboxKey
+	}
+	return nil
+}
+
+func randomSecret() string {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}

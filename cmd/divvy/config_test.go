@@ -1,0 +1,81 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestConfigDefaults(t *testing.T) {
+	dir := t.TempDir()
+	c, err := loadConfig(env(map[string]string{"DIVVY_DATA_DIR": dir}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Env != "development" || c.Port != 8080 || c.BaseURL != "http://localhost:8080" || c.SettleDelay != 5*time.Second || c.Locale != "en" {
+		t.Errorf("defaults = %+v", c)
+	}
+	if len(c.SessionKeys) != 1 || c.PINPepper == "" || c.SandboxKey == "" {
+		t.Fatalf("development secrets not generated: %+v", c)
+	}
+	// Kept, so sessions survive a restart.
+	again, err := loadConfig(env(map[string]string{"DIVVY_DATA_DIR": dir}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.SessionKeys[0] != c.SessionKeys[0] || again.PINPepper != c.PINPepper {
+		t.Errorf("development secrets changed between starts")
+	}
+	if fi, err := os.Stat(filepath.Join(dir, "secrets.json")); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("secrets file: %v, mode %v; want 0600", err, fi)
+	}
+}
+
+func TestConfigProductionNeedsSecrets(t *testing.T) {
+	full := map[string]string{
+		"DIVVY_ENV":    "production",
+		"DATABASE_URL": "postgres://db/divvy",
+		"BASE_URL":     "https://divvy.example",
+		"SESSION_KEYS": strings.Repeat("k", 40) + "," + strings.Repeat("o", 40),
+		"PIN_PEPPER":   "pepper",
+		"SANDBOX_KEY":  "sandbox",
+	}
+	c, err := loadConfig(env(full))
+	if err != nil {
+		t.Fatalf("full production config: %v", err)
+	}
+	if len(c.SessionKeys) != 2 {
+		t.Errorf("session keys = %d, want 2 (rotation)", len(c.SessionKeys))
+	}
+	for _, missing := range []string{"DATABASE_URL", "BASE_URL", "SESSION_KEYS", "PIN_PEPPER", "SANDBOX_KEY"} {
+		m := map[string]string{}
+		for k, v := range full {
+			if k != missing {
+				m[k] = v
+			}
+		}
+		_, err := loadConfig(env(m))
+		if err == nil || !strings.Contains(err.Error(), missing) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("without %s: error %v; want one line naming it", missing, err)
+		}
+	}
+}
+
+func TestConfigRejectsBadValues(t *testing.T) {
+	for _, m := range []map[string]string{
+		{"PORT": "eighty"},
+		{"PORT": "70000"},
+		{"DIVVY_ENV": "staging"},
+		{"SETTLEMENT_DELAY": "soon"},
+		{"DEFAULT_LOCALE": "de"},
+	} {
+		m["DIVVY_DATA_DIR"] = t.TempDir()
+		if _, err := loadConfig(env(m)); err == nil {
+			t.Errorf("loadConfig(%v) accepted it", m)
+		}
+	}
+}

@@ -1,0 +1,96 @@
+// Package db is Divvy's model and its store in PostgreSQL: users, sessions,
+// groups, the ledger. Exported methods are use cases that own their
+// transaction; unexported helpers take an sqlx.ExtContext.
+package db
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	_ "github.com/lib/pq" // the PostgreSQL driver
+)
+
+// DB is the store.
+type DB struct {
+	x   *sqlx.DB
+	log *slog.Logger
+	now func() time.Time
+}
+
+// Open connects to PostgreSQL at url and checks the connection.
+func Open(ctx context.Context, url string, log *slog.Logger) (*DB, error) {
+	x, err := sqlx.Open("postgres", url)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	x.SetMaxOpenConns(40)
+	x.SetMaxIdleConns(40)
+	x.SetConnMaxIdleTime(5 * time.Minute)
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := x.PingContext(pctx); err != nil {
+		x.Close()
+		return nil, fmt.Errorf("connect to database: %w", err)
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &DB{x: x, log: log, now: time.Now}, nil
+}
+
+// Close closes every connection.
+func (d *DB) Close() error { return d.x.Close() }
+
+// Ping checks that the database answers.
+func (d *DB) Ping(ctx context.Context) error { return d.x.PingContext(ctx) }
+
+// SQL exposes the connection pool for tests and tools that inspect the
+// database directly (the audit, load seeding).
+func (d *DB) SQL() *sqlx.DB { return d.x }
+
+// inTx runs fn in a transaction, committing on success. Serialization
+// failures and deadlocks are retried a bounded number of times, so callers
+// never see them.
+func (d *DB) inTx(ctx context.Context, opts *sql.TxOptions, fn func(tx *sqlx.Tx) error) error {
+	const attempts = 8
+	var err error
+	for i := 0; i < attempts; i++ {
+		err = d.tryTx(ctx, opts, fn)
+		if err == nil || !isRetryable(err) {
+			return err
+		}
+		// Back off a little, growing, so racing transactions spread out.
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(i+1) * 2 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("transaction kept conflicting after %d attempts: %w", attempts, err)
+}
+
+func (d *DB) tryTx(ctx context.Context, opts *sql.TxOptions, fn func(tx *sqlx.Tx) error) error {
+	tx, err := d.x.BeginTxx(ctx, opts)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// prefixed qualifies a column list with a table alias.
+func prefixed(alias, cols string) string {
+	parts := strings.Split(cols, ", ")
+	for i, p := range parts {
+		parts[i] = alias + p
+	}
+	return strings.Join(parts, ", ")
+}

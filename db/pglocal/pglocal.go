@@ -1,0 +1,270 @@
+// Package pglocal finds a PostgreSQL server for local use, or starts a
+// private one from the installed PostgreSQL binaries, so Divvy and its tests
+// run on a fresh machine with no configuration.
+package pglocal
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/lib/pq"
+)
+
+// Server is a PostgreSQL server the caller may use.
+type Server struct {
+	// AdminURL connects to the server's maintenance database as a superuser.
+	AdminURL string
+	// Desc says which server this is, for the log.
+	Desc string
+	stop func() error
+}
+
+// Stop stops the server if this process started it.
+func (s *Server) Stop() error {
+	if s.stop == nil {
+		return nil
+	}
+	return s.stop()
+}
+
+// DefaultURL is the local server a stock install listens on.
+const DefaultURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable&connect_timeout=3"
+
+// ErrNoPostgres says neither a running server nor the server binaries were found.
+var ErrNoPostgres = errors.New("no PostgreSQL found: install it (Debian/Ubuntu: apt-get install postgresql; macOS: brew install postgresql) or set DATABASE_URL")
+
+// Find returns the local server on 127.0.0.1:5432 when it accepts
+// connections; otherwise it starts (or reuses) a private cluster in dataDir
+// from the installed binaries. A cluster this call started is stopped by
+// Server.Stop.
+func Find(ctx context.Context, dataDir string, log *slog.Logger) (*Server, error) {
+	if Reachable(ctx, DefaultURL) == nil {
+		return &Server{AdminURL: DefaultURL, Desc: "local PostgreSQL on 127.0.0.1:5432"}, nil
+	}
+	bin, err := binDir()
+	if err != nil {
+		return nil, err
+	}
+	return startPrivate(ctx, bin, dataDir, log)
+}
+
+// Reachable reports whether url accepts a connection.
+func Reachable(ctx context.Context, url string) error {
+	db, err := sql.Open("postgres", url)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	return db.PingContext(ctx)
+}
+
+// EnsureDatabase creates database name on the server if it does not exist,
+// and returns a URL for it.
+func EnsureDatabase(ctx context.Context, adminURL, name string) (string, error) {
+	db, err := sql.Open("postgres", adminURL)
+	if err != nil {
+		return "", err
+	}
+	defer db.Close()
+	var exists bool
+	if err := db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name).Scan(&exists); err != nil {
+		return "", err
+	}
+	if !exists {
+		_, err := db.ExecContext(ctx, `CREATE DATABASE `+pq.QuoteIdentifier(name))
+		var pqe *pq.Error
+		if err != nil && !(errors.As(err, &pqe) && pqe.Code == "42P04") { // created meanwhile
+			return "", fmt.Errorf("create database %s: %w", name, err)
+		}
+	}
+	return WithDatabase(adminURL, name)
+}
+
+// WithDatabase returns url pointing at database name instead.
+func WithDatabase(rawURL, name string) (string, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return "", err
+	}
+	u.Path = "/" + name
+	return u.String(), nil
+}
+
+// binDir finds initdb and pg_ctl: on PATH, else the newest
+// /usr/lib/postgresql/*/bin (Debian keeps them off PATH).
+func binDir() (string, error) {
+	if p, err := exec.LookPath("pg_ctl"); err == nil {
+		if real, err := filepath.EvalSymlinks(p); err == nil {
+			p = real
+		}
+		dir := filepath.Dir(p)
+		if _, err := os.Stat(filepath.Join(dir, "initdb")); err == nil {
+			return dir, nil
+		}
+	}
+	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	dirs2, _ := filepath.Glob("/usr/local/opt/postgresql*/bin")
+	dirs = append(dirs, dirs2...)
+	sort.Slice(dirs, func(i, j int) bool { return versionOf(dirs[i]) > versionOf(dirs[j]) })
+	for _, d := range dirs {
+		if _, err := os.Stat(filepath.Join(d, "pg_ctl")); err == nil {
+			return d, nil
+		}
+	}
+	return "", ErrNoPostgres
+}
+
+func versionOf(binDir string) int {
+	v, _ := strconv.Atoi(filepath.Base(filepath.Dir(binDir)))
+	return v
+}
+
+// startPrivate initialises dataDir/pg if needed and starts it on a free
+// loopback port with its socket inside dataDir. As root it runs the server as
+// an unprivileged user, since PostgreSQL refuses to run as root.
+func startPrivate(ctx context.Context, bin, dataDir string, log *slog.Logger) (*Server, error) {
+	dataDir, err := filepath.Abs(dataDir)
+	if err != nil {
+		return nil, err
+	}
+	cred, err := serverCredential()
+	if err != nil {
+		return nil, err
+	}
+	if cred != nil && !traversable(dataDir) {
+		// The unprivileged server could not reach a data directory under,
+		// say, /root: keep the cluster in a temporary directory named after it.
+		h := sha256.Sum256([]byte(dataDir))
+		dataDir = filepath.Join(os.TempDir(), "divvy-pg-"+hex.EncodeToString(h[:6]))
+	}
+	pgdata := filepath.Join(dataDir, "pg")
+	if err := os.MkdirAll(pgdata, 0o700); err != nil {
+		return nil, fmt.Errorf("create %s: %w", pgdata, err)
+	}
+	if cred != nil {
+		for _, d := range []string{dataDir, pgdata} {
+			if err := os.Chown(d, int(cred.Uid), int(cred.Gid)); err != nil {
+				return nil, err
+			}
+		}
+	}
+	run := func(name string, args ...string) ([]byte, error) {
+		cmd := exec.CommandContext(ctx, filepath.Join(bin, name), args...)
+		cmd.Dir = dataDir
+		if cred != nil {
+			cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+		}
+		return cmd.CombinedOutput()
+	}
+
+	// A server already running on this data directory (another process of
+	// ours) is reused, not started twice.
+	if port, ok := runningPort(pgdata); ok {
+		if u := privateURL(port); Reachable(ctx, u) == nil {
+			return &Server{AdminURL: u, Desc: "private PostgreSQL in " + pgdata + " (already running)"}, nil
+		}
+	}
+	if _, err := os.Stat(filepath.Join(pgdata, "PG_VERSION")); err != nil {
+		log.Info("initialising a private PostgreSQL cluster", "dir", pgdata)
+		if out, err := run("initdb", "-D", pgdata, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"); err != nil {
+			return nil, fmt.Errorf("initdb: %v: %s", err, out)
+		}
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off", port, dataDir)
+	if out, err := run("pg_ctl", "start", "-w", "-t", "60", "-D", pgdata, "-l", filepath.Join(dataDir, "pg.log"), "-o", opts); err != nil {
+		return nil, fmt.Errorf("pg_ctl start: %v: %s", err, out)
+	}
+	u := privateURL(port)
+	stop := func() error {
+		out, err := run("pg_ctl", "stop", "-m", "fast", "-w", "-D", pgdata)
+		if err != nil {
+			return fmt.Errorf("pg_ctl stop: %v: %s", err, out)
+		}
+		return nil
+	}
+	return &Server{AdminURL: u, Desc: fmt.Sprintf("private PostgreSQL in %s on 127.0.0.1:%d", pgdata, port), stop: stop}, nil
+}
+
+func privateURL(port int) string {
+	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable&connect_timeout=3", port)
+}
+
+// runningPort reads the port of a running postmaster from postmaster.pid.
+func runningPort(pgdata string) (int, bool) {
+	b, err := os.ReadFile(filepath.Join(pgdata, "postmaster.pid"))
+	if err != nil {
+		return 0, false
+	}
+	lines := strings.Split(string(b), "\n")
+	if len(lines) < 4 {
+		return 0, false
+	}
+	pid, err1 := strconv.Atoi(strings.TrimSpace(lines[0]))
+	port, err2 := strconv.Atoi(strings.TrimSpace(lines[3]))
+	if err1 != nil || err2 != nil || syscall.Kill(pid, 0) != nil {
+		return 0, false
+	}
+	return port, true
+}
+
+// serverCredential picks the user the server runs as: nil (the current user)
+// unless we are root, then "postgres" or "nobody".
+func serverCredential() (*syscall.Credential, error) {
+	if os.Geteuid() != 0 {
+		return nil, nil
+	}
+	for _, name := range []string{"postgres", "nobody"} {
+		u, err := user.Lookup(name)
+		if err != nil {
+			continue
+		}
+		uid, _ := strconv.Atoi(u.Uid)
+		gid, _ := strconv.Atoi(u.Gid)
+		return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
+	}
+	return nil, errors.New("running as root and no unprivileged user (postgres, nobody) to run PostgreSQL as")
+}
+
+// traversable reports whether every existing ancestor of dir lets others
+// through (o+x), which an unprivileged server needs to reach its data.
+func traversable(dir string) bool {
+	for d := filepath.Dir(dir); ; d = filepath.Dir(d) {
+		if fi, err := os.Stat(d); err == nil && fi.Mode().Perm()&0o001 == 0 {
+			return false
+		}
+		if d == filepath.Dir(d) {
+			return true
+		}
+	}
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}

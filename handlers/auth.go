@@ -1,0 +1,194 @@
+package handlers
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"divvy/db"
+	"divvy/views"
+)
+
+// Login limits: guessing one account's password, and guessing from one address.
+const (
+	loginPerAccount = 10
+	loginPerAddress = 50
+	loginWindow     = 15 * time.Minute
+)
+
+func handleSignupForm() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		render(w, r, http.StatusOK, views.SignupPage(layout(r, views.T(r.Context(), "signup.title")), views.Form{}))
+	})
+}
+
+func handleSignup(log *slog.Logger, store *db.DB, s *sessionManager) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !parseForm(w, r) {
+			return
+		}
+		in := db.SignUp{
+			DisplayName: r.PostForm.Get("name"),
+			Email:       r.PostForm.Get("email"),
+			Password:    r.PostForm.Get("password"),
+			Locale:      views.Locale(r.Context()),
+		}
+		f := views.Form{Problems: in.Problems(), Values: map[string]string{"name": in.DisplayName, "email": in.Email}}
+		if len(f.Problems) > 0 {
+			render(w, r, http.StatusUnprocessableEntity, views.SignupPage(layout(r, views.T(r.Context(), "signup.title")), f))
+			return
+		}
+		u, err := store.CreateUser(r.Context(), in)
+		if db.ErrorCode(err) == db.ECONFLICT {
+			f.Problems["email"] = "email_taken"
+			render(w, r, http.StatusConflict, views.SignupPage(layout(r, views.T(r.Context(), "signup.title")), f))
+			return
+		}
+		if err != nil {
+			fail(w, r, log, err)
+			return
+		}
+		if err := s.start(w, r, u.ID); err != nil {
+			fail(w, r, log, err)
+			return
+		}
+		log.Info("signed up", "user_id", u.ID)
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+	})
+}
+
+func handleLoginForm() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f := views.Form{Values: map[string]string{"next": localPath(r.URL.Query().Get("next"))}}
+		render(w, r, http.StatusOK, views.LoginPage(layout(r, views.T(r.Context(), "login.title")), f))
+	})
+}
+
+func handleLogin(log *slog.Logger, store *db.DB, s *sessionManager) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !parseForm(w, r) {
+			return
+		}
+		email := strings.ToLower(strings.TrimSpace(r.PostForm.Get("email")))
+		f := views.Form{
+			Values:   map[string]string{"email": email, "next": localPath(r.PostForm.Get("next"))},
+			Problems: map[string]string{},
+		}
+		page := func(status int) {
+			render(w, r, status, views.LoginPage(layout(r, views.T(r.Context(), "login.title")), f))
+		}
+		if email == "" {
+			f.Problems["email"] = "email_required"
+		}
+		if r.PostForm.Get("password") == "" {
+			f.Problems["password"] = "password_short"
+		}
+		if len(f.Problems) > 0 {
+			page(http.StatusUnprocessableEntity)
+			return
+		}
+		// Every attempt counts, before the password is checked, so parallel
+		// guesses cannot slip past the limit together.
+		for _, lim := range []struct {
+			key string
+			max int
+		}{
+			{"login:account:" + email, loginPerAccount},
+			{"login:address:" + clientAddress(r), loginPerAddress},
+		} {
+			ok, retry, err := store.Hit(r.Context(), lim.key, lim.max, loginWindow)
+			if err != nil {
+				fail(w, r, log, err)
+				return
+			}
+			if !ok {
+				w.Header().Set("Retry-After", fmt.Sprint(int(retry.Seconds())))
+				f.Error = views.T(r.Context(), "login.limited", waitText(retry))
+				page(http.StatusTooManyRequests)
+				return
+			}
+		}
+		u, err := store.Authenticate(r.Context(), email, r.PostForm.Get("password"))
+		if db.ErrorCode(err) == db.EUNAUTHORIZED {
+			f.Error = "login.wrong"
+			page(http.StatusUnauthorized)
+			return
+		}
+		if err != nil {
+			fail(w, r, log, err)
+			return
+		}
+		store.ResetHits(r.Context(), "login:account:"+email)
+		if err := s.start(w, r, u.ID); err != nil {
+			fail(w, r, log, err)
+			return
+		}
+		http.Redirect(w, r, f.Values["next"], http.StatusSeeOther)
+	})
+}
+
+// waitText says how long to wait, rounded up to whole minutes past a minute.
+func waitText(d time.Duration) string {
+	if d < time.Minute {
+		return fmt.Sprintf("%d s", int(d.Seconds())+1)
+	}
+	return fmt.Sprintf("%d min", int(d.Minutes())+1)
+}
+
+// clientAddress is the peer's IP. Behind a proxy every client would share
+// the proxy's address; the limit per account still holds.
+func clientAddress(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func handleLogout(log *slog.Logger, s *sessionManager) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := s.end(w, r); err != nil {
+			fail(w, r, log, err)
+			return
+		}
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+	})
+}
+
+func handleLogoutEverywhere(log *slog.Logger, store *db.DB, s *sessionManager) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n, err := store.DeleteUserSessions(r.Context(), currentUser(r).ID)
+		if err != nil {
+			fail(w, r, log, err)
+			return
+		}
+		s.clear(w, r)
+		log.Info("logged out everywhere", "user_id", currentUser(r).ID, "sessions", n)
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+	})
+}
+
+func handleLocale(log *slog.Logger, store *db.DB, production bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !parseForm(w, r) {
+			return
+		}
+		l := r.PostForm.Get("locale")
+		if !views.Supported(l) {
+			renderError(w, r, http.StatusUnprocessableEntity, "error.400")
+			return
+		}
+		http.SetCookie(w, &http.Cookie{Name: localeCookie, Value: l, Path: "/", MaxAge: 365 * 24 * 3600,
+			HttpOnly: true, Secure: production, SameSite: http.SameSiteLaxMode})
+		if u := currentUser(r); u != nil {
+			if err := store.SetLocale(r.Context(), u.ID, l); err != nil {
+				fail(w, r, log, err)
+				return
+			}
+		}
+		http.Redirect(w, r, localPath(r.PostForm.Get("next")), http.StatusSeeOther)
+	})
+}

@@ -1,0 +1,43 @@
+// Package handlers is Divvy's HTTP layer: routes, middleware, one file per
+// resource. It turns requests into store use cases and renders views.
+package handlers
+
+import (
+	"log/slog"
+	"net/http"
+
+	"divvy/db"
+)
+
+// Options are the settings the HTTP layer needs from the configuration.
+type Options struct {
+	Production    bool
+	SessionKeys   []string // newest first; older keys still read cookies, for rotation
+	BaseURL       string
+	DefaultLocale string
+}
+
+// New returns Divvy's whole HTTP handler: every route with its middleware.
+func New(log *slog.Logger, store *db.DB, opts Options) http.Handler {
+	if opts.DefaultLocale == "" {
+		opts.DefaultLocale = "en"
+	}
+	sessions := newSessionManager(store, opts)
+	mux := http.NewServeMux()
+	addRoutes(mux, log, store, sessions, opts)
+
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		renderError(w, r, http.StatusForbidden, "error.403.origin")
+	}))
+
+	var h http.Handler = withPattern(mux)
+	h = sessions.load(h)
+	h = withLocale(opts.DefaultLocale, h)
+	h = cop.Handler(h)
+	h = limitBody(64<<10, h)
+	h = securityHeaders(opts.Production, h)
+	h = recoverPanics(log, h)
+	h = logRequests(log, h)
+	return h
+}

@@ -1,0 +1,105 @@
+package handlers_test
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"divvy/db"
+	"divvy/db/dbtest"
+	"divvy/handlers"
+)
+
+// testApp is the real router and middleware over a fresh database.
+type testApp struct {
+	t     *testing.T
+	srv   *httptest.Server
+	store *db.DB
+}
+
+func newApp(t *testing.T) *testApp {
+	t.Helper()
+	store := dbtest.New(t)
+	h := handlers.New(slog.New(slog.DiscardHandler), store, handlers.Options{
+		SessionKeys: []string{"test-session-key-0123456789abcdef0123456789"},
+		BaseURL:     "http://divvy.test",
+	})
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return &testApp{t: t, srv: srv, store: store}
+}
+
+// client is one person's browser: its own cookies, no automatic redirects.
+type client struct {
+	app *testApp
+	hc  *http.Client
+}
+
+func (a *testApp) client() *client {
+	jar, _ := cookiejar.New(nil)
+	return &client{app: a, hc: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}}
+}
+
+type response struct {
+	status int
+	header http.Header
+	body   string
+}
+
+func (c *client) do(req *http.Request) response {
+	c.app.t.Helper()
+	res, err := c.hc.Do(req)
+	if err != nil {
+		c.app.t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return response{status: res.StatusCode, header: res.Header, body: string(b)}
+}
+
+func (c *client) get(path string) response {
+	c.app.t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, c.app.srv.URL+path, nil)
+	return c.do(req)
+}
+
+// post sends a form the way a browser on this site does (same-origin).
+func (c *client) post(path string, form url.Values) response {
+	c.app.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, c.app.srv.URL+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", c.app.srv.URL)
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	return c.do(req)
+}
+
+func (c *client) signup(name, email, password string) {
+	c.app.t.Helper()
+	res := c.post("/signup", url.Values{"name": {name}, "email": {email}, "password": {password}})
+	if res.status != http.StatusSeeOther {
+		c.app.t.Fatalf("sign up %s: status %d, want 303\n%s", email, res.status, res.body)
+	}
+}
+
+func wantStatus(t *testing.T, what string, res response, want int) {
+	t.Helper()
+	if res.status != want {
+		t.Fatalf("%s: status %d, want %d\n%.2000s", what, res.status, want, res.body)
+	}
+}
+
+func wantBody(t *testing.T, what string, res response, parts ...string) {
+	t.Helper()
+	for _, p := range parts {
+		if !strings.Contains(res.body, p) {
+			t.Errorf("%s: body lacks %q\n%.3000s", what, p, res.body)
+		}
+	}
+}

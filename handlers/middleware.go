@@ -1,0 +1,198 @@
+package handlers
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"divvy/views"
+)
+
+type ctxKey int
+
+const (
+	requestInfoKey ctxKey = iota
+	userKey
+)
+
+// requestInfo is filled in as the request travels inward and read by the
+// access log on the way out.
+type requestInfo struct {
+	id      string
+	pattern string
+	userID  int64
+}
+
+func infoOf(ctx context.Context) *requestInfo {
+	if ri, ok := ctx.Value(requestInfoKey).(*requestInfo); ok {
+		return ri
+	}
+	return &requestInfo{}
+}
+
+// statusWriter remembers the status code for the access log. It keeps
+// http.ResponseController working (Flush, deadlines) through Unwrap.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += int64(n)
+	return n, err
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// logRequests writes one log line per request: method, route pattern (not
+// the raw path, which may carry tokens), status, duration, request id.
+func logRequests(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		b := make([]byte, 8)
+		rand.Read(b)
+		ri := &requestInfo{id: hex.EncodeToString(b)}
+		w.Header().Set("X-Request-Id", ri.id)
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), requestInfoKey, ri)))
+		if sw.status == 0 {
+			sw.status = http.StatusOK
+		}
+		pattern := ri.pattern
+		if pattern == "" {
+			pattern = "(none)"
+		}
+		attrs := []any{"method", r.Method, "pattern", pattern, "status", sw.status,
+			"duration_ms", float64(time.Since(start).Microseconds()) / 1000, "bytes", sw.bytes, "request_id", ri.id}
+		if ri.userID != 0 {
+			attrs = append(attrs, "user_id", ri.userID)
+		}
+		log.Info("request", attrs...)
+	})
+}
+
+// withPattern records the matched route for the access log and turns the
+// mux's own plain-text 404 and 405 answers into Divvy's error page.
+func withPattern(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := mux.Handler(r); pattern == "" {
+			// No route matched: the mux would answer 404 or 405 in plain text.
+			mux.ServeHTTP(&errorPageWriter{ResponseWriter: w, r: r}, r)
+			return
+		}
+		mux.ServeHTTP(w, r)
+		infoOf(r.Context()).pattern = r.Pattern
+	})
+}
+
+// errorPageWriter replaces the mux's plain-text error body with a page.
+type errorPageWriter struct {
+	http.ResponseWriter
+	r       *http.Request
+	written bool
+}
+
+func (e *errorPageWriter) WriteHeader(code int) {
+	if e.written {
+		return
+	}
+	e.written = true
+	key := "error.404"
+	if code == http.StatusMethodNotAllowed {
+		key = "error.405"
+	}
+	renderError(e.ResponseWriter, e.r, code, key)
+}
+
+func (e *errorPageWriter) Write(b []byte) (int, error) {
+	if !e.written {
+		e.WriteHeader(http.StatusOK)
+	}
+	return len(b), nil
+}
+
+// recoverPanics turns a panic into a logged 500 page instead of a dropped
+// connection.
+func recoverPanics(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				log.Error("panic", "request_id", infoOf(r.Context()).id, "panic", v, "stack", string(debug.Stack()))
+				renderError(w, r, http.StatusInternalServerError, "error.500")
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// contentSecurityPolicy allows scripts and styles from Divvy only: no
+// inline script, no inline style, no framing.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+func securityHeaders(production bool, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", contentSecurityPolicy)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+		if production {
+			h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// limitBody caps request bodies; a larger one fails form parsing with 413.
+func limitBody(max int64, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > max {
+			renderError(w, r, http.StatusRequestEntityTooLarge, "error.413")
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, max)
+		next.ServeHTTP(w, r)
+	})
+}
+
+const localeCookie = "divvy-lang"
+
+// withLocale picks the reader's language: the signed-in user's choice (set
+// later by the session loader), else the language cookie, else
+// Accept-Language, else the default.
+func withLocale(def string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		l := ""
+		if c, err := r.Cookie(localeCookie); err == nil && views.Supported(c.Value) {
+			l = c.Value
+		}
+		if l == "" {
+			l = views.MatchAcceptLanguage(r.Header.Get("Accept-Language"))
+		}
+		if l == "" {
+			l = def
+		}
+		next.ServeHTTP(w, r.WithContext(views.WithLocale(r.Context(), l)))
+	})
+}

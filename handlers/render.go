@@ -1,0 +1,107 @@
+package handlers
+
+import (
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/a-h/templ"
+
+	"divvy/db"
+	"divvy/views"
+)
+
+// render writes a component as the response with status. Pages are private
+// and change with every payment, so nothing is cached.
+func render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Add("Vary", "Cookie")
+	w.WriteHeader(status)
+	if r.Method == http.MethodHead {
+		return
+	}
+	c.Render(r.Context(), w)
+}
+
+// layout is the frame every page shares, built from the request.
+func layout(r *http.Request, title string) views.Layout {
+	l := views.Layout{Title: title, Path: r.URL.RequestURI()}
+	if u := currentUser(r); u != nil {
+		l.User = &views.Viewer{Name: u.DisplayName, IsGuest: u.IsGuest}
+	}
+	return l
+}
+
+// renderError writes an error page (or, for htmx, a fragment-sized one) in
+// the reader's language. key is a message key or a ready sentence.
+func renderError(w http.ResponseWriter, r *http.Request, status int, key string) {
+	msg := key
+	if views.HasKey(key) {
+		msg = views.T(r.Context(), key)
+	}
+	if r.Header.Get("HX-Request") == "true" {
+		// Let htmx swap error fragments into a visible place instead of
+		// silently dropping a 4xx.
+		w.Header().Set("HX-Retarget", "#flash")
+		w.Header().Set("HX-Reswap", "innerHTML")
+		render(w, r, status, views.Flash(msg))
+		return
+	}
+	render(w, r, status, views.Error(layout(r, views.T(r.Context(), "error.title")), views.ErrorPage{Status: status, Message: msg}))
+}
+
+// fail answers with the status and sentence that err's code calls for. Only
+// internal errors are logged with detail; people see a sentence they can act on.
+func fail(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	code := db.ErrorCode(err)
+	status := map[string]int{
+		db.ECONFLICT:     http.StatusConflict,
+		db.EINVALID:      http.StatusUnprocessableEntity,
+		db.ENOTFOUND:     http.StatusNotFound,
+		db.EUNAUTHORIZED: http.StatusUnauthorized,
+		db.EFORBIDDEN:    http.StatusForbidden,
+		db.ETOOMANY:      http.StatusTooManyRequests,
+		db.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	}[code]
+	if status == 0 {
+		log.Error("internal error", "request_id", infoOf(r.Context()).id, "method", r.Method, "err", err)
+		renderError(w, r, http.StatusInternalServerError, "error.500")
+		return
+	}
+	if code == db.ENOTFOUND {
+		renderError(w, r, status, "error.404")
+		return
+	}
+	renderError(w, r, status, db.ErrorMessage(err))
+}
+
+// parseForm reads a form body; a body too large or malformed is answered
+// here (413 or 400) and ok is false.
+func parseForm(w http.ResponseWriter, r *http.Request) bool {
+	if err := r.ParseForm(); err != nil {
+		if _, tooBig := err.(*http.MaxBytesError); tooBig {
+			renderError(w, r, http.StatusRequestEntityTooLarge, "error.413")
+		} else {
+			renderError(w, r, http.StatusBadRequest, "error.400")
+		}
+		return false
+	}
+	return true
+}
+
+// localPath returns next if it is a path on this site, else "/": redirects
+// after login never leave Divvy.
+func localPath(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/"
+	}
+	if u, err := url.Parse(next); err != nil || u.Host != "" || u.Scheme != "" {
+		return "/"
+	}
+	return next
+}
+
+func urlQueryEscape(s string) string { return url.QueryEscape(s) }
