@@ -1,0 +1,234 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"divvy/db/dbtest"
+)
+
+// Browser tests drive Debian's Chromium through the real app. Run them alone
+// with: go test ./cmd/divvy -run TestBrowser -screenshots /tmp/shots
+var screenshotDir = flag.String("screenshots", os.Getenv("DIVVY_SCREENSHOTS"), "also write browser-test screenshots here")
+
+// Screen sizes every page must work at.
+var screens = []struct {
+	name          string
+	width, height int64
+}{
+	{"phone", 390, 844},
+	{"desktop", 1280, 800},
+}
+
+func chromiumPath(t *testing.T) string {
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("Chromium is not installed; .ci/run should have installed it (apt-get install chromium)")
+	}
+	t.Skip("Chromium is not installed: apt-get install chromium (browser tests skip without it)")
+	return ""
+}
+
+// startApp runs the whole app (run, as main does) on a free port with its
+// own database and returns its base URL.
+func startApp(t *testing.T) string {
+	t.Helper()
+	port := freePort(t)
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	vars := map[string]string{
+		"DATABASE_URL":     dbtest.EmptyURL(t),
+		"PORT":             fmt.Sprint(port),
+		"BASE_URL":         base,
+		"DIVVY_DATA_DIR":   t.TempDir(),
+		"SETTLEMENT_DELAY": "1s",
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"divvy"}, env(vars), io.Discard, io.Discard) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(20 * time.Second):
+			t.Errorf("app did not stop")
+		}
+	})
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if res, err := http.Get(base + "/readyz"); err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				return base
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatal("app not ready after 20 s")
+	return ""
+}
+
+// browser is one person's Chromium: its own profile, so its own cookies.
+type browser struct {
+	t      *testing.T
+	ctx    context.Context
+	screen string
+	shots  string
+	mu     sync.Mutex
+	errs   []string
+}
+
+func newBrowser(t *testing.T, who string, width, height int64) *browser {
+	t.Helper()
+	// Not t.TempDir: Chromium may still be writing its profile while the
+	// test's own clean-up runs, so this one is removed after it exits.
+	profile, err := os.MkdirTemp("", "divvy-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromiumPath(t)),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("hide-scrollbars", true),
+		chromedp.UserDataDir(profile),
+		chromedp.WindowSize(int(width), int(height)),
+	}
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelC := chromedp.NewContext(actx)
+	ctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(func() {
+		chromedp.Cancel(ctx)
+		cancelT()
+		cancelC()
+		cancelA()
+		os.RemoveAll(profile)
+	})
+
+	b := &browser{t: t, ctx: ctx, screen: who, shots: filepath.Join(t.TempDir(), "shots")}
+	// Any JavaScript error or CSP violation fails the test.
+	chromedp.ListenTarget(ctx, func(ev any) {
+		switch e := ev.(type) {
+		case *runtime.EventExceptionThrown:
+			b.fail("JavaScript exception: " + e.ExceptionDetails.Error())
+		case *runtime.EventConsoleAPICalled:
+			if e.Type == runtime.APITypeError {
+				var parts []string
+				for _, a := range e.Args {
+					parts = append(parts, string(a.Value))
+				}
+				b.fail("console.error: " + strings.Join(parts, " "))
+			}
+		case *log.EventEntryAdded:
+			// A 4xx answer (a form shown again with its problems) is
+			// expected; scripts, CSP and other sources are not.
+			if e.Entry.Level == log.LevelError && e.Entry.Source != log.SourceNetwork {
+				b.fail("browser log error: " + e.Entry.Text)
+			}
+		}
+	})
+	if err := chromedp.Run(ctx, log.Enable(), runtime.Enable(), chromedp.EmulateViewport(width, height)); err != nil {
+		t.Fatalf("start Chromium: %v", err)
+	}
+	return b
+}
+
+func (b *browser) fail(msg string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.errs = append(b.errs, msg)
+}
+
+// run runs actions and fails the test on an error or on any console error
+// seen so far.
+func (b *browser) run(what string, actions ...chromedp.Action) {
+	b.t.Helper()
+	if err := chromedp.Run(b.ctx, actions...); err != nil {
+		b.t.Fatalf("[%s] %s: %v", b.screen, what, err)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.errs) > 0 {
+		b.t.Fatalf("[%s] %s: %s", b.screen, what, strings.Join(b.errs, "; "))
+	}
+}
+
+// shot saves a full-page screenshot under the test's temp dir (and the
+// -screenshots dir when given), and checks the page does not scroll sideways.
+func (b *browser) shot(name string) {
+	b.t.Helper()
+	var png []byte
+	var overflow bool
+	b.run("screenshot "+name,
+		chromedp.Evaluate(`document.documentElement.scrollWidth > window.innerWidth + 1`, &overflow),
+		chromedp.FullScreenshot(&png, 100))
+	if overflow {
+		b.t.Errorf("[%s] %s: the page scrolls horizontally", b.screen, name)
+	}
+	file := strings.NewReplacer("/", "-", " ", "_").Replace(fmt.Sprintf("%s-%s.png", b.t.Name(), name))
+	for _, dir := range []string{b.shots, *screenshotDir} {
+		if dir == "" {
+			continue
+		}
+		os.MkdirAll(dir, 0o755)
+		if err := os.WriteFile(filepath.Join(dir, file), png, 0o644); err != nil {
+			b.t.Errorf("save screenshot: %v", err)
+		}
+	}
+}
+
+// TestBrowserSignupToHome signs up in a real browser at phone and desktop
+// sizes and lands on the (empty) signed-in home.
+func TestBrowserSignupToHome(t *testing.T) {
+	base := startApp(t)
+	for _, s := range screens {
+		t.Run(s.name, func(t *testing.T) {
+			b := newBrowser(t, s.name, s.width, s.height)
+			b.run("open sign-up", chromedp.Navigate(base+"/signup"), chromedp.WaitVisible(`[data-testid=signup-form]`))
+			b.shot("signup")
+			email := s.name + "@example.com"
+			b.run("submit an invalid form",
+				chromedp.SendKeys(`#f-name`, "Sam"),
+				chromedp.SendKeys(`#f-email`, "not-an-email"),
+				chromedp.SendKeys(`#f-password`, "correct horse"),
+				chromedp.Click(`[data-testid=signup-submit]`),
+				chromedp.WaitVisible(`[data-testid=problem-email]`))
+			b.shot("signup-problem")
+			b.run("fix the email and sign up",
+				chromedp.SetValue(`#f-email`, email),
+				chromedp.SendKeys(`#f-password`, "correct horse"),
+				chromedp.Click(`[data-testid=signup-submit]`),
+				chromedp.WaitVisible(`[data-testid=threads-empty]`))
+			var h1 string
+			b.run("read the home", chromedp.Text(`h1`, &h1))
+			if h1 != "Your threads" {
+				t.Errorf("signed-in home h1 = %q", h1)
+			}
+			b.shot("home")
+		})
+	}
+}
