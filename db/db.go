@@ -17,9 +17,10 @@ import (
 
 // DB is the store.
 type DB struct {
-	x   *sqlx.DB
-	log *slog.Logger
-	now func() time.Time
+	x        *sqlx.DB
+	log      *slog.Logger
+	now      func() time.Time
+	linkKeys [][]byte // derive invite and pay-link tokens; see SetLinkKeys
 }
 
 // Open connects to PostgreSQL at url and checks the connection.

@@ -164,3 +164,28 @@ func normLocale(l string) string {
 	}
 	return ""
 }
+
+// KeepAccount turns a guest into a full account by adding an email and
+// password, so the person can log in on another device.
+func (d *DB) KeepAccount(ctx context.Context, userID int64, email, password string) (User, error) {
+	s := SignUp{DisplayName: "x", Email: email, Password: password}
+	if p := s.Problems(); len(p) > 0 {
+		return User{}, Errorf(EINVALID, "The form has problems.")
+	}
+	hash, err := hashSecret(ctx, s.Password, "")
+	if err != nil {
+		return User{}, err
+	}
+	var r userRow
+	err = d.x.GetContext(ctx, &r, `UPDATE users SET email = $2, password_hash = $3, is_guest = false
+		WHERE id = $1 AND is_guest RETURNING `+userColumns, userID, s.Email, hash)
+	switch ErrorCode(mapErr(err, "User")) {
+	case "":
+		return r.user(), nil
+	case ECONFLICT:
+		return User{}, Errorf(ECONFLICT, "An account with this email already exists. Log in instead.")
+	case ENOTFOUND:
+		return User{}, Errorf(ECONFLICT, "This account already has an email and password.")
+	}
+	return User{}, err
+}

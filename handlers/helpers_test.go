@@ -91,7 +91,7 @@ func (c *client) signup(name, email, password string) {
 func wantStatus(t *testing.T, what string, res response, want int) {
 	t.Helper()
 	if res.status != want {
-		t.Fatalf("%s: status %d, want %d\n%.2000s", what, res.status, want, res.body)
+		t.Fatalf("%s: status %d, want %d\n%.600s", what, res.status, want, res.body)
 	}
 }
 

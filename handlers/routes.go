@@ -25,6 +25,20 @@ func addRoutes(mux *http.ServeMux, log *slog.Logger, store *db.DB, s *sessionMan
 	mux.Handle("POST /logout", handleLogout(log, s))
 	mux.Handle("POST /logout/everywhere", requireUser(handleLogoutEverywhere(log, store, s)))
 	mux.Handle("POST /locale", handleLocale(log, store, opts.Production))
+	mux.Handle("GET /account/keep", requireUser(handleKeepForm()))
+	mux.Handle("POST /account/keep", requireUser(handleKeep(log, store)))
+
+	mux.Handle("GET /groups/new", requireUser(handleGroupNew()))
+	mux.Handle("POST /groups", requireUser(handleGroupCreate(log, store)))
+	mux.Handle("GET /groups/{id}", member(store, log, handleGroupShow(log, store)))
+	mux.Handle("GET /groups/{id}/messages", member(store, log, handleMessagesEarlier(log, store)))
+	mux.Handle("POST /groups/{id}/messages", member(store, log, handleMessagePost(log, store)))
+	mux.Handle("GET /groups/{id}/invite", member(store, log, handleInviteShow(log, store, opts.BaseURL)))
+	mux.Handle("GET /groups/{id}/invite/qr.svg", member(store, log, handleInviteQR(log, store, opts.BaseURL)))
+	mux.Handle("POST /groups/{id}/invite/reset", member(store, log, handleInviteReset(log, store)))
+
+	mux.Handle("GET /join/{token}", noReferrer(handleJoinShow(log, store)))
+	mux.Handle("POST /join/{token}", noReferrer(handleJoin(log, store, s)))
 	// Unknown paths and wrong methods get the mux's 404 and 405, rendered
 	// as pages by withPattern.
 }

@@ -102,6 +102,7 @@ func openDatabase(ctx context.Context, cfg config, log *slog.Logger) (*db.DB, fu
 		stopServer()
 		return nil, nil, err
 	}
+	store.SetLinkKeys(cfg.SessionKeys)
 	return store, func() { store.Close(); stopServer() }, nil
 }
 

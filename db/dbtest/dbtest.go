@@ -128,6 +128,7 @@ func New(t testing.TB) *db.DB {
 		t.Fatalf("open test database: %v", err)
 	}
 	t.Cleanup(func() { d.Close() })
+	d.SetLinkKeys([]string{"test link key " + t.Name()})
 	return d
 }
 

@@ -1,0 +1,115 @@
+package db
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// Message is one entry of a thread's stream.
+type Message struct {
+	ID         int64           `db:"id"`
+	GroupID    int64           `db:"group_id"`
+	Kind       string          `db:"kind"` // text, split, payment, reminder, system
+	AuthorID   *int64          `db:"author_id"`
+	AuthorName string          `db:"author_name"`
+	Body       string          `db:"body"`
+	SplitID    *int64          `db:"split_id"`
+	Data       json.RawMessage `db:"data"`
+	CreatedAt  time.Time       `db:"created_at"`
+}
+
+// MaxMessageLength is the longest text message, in characters.
+const MaxMessageLength = 2000
+
+func postMessage(ctx context.Context, tx sqlx.ExtContext, groupID int64, kind string, authorID int64, body string, data map[string]any) error {
+	_, err := insertMessage(ctx, tx, groupID, kind, authorID, body, nil, data)
+	return err
+}
+
+func insertMessage(ctx context.Context, tx sqlx.ExtContext, groupID int64, kind string, authorID int64, body string, splitID *int64, data map[string]any) (int64, error) {
+	if data == nil {
+		data = map[string]any{}
+	}
+	b, err := json.Marshal(data)
+	if err != nil {
+		return 0, err
+	}
+	var author *int64
+	if authorID != 0 {
+		author = &authorID
+	}
+	var id int64
+	err = sqlx.GetContext(ctx, tx, &id, `INSERT INTO messages (group_id, kind, author_id, body, split_id, data)
+		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, groupID, kind, author, body, splitID, b)
+	return id, err
+}
+
+// PostText posts a text message from a member. The membership is checked
+// in the same statement, so a removed member cannot post.
+func (d *DB) PostText(ctx context.Context, groupID, userID int64, body string) (Message, error) {
+	body = strings.TrimSpace(body)
+	switch n := utf8.RuneCountInString(body); {
+	case n == 0:
+		return Message{}, Errorf(EINVALID, "message_empty")
+	case n > MaxMessageLength:
+		return Message{}, Errorf(EINVALID, "message_long")
+	}
+	var id int64
+	err := d.inTx(ctx, nil, func(tx *sqlx.Tx) error {
+		var ok bool
+		if err := tx.GetContext(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM group_members WHERE group_id = $1 AND user_id = $2)`, groupID, userID); err != nil {
+			return err
+		}
+		if !ok {
+			return Errorf(ENOTFOUND, "Thread not found.")
+		}
+		var err error
+		id, err = insertMessage(ctx, tx, groupID, "text", userID, body, nil, nil)
+		return err
+	})
+	if err != nil {
+		return Message{}, err
+	}
+	ms, err := d.messages(ctx, `m.id = $1`, id)
+	if err != nil || len(ms) == 0 {
+		return Message{}, err
+	}
+	return ms[0], nil
+}
+
+const messageQuery = `SELECT m.id, m.group_id, m.kind, m.author_id, coalesce(u.display_name, '') AS author_name,
+	m.body, m.split_id, m.data, m.created_at
+	FROM messages m LEFT JOIN users u ON u.id = m.author_id WHERE `
+
+func (d *DB) messages(ctx context.Context, where string, args ...any) ([]Message, error) {
+	var ms []Message
+	err := d.x.SelectContext(ctx, &ms, messageQuery+where, args...)
+	return ms, err
+}
+
+// Messages returns up to limit messages of a group older than before (all
+// when before is 0), oldest first, and whether there are earlier ones. It
+// reads one page by index, so a thread with many thousands of messages opens
+// as fast as a new one.
+func (d *DB) Messages(ctx context.Context, groupID, before int64, limit int) ([]Message, bool, error) {
+	if before <= 0 {
+		before = 1<<63 - 1
+	}
+	ms, err := d.messages(ctx, `m.group_id = $1 AND m.id < $2 ORDER BY m.id DESC LIMIT $3`, groupID, before, limit+1)
+	if err != nil {
+		return nil, false, err
+	}
+	more := len(ms) > limit
+	if more {
+		ms = ms[:limit]
+	}
+	for i, j := 0, len(ms)-1; i < j; i, j = i+1, j-1 {
+		ms[i], ms[j] = ms[j], ms[i]
+	}
+	return ms, more, nil
+}

@@ -1,0 +1,216 @@
+package handlers
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"divvy/db"
+	"divvy/db/money"
+	"divvy/views"
+)
+
+const membershipKey ctxKey = 10
+
+type membership struct {
+	group  db.Group
+	member db.Member
+}
+
+// member lets only members of the group in the path through. Anyone else,
+// including for a guessed id, gets the same 404 as for a thread that does
+// not exist, so ids reveal nothing.
+func member(store *db.DB, log *slog.Logger, next http.Handler) http.Handler {
+	return requireUser(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+		if err != nil || id <= 0 {
+			renderError(w, r, http.StatusNotFound, "error.404")
+			return
+		}
+		g, m, err := store.Membership(r.Context(), id, currentUser(r).ID)
+		if err != nil {
+			fail(w, r, log, err)
+			return
+		}
+		ctx := context.WithValue(r.Context(), membershipKey, &membership{group: g, member: m})
+		next.ServeHTTP(w, r.WithContext(ctx))
+	}))
+}
+
+func currentMembership(r *http.Request) *membership {
+	return r.Context().Value(membershipKey).(*membership)
+}
+
+// messagesPerPage is how many messages a thread shows before "earlier".
+const messagesPerPage = 50
+
+func currencyCodes() []string {
+	var cs []string
+	for _, c := range money.Currencies() {
+		cs = append(cs, c.Code)
+	}
+	return cs
+}
+
+func handleGroupNew() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f := views.Form{Values: map[string]string{"currency": "EUR"}}
+		render(w, r, http.StatusOK, views.NewThreadPage(layout(r, views.T(r.Context(), "newthread.title")), f, currencyCodes()))
+	})
+}
+
+func handleGroupCreate(log *slog.Logger, store *db.DB) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !parseForm(w, r) {
+			return
+		}
+		in := db.NewGroup{Name: r.PostForm.Get("name"), Currency: r.PostForm.Get("currency")}
+		problems := in.Problems()
+		if len(problems) > 0 {
+			f := views.Form{Values: map[string]string{"name": in.Name, "currency": in.Currency}, Problems: problems}
+			render(w, r, http.StatusUnprocessableEntity, views.NewThreadPage(layout(r, views.T(r.Context(), "newthread.title")), f, currencyCodes()))
+			return
+		}
+		g, err := store.CreateGroup(r.Context(), currentUser(r).ID, in)
+		if err != nil {
+			fail(w, r, log, err)
+			return
+		}
+		http.Redirect(w, r, "/groups/"+strconv.FormatInt(g.ID, 10), http.StatusSeeOther)
+	})
+}
+
+func handleGroupShow(log *slog.Logger, store *db.DB) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ms := currentMembership(r)
+		t, err := threadView(r, store, ms)
+		if err != nil {
+			fail(w, r, log, err)
+			return
+		}
+		render(w, r, http.StatusOK, views.ThreadPage(layout(r, ms.group.Name), t))
+	})
+}
+
+func threadView(r *http.Request, store *db.DB, ms *membership) (views.Thread, error) {
+	ctx := r.Context()
+	me := currentUser(r).ID
+	members, err := store.Members(ctx, ms.group.ID)
+	if err != nil {
+		return views.Thread{}, err
+	}
+	page, err := messagesView(ctx, store, ms.group.ID, me, 0)
+	if err != nil {
+		return views.Thread{}, err
+	}
+	t := views.Thread{
+		ID:          ms.group.ID,
+		Name:        ms.group.Name,
+		Currency:    ms.group.Currency,
+		Symbol:      currencySymbol(ms.group.Currency),
+		IsOrganizer: ms.member.Role == db.RoleOrganizer,
+		Messages:    page,
+	}
+	for _, m := range members {
+		t.Members = append(t.Members, views.MemberItem{Name: m.DisplayName, Role: m.Role, IsYou: m.UserID == me, IsGuest: m.IsGuest})
+	}
+	return t, nil
+}
+
+func currencySymbol(code string) string {
+	if c, ok := money.LookupCurrency(code); ok && c.Symbol != "" {
+		return c.Symbol
+	}
+	return code
+}
+
+func messagesView(ctx context.Context, store *db.DB, groupID, me, before int64) (views.Messages, error) {
+	ms, more, err := store.Messages(ctx, groupID, before, messagesPerPage)
+	if err != nil {
+		return views.Messages{}, err
+	}
+	page := views.Messages{GroupID: groupID, HasEarlier: more}
+	for _, m := range ms {
+		page.Items = append(page.Items, messageItem(m, me))
+	}
+	return page, nil
+}
+
+func messageItem(m db.Message, me int64) views.MessageItem {
+	it := views.MessageItem{ID: m.ID, Kind: m.Kind, Author: m.AuthorName, Text: m.Body, At: m.CreatedAt}
+	it.Mine = m.AuthorID != nil && *m.AuthorID == me
+	if m.Kind == "system" {
+		it.Event = jsonString(m.Data, "event")
+	}
+	return it
+}
+
+// handleMessagesEarlier answers "earlier messages" with the previous page.
+func handleMessagesEarlier(log *slog.Logger, store *db.DB) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		before, err := strconv.ParseInt(r.URL.Query().Get("before"), 10, 64)
+		if err != nil || before <= 0 {
+			renderError(w, r, http.StatusBadRequest, "error.400")
+			return
+		}
+		page, err := messagesView(r.Context(), store, currentMembership(r).group.ID, currentUser(r).ID, before)
+		if err != nil {
+			fail(w, r, log, err)
+			return
+		}
+		render(w, r, http.StatusOK, views.EarlierPage(page))
+	})
+}
+
+// handleMessagePost posts a text message. With htmx it answers with the new
+// message and a fresh composer; without, it goes back to the thread.
+func handleMessagePost(log *slog.Logger, store *db.DB) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !parseForm(w, r) {
+			return
+		}
+		ms := currentMembership(r)
+		symbol := currencySymbol(ms.group.Currency)
+		m, err := store.PostText(r.Context(), ms.group.ID, currentUser(r).ID, r.PostForm.Get("body"))
+		if db.ErrorCode(err) == db.EINVALID {
+			f := views.Form{Values: map[string]string{"body": r.PostForm.Get("body")}, Problems: map[string]string{"body": db.ErrorMessage(err)}}
+			if isHTMX(r) {
+				w.Header().Set("HX-Retarget", "#"+views.ComposerID)
+				w.Header().Set("HX-Reswap", "outerHTML")
+				render(w, r, http.StatusUnprocessableEntity, views.Composer(ms.group.ID, symbol, f, false))
+				return
+			}
+			t, terr := threadView(r, store, ms)
+			if terr != nil {
+				fail(w, r, log, terr)
+				return
+			}
+			t.Composer = f
+			render(w, r, http.StatusUnprocessableEntity, views.ThreadPage(layout(r, ms.group.Name), t))
+			return
+		}
+		if err != nil {
+			fail(w, r, log, err)
+			return
+		}
+		if isHTMX(r) {
+			render(w, r, http.StatusOK, views.Posted(ms.group.ID, symbol, messageItem(m, currentUser(r).ID)))
+			return
+		}
+		http.Redirect(w, r, "/groups/"+strconv.FormatInt(ms.group.ID, 10)+"#m"+strconv.FormatInt(m.ID, 10), http.StatusSeeOther)
+	})
+}
+
+func isHTMX(r *http.Request) bool { return r.Header.Get("HX-Request") == "true" }
+
+// jsonString reads one string field of a message's data.
+func jsonString(raw []byte, key string) string {
+	var m map[string]any
+	if json.Unmarshal(raw, &m) != nil {
+		return ""
+	}
+	s, _ := m[key].(string)
+	return s
+}

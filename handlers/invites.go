@@ -1,0 +1,193 @@
+package handlers
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"rsc.io/qr"
+
+	"divvy/db"
+	"divvy/views"
+)
+
+// Pages that carry a link token in their URL must not leak it to other
+// sites through the Referer header.
+func noReferrer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Referrer-Policy", "no-referrer")
+		next.ServeHTTP(w, r)
+	})
+}
+
+func handleInviteShow(log *slog.Logger, store *db.DB, baseURL string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ms := currentMembership(r)
+		token, err := store.InviteToken(r.Context(), ms.group.ID, currentUser(r).ID)
+		if err != nil {
+			fail(w, r, log, err)
+			return
+		}
+		in := views.Invite{
+			GroupID:     ms.group.ID,
+			GroupName:   ms.group.Name,
+			URL:         baseURL + "/join/" + token,
+			IsOrganizer: ms.member.Role == db.RoleOrganizer,
+		}
+		render(w, r, http.StatusOK, views.InvitePage(layout(r, views.T(r.Context(), "invite.title", ms.group.Name)), in))
+	})
+}
+
+// handleInviteQR draws the invite link as a QR code in SVG.
+func handleInviteQR(log *slog.Logger, store *db.DB, baseURL string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ms := currentMembership(r)
+		token, err := store.InviteToken(r.Context(), ms.group.ID, currentUser(r).ID)
+		if err != nil {
+			fail(w, r, log, err)
+			return
+		}
+		writeQR(w, r, log, baseURL+"/join/"+token)
+	})
+}
+
+// writeQR answers with text as a QR code in SVG: one path, four modules of
+// quiet zone, crisp at any size.
+func writeQR(w http.ResponseWriter, r *http.Request, log *slog.Logger, text string) {
+	code, err := qr.Encode(text, qr.M)
+	if err != nil {
+		fail(w, r, log, err)
+		return
+	}
+	const quiet = 4
+	n := code.Size + 2*quiet
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" shape-rendering="crispEdges">`, n, n)
+	fmt.Fprintf(&b, `<rect width="%d" height="%d" fill="#fff"/><path fill="#000" d="`, n, n)
+	for y := 0; y < code.Size; y++ {
+		for x := 0; x < code.Size; x++ {
+			if code.Black(x, y) {
+				fmt.Fprintf(&b, "M%d %dh1v1h-1z", x+quiet, y+quiet)
+			}
+		}
+	}
+	b.WriteString(`"/></svg>`)
+	w.Header().Set("Content-Type", "image/svg+xml")
+	w.Header().Set("Cache-Control", "private, no-store")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	w.Write([]byte(b.String()))
+}
+
+func handleInviteReset(log *slog.Logger, store *db.DB) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ms := currentMembership(r)
+		if _, err := store.ResetInvite(r.Context(), ms.group.ID, currentUser(r).ID); err != nil {
+			fail(w, r, log, err)
+			return
+		}
+		http.Redirect(w, r, "/groups/"+strconv.FormatInt(ms.group.ID, 10)+"/invite", http.StatusSeeOther)
+	})
+}
+
+func handleJoinShow(log *slog.Logger, store *db.DB) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token := r.PathValue("token")
+		g, err := store.InviteGroup(r.Context(), token)
+		if err != nil {
+			renderError(w, r, http.StatusNotFound, "join.invalid")
+			return
+		}
+		if u := currentUser(r); u != nil {
+			if _, _, err := store.Membership(r.Context(), g.ID, u.ID); err == nil {
+				http.Redirect(w, r, "/groups/"+strconv.FormatInt(g.ID, 10), http.StatusSeeOther)
+				return
+			}
+		}
+		j := views.Join{Token: token, GroupName: g.Name, Members: g.Members, SignedIn: currentUser(r) != nil}
+		render(w, r, http.StatusOK, views.JoinPage(layout(r, views.T(r.Context(), "join.title", g.Name)), j))
+	})
+}
+
+// handleJoin adds the visitor to the thread: a signed-in person in one tap,
+// anyone else as a guest known by the name they type.
+func handleJoin(log *slog.Logger, store *db.DB, s *sessionManager) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !parseForm(w, r) {
+			return
+		}
+		token := r.PathValue("token")
+		g, err := store.InviteGroup(r.Context(), token)
+		if err != nil {
+			renderError(w, r, http.StatusNotFound, "join.invalid")
+			return
+		}
+		u := currentUser(r)
+		if u == nil {
+			name := strings.TrimSpace(r.PostForm.Get("name"))
+			guest, err := store.CreateGuest(r.Context(), name, views.Locale(r.Context()))
+			if db.ErrorCode(err) == db.EINVALID {
+				j := views.Join{Token: token, GroupName: g.Name, Members: g.Members, Form: views.Form{
+					Values: map[string]string{"name": name}, Problems: map[string]string{"name": db.ErrorMessage(err)}}}
+				render(w, r, http.StatusUnprocessableEntity, views.JoinPage(layout(r, views.T(r.Context(), "join.title", g.Name)), j))
+				return
+			}
+			if err != nil {
+				fail(w, r, log, err)
+				return
+			}
+			if err := s.start(w, r, guest.ID); err != nil {
+				fail(w, r, log, err)
+				return
+			}
+			u = &guest
+		}
+		joined, err := store.JoinByInvite(r.Context(), token, u.ID)
+		if err != nil {
+			fail(w, r, log, err)
+			return
+		}
+		http.Redirect(w, r, "/groups/"+strconv.FormatInt(joined.ID, 10), http.StatusSeeOther)
+	})
+}
+
+func handleKeepForm() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !currentUser(r).IsGuest {
+			http.Redirect(w, r, "/", http.StatusSeeOther)
+			return
+		}
+		render(w, r, http.StatusOK, views.KeepAccountPage(layout(r, views.T(r.Context(), "keep.title")), views.Form{}))
+	})
+}
+
+// handleKeep lets a guest add an email and password to keep the account.
+func handleKeep(log *slog.Logger, store *db.DB) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !parseForm(w, r) {
+			return
+		}
+		u := currentUser(r)
+		in := db.SignUp{DisplayName: u.DisplayName, Email: r.PostForm.Get("email"), Password: r.PostForm.Get("password")}
+		f := views.Form{Values: map[string]string{"email": in.Email}, Problems: in.Problems()}
+		page := func(status int) {
+			render(w, r, status, views.KeepAccountPage(layout(r, views.T(r.Context(), "keep.title")), f))
+		}
+		if len(f.Problems) > 0 {
+			page(http.StatusUnprocessableEntity)
+			return
+		}
+		_, err := store.KeepAccount(r.Context(), u.ID, in.Email, in.Password)
+		if db.ErrorCode(err) == db.ECONFLICT {
+			f.Error = db.ErrorMessage(err)
+			page(http.StatusConflict)
+			return
+		}
+		if err != nil {
+			fail(w, r, log, err)
+			return
+		}
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+	})
+}

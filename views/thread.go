@@ -1,0 +1,110 @@
+package views
+
+import (
+	"context"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Thread is the conversation page of a group.
+type Thread struct {
+	ID          int64
+	Name        string
+	Currency    string
+	Symbol      string // on the currency button
+	IsOrganizer bool
+	Members     []MemberItem
+	Messages    Messages
+	Composer    Form
+}
+
+// MemberItem is one line of the members list.
+type MemberItem struct {
+	Name    string
+	Role    string
+	IsYou   bool
+	IsGuest bool
+}
+
+// Messages is one page of a thread's stream, oldest first.
+type Messages struct {
+	GroupID    int64
+	Items      []MessageItem
+	HasEarlier bool
+}
+
+// EarliestID is the id to ask "earlier than" for the next page.
+func (m Messages) EarliestID() int64 {
+	if len(m.Items) == 0 {
+		return 0
+	}
+	return m.Items[0].ID
+}
+
+// MessageItem is one message as the reader sees it.
+type MessageItem struct {
+	ID     int64
+	Kind   string // text, split, payment, reminder, system
+	Author string
+	Mine   bool
+	Text   string // text messages
+	Event  string // system messages: created, joined
+	At     time.Time
+}
+
+// Segment is a piece of message text: plain, or a link.
+type Segment struct {
+	Text string
+	URL  string
+}
+
+var linkPattern = regexp.MustCompile(`https?://[^\s<>"']+`)
+
+// Linkify splits text into plain pieces and http(s) links. Only http and
+// https become links, so a message cannot carry javascript: or data: URLs;
+// templ escapes every piece.
+func Linkify(text string) []Segment {
+	var out []Segment
+	last := 0
+	for _, loc := range linkPattern.FindAllStringIndex(text, -1) {
+		start, end := loc[0], loc[1]
+		// A sentence's closing punctuation is not part of the link.
+		for end > start && strings.ContainsRune(".,;:!?)]}", rune(text[end-1])) {
+			end--
+		}
+		if start > last {
+			out = append(out, Segment{Text: text[last:start]})
+		}
+		out = append(out, Segment{Text: text[start:end], URL: text[start:end]})
+		last = end
+	}
+	if last < len(text) {
+		out = append(out, Segment{Text: text[last:]})
+	}
+	return out
+}
+
+// Clock formats a message time for the reader: 24-hour in French, 12-hour
+// in English.
+func Clock(ctx context.Context, t time.Time) string {
+	if Locale(ctx) == "fr" {
+		return t.Local().Format("15:04")
+	}
+	return t.Local().Format("3:04 PM")
+}
+
+func groupURL(id int64, rest string) string {
+	return "/groups/" + strconv.FormatInt(id, 10) + rest
+}
+
+func roleText(ctx context.Context, role string) string {
+	return T(ctx, "role."+role)
+}
+
+// Region ids that handlers target with htmx swaps.
+const (
+	MessagesID = "messages"
+	ComposerID = "composer"
+)
