@@ -232,3 +232,62 @@ func TestBrowserSignupToHome(t *testing.T) {
 		})
 	}
 }
+
+// TestBrowserThreadAndInvite: the organizer creates a thread, chats (the
+// message appears without a reload and the composer clears), copies the
+// invite link; a friend opens it in another browser and joins by name.
+func TestBrowserThreadAndInvite(t *testing.T) {
+	base := startApp(t)
+	for _, s := range screens {
+		t.Run(s.name, func(t *testing.T) {
+			org := newBrowser(t, s.name, s.width, s.height)
+			org.run("sign up",
+				chromedp.Navigate(base+"/signup"),
+				chromedp.SendKeys(`#f-name`, "Olivia"),
+				chromedp.SendKeys(`#f-email`, "olivia-"+s.name+"@example.com"),
+				chromedp.SendKeys(`#f-password`, "correct horse"),
+				chromedp.Click(`[data-testid=signup-submit]`),
+				chromedp.WaitVisible(`[data-testid=new-thread]`))
+			org.run("create the thread",
+				chromedp.Click(`[data-testid=new-thread]`),
+				chromedp.WaitVisible(`[data-testid=newthread-form]`),
+				chromedp.SendKeys(`#f-name`, "Pizza Friday"),
+				chromedp.Click(`[data-testid=newthread-submit]`),
+				chromedp.WaitVisible(`[data-testid=composer]`))
+			var marker string
+			org.run("mark the page", chromedp.Evaluate(`window.divvyMarker = "same page"`, &marker))
+			org.run("send a message",
+				chromedp.SendKeys(`#composer-text`, "Who is in for pizza?"),
+				chromedp.Click(`[data-testid=send]`),
+				chromedp.WaitVisible(`//li[@data-testid="msg-text"]//p[contains(., "Who is in for pizza?")]`))
+			var still, composer string
+			org.run("check no reload", chromedp.Evaluate(`window.divvyMarker || "reloaded"`, &still), chromedp.Value(`#composer-text`, &composer))
+			if still != "same page" {
+				t.Errorf("sending a message reloaded the page")
+			}
+			if composer != "" {
+				t.Errorf("composer still holds %q after sending", composer)
+			}
+			org.shot("thread")
+			var invite string
+			org.run("open the invite page",
+				chromedp.Click(`[data-testid=invite-link]`),
+				chromedp.WaitVisible(`[data-testid=invite-qr]`),
+				chromedp.Value(`[data-testid=invite-url]`, &invite))
+			org.shot("invite")
+			if !strings.HasPrefix(invite, base+"/join/") {
+				t.Fatalf("invite link %q", invite)
+			}
+
+			friend := newBrowser(t, s.name, s.width, s.height)
+			friend.run("open the invite", chromedp.Navigate(invite), chromedp.WaitVisible(`[data-testid=join-form]`))
+			friend.shot("join")
+			friend.run("join by name",
+				chromedp.SendKeys(`#f-name`, "Sam"),
+				chromedp.Click(`[data-testid=join-submit]`),
+				chromedp.WaitVisible(`[data-testid=composer]`),
+				chromedp.WaitVisible(`//li[@data-testid="msg-system"][contains(., "Sam joined")]`))
+			friend.shot("thread-guest")
+		})
+	}
+}
