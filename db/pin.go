@@ -1,0 +1,202 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// PIN rules: 6 digits; after maxPINTries wrong ones in a row, payments lock
+// for pinLockBase, twice as long at each further lock-out (at most
+// pinLockMax), until a right PIN resets the growth.
+const (
+	pinLength   = 6
+	maxPINTries = 5
+	pinLockBase = 15 * time.Minute
+	pinLockMax  = 24 * time.Hour
+)
+
+// SetPINPepper sets the server-side secret mixed into every PIN hash (and
+// the key of activation code hashes), from PIN_PEPPER. It must be the same in
+// every app process and never change: a PIN hashed with another pepper no
+// longer matches, and its owner must set up payments again.
+func (d *DB) SetPINPepper(pepper string) { d.pinPepperValue = pepper }
+
+// pinPepper returns the pepper; without one, PINs are refused rather than
+// hashed weaker than configured.
+func (d *DB) pinPepper() (string, error) {
+	s := d.pinPepperValue
+	if s == "" {
+		return "", errors.New("db: no PIN pepper set; call SetPINPepper at start-up")
+	}
+	return s, nil
+}
+
+// pinProblem returns the problem key of a PIN, or "".
+func pinProblem(pin string) string {
+	if len(pin) != pinLength || strings.Trim(pin, "0123456789") != "" {
+		return "pin_format"
+	}
+	if pinTooSimple(pin) {
+		return "pin_too_simple"
+	}
+	return ""
+}
+
+// pinTooSimple reports the PINs tried first by anyone guessing: one digit
+// repeated (000000), a short pattern repeated (121212, 123123), and straight
+// runs up or down (123456, 987654, 890123).
+func pinTooSimple(pin string) bool {
+	for _, period := range []int{1, 2, 3} {
+		if pin == strings.Repeat(pin[:period], len(pin)/period) {
+			return true
+		}
+	}
+	for _, step := range []int{1, 9} { // +1 or -1, modulo 10
+		run := true
+		for i := 1; i < len(pin); i++ {
+			if (int(pin[i-1]-'0')+step)%10 != int(pin[i]-'0') {
+				run = false
+				break
+			}
+		}
+		if run {
+			return true
+		}
+	}
+	return false
+}
+
+// A PIN check first reserves a try in one statement: payments not locked and
+// tries left. Racing checks therefore cannot all slip past the limit while
+// their hashes are computed: of 20 at once, 5 get a try and 15 are refused.
+const reservePINTry = `
+UPDATE payment_profiles SET pin_attempts = pin_attempts + 1
+WHERE user_id = $1 AND (pin_locked_until IS NULL OR pin_locked_until <= now())
+	AND pin_attempts < $2
+RETURNING pin_hash, pin_attempts`
+
+// A right PIN forgets the wrong tries and the growth of lock-outs.
+const pinRight = `
+UPDATE payment_profiles SET pin_attempts = 0, pin_lockouts = 0 WHERE user_id = $1`
+
+// The last wrong try locks payments, each lock-out twice as long as the one before.
+const pinLock = `
+UPDATE payment_profiles SET pin_attempts = 0, pin_lockouts = pin_lockouts + 1,
+	pin_locked_until = now() + LEAST($2::interval * power(2, LEAST(pin_lockouts, 16)), $3::interval)
+WHERE user_id = $1
+RETURNING pin_locked_until, now() AS now`
+
+// A try whose hash could not be checked (the server was too busy) is given back.
+const pinGiveBack = `
+UPDATE payment_profiles SET pin_attempts = GREATEST(pin_attempts - 1, 0) WHERE user_id = $1`
+
+const selectPINState = `
+SELECT pin_attempts, pin_locked_until, now() AS now FROM payment_profiles WHERE user_id = $1`
+
+type pinState struct {
+	Attempts    int        `db:"pin_attempts"`
+	LockedUntil *time.Time `db:"pin_locked_until"`
+	Now         time.Time  `db:"now"`
+}
+
+// CheckPIN checks the payment PIN of a user who set up payments. It returns
+// nil for the right PIN; EINVALID "Wrong PIN, N tries left." for a wrong one
+// (the fifth in a row says payments are now locked); ETOOMANY, saying until
+// when, while payments are locked, even for the right PIN; ENOTFOUND without
+// a payment profile. It does not check that payments are activated: see
+// PaymentProfile.Active. Hashing goes through the bounded hash slots, so a
+// flood of PINs queues instead of starving the server (EUNAVAILABLE when
+// ctx ends while waiting; that try is not counted).
+func (d *DB) CheckPIN(ctx context.Context, userID int64, pin string) error {
+	pepper, err := d.pinPepper()
+	if err != nil {
+		return err
+	}
+	pin = strings.TrimSpace(pin)
+	if len(pin) != pinLength || strings.Trim(pin, "0123456789") != "" {
+		return Errorf(EINVALID, "Your PIN has 6 digits.")
+	}
+	var r struct {
+		Hash     string `db:"pin_hash"`
+		Attempts int    `db:"pin_attempts"`
+	}
+	err = d.x.GetContext(ctx, &r, reservePINTry, userID, maxPINTries)
+	if errors.Is(err, sql.ErrNoRows) {
+		return d.pinRefusal(ctx, userID)
+	}
+	if err != nil {
+		return err
+	}
+	ok, err := checkSecret(ctx, pin, pepper, r.Hash)
+	if err != nil {
+		d.x.ExecContext(context.WithoutCancel(ctx), pinGiveBack, userID)
+		return err
+	}
+	if ok {
+		_, err := d.x.ExecContext(context.WithoutCancel(ctx), pinRight, userID)
+		return err
+	}
+	if left := maxPINTries - r.Attempts; left > 0 {
+		return Errorf(EINVALID, "Wrong PIN, %s left.", countOf(left, "try", "tries"))
+	}
+	var lock struct {
+		Until time.Time `db:"pin_locked_until"`
+		Now   time.Time `db:"now"`
+	}
+	err = d.x.GetContext(context.WithoutCancel(ctx), &lock, pinLock, userID, pinLockBase.String(), pinLockMax.String())
+	if err != nil {
+		return err
+	}
+	d.log.WarnContext(ctx, "payments locked after wrong PINs", "user_id", userID, "until", lock.Until)
+	return Errorf(EINVALID, "Wrong PIN. That was the last try: payments are locked for %s (until %s).",
+		inMinutes(lock.Until.Sub(lock.Now)), lock.Until.UTC().Format("15:04 UTC"))
+}
+
+// pinRefusal explains why no try could be reserved.
+func (d *DB) pinRefusal(ctx context.Context, userID int64) error {
+	var s pinState
+	err := d.x.GetContext(ctx, &s, selectPINState, userID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Errorf(ENOTFOUND, "Set up payments first.")
+	}
+	if err != nil {
+		return err
+	}
+	if s.LockedUntil != nil && s.LockedUntil.After(s.Now) {
+		return Errorf(ETOOMANY, "Too many wrong PINs: payments are locked for %s more (until %s).",
+			inMinutes(s.LockedUntil.Sub(s.Now)), s.LockedUntil.UTC().Format("15:04 UTC"))
+	}
+	// The last try is being checked right now; it will lock payments if wrong.
+	return Errorf(ETOOMANY, "Too many wrong PINs. Try again in a moment.")
+}
+
+// PINStatus says how many PIN tries are left and, while payments are locked,
+// until when (zero when not locked). ENOTFOUND without a payment profile.
+func (d *DB) PINStatus(ctx context.Context, userID int64) (triesLeft int, lockedUntil time.Time, err error) {
+	var s pinState
+	err = d.x.GetContext(ctx, &s, selectPINState, userID)
+	if err != nil {
+		return 0, time.Time{}, mapErr(err, "Payment profile")
+	}
+	if s.LockedUntil != nil && s.LockedUntil.After(s.Now) {
+		return 0, *s.LockedUntil, nil
+	}
+	return max(maxPINTries-s.Attempts, 0), time.Time{}, nil
+}
+
+// inMinutes says a duration in whole minutes, rounded up.
+func inMinutes(d time.Duration) string {
+	return countOf(int(math.Ceil(d.Minutes())), "minute", "minutes")
+}
+
+func countOf(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
