@@ -1,0 +1,114 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+)
+
+// AuditCheck is the result of one invariant of the ledger checked over
+// everything recorded: how many things it examined, and how many break it.
+type AuditCheck struct {
+	Name       string
+	Checked    int64
+	Violations int64
+}
+
+// auditQueries check the invariants of DESIGN.md "The ledger". Each returns
+// (checked, violations). Most are also enforced by constraints: the audit is
+// the check that anyone can run that they held, whatever wrote the data.
+var auditQueries = []struct{ name, sql string }{
+	{"transfers_balanced", `
+		SELECT count(*), count(*) FILTER (WHERE coalesce(e.n, 0) < 2 OR coalesce(e.unbalanced, false))
+		FROM ledger_transfers t
+		LEFT JOIN (SELECT transfer_id, sum(n) AS n, bool_or(total <> 0) AS unbalanced
+		           FROM (SELECT transfer_id, count(*) AS n, sum(amount) AS total
+		                 FROM ledger_entries GROUP BY transfer_id, currency) per_currency
+		           GROUP BY transfer_id) e ON e.transfer_id = t.id`},
+	{"balances_match_entries", `
+		SELECT count(*), count(*) FILTER (WHERE a.balance <> coalesce(s.total, 0))
+		FROM ledger_accounts a
+		LEFT JOIN (SELECT account_id, sum(amount) AS total FROM ledger_entries GROUP BY account_id) s
+		       ON s.account_id = a.id`},
+	{"no_forbidden_negative_balance", `
+		SELECT count(*), count(*) FILTER (WHERE a.balance < 0 OR coalesce(s.total, 0) < 0)
+		FROM ledger_accounts a
+		LEFT JOIN (SELECT account_id, sum(amount) AS total FROM ledger_entries GROUP BY account_id) s
+		       ON s.account_id = a.id
+		WHERE NOT a.may_go_negative`},
+	{"share_paid_once", `
+		SELECT count(*), count(*) FILTER (WHERE n > 1)
+		FROM (SELECT share_id, count(*) AS n FROM ledger_transfers
+		      WHERE share_id IS NOT NULL AND kind IN ('card_payment', 'cash') GROUP BY share_id) s`},
+	{"card_cap_per_transfer", `
+		SELECT count(*), count(*) FILTER (WHERE t.amount > l.per_transfer)
+		FROM ledger_transfers t
+		JOIN unnest($1::text[], $2::numeric[], $3::numeric[]) AS l (currency, per_transfer, rolling)
+		  ON l.currency = t.currency::text
+		WHERE t.kind = 'card_payment'`},
+	// The window is the one checkCaps uses, (t - 30 days, t]: 720 hours less
+	// a microsecond, in hours so that no time zone's DST stretches it.
+	{"card_cap_30_days", `
+		SELECT count(*), count(*) FILTER (WHERE w.total > l.rolling)
+		FROM (SELECT currency, sum(amount) OVER (PARTITION BY payer_user_id, currency ORDER BY created_at
+		             RANGE BETWEEN interval '719:59:59.999999' PRECEDING AND CURRENT ROW) AS total
+		      FROM ledger_transfers WHERE kind = 'card_payment') w
+		JOIN unnest($1::text[], $2::numeric[], $3::numeric[]) AS l (currency, per_transfer, rolling)
+		  ON l.currency = w.currency::text`},
+	// A card payment is resolved (posted or voided) at most once, by a
+	// transfer of the same amount; it waits in the settlement queue exactly
+	// while unresolved; only card payments are resolved.
+	{"pending_resolved_once", `
+		SELECT (SELECT count(*) FROM ledger_transfers WHERE kind = 'card_payment'),
+		       (SELECT count(*) FROM ledger_transfers p
+		        WHERE p.kind = 'card_payment'
+		          AND ((SELECT count(*) FROM ledger_transfers r WHERE r.pending_of = p.id) > 1
+		            OR EXISTS (SELECT 1 FROM ledger_transfers r WHERE r.pending_of = p.id AND r.amount <> p.amount)
+		            OR EXISTS (SELECT 1 FROM ledger_transfers r WHERE r.pending_of = p.id)
+		               = EXISTS (SELECT 1 FROM ledger_pending q WHERE q.transfer_id = p.id)))
+		     + (SELECT count(*) FROM ledger_transfers r JOIN ledger_transfers p ON p.id = r.pending_of
+		        WHERE p.kind <> 'card_payment')`},
+	{"id_used_once", `
+		SELECT (SELECT count(*) FROM ledger_transfers) + (SELECT count(*) FROM ledger_attempts),
+		       (SELECT count(*) FROM ledger_attempts a JOIN ledger_transfers t ON t.id = a.id)`},
+}
+
+// Audit checks the invariants of the ledger over everything recorded, in one
+// consistent snapshot, and returns one row per check. The caps are checked
+// against the limits in force now (Limits). Any violation is a bug or a
+// tampering to investigate: the ledger is never repaired in place.
+func (d *DB) Audit(ctx context.Context) ([]AuditCheck, error) {
+	var out []AuditCheck
+	opts := &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
+	err := d.inTx(ctx, opts, func(tx *sqlx.Tx) error {
+		out = out[:0]
+		limits, err := d.Limits(ctx)
+		if err != nil {
+			return err
+		}
+		var codes []string
+		if err := tx.SelectContext(ctx, &codes, `SELECT code FROM currencies ORDER BY code`); err != nil {
+			return err
+		}
+		per, rolling := make([]string, len(codes)), make([]string, len(codes))
+		for i, c := range codes {
+			p, r := limits.For(c)
+			per[i], rolling[i] = p.String(), r.String()
+		}
+		for _, q := range auditQueries {
+			c := AuditCheck{Name: q.name}
+			var args []any
+			if q.name == "card_cap_per_transfer" || q.name == "card_cap_30_days" {
+				args = []any{pq.Array(codes), pq.Array(per), pq.Array(rolling)}
+			}
+			if err := tx.QueryRowxContext(ctx, q.sql, args...).Scan(&c.Checked, &c.Violations); err != nil {
+				return err
+			}
+			out = append(out, c)
+		}
+		return nil
+	})
+	return out, err
+}

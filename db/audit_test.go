@@ -1,0 +1,127 @@
+package db_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/shopspring/decimal"
+
+	"divvy/db"
+	"divvy/db/dbtest"
+)
+
+// busyLedger records a bit of everything: deposits, sends, card payments
+// settled, voided and refunded, cash, a payout, a reversal, failed attempts.
+func busyLedger(t *testing.T) (*db.DB, []int64) {
+	t.Helper()
+	ctx := context.Background()
+	d := dbtest.New(t)
+	p := newSandbox(t, 0)
+	u := users(t, d, 3)
+	fund(t, d, u[0], eur("100"))
+	must := func(_ any, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(d.Send(ctx, newID(), u[0], u[1], eur("10")))
+	s, _ := d.Send(ctx, newID(), u[0], u[2], eur("5"))
+	must(d.Reverse(ctx, newID(), s.ID))
+	d.Send(ctx, newID(), u[1], u[2], eur("1000")) // refused
+	tok := card(t, p, "4242424242424242")
+	_, split1, share1 := newSplit(t, d, u[0], u[1:2], "20")
+	_, split2, share2 := newSplit(t, d, u[0], u[2:3], "30")
+	group, split3, share3 := newSplit(t, d, u[0], u[2:3], "7")
+	pay, err := d.PayByCard(ctx, p, db.CardPayment{ID: newID(), PayerID: u[1], PayeeID: u[0], Amount: eur("20"), Token: tok, SplitID: split1, ShareID: share1[0]})
+	must(pay, err)
+	must(d.PayByCard(ctx, p, db.CardPayment{ID: newID(), PayerID: u[2], PayeeID: u[0], Amount: eur("30"), Token: card(t, p, "4000000000000259"), SplitID: split2, ShareID: share2[0]}))
+	must(d.PayByCard(ctx, p, db.CardPayment{ID: newID(), PayerID: u[2], PayeeID: u[0], Amount: eur("400"), Token: tok}))
+	d.PayByCard(ctx, p, db.CardPayment{ID: newID(), PayerID: u[2], PayeeID: u[0], Amount: eur("1"), Token: card(t, p, "4000000000000002")})
+	if _, _, err := d.SettlePending(ctx, p, 10); err != nil {
+		t.Fatal(err)
+	}
+	must(d.RefundCardPayment(ctx, p, newID(), pay.ID))
+	must(d.RecordCash(ctx, db.CashPayment{ID: newID(), PayerID: u[2], PayeeID: u[0], GroupID: group, Amount: eur("7"), SplitID: split3, ShareID: share3[0]}))
+	tr, _, err := d.Payout(ctx, p, db.PayoutRequest{ID: newID(), UserID: u[0], Amount: eur("50"), Destination: "DE89370400440532013000"})
+	must(tr, err)
+	return d, u
+}
+
+func TestAuditClean(t *testing.T) {
+	t.Parallel()
+	d, _ := busyLedger(t)
+	checks := auditClean(t, d)
+	if len(checks) != 8 {
+		t.Errorf("%d checks, want 8", len(checks))
+	}
+	for _, c := range checks {
+		if c.Checked == 0 {
+			t.Errorf("check %s examined nothing", c.Name)
+		}
+	}
+}
+
+// Tampering that goes around the constraints (as a superuser can, with the
+// triggers off) is what the audit is for.
+func TestAuditFindsTampering(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d, u := busyLedger(t)
+	tamper := func(stmts ...string) {
+		t.Helper()
+		tx, err := d.SQL().Begin()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback()
+		for _, s := range append([]string{`SET LOCAL session_replication_role = replica`}, stmts...) {
+			if _, err := tx.Exec(s); err != nil {
+				t.Fatalf("%s: %v", s, err)
+			}
+		}
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var avail int64
+	d.SQL().Get(&avail, `SELECT id FROM ledger_accounts WHERE kind = 'user_available' AND user_id = $1`, u[1])
+	var equity int64
+	d.SQL().Get(&equity, `SELECT id FROM ledger_accounts WHERE kind = 'equity'`)
+	a, e := itoa(avail), itoa(equity)
+	tamper(
+		// An unbalanced transfer, and a drained account whose cache lies.
+		`INSERT INTO ledger_transfers (id, kind, currency, minor, amount, request_hash, created_at) VALUES ('forged-1', 'transfer', 'EUR', 2, 500, 'x', now())`,
+		`INSERT INTO ledger_entries (transfer_id, account_id, currency, minor, amount) VALUES ('forged-1', `+a+`, 'EUR', 2, -500)`,
+		`INSERT INTO ledger_entries (transfer_id, account_id, currency, minor, amount) VALUES ('forged-1', `+e+`, 'EUR', 2, 499)`,
+		// An id both used and failed.
+		`INSERT INTO ledger_attempts (id, code, message, request_hash, created_at) VALUES ('forged-1', 'invalid', 'x', 'x', now())`,
+		// A settled payment back in the settlement queue.
+		`INSERT INTO ledger_pending (transfer_id, check_after) SELECT id, now() FROM ledger_transfers WHERE kind = 'card_payment' AND amount = 400`,
+	)
+	if err := d.SetLimits(ctx, db.Limits{
+		PerTransfer: map[string]decimal.Decimal{"EUR": decimal.NewFromInt(100)},
+		Rolling30:   map[string]decimal.Decimal{"EUR": decimal.NewFromInt(200)},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	checks, err := d.Audit(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int64{
+		"transfers_balanced":            1,
+		"balances_match_entries":        2, // the drained account and equity
+		"no_forbidden_negative_balance": 1,
+		"share_paid_once":               0,
+		"card_cap_per_transfer":         1, // the 400 EUR payment
+		"card_cap_30_days":              1,
+		"pending_resolved_once":         1, // the 400 EUR payment, queued again
+		"id_used_once":                  1,
+	}
+	for _, c := range checks {
+		if c.Violations != want[c.Name] {
+			t.Errorf("%s: %d violations, want %d", c.Name, c.Violations, want[c.Name])
+		}
+	}
+}

@@ -1,0 +1,305 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"divvy/db/money"
+)
+
+// CardPayment asks to pay Amount from the payer's card to the payee.
+type CardPayment struct {
+	ID      string // the idempotency key, made when the pay form is rendered
+	PayerID int64
+	PayeeID int64
+	Amount  money.Money
+	Token   string // the payer's card, from PaymentProvider.Tokenize
+	SplitID int64  // optional
+	ShareID int64  // optional; a share is paid at most once
+}
+
+// PayByCard charges the payer's card and records the money as pending in
+// the payee's balance, until SettlePending posts or voids it.
+//
+// It is safe to retry: an id already recorded returns its first result
+// without charging again, and a refused id (declined, over a cap, share
+// already paid) stays refused. The caps are checked before the charge and
+// again, under the payer's lock, when recording; a charge the ledger then
+// refuses, or one that lost a race with an identical request, is refunded.
+// The provider gets the id as idempotency key, so a real provider charges
+// once even when the recording fails and the client retries.
+func (d *DB) PayByCard(ctx context.Context, p PaymentProvider, c CardPayment) (Transfer, error) {
+	if err := checkTransferID(c.ID, 100); err != nil {
+		return Transfer{}, err
+	}
+	amount, err := money.New(c.Amount.Amount, c.Amount.Currency)
+	if err != nil {
+		return Transfer{}, Errorf(EINVALID, "The amount is not valid: %v.", err)
+	}
+	if c.PayerID == c.PayeeID {
+		return Transfer{}, Errorf(EINVALID, "You cannot pay yourself.")
+	}
+	from, err := ensureAccount(ctx, d.x, AccountClearing, c.PayerID, 0, amount.Currency)
+	if err != nil {
+		return Transfer{}, err
+	}
+	to, err := ensureAccount(ctx, d.x, AccountPending, c.PayeeID, 0, amount.Currency)
+	if err != nil {
+		return Transfer{}, err
+	}
+	r := TransferRequest{ID: c.ID, Kind: TransferCardPayment, From: from.ID, To: to.ID, Amount: amount,
+		PayerID: c.PayerID, SplitID: c.SplitID, ShareID: c.ShareID}
+	r, hash := prepare(r)
+	if o, found, err := priorOutcome(ctx, d.x, r.ID, hash); err != nil || found {
+		return o.result(err)
+	}
+	// Refuse before charging what the ledger would refuse after.
+	e, err := d.checkCaps(ctx, d.x, c.PayerID, amount, d.ledgerTime())
+	if err == nil && e == nil && c.ShareID != 0 {
+		e, err = sharePaid(ctx, d.x, c.ShareID)
+	}
+	if err != nil {
+		return Transfer{}, err
+	}
+	if e != nil {
+		return d.refuse(ctx, r.ID, hash, e).result(nil)
+	}
+
+	ch, err := p.Charge(ctx, c.Token, amount, r.ID)
+	if err != nil {
+		var pe *Error
+		if errors.As(err, &pe) && finalCodes[pe.Code] {
+			return d.refuse(ctx, r.ID, hash, pe).result(nil)
+		}
+		return Transfer{}, err
+	}
+	r.ProviderRef = ch.ID
+	o, err := d.recordTransfer(ctx, r)
+	var pe *Error
+	refused := err != nil && errors.As(err, &pe) && finalCodes[pe.Code]
+	if err != nil && !refused {
+		// Not refunded: the outcome is unknown, and the retry with this id
+		// will get the same charge back from the provider and record it.
+		return Transfer{}, err
+	}
+	if refused || o.fail != nil || o.t.ProviderRef != ch.ID {
+		if err := p.Refund(context.WithoutCancel(ctx), ch.ID, amount, "unused:"+ch.ID); err != nil {
+			d.log.Error("refund an unused charge", "transfer", r.ID, "charge", ch.ID, "err", err)
+		}
+	}
+	return o.result(err)
+}
+
+// result is the outcome as a use case returns it.
+func (o outcome) result(err error) (Transfer, error) {
+	switch {
+	case err != nil:
+		return Transfer{}, err
+	case o.fail != nil:
+		return Transfer{}, o.fail
+	}
+	return o.t, nil
+}
+
+func sharePaid(ctx context.Context, q sqlx.QueryerContext, shareID int64) (*Error, error) {
+	var n int
+	err := sqlx.GetContext(ctx, q, &n, `SELECT count(*) FROM ledger_transfers WHERE share_id = $1 AND kind IN ('card_payment', 'cash')`, shareID)
+	if err != nil || n == 0 {
+		return nil, err
+	}
+	return Errorf(ECONFLICT, "This share is already paid."), nil
+}
+
+// refuse records e as the final failure of id, unless the id already has an
+// outcome, which it then returns.
+func (d *DB) refuse(ctx context.Context, id, hash string, e *Error) outcome {
+	var o outcome
+	err := d.inTx(ctx, nil, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, id); err != nil {
+			return err
+		}
+		prior, found, err := priorOutcome(ctx, tx, id, hash)
+		if err != nil || found {
+			o = prior
+			return err
+		}
+		o = outcome{fail: e}
+		return storeFailure(ctx, tx, id, hash, e, d.ledgerTime())
+	})
+	if err != nil {
+		var pe *Error
+		if !errors.As(err, &pe) {
+			d.log.Error("record a refused transfer", "transfer", id, "err", err)
+			pe = e
+		}
+		return outcome{fail: pe}
+	}
+	return o
+}
+
+// settleLease is how long a worker owns the pending payments it claimed:
+// if it dies, another takes them over after this.
+const settleLease = time.Minute
+
+// claimPending leases due pending payments to this worker. SKIP LOCKED lets
+// workers in several processes claim disjoint sets at once.
+const claimPending = `
+	UPDATE ledger_pending p SET check_after = $2, checks = p.checks + 1
+	FROM (SELECT transfer_id FROM ledger_pending WHERE check_after <= $1
+	      ORDER BY check_after LIMIT $3 FOR UPDATE SKIP LOCKED) due
+	WHERE p.transfer_id = due.transfer_id
+	RETURNING p.transfer_id, p.checks`
+
+// SettlePending asks the provider about up to limit pending card payments
+// that are due a check, and posts those that settled (pending -> available)
+// and voids those that failed (back to the card), each exactly once. It
+// returns how many it posted and voided. Several processes may run it at
+// once: they claim disjoint payments, and a payment resolved twice is
+// refused by the database anyway. A payment still pending is checked again
+// later, less and less often (from half a second up to every 10 minutes).
+func (d *DB) SettlePending(ctx context.Context, p PaymentProvider, limit int) (posted, voided int, err error) {
+	now := d.ledgerTime()
+	var due []struct {
+		ID     string `db:"transfer_id"`
+		Checks int    `db:"checks"`
+	}
+	if err := d.x.SelectContext(ctx, &due, claimPending, now, now.Add(settleLease), limit); err != nil {
+		return 0, 0, err
+	}
+	var firstErr error
+	for _, q := range due {
+		kind, err := d.settleOne(ctx, p, q.ID, q.Checks)
+		switch {
+		case err != nil:
+			d.log.Warn("settle a card payment", "transfer", q.ID, "err", err)
+			if firstErr == nil {
+				firstErr = err
+			}
+		case kind == TransferSettlement:
+			posted++
+		case kind == TransferVoid:
+			voided++
+		}
+	}
+	return posted, voided, firstErr
+}
+
+// settleOne resolves one pending payment if the provider is done with it,
+// and returns the kind of transfer it recorded, if any.
+func (d *DB) settleOne(ctx context.Context, p PaymentProvider, id string, checks int) (TransferKind, error) {
+	t, err := loadTransfer(ctx, d.x, id)
+	if err != nil {
+		return "", err
+	}
+	status, err := p.SettlementStatus(ctx, t.ProviderRef)
+	if err != nil {
+		return "", err
+	}
+	r := TransferRequest{Amount: t.Amount, PendingOf: t.ID, From: t.To}
+	switch status {
+	case SettlementSettled:
+		pending, err := d.AccountByID(ctx, t.To)
+		if err != nil {
+			return "", err
+		}
+		avail, err := ensureAccount(ctx, d.x, AccountAvailable, pending.UserID, 0, t.Amount.Currency)
+		if err != nil {
+			return "", err
+		}
+		r.ID, r.Kind, r.To = "settle:"+t.ID, TransferSettlement, avail.ID
+	case SettlementFailed:
+		r.ID, r.Kind, r.To = "void:"+t.ID, TransferVoid, t.From
+	default:
+		next := time.Duration(500<<min(checks-1, 20)) * time.Millisecond
+		_, err := d.x.ExecContext(ctx, `UPDATE ledger_pending SET check_after = $2 WHERE transfer_id = $1`,
+			id, d.ledgerTime().Add(min(next, 10*time.Minute)))
+		return "", err
+	}
+	o, err := d.recordTransfer(ctx, r)
+	if err != nil {
+		return "", err
+	}
+	if o.fail != nil {
+		// Resolved by a racing worker, or the ledger refused: the queue row
+		// is gone in the first case, and the second deserves a look.
+		if o.fail.Code != ECONFLICT {
+			return "", o.fail
+		}
+		return "", nil
+	}
+	if !o.created {
+		return "", nil
+	}
+	return r.Kind, nil
+}
+
+// RefundCardPayment gives a card payment back, at most once. Once settled,
+// the amount leaves the payee's available balance; before, it leaves their
+// pending balance and the payment will not settle. It goes back to the
+// payer's card, and the provider refunds the charge. The ledger is written
+// first, so money the payee no longer has is never refunded; if the
+// provider then fails, the same call again (same id) finishes the job.
+func (d *DB) RefundCardPayment(ctx context.Context, p PaymentProvider, id, paymentID string) (Transfer, error) {
+	if err := checkTransferID(id, 100); err != nil {
+		return Transfer{}, err
+	}
+	pay, err := loadTransfer(ctx, d.x, paymentID)
+	if err != nil {
+		return Transfer{}, err
+	}
+	if pay.Kind != TransferCardPayment {
+		return Transfer{}, Errorf(EINVALID, "Only a card payment can be refunded; %s is a %s.", pay.ID, pay.Kind)
+	}
+	t, err := loadTransfer(ctx, d.x, id)
+	switch {
+	case err == nil && (t.Kind != TransferRefund || t.Reverses != pay.ID):
+		return Transfer{}, Errorf(ECONFLICT, "The transfer id %s was already used for a different request; use a new id.", id)
+	case err == nil:
+		// Recorded already: only the provider may still need telling.
+	case ErrorCode(err) != ENOTFOUND:
+		return Transfer{}, err
+	default:
+		if t, err = d.recordRefund(ctx, id, pay); err != nil {
+			return Transfer{}, err
+		}
+	}
+	if err := p.Refund(ctx, pay.ProviderRef, pay.Amount, id); err != nil {
+		return Transfer{}, Errorf(EUNAVAILABLE, "The refund is recorded but the card provider did not confirm it (%s); please try again.", ErrorMessage(err))
+	}
+	return t, nil
+}
+
+// recordRefund records the refund of pay from where its money is now,
+// looking again if the payment settles meanwhile.
+func (d *DB) recordRefund(ctx context.Context, id string, pay Transfer) (Transfer, error) {
+	for {
+		r := TransferRequest{ID: id, Kind: TransferRefund, To: pay.From, Amount: pay.Amount, Reverses: pay.ID}
+		var resolution string
+		err := d.x.GetContext(ctx, &resolution, `SELECT kind FROM ledger_transfers WHERE pending_of = $1`, pay.ID)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			r.From, r.PendingOf = pay.To, pay.ID
+		case err != nil:
+			return Transfer{}, err
+		default:
+			pending, err := d.AccountByID(ctx, pay.To)
+			if err != nil {
+				return Transfer{}, err
+			}
+			avail, err := ensureAccount(ctx, d.x, AccountAvailable, pending.UserID, 0, pay.Amount.Currency)
+			if err != nil {
+				return Transfer{}, err
+			}
+			r.From = avail.ID
+		}
+		o, err := d.recordTransfer(ctx, r)
+		if errors.Is(err, errRefundRace) {
+			continue // a payment settles once: the next look is the last
+		}
+		return o.result(err)
+	}
+}

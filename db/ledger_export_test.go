@@ -1,0 +1,20 @@
+package db
+
+import (
+	"context"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// SetClock makes the ledger read the time from now, so tests can place
+// payments in the past of the 30-day window. Call it before using d.
+func SetClock(d *DB, now func() time.Time) { d.now = now }
+
+// ApplyTransferTx runs the core of RecordTransfer inside tx, so a test can
+// break the transaction before it commits.
+func ApplyTransferTx(ctx context.Context, d *DB, tx *sqlx.Tx, r TransferRequest) (Transfer, error) {
+	r, hash := prepare(r)
+	o, err := d.applyTransfer(ctx, tx, r, hash)
+	return o.result(err)
+}

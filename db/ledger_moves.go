@@ -1,0 +1,137 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"divvy/db/money"
+)
+
+// Deposit credits a user's available balance from equity: funding for
+// tests and load runs, and manual adjustments. id is the idempotency key.
+func (d *DB) Deposit(ctx context.Context, id string, userID int64, amount money.Money) (Transfer, error) {
+	from, err := ensureAccount(ctx, d.x, AccountEquity, 0, 0, amount.Currency)
+	if err != nil {
+		return Transfer{}, err
+	}
+	to, err := ensureAccount(ctx, d.x, AccountAvailable, userID, 0, amount.Currency)
+	if err != nil {
+		return Transfer{}, err
+	}
+	return d.RecordTransfer(ctx, TransferRequest{ID: id, Kind: TransferDeposit, From: from.ID, To: to.ID, Amount: amount})
+}
+
+// Send moves money from one user's available balance to another's.
+func (d *DB) Send(ctx context.Context, id string, fromUser, toUser int64, amount money.Money) (Transfer, error) {
+	from, err := ensureAccount(ctx, d.x, AccountAvailable, fromUser, 0, amount.Currency)
+	if err != nil {
+		return Transfer{}, err
+	}
+	to, err := ensureAccount(ctx, d.x, AccountAvailable, toUser, 0, amount.Currency)
+	if err != nil {
+		return Transfer{}, err
+	}
+	return d.RecordTransfer(ctx, TransferRequest{ID: id, Kind: TransferSend, From: from.ID, To: to.ID,
+		Amount: amount, PayerID: fromUser})
+}
+
+// CashPayment records that the payer paid the payee outside Divvy (cash,
+// a bank transfer), in a group, usually for a share.
+type CashPayment struct {
+	ID      string
+	PayerID int64
+	PayeeID int64
+	GroupID int64
+	Amount  money.Money
+	SplitID int64 // optional
+	ShareID int64 // optional; a share is paid at most once
+}
+
+// RecordCash records a cash payment between the memo accounts of the payer
+// and payee in the group: no money moves in Divvy, but the share counts as
+// paid and the record balances like any other.
+func (d *DB) RecordCash(ctx context.Context, c CashPayment) (Transfer, error) {
+	from, err := ensureAccount(ctx, d.x, AccountMemo, c.PayerID, c.GroupID, c.Amount.Currency)
+	if err != nil {
+		return Transfer{}, err
+	}
+	to, err := ensureAccount(ctx, d.x, AccountMemo, c.PayeeID, c.GroupID, c.Amount.Currency)
+	if err != nil {
+		return Transfer{}, err
+	}
+	return d.RecordTransfer(ctx, TransferRequest{ID: c.ID, Kind: TransferCash, From: from.ID, To: to.ID,
+		Amount: c.Amount, PayerID: c.PayerID, SplitID: c.SplitID, ShareID: c.ShareID})
+}
+
+// PayoutRequest asks to send money from a user's available balance to their
+// bank account.
+type PayoutRequest struct {
+	ID          string // the idempotency key, also given to the provider
+	UserID      int64
+	Amount      money.Money
+	Destination string // an IBAN; not part of the idempotency check
+}
+
+// Payout sends money from the user's available balance to their bank and
+// returns the transfer and the provider's payout id. The ledger is written
+// first (so the balance is checked and held under its lock), then the
+// provider is called with the transfer id as idempotency key. If the
+// provider refuses the payout for good, a reversal puts the money back and
+// the id stays failed (EDECLINED); if it cannot be reached, the error says
+// so and the same call again (same id) retries the provider only.
+func (d *DB) Payout(ctx context.Context, p PaymentProvider, r PayoutRequest) (Transfer, string, error) {
+	from, err := ensureAccount(ctx, d.x, AccountAvailable, r.UserID, 0, r.Amount.Currency)
+	if err != nil {
+		return Transfer{}, "", err
+	}
+	to, err := ensureAccount(ctx, d.x, AccountPayouts, 0, 0, r.Amount.Currency)
+	if err != nil {
+		return Transfer{}, "", err
+	}
+	t, err := d.RecordTransfer(ctx, TransferRequest{ID: r.ID, Kind: TransferPayout, From: from.ID, To: to.ID,
+		Amount: r.Amount, PayerID: r.UserID})
+	if err != nil {
+		return Transfer{}, "", err
+	}
+	var undone string
+	err = d.x.GetContext(ctx, &undone, `SELECT id FROM ledger_transfers WHERE reverses = $1`, t.ID)
+	if err == nil {
+		return Transfer{}, "", Errorf(EDECLINED, "This payout was refused by the bank; the money is back in your balance.")
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return Transfer{}, "", err
+	}
+	payoutID, err := p.Payout(ctx, r.Destination, t.Amount, t.ID)
+	if err != nil {
+		var pe *Error
+		if !errors.As(err, &pe) || !finalCodes[pe.Code] {
+			return Transfer{}, "", err
+		}
+		if _, rerr := d.reverse(ctx, "reversal:"+t.ID, t); rerr != nil {
+			return Transfer{}, "", rerr
+		}
+		return Transfer{}, "", Errorf(EDECLINED, "The payout was refused (%s); the money is back in your balance.", pe.Message)
+	}
+	return t, payoutID, nil
+}
+
+// Reverse records the opposite of an earlier deposit, send, cash payment or
+// payout, under the new id: the money goes back the way it came, at most
+// once per transfer. The original stays as it was.
+func (d *DB) Reverse(ctx context.Context, id, transferID string) (Transfer, error) {
+	if err := checkTransferID(id, 100); err != nil {
+		return Transfer{}, err
+	}
+	o, err := loadTransfer(ctx, d.x, transferID)
+	if err != nil {
+		return Transfer{}, err
+	}
+	return d.reverse(ctx, id, o)
+}
+
+func (d *DB) reverse(ctx context.Context, id string, o Transfer) (Transfer, error) {
+	out, err := d.recordTransfer(ctx, TransferRequest{ID: id, Kind: TransferReversal, From: o.To, To: o.From,
+		Amount: o.Amount, PayerID: o.PayerID, Reverses: o.ID})
+	return out.result(err)
+}

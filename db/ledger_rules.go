@@ -1,0 +1,185 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// moves lists, per kind, the account kinds money leaves and enters. A
+// reversal moves between whatever accounts its original did, swapped.
+var moves = map[TransferKind][2]AccountKind{
+	TransferDeposit:     {AccountEquity, AccountAvailable},
+	TransferSend:        {AccountAvailable, AccountAvailable},
+	TransferCardPayment: {AccountClearing, AccountPending},
+	TransferSettlement:  {AccountPending, AccountAvailable},
+	TransferVoid:        {AccountPending, AccountClearing},
+	TransferCash:        {AccountMemo, AccountMemo},
+	TransferPayout:      {AccountAvailable, AccountPayouts},
+}
+
+// reversible lists the kinds a reversal may undo. Card money has its own
+// way back: a void before settlement, a refund after.
+var reversible = map[TransferKind]bool{
+	TransferDeposit: true, TransferSend: true, TransferCash: true, TransferPayout: true,
+}
+
+// checkTransfer applies the rules of r's kind to the locked accounts. It
+// returns the refusal, or an error when it could not tell.
+func (d *DB) checkTransfer(ctx context.Context, tx *sqlx.Tx, r TransferRequest, from, to Account, now time.Time) (*Error, error) {
+	if from.Currency != r.Amount.Currency || to.Currency != r.Amount.Currency {
+		return Errorf(EINVALID, "Both accounts of a %s transfer must hold %s.", r.Amount.Currency, r.Amount.Currency), nil
+	}
+	if k, ok := moves[r.Kind]; ok && (from.Kind != k[0] || to.Kind != k[1]) {
+		return Errorf(EINVALID, "A %s moves money from a %s account to a %s account.", r.Kind, k[0], k[1]), nil
+	}
+	switch r.Kind {
+	case TransferSend:
+		if from.UserID == to.UserID {
+			return Errorf(EINVALID, "Send money to someone else."), nil
+		}
+	case TransferCardPayment:
+		if from.UserID == to.UserID {
+			return Errorf(EINVALID, "You cannot pay yourself."), nil
+		}
+	case TransferCash:
+		if from.GroupID != to.GroupID || from.UserID == to.UserID {
+			return Errorf(EINVALID, "A cash payment is between two people of the same group."), nil
+		}
+	case TransferSettlement, TransferVoid:
+		if e, err := checkResolution(ctx, tx, r, from, to); err != nil || e != nil {
+			return e, err
+		}
+	case TransferRefund, TransferReversal:
+		if e, err := checkReversal(ctx, tx, r, from, to); err != nil || e != nil {
+			return e, err
+		}
+	}
+	if r.PayerID != 0 && from.UserID != 0 && r.Kind != TransferReversal && r.Kind != TransferRefund && r.PayerID != from.UserID {
+		return Errorf(EINVALID, "The payer of a transfer is the owner of the account it takes money from."), nil
+	}
+	if r.ShareID != 0 {
+		var by string
+		err := tx.GetContext(ctx, &by, `SELECT id FROM ledger_transfers WHERE share_id = $1 AND kind IN ('card_payment', 'cash')`, r.ShareID)
+		if err == nil {
+			return Errorf(ECONFLICT, "This share is already paid."), nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return nil, err
+		}
+	}
+	if !from.MayGoNegative && from.Balance.LessThan(r.Amount.Amount) {
+		return Errorf(EINSUFFICIENT, "Insufficient funds: the balance is %s and the transfer is %s.",
+			from.money(from.Balance), r.Amount), nil
+	}
+	if r.Kind == TransferCardPayment {
+		return d.checkCaps(ctx, tx, r.PayerID, r.Amount, now)
+	}
+	return nil, nil
+}
+
+// checkResolution checks a settlement or void against the card payment it
+// resolves: the same money, between the same people, resolved only once.
+func checkResolution(ctx context.Context, tx *sqlx.Tx, r TransferRequest, from, to Account) (*Error, error) {
+	p, err := loadTransfer(ctx, tx, r.PendingOf)
+	if ErrorCode(err) == ENOTFOUND {
+		return Errorf(ENOTFOUND, "There is no card payment %s to resolve.", r.PendingOf), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if p.Kind != TransferCardPayment {
+		return Errorf(EINVALID, "Only a card payment is pending; %s is a %s.", p.ID, p.Kind), nil
+	}
+	var by struct {
+		ID   string `db:"id"`
+		Kind string `db:"kind"`
+	}
+	err = tx.GetContext(ctx, &by, `SELECT id, kind FROM ledger_transfers WHERE pending_of = $1`, p.ID)
+	if err == nil {
+		return Errorf(ECONFLICT, "The card payment %s is already resolved (%s %s).", p.ID, by.Kind, by.ID), nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return nil, err
+	}
+	if !p.Amount.Amount.Equal(r.Amount.Amount) || p.Amount.Currency != r.Amount.Currency || from.ID != p.To {
+		return Errorf(EINVALID, "A settlement or void moves the whole pending payment, %s.", p.Amount), nil
+	}
+	if r.Kind == TransferSettlement && to.UserID != from.UserID {
+		return Errorf(EINVALID, "A settlement makes the payee's pending money available to the payee."), nil
+	}
+	if r.Kind == TransferVoid && to.ID != p.From {
+		return Errorf(EINVALID, "A void gives the pending money back to the card it came from."), nil
+	}
+	return nil, nil
+}
+
+// checkReversal checks a refund or reversal against the transfer it undoes:
+// all of it, back where it came from, once.
+func checkReversal(ctx context.Context, tx *sqlx.Tx, r TransferRequest, from, to Account) (*Error, error) {
+	o, err := loadTransfer(ctx, tx, r.Reverses)
+	if ErrorCode(err) == ENOTFOUND {
+		return Errorf(ENOTFOUND, "There is no transfer %s to undo.", r.Reverses), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var by string
+	err = tx.GetContext(ctx, &by, `SELECT id FROM ledger_transfers WHERE reverses = $1`, o.ID)
+	if err == nil {
+		return Errorf(ECONFLICT, "The transfer %s is already undone (by %s).", o.ID, by), nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return nil, err
+	}
+	if !o.Amount.Amount.Equal(r.Amount.Amount) || o.Amount.Currency != r.Amount.Currency {
+		return Errorf(EINVALID, "Only the whole of a transfer can be undone: %s.", o.Amount), nil
+	}
+	if r.Kind == TransferReversal {
+		if !reversible[o.Kind] {
+			return Errorf(EINVALID, "A %s cannot be reversed; card payments are voided or refunded.", o.Kind), nil
+		}
+		if from.ID != o.To || to.ID != o.From {
+			return Errorf(EINVALID, "A reversal moves the money back the way it came."), nil
+		}
+		return nil, nil
+	}
+	if o.Kind != TransferCardPayment {
+		return Errorf(EINVALID, "Only a card payment is refunded; %s is a %s.", o.ID, o.Kind), nil
+	}
+	if to.ID != o.From {
+		return Errorf(EINVALID, "A refund gives the money back to the card it came from."), nil
+	}
+	var resolution string
+	err = tx.GetContext(ctx, &resolution, `SELECT kind FROM ledger_transfers WHERE pending_of = $1`, o.ID)
+	resolved := err == nil
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, err
+	}
+	switch {
+	case resolved && TransferKind(resolution) == TransferVoid:
+		return Errorf(ECONFLICT, "This card payment was voided: the money is already back."), nil
+	case resolved != (r.PendingOf == ""):
+		// The payment settled since the caller looked.
+		return nil, errRefundRace
+	case !resolved && from.ID != o.To:
+		return Errorf(EINVALID, "A refund before settlement takes the payee's pending money."), nil
+	}
+	if resolved {
+		var payee int64
+		if err := tx.GetContext(ctx, &payee, `SELECT user_id FROM ledger_accounts WHERE id = $1`, o.To); err != nil {
+			return nil, err
+		}
+		if from.Kind != AccountAvailable || from.UserID != payee {
+			return Errorf(EINVALID, "A refund after settlement takes the payee's available money."), nil
+		}
+	}
+	return nil, nil
+}
+
+// errRefundRace: a refund was asked for a card payment in the state it had
+// a moment ago. Not a final failure: RefundCardPayment looks again.
+var errRefundRace = errors.New("the card payment changed state during the refund")

@@ -1,0 +1,240 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"divvy/db/money"
+)
+
+// outcome is what applying a request came to: a transfer (created now, or
+// found from an earlier identical request) or a final failure (found, or
+// fresh and still to be recorded against the id).
+type outcome struct {
+	t       Transfer
+	created bool
+	fail    *Error
+	fresh   bool
+}
+
+// RecordTransfer applies a transfer request, once. It locks the two accounts
+// (in id order), refuses an overdraft (EINSUFFICIENT), applies the rules of
+// the kind (card payment caps: ELIMIT), writes the transfer, its entries and
+// the new balances in one transaction, and returns the transfer.
+//
+// The same id sent again with the same parameters returns the first result,
+// success or failure, even if the failure would not happen now (a failed id
+// stays failed); with other parameters it is an ECONFLICT.
+func (d *DB) RecordTransfer(ctx context.Context, r TransferRequest) (Transfer, error) {
+	if err := checkTransferID(r.ID, 100); err != nil {
+		return Transfer{}, err
+	}
+	o, err := d.recordTransfer(ctx, r)
+	if err != nil {
+		return Transfer{}, err
+	}
+	if o.fail != nil {
+		return Transfer{}, o.fail
+	}
+	return o.t, nil
+}
+
+// recordTransfer runs applyTransfer in its own transaction, recording a
+// fresh failure in the same transaction. A unique violation means a racing
+// transaction got there first (a share paid, an id taken with other
+// parameters): running again sees its result.
+func (d *DB) recordTransfer(ctx context.Context, r TransferRequest) (outcome, error) {
+	if err := checkTransferID(r.ID, 128); err != nil {
+		return outcome{}, err
+	}
+	r, hash := prepare(r)
+	var o outcome
+	var err error
+	for try := 0; try < 3; try++ {
+		err = d.inTx(ctx, nil, func(tx *sqlx.Tx) error {
+			var err error
+			if o, err = d.applyTransfer(ctx, tx, r, hash); err != nil {
+				return err
+			}
+			if o.fail != nil && o.fresh {
+				return storeFailure(ctx, tx, r.ID, hash, o.fail, d.ledgerTime())
+			}
+			return nil
+		})
+		if !isUniqueViolation(err) {
+			break
+		}
+	}
+	if err != nil {
+		return outcome{}, ledgerErr(err)
+	}
+	return o, nil
+}
+
+// applyTransfer is the heart of the ledger, inside the caller's transaction.
+// A use case that must move money together with other changes (a share
+// marked paid, an event) calls it in its own transaction, with r and hash
+// from prepare, and on a fresh failure calls storeFailure and commits.
+func (d *DB) applyTransfer(ctx context.Context, tx *sqlx.Tx, r TransferRequest, hash string) (outcome, error) {
+	// Requests with one id run one at a time, so the id is checked and then
+	// taken without a race, whichever accounts they touch.
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, r.ID); err != nil {
+		return outcome{}, err
+	}
+	if o, found, err := priorOutcome(ctx, tx, r.ID, hash); err != nil || found {
+		return o, err
+	}
+	failed := func(e *Error) (outcome, error) { return outcome{fail: e, fresh: true}, nil }
+	if e := r.problem(); e != nil {
+		return failed(e)
+	}
+	accts, err := lockAccounts(ctx, tx, r.From, r.To)
+	if err != nil {
+		return outcome{}, err
+	}
+	from, okFrom := accts[r.From]
+	to, okTo := accts[r.To]
+	if !okFrom || !okTo {
+		return failed(Errorf(ENOTFOUND, "An account of the transfer does not exist."))
+	}
+	now := d.ledgerTime()
+	if e, err := d.checkTransfer(ctx, tx, r, from, to, now); err != nil || e != nil {
+		if err != nil {
+			return outcome{}, err
+		}
+		return failed(e)
+	}
+	if err := writeTransfer(ctx, tx, r, hash, now); err != nil {
+		return outcome{}, err
+	}
+	t := Transfer{ID: r.ID, Kind: r.Kind, From: r.From, To: r.To, Amount: r.Amount, PayerID: r.PayerID,
+		SplitID: r.SplitID, ShareID: r.ShareID, PendingOf: r.PendingOf, Reverses: r.Reverses,
+		ProviderRef: r.ProviderRef, CreatedAt: now}
+	return outcome{t: t, created: true}, nil
+}
+
+const selectPrior = `
+	SELECT request_hash, '' AS code, '' AS message, true AS done FROM ledger_transfers WHERE id = $1
+	UNION ALL
+	SELECT request_hash, code, message, false FROM ledger_attempts WHERE id = $1`
+
+// priorOutcome returns what an earlier request with the id came to.
+func priorOutcome(ctx context.Context, q sqlx.QueryerContext, id, hash string) (outcome, bool, error) {
+	var p struct {
+		Hash    string `db:"request_hash"`
+		Code    string `db:"code"`
+		Message string `db:"message"`
+		Done    bool   `db:"done"`
+	}
+	err := sqlx.GetContext(ctx, q, &p, selectPrior, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return outcome{}, false, nil
+	}
+	if err != nil {
+		return outcome{}, false, err
+	}
+	if p.Hash != hash {
+		return outcome{}, true, Errorf(ECONFLICT, "The transfer id %s was already used for a different request; use a new id.", id)
+	}
+	if !p.Done {
+		return outcome{fail: Errorf(p.Code, "%s", p.Message)}, true, nil
+	}
+	t, err := loadTransfer(ctx, q, id)
+	return outcome{t: t}, true, err
+}
+
+const insertAttempt = `
+	INSERT INTO ledger_attempts (id, code, message, request_hash, created_at) VALUES ($1, $2, $3, $4, $5)`
+
+// storeFailure records that the id failed for good, so a retry returns e.
+func storeFailure(ctx context.Context, tx *sqlx.Tx, id, hash string, e *Error, now time.Time) error {
+	if !finalCodes[e.Code] {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, insertAttempt, id, e.Code, e.Message, hash, now)
+	return err
+}
+
+// Locking in ascending id order, always, is what keeps transfers A->B and
+// B->A from deadlocking. FOR NO KEY UPDATE, not FOR UPDATE: the entries'
+// foreign keys take KEY SHARE locks on the accounts, which it lets through.
+const lockAccountsSQL = `
+	SELECT ` + accountColumns + ` FROM ledger_accounts
+	WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE`
+
+func lockAccounts(ctx context.Context, tx *sqlx.Tx, ids ...int64) (map[int64]Account, error) {
+	var rows []accountRow
+	if err := tx.SelectContext(ctx, &rows, lockAccountsSQL, pq.Array(ids)); err != nil {
+		return nil, err
+	}
+	m := make(map[int64]Account, len(rows))
+	for _, r := range rows {
+		m[r.ID] = r.account()
+	}
+	return m, nil
+}
+
+// writeTransfer writes the transfer, its two entries and the two new
+// balances in one statement, and keeps the settlement queue: a card payment
+// joins it, its settlement or void leaves it. The triggers check at commit
+// that the entries balance.
+const writeTransferSQL = `
+	WITH t AS (
+		INSERT INTO ledger_transfers (id, kind, currency, minor, amount, payer_user_id, split_id, share_id,
+			pending_of, reverses, provider_ref, request_hash, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+		RETURNING id
+	), legs (account_id, amount) AS (
+		SELECT * FROM unnest($14::bigint[], $15::numeric[])
+	), entries AS (
+		INSERT INTO ledger_entries (transfer_id, account_id, currency, minor, amount)
+		SELECT t.id, legs.account_id, $3, $4, legs.amount FROM t, legs
+	), queued AS (
+		INSERT INTO ledger_pending (transfer_id, check_after)
+		SELECT t.id, $13 FROM t WHERE $2 = 'card_payment'
+	), dequeued AS (
+		DELETE FROM ledger_pending WHERE transfer_id = $9
+	)
+	UPDATE ledger_accounts a SET balance = a.balance + legs.amount
+	FROM legs WHERE a.id = legs.account_id`
+
+func writeTransfer(ctx context.Context, tx *sqlx.Tx, r TransferRequest, hash string, now time.Time) error {
+	c, _ := money.LookupCurrency(r.Amount.Currency)
+	amt := r.Amount.Amount.StringFixed(c.Minor)
+	_, err := tx.ExecContext(ctx, writeTransferSQL,
+		r.ID, string(r.Kind), c.Code, c.Minor, amt, nullID(r.PayerID), nullID(r.SplitID), nullID(r.ShareID),
+		nullString(r.PendingOf), nullString(r.Reverses), nullString(r.ProviderRef), hash, now,
+		pq.Array([]int64{r.From, r.To}), pq.Array([]string{"-" + amt, amt}))
+	return err
+}
+
+func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
+
+func isUniqueViolation(err error) bool {
+	var pqe *pq.Error
+	return errors.As(err, &pqe) && pqe.Code == "23505"
+}
+
+// ledgerErr maps what the database refused, when the checks in Go did not
+// catch it first (a race, or a bug): the constraints are the backstop.
+func ledgerErr(err error) error {
+	var pqe *pq.Error
+	if !errors.As(err, &pqe) {
+		return err
+	}
+	switch {
+	case pqe.Constraint == "ledger_accounts_no_overdraft":
+		return Errorf(EINSUFFICIENT, "Insufficient funds for this transfer.")
+	case pqe.Constraint == "ledger_transfers_share_paid_once":
+		return Errorf(ECONFLICT, "This share is already paid.")
+	case pqe.Code == "23505":
+		return Errorf(ECONFLICT, "This transfer clashes with another one recorded at the same time; please try again.")
+	}
+	return fmt.Errorf("ledger: %w", err)
+}
