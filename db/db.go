@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
@@ -21,6 +22,8 @@ type DB struct {
 	log      *slog.Logger
 	now      func() time.Time
 	linkKeys [][]byte // derive invite and pay-link tokens; see SetLinkKeys
+	// pinPepperValue is mixed into PIN hashes and code HMACs; see SetPINPepper.
+	pinPepperValue string
 }
 
 // Open connects to PostgreSQL at url and checks the connection.
@@ -95,3 +98,5 @@ func prefixed(alias, cols string) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

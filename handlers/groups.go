@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/shopspring/decimal"
+
 	"divvy/db"
 	"divvy/db/money"
 	"divvy/views"
@@ -101,7 +103,7 @@ func threadView(r *http.Request, store *db.DB, ms *membership) (views.Thread, er
 	if err != nil {
 		return views.Thread{}, err
 	}
-	page, err := messagesView(ctx, store, ms.group.ID, me, 0)
+	page, err := messagesView(r, store, ms.group.ID, 0)
 	if err != nil {
 		return views.Thread{}, err
 	}
@@ -126,23 +128,53 @@ func currencySymbol(code string) string {
 	return code
 }
 
-func messagesView(ctx context.Context, store *db.DB, groupID, me, before int64) (views.Messages, error) {
-	ms, more, err := store.Messages(ctx, groupID, before, messagesPerPage)
+// messagesView loads a page of messages with the cards of the splits they
+// show, as the viewer sees them.
+func messagesView(r *http.Request, store *db.DB, groupID, before int64) (views.Messages, error) {
+	ms, more, err := store.Messages(r.Context(), groupID, before, messagesPerPage)
 	if err != nil {
 		return views.Messages{}, err
 	}
+	var splitIDs []int64
+	for _, m := range ms {
+		if m.Kind == "split" && m.SplitID != nil {
+			splitIDs = append(splitIDs, *m.SplitID)
+		}
+	}
+	splits, err := store.Splits(r.Context(), splitIDs)
+	if err != nil {
+		return views.Messages{}, err
+	}
+	me := currentUser(r).ID
 	page := views.Messages{GroupID: groupID, HasEarlier: more}
 	for _, m := range ms {
-		page.Items = append(page.Items, messageItem(m, me))
+		it := messageItem(r.Context(), m, me)
+		if m.SplitID != nil {
+			s, ok := splits[*m.SplitID]
+			if ok && m.Kind == "split" {
+				c := splitCard(r, s)
+				it.Split = &c
+			}
+			if ok {
+				it.Title = s.Title
+			}
+		}
+		page.Items = append(page.Items, it)
 	}
 	return page, nil
 }
 
-func messageItem(m db.Message, me int64) views.MessageItem {
+func messageItem(ctx context.Context, m db.Message, me int64) views.MessageItem {
 	it := views.MessageItem{ID: m.ID, Kind: m.Kind, Author: m.AuthorName, Text: m.Body, At: m.CreatedAt}
 	it.Mine = m.AuthorID != nil && *m.AuthorID == me
-	if m.Kind == "system" {
-		it.Event = jsonString(m.Data, "event")
+	it.Event = jsonString(m.Data, "event")
+	it.Title = jsonString(m.Data, "title")
+	it.To = jsonString(m.Data, "to")
+	it.Method = jsonString(m.Data, "method")
+	if a, err := decimal.NewFromString(jsonString(m.Data, "amount")); err == nil {
+		if am, err := money.New(a, jsonString(m.Data, "currency")); err == nil {
+			it.Amount = views.Money(ctx, am)
+		}
 	}
 	return it
 }
@@ -155,7 +187,7 @@ func handleMessagesEarlier(log *slog.Logger, store *db.DB) http.Handler {
 			renderError(w, r, http.StatusBadRequest, "error.400")
 			return
 		}
-		page, err := messagesView(r.Context(), store, currentMembership(r).group.ID, currentUser(r).ID, before)
+		page, err := messagesView(r, store, currentMembership(r).group.ID, before)
 		if err != nil {
 			fail(w, r, log, err)
 			return
@@ -196,7 +228,7 @@ func handleMessagePost(log *slog.Logger, store *db.DB) http.Handler {
 			return
 		}
 		if isHTMX(r) {
-			render(w, r, http.StatusOK, views.Posted(ms.group.ID, symbol, messageItem(m, currentUser(r).ID)))
+			render(w, r, http.StatusOK, views.Posted(ms.group.ID, symbol, messageItem(r.Context(), m, currentUser(r).ID)))
 			return
 		}
 		http.Redirect(w, r, "/groups/"+strconv.FormatInt(ms.group.ID, 10)+"#m"+strconv.FormatInt(m.ID, 10), http.StatusSeeOther)

@@ -9,8 +9,10 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"divvy/db"
+	"divvy/db/sandbox"
 	"divvy/db/dbtest"
 	"divvy/handlers"
 )
@@ -18,20 +20,27 @@ import (
 // testApp is the real router and middleware over a fresh database.
 type testApp struct {
 	t     *testing.T
-	srv   *httptest.Server
-	store *db.DB
+	srv      *httptest.Server
+	store    *db.DB
+	provider *sandbox.Provider
 }
 
 func newApp(t *testing.T) *testApp {
 	t.Helper()
 	store := dbtest.New(t)
-	h := handlers.New(slog.New(slog.DiscardHandler), store, handlers.Options{
+	log := slog.New(slog.DiscardHandler)
+	store.SetPINPepper("handler test pepper")
+	provider, err := sandbox.New([]byte("handler test sandbox key"), time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := handlers.New(log, store, provider, db.NewOutboxNotifier(store, log), handlers.Options{
 		SessionKeys: []string{"test-session-key-0123456789abcdef0123456789"},
 		BaseURL:     "http://divvy.test",
 	})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &testApp{t: t, srv: srv, store: store}
+	return &testApp{t: t, srv: srv, store: store, provider: provider}
 }
 
 // client is one person's browser: its own cookies, no automatic redirects.

@@ -105,7 +105,7 @@ func handleJoinShow(log *slog.Logger, store *db.DB) http.Handler {
 				return
 			}
 		}
-		j := views.Join{Token: token, GroupName: g.Name, Members: g.Members, SignedIn: currentUser(r) != nil}
+		j := views.Join{Action: "/join/" + token, Title: views.T(r.Context(), "join.title", g.Name), GroupName: g.Name, Lead: membersLine(r, g.Members), SignedIn: currentUser(r) != nil}
 		render(w, r, http.StatusOK, views.JoinPage(layout(r, views.T(r.Context(), "join.title", g.Name)), j))
 	})
 }
@@ -128,7 +128,7 @@ func handleJoin(log *slog.Logger, store *db.DB, s *sessionManager) http.Handler 
 			name := strings.TrimSpace(r.PostForm.Get("name"))
 			guest, err := store.CreateGuest(r.Context(), name, views.Locale(r.Context()))
 			if db.ErrorCode(err) == db.EINVALID {
-				j := views.Join{Token: token, GroupName: g.Name, Members: g.Members, Form: views.Form{
+				j := views.Join{Action: "/join/" + token, Title: views.T(r.Context(), "join.title", g.Name), GroupName: g.Name, Lead: membersLine(r, g.Members), Form: views.Form{
 					Values: map[string]string{"name": name}, Problems: map[string]string{"name": db.ErrorMessage(err)}}}
 				render(w, r, http.StatusUnprocessableEntity, views.JoinPage(layout(r, views.T(r.Context(), "join.title", g.Name)), j))
 				return
@@ -190,4 +190,11 @@ func handleKeep(log *slog.Logger, store *db.DB) http.Handler {
 		}
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 	})
+}
+
+func membersLine(r *http.Request, n int) string {
+	if n == 1 {
+		return views.T(r.Context(), "home.member")
+	}
+	return views.T(r.Context(), "home.members", n)
 }

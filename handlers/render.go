@@ -65,6 +65,9 @@ func fail(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 		db.EFORBIDDEN:    http.StatusForbidden,
 		db.ETOOMANY:      http.StatusTooManyRequests,
 		db.EUNAVAILABLE:  http.StatusServiceUnavailable,
+		db.EDECLINED:     http.StatusPaymentRequired,
+		db.EINSUFFICIENT: http.StatusUnprocessableEntity,
+		db.ELIMIT:        http.StatusUnprocessableEntity,
 	}[code]
 	if status == 0 {
 		log.Error("internal error", "request_id", infoOf(r.Context()).id, "method", r.Method, "err", err)

@@ -10,7 +10,7 @@ import (
 
 // addRoutes is the one place every route is declared, with the middleware
 // that guards it.
-func addRoutes(mux *http.ServeMux, log *slog.Logger, store *db.DB, s *sessionManager, opts Options) {
+func addRoutes(mux *http.ServeMux, log *slog.Logger, store *db.DB, provider db.PaymentProvider, notify db.Notifier, s *sessionManager, opts Options) {
 	mux.Handle("GET /static/{hash}/{name...}", static.Handler())
 	mux.Handle("GET /manifest.webmanifest", static.File("manifest.webmanifest"))
 	mux.Handle("GET /icon.svg", static.File("icon.svg"))
@@ -37,6 +37,32 @@ func addRoutes(mux *http.ServeMux, log *slog.Logger, store *db.DB, s *sessionMan
 	mux.Handle("GET /groups/{id}/invite/qr.svg", member(store, log, handleInviteQR(log, store, opts.BaseURL)))
 	mux.Handle("POST /groups/{id}/invite/reset", member(store, log, handleInviteReset(log, store)))
 
+	mux.Handle("GET /groups/{id}/splits/new", member(store, log, handleSplitNew(log, store)))
+	mux.Handle("POST /groups/{id}/splits/preview", member(store, log, handleSplitPreview(log, store)))
+	mux.Handle("POST /groups/{id}/splits", member(store, log, handleSplitCreate(log, store)))
+	mux.Handle("GET /groups/{id}/splits/{split}", member(store, log, handleSplitShow(log, store, opts.BaseURL)))
+	mux.Handle("GET /groups/{id}/splits/{split}/card", member(store, log, handleSplitCard(log, store)))
+	mux.Handle("GET /groups/{id}/splits/{split}/qr.svg", member(store, log, handleSplitQR(log, store, opts.BaseURL)))
+	mux.Handle("POST /groups/{id}/splits/{split}/cancel", member(store, log, handleSplitCancel(log, store, provider)))
+	mux.Handle("POST /groups/{id}/splits/{split}/shares/{share}/cash", member(store, log, handleShareCash(log, store)))
+	mux.Handle("POST /groups/{id}/splits/{split}/shares/{share}/confirm", member(store, log, handleShareConfirm(log, store)))
+	mux.Handle("POST /groups/{id}/splits/{split}/shares/{share}/reject", member(store, log, handleShareReject(log, store)))
+	mux.Handle("POST /groups/{id}/splits/{split}/shares/{share}/remind", member(store, log, handleShareRemind(log, store, notify)))
+	mux.Handle("GET /groups/{id}/splits/{split}/pay", member(store, log, handlePayShow(log, store)))
+	mux.Handle("POST /groups/{id}/splits/{split}/pay", member(store, log, handlePay(log, store, provider)))
+	mux.Handle("GET /money", requireUser(handleWallet(log, store)))
+	mux.Handle("POST /money/withdraw", requireUser(handleWithdraw(log, store, provider)))
+	if !opts.Production {
+		mux.Handle("GET /dev/outbox", handleOutbox(log, store))
+	}
+	mux.Handle("GET /payments/setup", requireUser(handlePaySetupShow(log, store)))
+	mux.Handle("POST /payments/setup", requireUser(handlePaySetup(log, store, provider, notify)))
+	mux.Handle("POST /payments/activate", requireUser(handlePayActivate(log, store)))
+	mux.Handle("POST /payments/resend", requireUser(handlePayResend(log, store, notify)))
+
+	mux.Handle("POST /groups/{id}/splits/{split}/people", member(store, log, handleSplitAddPerson(log, store)))
+	mux.Handle("GET /pay/{token}", noReferrer(handlePayLinkShow(log, store)))
+	mux.Handle("POST /pay/{token}", noReferrer(handlePayLink(log, store, s)))
 	mux.Handle("GET /join/{token}", noReferrer(handleJoinShow(log, store)))
 	mux.Handle("POST /join/{token}", noReferrer(handleJoin(log, store, s)))
 	// Unknown paths and wrong methods get the mux's 404 and 405, rendered

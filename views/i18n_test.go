@@ -22,7 +22,7 @@ func TestTranslationsComplete(t *testing.T) {
 			t.Errorf("English lacks %q", k)
 		}
 	}
-	used := regexp.MustCompile(`T\(\w+(?:\.Context\(\))?, "([a-z0-9_.]+[a-z0-9_])"`)
+	used := regexp.MustCompile(`T\(\w+(?:\.Context\(\))?, "([a-z0-9_.]+)"\s*[,)]`)
 	files, _ := filepath.Glob("*.templ")
 	more, _ := filepath.Glob("../handlers/*.go")
 	for _, f := range append(files, more...) {

@@ -51,6 +51,10 @@ type MessageItem struct {
 	Mine   bool
 	Text   string // text messages
 	Event  string // system messages: created, joined
+	Split  *SplitCard // split messages
+	// Payments and reminders: the amount, the split's title, who is
+	// reminded, and how a payment was made.
+	Amount, Title, To, Method string
 	At     time.Time
 }
 

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/shopspring/decimal"
 )
 
 // config is everything Divvy reads from the environment; nothing else reads it.
@@ -24,9 +26,10 @@ type config struct {
 	DataDir      string        // development: private PostgreSQL and kept secrets
 	SettleDelay  time.Duration // sandbox provider settlement delay
 	SandboxKey   string
-	CapTransfer  string // per-transfer cap in EUR, e.g. "500"
-	CapRolling30 string // rolling 30-day cap in EUR, e.g. "1500"
-	Locale       string // default locale when neither the user nor the browser says
+	CapTransfer  decimal.Decimal // per-payment cap in EUR
+	CapRolling30 decimal.Decimal // rolling 30-day cap per payer in EUR
+	Locale       string          // default locale when neither the user nor the browser says
+	SMTPURL      string          // when set, codes and reminders are mailed; else kept in the outbox
 }
 
 func (c config) production() bool { return c.Env == "production" }
@@ -35,15 +38,14 @@ func (c config) production() bool { return c.Env == "production" }
 // in development missing ones are generated once and kept in DataDir.
 func loadConfig(getenv func(string) string) (config, error) {
 	c := config{
-		Env:          getenv("DIVVY_ENV"),
-		DatabaseURL:  getenv("DATABASE_URL"),
-		BaseURL:      getenv("BASE_URL"),
-		PINPepper:    getenv("PIN_PEPPER"),
-		SandboxKey:   getenv("SANDBOX_KEY"),
-		DataDir:      getenv("DIVVY_DATA_DIR"),
-		CapTransfer:  getenv("CAP_PER_TRANSFER"),
-		CapRolling30: getenv("CAP_30_DAYS"),
-		Locale:       getenv("DEFAULT_LOCALE"),
+		Env:         getenv("DIVVY_ENV"),
+		DatabaseURL: getenv("DATABASE_URL"),
+		BaseURL:     getenv("BASE_URL"),
+		PINPepper:   getenv("PIN_PEPPER"),
+		SandboxKey:  getenv("SANDBOX_KEY"),
+		DataDir:     getenv("DIVVY_DATA_DIR"),
+		Locale:      getenv("DEFAULT_LOCALE"),
+		SMTPURL:     getenv("SMTP_URL"),
 	}
 	if c.Env == "" {
 		c.Env = "development"
@@ -81,11 +83,19 @@ func loadConfig(getenv func(string) string) (config, error) {
 		}
 		c.SettleDelay = d
 	}
-	if c.CapTransfer == "" {
-		c.CapTransfer = "500"
-	}
-	if c.CapRolling30 == "" {
-		c.CapRolling30 = "1500"
+	for _, v := range []struct {
+		name, def string
+		dst       *decimal.Decimal
+	}{{"CAP_PER_TRANSFER", "500", &c.CapTransfer}, {"CAP_30_DAYS", "1500", &c.CapRolling30}} {
+		s := getenv(v.name)
+		if s == "" {
+			s = v.def
+		}
+		d, err := decimal.NewFromString(s)
+		if err != nil || !d.IsPositive() || d.Exponent() < -2 {
+			return c, fmt.Errorf("%s must be a positive amount in EUR such as 500, not %q", v.name, s)
+		}
+		*v.dst = d
 	}
 	switch c.Locale {
 	case "":

@@ -72,6 +72,8 @@ func TestConfigRejectsBadValues(t *testing.T) {
 		{"DIVVY_ENV": "staging"},
 		{"SETTLEMENT_DELAY": "soon"},
 		{"DEFAULT_LOCALE": "de"},
+		{"CAP_PER_TRANSFER": "-5"},
+		{"CAP_30_DAYS": "lots"},
 	} {
 		m["DIVVY_DATA_DIR"] = t.TempDir()
 		if _, err := loadConfig(env(m)); err == nil {

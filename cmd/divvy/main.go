@@ -19,8 +19,11 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"divvy/db"
 	"divvy/db/pglocal"
+	"divvy/db/sandbox"
 	"divvy/handlers"
 )
 
@@ -116,7 +119,24 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, store *db.DB) erro
 			log.Info("migrations applied", "names", applied)
 		}
 	}
-	h := handlers.New(log, store, handlers.Options{
+	provider, err := sandbox.New([]byte(cfg.SandboxKey), cfg.SettleDelay)
+	if err != nil {
+		return err
+	}
+	var notify db.Notifier = db.NewOutboxNotifier(store, log)
+	if cfg.SMTPURL != "" {
+		if notify, err = db.NewSMTPNotifier(cfg.SMTPURL); err != nil {
+			return fmt.Errorf("SMTP_URL: %w", err)
+		}
+	}
+	store.SetPINPepper(cfg.PINPepper)
+	if err := store.SetLimits(ctx, db.Limits{
+		PerTransfer: map[string]decimal.Decimal{"EUR": cfg.CapTransfer},
+		Rolling30:   map[string]decimal.Decimal{"EUR": cfg.CapRolling30},
+	}); err != nil {
+		return fmt.Errorf("caps: %w", err)
+	}
+	h := handlers.New(log, store, provider, notify, handlers.Options{
 		Production:    cfg.production(),
 		SessionKeys:   cfg.SessionKeys,
 		BaseURL:       cfg.BaseURL,
@@ -140,6 +160,9 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, store *db.DB) erro
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	settleCtx, stopSettling := context.WithCancel(ctx)
+	defer stopSettling()
+	go settle(settleCtx, log, store, provider, cfg.SettleDelay)
 	select {
 	case err := <-errc:
 		return err
@@ -158,6 +181,48 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, store *db.DB) erro
 	return nil
 }
 
+// settle posts card payments the provider has settled, a few times per
+// settlement delay. Several processes may run it at once: the ledger
+// resolves each pending payment exactly once.
+func settle(ctx context.Context, log *slog.Logger, store *db.DB, provider db.PaymentProvider, delay time.Duration) {
+	every := min(max(delay/4, 500*time.Millisecond), time.Minute)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		posted, voided, err := store.SettlePending(ctx, provider, 500)
+		if err != nil && ctx.Err() == nil {
+			log.Error("settle pending payments", "err", err)
+		}
+		if posted+voided > 0 {
+			log.Info("settled card payments", "posted", posted, "voided", voided)
+		}
+	}
+}
+
+// audit checks the ledger's invariants and prints one line per check;
+// any violation makes it fail.
 func audit(ctx context.Context, store *db.DB, stdout io.Writer) error {
-	return errors.New("audit: not available yet")
+	checks, err := store.Audit(ctx)
+	if err != nil {
+		return err
+	}
+	bad := 0
+	for _, c := range checks {
+		status := "ok"
+		if c.Violations > 0 {
+			status = "VIOLATED"
+			bad++
+		}
+		fmt.Fprintf(stdout, "%-8s %-45s checked=%d violations=%d\n", status, c.Name, c.Checked, c.Violations)
+	}
+	if bad > 0 {
+		return fmt.Errorf("audit: %d of %d checks failed", bad, len(checks))
+	}
+	fmt.Fprintf(stdout, "audit: all %d checks passed\n", len(checks))
+	return nil
 }

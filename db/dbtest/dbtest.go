@@ -129,6 +129,7 @@ func New(t testing.TB) *db.DB {
 	}
 	t.Cleanup(func() { d.Close() })
 	d.SetLinkKeys([]string{"test link key " + t.Name()})
+	d.SetPINPepper("test pepper " + t.Name())
 	return d
 }
 

@@ -1,0 +1,361 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/shopspring/decimal"
+
+	"divvy/db/money"
+)
+
+// RemindEvery is how often a collector may remind one person of one share.
+const RemindEvery = 24 * time.Hour
+
+// shareContext loads a share with its split and checks it belongs to the
+// group, so share ids cannot be probed across groups.
+func (d *DB) shareContext(ctx context.Context, groupID, splitID, shareID int64) (Split, Share, error) {
+	s, err := d.SplitInGroup(ctx, groupID, splitID)
+	if err != nil {
+		return Split{}, Share{}, err
+	}
+	for _, sh := range s.Shares {
+		if sh.ID == shareID {
+			return s, sh, nil
+		}
+	}
+	return Split{}, Share{}, Errorf(ENOTFOUND, "Share not found.")
+}
+
+func requireOpen(s Split) error {
+	switch s.Status {
+	case SplitCancelled:
+		return Errorf(ECONFLICT, "This split was cancelled.")
+	case SplitComplete:
+		return Errorf(ECONFLICT, "This split is already paid in full.")
+	}
+	return nil
+}
+
+// ClaimCash marks the caller's own share "paid another way", awaiting the
+// collector's confirmation.
+func (d *DB) ClaimCash(ctx context.Context, groupID, splitID, shareID, userID int64) error {
+	s, sh, err := d.shareContext(ctx, groupID, splitID, shareID)
+	if err != nil {
+		return err
+	}
+	if sh.UserID != userID {
+		return Errorf(EFORBIDDEN, "Only %s can say they paid this share.", sh.Name)
+	}
+	if err := requireOpen(s); err != nil {
+		return err
+	}
+	if sh.Status == SharePaid {
+		return Errorf(ECONFLICT, "This share is already paid.")
+	}
+	_, err = d.x.ExecContext(ctx, `UPDATE shares SET cash_claimed_at = now() WHERE id = $1 AND cash_claimed_at IS NULL`, shareID)
+	return err
+}
+
+// RejectCash is the collector saying "I did not get that money": the share
+// is due again.
+func (d *DB) RejectCash(ctx context.Context, groupID, splitID, shareID, collectorID int64) error {
+	s, sh, err := d.shareContext(ctx, groupID, splitID, shareID)
+	if err != nil {
+		return err
+	}
+	if s.PayeeID != collectorID {
+		return Errorf(EFORBIDDEN, "Only %s, who collects, can do that.", s.PayeeName)
+	}
+	if sh.Status != SharePending {
+		return Errorf(ECONFLICT, "There is no payment to reject for %s.", sh.Name)
+	}
+	_, err = d.x.ExecContext(ctx, `UPDATE shares SET cash_claimed_at = NULL WHERE id = $1`, shareID)
+	return err
+}
+
+// ConfirmCash is the collector confirming money received outside Divvy: a
+// cash transfer between the two people's memo accounts for this group is
+// recorded, and the share is paid. Its id derives from the share, so a
+// double tap records it once.
+func (d *DB) ConfirmCash(ctx context.Context, groupID, splitID, shareID, collectorID int64) error {
+	s, sh, err := d.shareContext(ctx, groupID, splitID, shareID)
+	if err != nil {
+		return err
+	}
+	if s.PayeeID != collectorID {
+		return Errorf(EFORBIDDEN, "Only %s, who collects, can confirm a payment.", s.PayeeName)
+	}
+	if sh.Status == SharePaid {
+		return nil
+	}
+	if err := requireOpen(s); err != nil {
+		return err
+	}
+	t, err := d.RecordCash(ctx, CashPayment{ID: "cash-share-" + itoa(shareID), PayerID: sh.UserID, PayeeID: s.PayeeID,
+		GroupID: groupID, Amount: sh.Amount, SplitID: s.ID, ShareID: sh.ID})
+	if err != nil {
+		return err
+	}
+	return d.AnnouncePayment(ctx, s, sh, t, "cash")
+}
+
+// AnnouncePayment posts the payment into the thread and closes the split when
+// it was the last share. It runs after the money is recorded.
+func (d *DB) AnnouncePayment(ctx context.Context, s Split, sh Share, t Transfer, method string) error {
+	_, err := d.x.ExecContext(ctx, `INSERT INTO messages (group_id, kind, author_id, split_id, data)
+		VALUES ($1, 'payment', $2, $3, jsonb_build_object('share_id', $4::bigint, 'amount', $5::text, 'currency', $6::text, 'method', $7::text, 'transfer_id', $8::text))
+		ON CONFLICT ((data->>'transfer_id')) WHERE kind = 'payment' DO NOTHING`,
+		s.GroupID, sh.UserID, s.ID, sh.ID, t.Amount.Amount.String(), t.Amount.Currency, method, t.ID)
+	if err != nil {
+		return err
+	}
+	return d.CloseIfComplete(ctx, s.ID)
+}
+
+// CloseIfComplete closes an open split whose shares are all paid and posts
+// "All paid" once. Called after each payment commits, the last payer's
+// call always sees every payment.
+func (d *DB) CloseIfComplete(ctx context.Context, splitID int64) error {
+	return d.inTx(ctx, nil, func(tx *sqlx.Tx) error {
+		var status string
+		if err := tx.GetContext(ctx, &status, `SELECT status FROM splits WHERE id = $1 FOR UPDATE`, splitID); err != nil {
+			return mapErr(err, "Split")
+		}
+		if status != SplitOpen {
+			return nil
+		}
+		m, err := splitsByID(ctx, tx, []int64{splitID})
+		if err != nil {
+			return err
+		}
+		s := m[splitID]
+		if paid, of, _, _ := s.Progress(); of == 0 || paid < of {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE splits SET status = 'complete', closed_at = now() WHERE id = $1`, splitID); err != nil {
+			return err
+		}
+		_, err = insertMessage(ctx, tx, s.GroupID, "system", 0, "", &s.ID, map[string]any{"event": "split_closed", "title": s.Title})
+		return err
+	})
+}
+
+// Remind posts a reminder to the person of a share, at most once per
+// RemindEvery per share, and returns who to notify. Only the collector may.
+func (d *DB) Remind(ctx context.Context, groupID, splitID, shareID, collectorID int64) (User, Split, Share, error) {
+	s, sh, err := d.shareContext(ctx, groupID, splitID, shareID)
+	if err != nil {
+		return User{}, Split{}, Share{}, err
+	}
+	if s.PayeeID != collectorID {
+		return User{}, Split{}, Share{}, Errorf(EFORBIDDEN, "Only %s, who collects, can send reminders.", s.PayeeName)
+	}
+	if err := requireOpen(s); err != nil {
+		return User{}, Split{}, Share{}, err
+	}
+	if sh.Status == SharePaid || sh.Status == ShareSelf {
+		return User{}, Split{}, Share{}, Errorf(ECONFLICT, "%s has nothing left to pay.", sh.Name)
+	}
+	var who User
+	err = d.inTx(ctx, nil, func(tx *sqlx.Tx) error {
+		// The condition and the update are one statement: two taps at once
+		// send one reminder.
+		var at time.Time
+		err := tx.GetContext(ctx, &at, `UPDATE shares SET reminded_at = now()
+			WHERE id = $1 AND (reminded_at IS NULL OR reminded_at <= now() - $2::interval)
+			RETURNING reminded_at`, shareID, RemindEvery.String())
+		if errors.Is(err, sql.ErrNoRows) {
+			var last time.Time
+			tx.GetContext(ctx, &last, `SELECT reminded_at FROM shares WHERE id = $1`, shareID)
+			return &RemindTooSoon{Name: sh.Name, Next: last.Add(RemindEvery)}
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := insertMessage(ctx, tx, groupID, "reminder", collectorID, "", &s.ID,
+			map[string]any{"share_id": sh.ID, "to": sh.Name, "amount": sh.Amount.Amount.String(), "currency": sh.Amount.Currency, "title": s.Title}); err != nil {
+			return err
+		}
+		var r userRow
+		if err := tx.GetContext(ctx, &r, `SELECT `+userColumns+` FROM users WHERE id = $1`, sh.UserID); err != nil {
+			return err
+		}
+		who = r.user()
+		return nil
+	})
+	return who, s, sh, err
+}
+
+// RemindTooSoon says a share was reminded less than RemindEvery ago.
+type RemindTooSoon struct {
+	Name string
+	Next time.Time
+}
+
+func (e *RemindTooSoon) Error() string {
+	return "You already reminded " + e.Name + " today; you can again from " + e.Next.UTC().Format("2 Jan 15:04 MST") + "."
+}
+
+// CancelSplit cancels a split. Payments already made are given back first
+// through the ledger: card payments refunded to the card, cash records
+// reversed. Each give-back has an id derived from its share, so a cancel
+// that failed half-way can simply be tried again. Only the collector may.
+func (d *DB) CancelSplit(ctx context.Context, p PaymentProvider, groupID, splitID, collectorID int64) error {
+	s, err := d.SplitInGroup(ctx, groupID, splitID)
+	if err != nil {
+		return err
+	}
+	if s.PayeeID != collectorID {
+		return Errorf(EFORBIDDEN, "Only %s, who collects, can cancel this split.", s.PayeeName)
+	}
+	if s.Status == SplitCancelled {
+		return nil
+	}
+	for _, sh := range s.Shares {
+		if sh.Status != SharePaid {
+			continue
+		}
+		switch sh.Method {
+		case "card":
+			_, err = d.RefundCardPayment(ctx, p, "refund-share-"+itoa(sh.ID), sh.TransferID)
+		default:
+			_, err = d.Reverse(ctx, "reverse-share-"+itoa(sh.ID), sh.TransferID)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return d.inTx(ctx, nil, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE splits SET status = 'cancelled', closed_at = now() WHERE id = $1 AND status <> 'cancelled'`, splitID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		_, err = insertMessage(ctx, tx, groupID, "system", collectorID, "", &s.ID, map[string]any{"event": "split_cancelled", "title": s.Title})
+		return err
+	})
+}
+
+// AddToSplit gives a member who joined later a share of an open split.
+// While nothing is paid or claimed and the split is equal or by shares, the
+// whole total is allocated again with them in. Otherwise their share is an
+// equal part of the total, taken from the collector's own share, which must
+// be large enough. actorID must be the collector, or the person themselves
+// arriving by the split's pay link (viaLink).
+func (d *DB) AddToSplit(ctx context.Context, groupID, splitID, userID, actorID int64, viaLink bool) error {
+	return d.inTx(ctx, nil, func(tx *sqlx.Tx) error {
+		// Lock the split so two additions or a payment announcement
+		// cannot interleave with the re-allocation.
+		var row struct {
+			Status  string `db:"status"`
+			PayeeID int64  `db:"payee_id"`
+			Mode    string `db:"mode"`
+		}
+		if err := tx.GetContext(ctx, &row, `SELECT status, payee_id, mode FROM splits WHERE id = $1 AND group_id = $2 FOR UPDATE`, splitID, groupID); err != nil {
+			return mapErr(err, "Split")
+		}
+		if actorID != row.PayeeID && !(viaLink && actorID == userID) {
+			return Errorf(EFORBIDDEN, "Only the person collecting can add people to a split.")
+		}
+		var member bool
+		if err := tx.GetContext(ctx, &member, `SELECT EXISTS (SELECT 1 FROM group_members WHERE group_id = $1 AND user_id = $2)`, groupID, userID); err != nil {
+			return err
+		}
+		if !member {
+			return Errorf(EINVALID, "Only members of the thread can be added to a split.")
+		}
+		m, err := splitsByID(ctx, tx, []int64{splitID})
+		if err != nil {
+			return err
+		}
+		s := m[splitID]
+		if err := requireOpen(s); err != nil {
+			return err
+		}
+		if _, ok := s.ShareOf(userID); ok {
+			return nil // already in: adding twice is harmless
+		}
+		untouched := true
+		for _, sh := range s.Shares {
+			if sh.Status == SharePaid || sh.Status == SharePending {
+				untouched = false
+			}
+		}
+		n := len(s.Shares) + 1
+		equalPart, err := money.Allocate(s.Total, money.Spec{Mode: money.ModeEqual, People: n})
+		if err != nil {
+			return err
+		}
+		if untouched && (s.Mode == money.ModeEqual || s.Mode == money.ModeShares) {
+			spec := money.Spec{Mode: money.ModeEqual, People: n}
+			if s.Mode == money.ModeShares {
+				spec.Mode, spec.Values = money.ModeShares, make([]decimal.Decimal, n)
+				var weights map[int64]string
+				var draft SplitDraft
+				var raw []byte
+				if err := tx.GetContext(ctx, &raw, `SELECT spec FROM splits WHERE id = $1`, splitID); err == nil && json.Unmarshal(raw, &draft) == nil {
+					weights = draft.Values
+				}
+				for i, sh := range s.Shares {
+					v, err := parseValue(weights[sh.UserID], money.ModeShares, s.Total.Currency)
+					if err != nil {
+						v = decimal.NewFromInt(1)
+					}
+					spec.Values[i] = v
+				}
+				spec.Values[n-1] = decimal.NewFromInt(1)
+			}
+			amounts, err := money.Allocate(s.Total, spec)
+			if err != nil {
+				return err
+			}
+			for i, sh := range s.Shares {
+				if _, err := tx.ExecContext(ctx, `UPDATE shares SET amount = $2 WHERE id = $1`, sh.ID, amounts[i].Amount); err != nil {
+					return err
+				}
+			}
+			_, err = tx.ExecContext(ctx, `INSERT INTO shares (split_id, user_id, position, amount) VALUES ($1, $2, $3, $4)`,
+				splitID, userID, n-1, amounts[n-1].Amount)
+			return err
+		}
+		part := equalPart[n-1]
+		own, ok := s.ShareOf(row.PayeeID)
+		if !ok || own.Amount.Amount.LessThan(part.Amount) {
+			return Errorf(ECONFLICT, "Only %s's own share can make room for a new person in this split, and it is smaller than a fair part (%s). Cancel it and post a new split instead.",
+				s.PayeeName, part.Amount.StringFixed(int32(-part.Amount.Exponent())))
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE shares SET amount = amount - $2 WHERE id = $1`, own.ID, part.Amount); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO shares (split_id, user_id, position, amount) VALUES ($1, $2, $3, $4)`,
+			splitID, userID, n-1, part.Amount)
+		return err
+	})
+}
+
+// JoinBySplitLink makes the user a member of the group of an open split's
+// pay link (a pay link is also an invitation) and returns the split.
+func (d *DB) JoinBySplitLink(ctx context.Context, token string, userID int64) (Split, error) {
+	var ids struct {
+		ID      int64 `db:"id"`
+		GroupID int64 `db:"group_id"`
+	}
+	err := d.inTx(ctx, nil, func(tx *sqlx.Tx) error {
+		if err := tx.GetContext(ctx, &ids, `SELECT id, group_id FROM splits WHERE pay_token_hash = $1 AND status = 'open'`, hashToken(token)); err != nil {
+			return Errorf(ENOTFOUND, "This pay link is not valid any more.")
+		}
+		_, err := addMember(ctx, tx, ids.GroupID, userID)
+		return err
+	})
+	if err != nil {
+		return Split{}, err
+	}
+	return d.SplitInGroup(ctx, ids.GroupID, ids.ID)
+}

@@ -1,0 +1,268 @@
+package db
+
+import (
+	"encoding/json"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/shopspring/decimal"
+
+	"divvy/db/money"
+)
+
+// SplitDraft is a split form as typed: amounts and values are text, the way
+// people type them ("47,50", "12.5 €", "25%"). Plan checks it and computes
+// the shares with money.Allocate — the same code for the live preview and
+// for saving, so what people see is what is saved.
+type SplitDraft struct {
+	Title    string
+	Total    string // may be empty in itemized mode: the items make it
+	Currency string
+	PayeeID  int64
+	People   []int64 // participants, in the order shares are listed
+	Mode     money.Mode
+	Values   map[int64]string // exact amounts, percentages or weights per person
+	Items    []DraftItem
+	Tax, Tip string // an amount, or a percentage of the items ("10%")
+}
+
+// DraftItem is one line of an itemized bill.
+type DraftItem struct {
+	Name   string
+	Amount string
+	People []int64
+}
+
+// SplitPlan is a checked draft, ready to save.
+type SplitPlan struct {
+	Title   string
+	Total   money.Money
+	PayeeID int64
+	Mode    money.Mode
+	Shares  []ShareAmount
+	Spec    json.RawMessage // the draft, to re-allocate when someone joins later
+}
+
+// ShareAmount is one person's part of a split.
+type ShareAmount struct {
+	UserID int64
+	Amount money.Money
+}
+
+// Problem keys of a split form; the views translate them. Money problems are
+// the errors of package money (a *money.MismatchError carries the figures).
+var (
+	errTitleRequired = Errorf(EINVALID, "title_required")
+	errTitleLong     = Errorf(EINVALID, "title_long")
+	errNoPeople      = Errorf(EINVALID, "people_required")
+	errBadMode       = Errorf(EINVALID, "mode_unknown")
+	errBadPayee      = Errorf(EINVALID, "payee_invalid")
+	errBadNumber     = Errorf(EINVALID, "number_invalid")
+	errNoItems       = Errorf(EINVALID, "items_required")
+	errItemPeople    = Errorf(EINVALID, "item_people_required")
+)
+
+// Plan checks the draft against the group's members and computes the
+// shares. Problems are keyed by form field: title, total, people, mode,
+// payee, value_<user id>, item_<n>, tax, tip, and split for a problem of the
+// whole (parts that do not add up).
+func (s SplitDraft) Plan(members []Member) (SplitPlan, map[string]error) {
+	p := map[string]error{}
+	s.Title = strings.TrimSpace(s.Title)
+	switch n := utf8.RuneCountInString(s.Title); {
+	case n == 0:
+		p["title"] = errTitleRequired
+	case n > 80:
+		p["title"] = errTitleLong
+	}
+	if _, ok := money.LookupCurrency(s.Currency); !ok {
+		p["total"] = money.ErrUnknownCurrency
+		return SplitPlan{}, p
+	}
+	isMember := map[int64]bool{}
+	for _, m := range members {
+		isMember[m.UserID] = true
+	}
+	if !isMember[s.PayeeID] {
+		p["payee"] = errBadPayee
+	}
+	people := dedupe(s.People)
+	for _, id := range people {
+		if !isMember[id] {
+			p["people"] = errNoPeople
+		}
+	}
+	if len(people) == 0 {
+		p["people"] = errNoPeople
+	}
+	index := map[int64]int{}
+	for i, id := range people {
+		index[id] = i
+	}
+	spec := money.Spec{Mode: s.Mode, People: len(people)}
+
+	var total money.Money
+	var err error
+	if s.Mode == money.ModeItemized && strings.TrimSpace(s.Total) == "" {
+		// The items make the total; checked below once they are parsed.
+	} else if total, err = money.Parse(s.Total, s.Currency); err != nil {
+		p["total"] = err
+	} else if total.Currency != s.Currency {
+		p["total"] = money.ErrCurrencyMismatch
+	}
+
+	switch s.Mode {
+	case money.ModeEqual:
+	case money.ModeExact, money.ModePercent, money.ModeShares:
+		spec.Values = make([]decimal.Decimal, len(people))
+		for i, id := range people {
+			v, err := parseValue(s.Values[id], s.Mode, s.Currency)
+			if err != nil {
+				p["value_"+itoa(id)] = err
+				continue
+			}
+			spec.Values[i] = v
+		}
+	case money.ModeItemized:
+		s.planItems(&spec, index, s.Currency, p)
+		if strings.TrimSpace(s.Total) == "" && len(p) == 0 {
+			if total, err = money.ItemizedTotal(spec, s.Currency); err != nil {
+				p["split"] = err
+			}
+		}
+	default:
+		p["mode"] = errBadMode
+	}
+	if len(p) > 0 {
+		return SplitPlan{}, p
+	}
+	amounts, err := money.Allocate(total, spec)
+	if err != nil {
+		p["split"] = err
+		return SplitPlan{}, p
+	}
+	plan := SplitPlan{Title: s.Title, Total: total, PayeeID: s.PayeeID, Mode: s.Mode}
+	for i, id := range people {
+		plan.Shares = append(plan.Shares, ShareAmount{UserID: id, Amount: amounts[i]})
+	}
+	s.People = people
+	plan.Spec, _ = json.Marshal(s)
+	return plan, nil
+}
+
+func (s SplitDraft) planItems(spec *money.Spec, index map[int64]int, currency string, p map[string]error) {
+	n := 0
+	for i, it := range s.Items {
+		if strings.TrimSpace(it.Name) == "" && strings.TrimSpace(it.Amount) == "" {
+			continue // an empty row of the form
+		}
+		field := "item_" + itoa(int64(i))
+		amount, err := money.Parse(it.Amount, currency)
+		if err != nil {
+			p[field] = err
+			continue
+		}
+		var idx []int
+		for _, id := range dedupe(it.People) {
+			if j, ok := index[id]; ok {
+				idx = append(idx, j)
+			}
+		}
+		if len(idx) == 0 {
+			p[field] = errItemPeople
+			continue
+		}
+		spec.Items = append(spec.Items, money.Item{Name: strings.TrimSpace(it.Name), Amount: amount.Amount, People: idx})
+		n++
+	}
+	if n == 0 && len(p) == 0 {
+		p["items"] = errNoItems
+	}
+	var err error
+	if spec.Tax, err = parseExtra(s.Tax, currency); err != nil {
+		p["tax"] = err
+	}
+	if spec.Tip, err = parseExtra(s.Tip, currency); err != nil {
+		p["tip"] = err
+	}
+}
+
+// parseExtra reads a tax or tip: empty is none, "10%" a percentage, else
+// an amount.
+func parseExtra(s, currency string) (money.Extra, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return money.Extra{}, nil
+	}
+	if strings.HasSuffix(s, "%") {
+		v, err := parseNumber(strings.TrimSuffix(s, "%"))
+		if err != nil || v.IsNegative() {
+			return money.Extra{}, errBadNumber
+		}
+		return money.Extra{Amount: v, Percent: true}, nil
+	}
+	if isZero(s) {
+		return money.Extra{}, nil
+	}
+	m, err := money.Parse(s, currency)
+	if err != nil {
+		return money.Extra{}, err
+	}
+	return money.Extra{Amount: m.Amount}, nil
+}
+
+// parseValue reads a per-person value: an amount (exact; zero allowed), a
+// percentage ("25", "25%", "33,33") or a weight ("1", "1,5").
+func parseValue(s string, mode money.Mode, currency string) (decimal.Decimal, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		if mode == money.ModeShares {
+			return decimal.NewFromInt(1), nil // one share each unless told
+		}
+		return decimal.Zero, nil
+	}
+	if mode == money.ModeExact {
+		if isZero(s) {
+			return decimal.Zero, nil
+		}
+		m, err := money.Parse(s, currency)
+		if err != nil {
+			return decimal.Zero, err
+		}
+		return m.Amount, nil
+	}
+	v, err := parseNumber(strings.TrimSuffix(s, "%"))
+	if err != nil {
+		return decimal.Zero, errBadNumber
+	}
+	if v.IsNegative() {
+		return decimal.Zero, money.ErrNegative
+	}
+	return v, nil
+}
+
+// parseNumber reads a plain decimal number with a dot or a comma.
+func parseNumber(s string) (decimal.Decimal, error) {
+	s = strings.ReplaceAll(strings.TrimSpace(s), ",", ".")
+	if s == "" || strings.ContainsAny(s, "eE") || len(s) > 30 {
+		return decimal.Zero, errBadNumber
+	}
+	return decimal.NewFromString(s)
+}
+
+func isZero(s string) bool {
+	v, err := parseNumber(s)
+	return err == nil && v.IsZero()
+}
+
+func dedupe(ids []int64) []int64 {
+	seen := map[int64]bool{}
+	var out []int64
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}

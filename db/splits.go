@@ -1,0 +1,269 @@
+package db
+
+import (
+	"context"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+	"github.com/shopspring/decimal"
+
+	"divvy/db/money"
+)
+
+// Split statuses as stored; "complete" is also derived when every share is paid.
+const (
+	SplitOpen      = "open"
+	SplitComplete  = "complete"
+	SplitCancelled = "cancelled"
+)
+
+// Share statuses, derived from the ledger and the share row.
+const (
+	ShareDue     = "due"
+	SharePending = "pending" // "I paid another way", awaiting the collector
+	SharePaid    = "paid"
+	ShareSelf    = "self" // the collector's own part: nothing to pay
+)
+
+// Split is a bill in a thread with its shares.
+type Split struct {
+	ID        int64
+	GroupID   int64
+	Title     string
+	Total     money.Money
+	PayeeID   int64
+	PayeeName string
+	CreatedBy int64
+	Mode      money.Mode
+	Status    string
+	CreatedAt time.Time
+	Shares    []Share
+}
+
+// Share is one person's part of a split and where it stands.
+type Share struct {
+	ID         int64
+	UserID     int64
+	Name       string
+	Amount     money.Money
+	Status     string
+	Method     string // card or cash, when paid
+	TransferID string // the ledger transfer that paid it
+	RemindedAt *time.Time
+}
+
+// Owing returns the shares someone other than the collector must pay.
+func (s Split) Owing() []Share {
+	var out []Share
+	for _, sh := range s.Shares {
+		if sh.Status != ShareSelf {
+			out = append(out, sh)
+		}
+	}
+	return out
+}
+
+// Progress returns how many owing shares are paid, how many there are, and
+// the money collected of the money owed.
+func (s Split) Progress() (paid, of int, collected, owed money.Money) {
+	collected, owed = money.Zero(s.Total.Currency), money.Zero(s.Total.Currency)
+	for _, sh := range s.Owing() {
+		of++
+		owed, _ = owed.Add(sh.Amount)
+		if sh.Status == SharePaid {
+			paid++
+			collected, _ = collected.Add(sh.Amount)
+		}
+	}
+	return paid, of, collected, owed
+}
+
+// ShareOf returns the share of a user, if they take part.
+func (s Split) ShareOf(userID int64) (Share, bool) {
+	for _, sh := range s.Shares {
+		if sh.UserID == userID {
+			return sh, true
+		}
+	}
+	return Share{}, false
+}
+
+// CreateSplit saves a checked plan as a split in the group, with its shares
+// and its card in the thread, in one transaction. The creator must be a
+// member; the payee and every participant must be members.
+func (d *DB) CreateSplit(ctx context.Context, groupID, creatorID int64, plan SplitPlan) (int64, error) {
+	var id int64
+	err := d.inTx(ctx, nil, func(tx *sqlx.Tx) error {
+		var members []int64
+		if err := tx.SelectContext(ctx, &members, `SELECT user_id FROM group_members WHERE group_id = $1`, groupID); err != nil {
+			return err
+		}
+		in := map[int64]bool{}
+		for _, m := range members {
+			in[m] = true
+		}
+		if !in[creatorID] {
+			return Errorf(ENOTFOUND, "Thread not found.")
+		}
+		if !in[plan.PayeeID] {
+			return Errorf(EINVALID, "The person collecting must be in the thread.")
+		}
+		for _, s := range plan.Shares {
+			if !in[s.UserID] {
+				return Errorf(EINVALID, "Everyone in the split must be in the thread.")
+			}
+		}
+		nonce, token := d.newLink()
+		err := tx.GetContext(ctx, &id, `INSERT INTO splits (group_id, title, currency, total, payee_id, created_by, mode, spec, pay_nonce, pay_token_hash)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+			groupID, plan.Title, plan.Total.Currency, plan.Total.Amount, plan.PayeeID, creatorID, plan.Mode, plan.Spec, nonce, hashToken(token))
+		if err != nil {
+			return err
+		}
+		for i, s := range plan.Shares {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO shares (split_id, user_id, position, amount) VALUES ($1, $2, $3, $4)`,
+				id, s.UserID, i, s.Amount.Amount); err != nil {
+				return err
+			}
+		}
+		_, err = insertMessage(ctx, tx, groupID, "split", creatorID, plan.Title, &id, nil)
+		return err
+	})
+	return id, err
+}
+
+type splitRow struct {
+	ID        int64           `db:"id"`
+	GroupID   int64           `db:"group_id"`
+	Title     string          `db:"title"`
+	Currency  string          `db:"currency"`
+	Total     decimal.Decimal `db:"total"`
+	PayeeID   int64           `db:"payee_id"`
+	PayeeName string          `db:"payee_name"`
+	CreatedBy int64           `db:"created_by"`
+	Mode      string          `db:"mode"`
+	Status    string          `db:"status"`
+	CreatedAt time.Time       `db:"created_at"`
+}
+
+type shareRow struct {
+	ID          int64           `db:"id"`
+	SplitID     int64           `db:"split_id"`
+	UserID      int64           `db:"user_id"`
+	Name        string          `db:"display_name"`
+	Amount      decimal.Decimal `db:"amount"`
+	CashClaimed *time.Time      `db:"cash_claimed_at"`
+	RemindedAt  *time.Time      `db:"reminded_at"`
+	TransferID  *string         `db:"transfer_id"`
+	PaidKind    *string         `db:"paid_kind"`
+}
+
+// A share is paid by a card payment or cash transfer that nothing reversed.
+const splitsQuery = `SELECT s.id, s.group_id, s.title, s.currency, s.total, s.payee_id, u.display_name AS payee_name,
+	s.created_by, s.mode, s.status, s.created_at
+	FROM splits s JOIN users u ON u.id = s.payee_id WHERE s.id = ANY($1)`
+
+const sharesQuery = `SELECT sh.id, sh.split_id, sh.user_id, u.display_name, sh.amount, sh.cash_claimed_at, sh.reminded_at,
+	t.id AS transfer_id, t.kind AS paid_kind
+	FROM shares sh
+	JOIN users u ON u.id = sh.user_id
+	LEFT JOIN ledger_transfers t ON t.share_id = sh.id
+		AND NOT EXISTS (SELECT 1 FROM ledger_transfers r WHERE r.reverses = t.id)
+	WHERE sh.split_id = ANY($1)
+	ORDER BY sh.split_id, sh.position`
+
+// Splits returns the splits with these ids, with their shares, by id.
+func (d *DB) Splits(ctx context.Context, ids []int64) (map[int64]Split, error) {
+	return splitsByID(ctx, d.x, ids)
+}
+
+func splitsByID(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int64]Split, error) {
+	out := map[int64]Split{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []splitRow
+	if err := sqlx.SelectContext(ctx, q, &rows, splitsQuery, pq.Array(ids)); err != nil {
+		return nil, err
+	}
+	var shares []shareRow
+	if err := sqlx.SelectContext(ctx, q, &shares, sharesQuery, pq.Array(ids)); err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		out[r.ID] = Split{ID: r.ID, GroupID: r.GroupID, Title: r.Title, Total: atScale(r.Total, r.Currency),
+			PayeeID: r.PayeeID, PayeeName: r.PayeeName, CreatedBy: r.CreatedBy, Mode: money.Mode(r.Mode),
+			Status: r.Status, CreatedAt: r.CreatedAt}
+	}
+	for _, r := range shares {
+		s := out[r.SplitID]
+		sh := Share{ID: r.ID, UserID: r.UserID, Name: r.Name, Amount: atScale(r.Amount, s.Total.Currency), RemindedAt: r.RemindedAt}
+		switch {
+		case r.UserID == s.PayeeID:
+			sh.Status = ShareSelf
+		case r.TransferID != nil:
+			sh.Status, sh.TransferID = SharePaid, *r.TransferID
+			sh.Method = "card"
+			if *r.PaidKind == "cash" {
+				sh.Method = "cash"
+			}
+		case r.CashClaimed != nil:
+			sh.Status = SharePending
+		default:
+			sh.Status = ShareDue
+		}
+		s.Shares = append(s.Shares, sh)
+		out[r.SplitID] = s
+	}
+	for id, s := range out {
+		if s.Status == SplitOpen {
+			if paid, of, _, _ := s.Progress(); of > 0 && paid == of {
+				s.Status = SplitComplete
+				out[id] = s
+			}
+		}
+	}
+	return out, nil
+}
+
+// SplitInGroup returns one split of a group; a split of another group is
+// ENOTFOUND, so ids cannot be probed across groups.
+func (d *DB) SplitInGroup(ctx context.Context, groupID, splitID int64) (Split, error) {
+	m, err := d.Splits(ctx, []int64{splitID})
+	if err != nil {
+		return Split{}, err
+	}
+	s, ok := m[splitID]
+	if !ok || s.GroupID != groupID {
+		return Split{}, Errorf(ENOTFOUND, "Split not found.")
+	}
+	return s, nil
+}
+
+// SplitPayToken returns the token of a split's pay link.
+func (d *DB) SplitPayToken(ctx context.Context, splitID int64) (string, error) {
+	var r struct {
+		Nonce []byte `db:"pay_nonce"`
+		Hash  []byte `db:"pay_token_hash"`
+	}
+	if err := d.x.GetContext(ctx, &r, `SELECT pay_nonce, pay_token_hash FROM splits WHERE id = $1`, splitID); err != nil {
+		return "", mapErr(err, "Split")
+	}
+	return d.showToken(r.Nonce, r.Hash), nil
+}
+
+// SplitByPayToken returns the split a pay link opens (ENOTFOUND for an
+// unknown token or a cancelled split).
+func (d *DB) SplitByPayToken(ctx context.Context, token string) (Split, error) {
+	var id int64
+	err := d.x.GetContext(ctx, &id, `SELECT id FROM splits WHERE pay_token_hash = $1 AND status <> 'cancelled'`, hashToken(token))
+	if err != nil {
+		return Split{}, Errorf(ENOTFOUND, "This pay link is not valid any more.")
+	}
+	m, err := d.Splits(ctx, []int64{id})
+	if err != nil {
+		return Split{}, err
+	}
+	return m[id], nil
+}

@@ -1,0 +1,109 @@
+package handlers
+
+import (
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"divvy/db"
+	"divvy/views"
+)
+
+// handlePayLinkShow opens a split's pay link: straight to the viewer's share
+// when they are in the split, else a one-step join (a name is enough).
+func handlePayLinkShow(log *slog.Logger, store *db.DB) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token := r.PathValue("token")
+		s, err := store.SplitByPayToken(r.Context(), token)
+		if err != nil {
+			renderError(w, r, http.StatusNotFound, "paylink.invalid")
+			return
+		}
+		if u := currentUser(r); u != nil {
+			if _, _, err := store.Membership(r.Context(), s.GroupID, u.ID); err == nil {
+				if _, ok := s.ShareOf(u.ID); ok {
+					http.Redirect(w, r, splitPath(s.GroupID, s.ID)+"/pay", http.StatusSeeOther)
+					return
+				}
+			}
+		}
+		j := views.Join{Action: "/pay/" + token, Title: views.T(r.Context(), "paylink.title", s.Title), GroupName: s.Title, SignedIn: currentUser(r) != nil,
+			Lead: views.T(r.Context(), "paylink.lead", s.PayeeName, views.Money(r.Context(), s.Total))}
+		render(w, r, http.StatusOK, views.JoinPage(layout(r, s.Title), j))
+	})
+}
+
+// handlePayLink joins the thread (as a guest when signed out), takes a share
+// of the split when the split allows it, and goes to paying it.
+func handlePayLink(log *slog.Logger, store *db.DB, s *sessionManager) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !parseForm(w, r) {
+			return
+		}
+		token := r.PathValue("token")
+		split, err := store.SplitByPayToken(r.Context(), token)
+		if err != nil {
+			renderError(w, r, http.StatusNotFound, "paylink.invalid")
+			return
+		}
+		u := currentUser(r)
+		if u == nil {
+			name := strings.TrimSpace(r.PostForm.Get("name"))
+			guest, err := store.CreateGuest(r.Context(), name, views.Locale(r.Context()))
+			if db.ErrorCode(err) == db.EINVALID {
+				j := views.Join{Action: "/pay/" + token, Title: views.T(r.Context(), "paylink.title", split.Title), GroupName: split.Title,
+					Lead: views.T(r.Context(), "paylink.lead", split.PayeeName, views.Money(r.Context(), split.Total)),
+					Form: views.Form{Values: map[string]string{"name": name}, Problems: map[string]string{"name": db.ErrorMessage(err)}}}
+				render(w, r, http.StatusUnprocessableEntity, views.JoinPage(layout(r, split.Title), j))
+				return
+			}
+			if err != nil {
+				fail(w, r, log, err)
+				return
+			}
+			if err := s.start(w, r, guest.ID); err != nil {
+				fail(w, r, log, err)
+				return
+			}
+			u = &guest
+		}
+		joined, err := store.JoinBySplitLink(r.Context(), token, u.ID)
+		if err != nil {
+			fail(w, r, log, err)
+			return
+		}
+		if err := store.AddToSplit(r.Context(), joined.GroupID, joined.ID, u.ID, u.ID, true); err != nil {
+			if db.ErrorCode(err) == db.ECONFLICT || db.ErrorCode(err) == db.EFORBIDDEN {
+				// A member now, but this split cannot take them in: the
+				// thread says who to ask.
+				http.Redirect(w, r, groupPath(joined.GroupID), http.StatusSeeOther)
+				return
+			}
+			fail(w, r, log, err)
+			return
+		}
+		http.Redirect(w, r, splitPath(joined.GroupID, joined.ID)+"/pay", http.StatusSeeOther)
+	})
+}
+
+// handleSplitAddPerson adds a member who joined later to a split.
+func handleSplitAddPerson(log *slog.Logger, store *db.DB) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !parseForm(w, r) {
+			return
+		}
+		ms := currentMembership(r)
+		splitID, err1 := strconv.ParseInt(r.PathValue("split"), 10, 64)
+		userID, err2 := strconv.ParseInt(r.PostForm.Get("user_id"), 10, 64)
+		if err1 != nil || err2 != nil {
+			renderError(w, r, http.StatusUnprocessableEntity, "error.400")
+			return
+		}
+		if err := store.AddToSplit(r.Context(), ms.group.ID, splitID, userID, currentUser(r).ID, false); err != nil {
+			fail(w, r, log, err)
+			return
+		}
+		http.Redirect(w, r, splitPath(ms.group.ID, splitID), http.StatusSeeOther)
+	})
+}

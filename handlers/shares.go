@@ -1,0 +1,110 @@
+package handlers
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"divvy/db"
+	"divvy/views"
+)
+
+const remindEvery = db.RemindEvery
+
+// timeNow is the clock the views' "reminded today" uses.
+var timeNow = time.Now
+
+// shareAction runs one of a share's one-tap actions, then answers with the
+// split's card as the caller now sees it (htmx swaps it in place), or sends
+// a browser without htmx back to the thread.
+func shareAction(log *slog.Logger, store *db.DB, act func(r *http.Request, groupID, splitID, shareID, userID int64) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ms := currentMembership(r)
+		splitID, err1 := strconv.ParseInt(r.PathValue("split"), 10, 64)
+		shareID, err2 := strconv.ParseInt(r.PathValue("share"), 10, 64)
+		if err1 != nil || err2 != nil {
+			renderError(w, r, http.StatusNotFound, "error.404")
+			return
+		}
+		if err := act(r, ms.group.ID, splitID, shareID, currentUser(r).ID); err != nil {
+			var soon *db.RemindTooSoon
+			if errors.As(err, &soon) {
+				renderError(w, r, http.StatusTooManyRequests, views.T(r.Context(), "split.remind_too_soon", soon.Name, views.Clock(r.Context(), soon.Next)))
+				return
+			}
+			fail(w, r, log, err)
+			return
+		}
+		respondWithCard(w, r, log, store, ms.group.ID, splitID)
+	})
+}
+
+func respondWithCard(w http.ResponseWriter, r *http.Request, log *slog.Logger, store *db.DB, groupID, splitID int64) {
+	if !isHTMX(r) {
+		http.Redirect(w, r, groupPath(groupID)+"#split-"+strconv.FormatInt(splitID, 10), http.StatusSeeOther)
+		return
+	}
+	s, err := store.SplitInGroup(r.Context(), groupID, splitID)
+	if err != nil {
+		fail(w, r, log, err)
+		return
+	}
+	render(w, r, http.StatusOK, views.SplitCardView(splitCard(r, s)))
+}
+
+func handleShareCash(log *slog.Logger, store *db.DB) http.Handler {
+	return shareAction(log, store, func(r *http.Request, g, s, sh, u int64) error {
+		return store.ClaimCash(r.Context(), g, s, sh, u)
+	})
+}
+
+func handleShareConfirm(log *slog.Logger, store *db.DB) http.Handler {
+	return shareAction(log, store, func(r *http.Request, g, s, sh, u int64) error {
+		return store.ConfirmCash(r.Context(), g, s, sh, u)
+	})
+}
+
+func handleShareReject(log *slog.Logger, store *db.DB) http.Handler {
+	return shareAction(log, store, func(r *http.Request, g, s, sh, u int64) error {
+		return store.RejectCash(r.Context(), g, s, sh, u)
+	})
+}
+
+func handleShareRemind(log *slog.Logger, store *db.DB, notify db.Notifier) http.Handler {
+	return shareAction(log, store, func(r *http.Request, g, s, sh, u int64) error {
+		who, split, share, err := store.Remind(r.Context(), g, s, sh, u)
+		if err != nil {
+			return err
+		}
+		if who.Email != "" && notify != nil {
+			ctx := views.WithLocale(r.Context(), who.Locale)
+			n := db.Notification{UserID: who.ID, To: who.Email, Kind: "reminder",
+				Subject: views.T(ctx, "remind.subject", split.Title),
+				Body:    views.T(ctx, "remind.body", currentUser(r).DisplayName, views.Money(ctx, share.Amount), split.Title)}
+			if err := notify.Notify(r.Context(), n); err != nil {
+				// The reminder is in the thread already; a mail that did not
+				// leave is logged, not an error for the collector.
+				log.Warn("reminder not sent", "user_id", who.ID, "err", err)
+			}
+		}
+		return nil
+	})
+}
+
+func handleSplitCancel(log *slog.Logger, store *db.DB, provider db.PaymentProvider) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ms := currentMembership(r)
+		splitID, err := strconv.ParseInt(r.PathValue("split"), 10, 64)
+		if err != nil {
+			renderError(w, r, http.StatusNotFound, "error.404")
+			return
+		}
+		if err := store.CancelSplit(r.Context(), provider, ms.group.ID, splitID, currentUser(r).ID); err != nil {
+			fail(w, r, log, err)
+			return
+		}
+		respondWithCard(w, r, log, store, ms.group.ID, splitID)
+	})
+}

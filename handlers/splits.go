@@ -1,0 +1,277 @@
+package handlers
+
+import (
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"divvy/db"
+	"divvy/db/money"
+	"divvy/views"
+)
+
+// splitFormFromRequest reads the split form into a draft, and the view of
+// the form with every typed value kept.
+func splitFormFromRequest(r *http.Request, ms *membership, members []db.Member) (db.SplitDraft, views.SplitForm) {
+	f := r.PostForm
+	d := db.SplitDraft{
+		Title:    f.Get("title"),
+		Total:    f.Get("total"),
+		Currency: strings.ToUpper(strings.TrimSpace(f.Get("currency"))),
+		Mode:     money.Mode(f.Get("mode")),
+		Values:   map[int64]string{},
+		Tax:      f.Get("tax"),
+		Tip:      f.Get("tip"),
+	}
+	d.PayeeID, _ = strconv.ParseInt(f.Get("payee"), 10, 64)
+	d.People = ids(f["people"])
+	v := splitFormView(ms, members)
+	v.Form.Values = map[string]string{
+		"title": d.Title, "total": d.Total, "currency": d.Currency, "payee": f.Get("payee"),
+		"mode": string(d.Mode), "tax": d.Tax, "tip": d.Tip,
+	}
+	v.People = map[int64]bool{}
+	for _, id := range d.People {
+		v.People[id] = true
+	}
+	for _, m := range members {
+		key := "value_" + strconv.FormatInt(m.UserID, 10)
+		d.Values[m.UserID] = f.Get(key)
+		v.Form.Values[key] = f.Get(key)
+	}
+	for i := range v.Items {
+		n := strconv.Itoa(i)
+		it := db.DraftItem{Name: f.Get("item_name_" + n), Amount: f.Get("item_amount_" + n), People: ids(f["item_people_"+n])}
+		d.Items = append(d.Items, it)
+		v.Items[i].Name, v.Items[i].Amount = it.Name, it.Amount
+		for _, id := range it.People {
+			v.Items[i].People[id] = true
+		}
+	}
+	return d, v
+}
+
+func ids(values []string) []int64 {
+	var out []int64
+	for _, s := range values {
+		if id, err := strconv.ParseInt(s, 10, 64); err == nil {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// splitFormView is the empty form of a group: everyone takes part, the
+// organizer... the viewer collects, equal split in the thread's currency.
+func splitFormView(ms *membership, members []db.Member) views.SplitForm {
+	v := views.SplitForm{GroupID: ms.group.ID, GroupName: ms.group.Name, Currencies: currencyCodes(), People: map[int64]bool{}}
+	for _, m := range members {
+		v.Members = append(v.Members, views.Person{ID: m.UserID, Name: m.DisplayName})
+	}
+	for i := 0; i < views.ItemRows; i++ {
+		v.Items = append(v.Items, views.ItemRow{Index: i, People: map[int64]bool{}})
+	}
+	return v
+}
+
+func handleSplitNew(log *slog.Logger, store *db.DB) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ms := currentMembership(r)
+		members, err := store.Members(r.Context(), ms.group.ID)
+		if err != nil {
+			fail(w, r, log, err)
+			return
+		}
+		v := splitFormView(ms, members)
+		v.Form.Values = map[string]string{"currency": ms.group.Currency, "mode": string(money.ModeEqual),
+			"payee": strconv.FormatInt(currentUser(r).ID, 10)}
+		for _, m := range members {
+			v.People[m.UserID] = true
+		}
+		render(w, r, http.StatusOK, views.SplitFormPage(layout(r, views.T(r.Context(), "split.title")), v))
+	})
+}
+
+// previewOf computes the preview of a draft with the same code that saves it.
+func previewOf(r *http.Request, d db.SplitDraft, members []db.Member) (db.SplitPlan, map[string]error, views.SplitPreview) {
+	plan, problems := d.Plan(members)
+	var p views.SplitPreview
+	if len(problems) > 0 {
+		// Show the first problem that is about the numbers; field problems
+		// are shown next to their fields on submit.
+		for _, k := range []string{"split", "total", "people", "items", "tax", "tip"} {
+			if err, ok := problems[k]; ok {
+				p.Problem = views.ErrorText(r.Context(), err)
+				return plan, problems, p
+			}
+		}
+		for k, err := range problems {
+			if k != "title" {
+				p.Problem = views.ErrorText(r.Context(), err)
+				return plan, problems, p
+			}
+		}
+	}
+	names := map[int64]string{}
+	for _, m := range members {
+		names[m.UserID] = m.DisplayName
+	}
+	for _, s := range plan.Shares {
+		p.Lines = append(p.Lines, views.PreviewLine{Name: names[s.UserID], Amount: views.Money(r.Context(), s.Amount)})
+	}
+	if len(plan.Shares) > 0 {
+		p.Total = views.Money(r.Context(), plan.Total)
+	}
+	return plan, problems, p
+}
+
+// handleSplitPreview answers the form's live preview (htmx).
+func handleSplitPreview(log *slog.Logger, store *db.DB) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !parseForm(w, r) {
+			return
+		}
+		ms := currentMembership(r)
+		members, err := store.Members(r.Context(), ms.group.ID)
+		if err != nil {
+			fail(w, r, log, err)
+			return
+		}
+		d, _ := splitFormFromRequest(r, ms, members)
+		_, _, p := previewOf(r, d, members)
+		render(w, r, http.StatusOK, views.Preview(p))
+	})
+}
+
+func handleSplitCreate(log *slog.Logger, store *db.DB) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !parseForm(w, r) {
+			return
+		}
+		ms := currentMembership(r)
+		members, err := store.Members(r.Context(), ms.group.ID)
+		if err != nil {
+			fail(w, r, log, err)
+			return
+		}
+		d, v := splitFormFromRequest(r, ms, members)
+		plan, problems, p := previewOf(r, d, members)
+		if len(problems) > 0 {
+			v.Preview = p
+			v.Form.Problems = map[string]string{}
+			for k, e := range problems {
+				v.Form.Problems[k] = views.ErrorText(r.Context(), e)
+			}
+			if msg, ok := v.Form.Problems["split"]; ok {
+				v.Form.Error = msg
+			}
+			render(w, r, http.StatusUnprocessableEntity, views.SplitFormPage(layout(r, views.T(r.Context(), "split.title")), v))
+			return
+		}
+		if _, err := store.CreateSplit(r.Context(), ms.group.ID, currentUser(r).ID, plan); err != nil {
+			fail(w, r, log, err)
+			return
+		}
+		http.Redirect(w, r, "/groups/"+strconv.FormatInt(ms.group.ID, 10), http.StatusSeeOther)
+	})
+}
+
+// splitCard builds the card of a split as the viewer sees it.
+func splitCard(r *http.Request, s db.Split) views.SplitCard {
+	ctx := r.Context()
+	me := currentUser(r).ID
+	paid, of, collected, owed := s.Progress()
+	c := views.SplitCard{
+		ID: s.ID, GroupID: s.GroupID, Title: s.Title, Total: views.Money(ctx, s.Total), PayeeName: s.PayeeName,
+		Status: s.Status, Paid: paid, Of: of, Collected: views.Money(ctx, collected), Owed: views.Money(ctx, owed),
+		Progress: collected, Max: owed, IsCollector: s.PayeeID == me,
+	}
+	for _, sh := range s.Shares {
+		line := views.ShareLine{ID: sh.ID, Name: sh.Name, Amount: views.Money(ctx, sh.Amount), Status: sh.Status,
+			Method: sh.Method, IsViewer: sh.UserID == me,
+			Reminded: sh.RemindedAt != nil && sh.RemindedAt.After(timeNow().Add(-remindEvery))}
+		c.Shares = append(c.Shares, line)
+		if line.IsViewer && sh.Status != db.ShareSelf {
+			l := line
+			c.Viewer = &l
+		}
+	}
+	return c
+}
+
+func splitPath(groupID, splitID int64) string {
+	return "/groups/" + strconv.FormatInt(groupID, 10) + "/splits/" + strconv.FormatInt(splitID, 10)
+}
+
+func groupPath(groupID int64) string { return "/groups/" + strconv.FormatInt(groupID, 10) }
+
+// splitFromPath loads the split of the path within the member's group.
+func splitFromPath(r *http.Request, store *db.DB) (db.Split, error) {
+	id, err := strconv.ParseInt(r.PathValue("split"), 10, 64)
+	if err != nil || id <= 0 {
+		return db.Split{}, db.Errorf(db.ENOTFOUND, "Split not found.")
+	}
+	return store.SplitInGroup(r.Context(), currentMembership(r).group.ID, id)
+}
+
+// handleSplitCard answers the card fragment of a split (htmx refreshes).
+func handleSplitCard(log *slog.Logger, store *db.DB) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, err := splitFromPath(r, store)
+		if err != nil {
+			fail(w, r, log, err)
+			return
+		}
+		render(w, r, http.StatusOK, views.SplitCardView(splitCard(r, s)))
+	})
+}
+
+func handleSplitShow(log *slog.Logger, store *db.DB, baseURL string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, err := splitFromPath(r, store)
+		if err != nil {
+			fail(w, r, log, err)
+			return
+		}
+		token, err := store.SplitPayToken(r.Context(), s.ID)
+		if err != nil {
+			fail(w, r, log, err)
+			return
+		}
+		page := views.SplitPage{GroupName: currentMembership(r).group.Name, Card: splitCard(r, s), PayURL: baseURL + "/pay/" + url.PathEscape(token)}
+		if page.Card.IsCollector {
+			members, err := store.Members(r.Context(), s.GroupID)
+			if err != nil {
+				fail(w, r, log, err)
+				return
+			}
+			for _, m := range members {
+				if _, in := s.ShareOf(m.UserID); !in {
+					page.Addable = append(page.Addable, views.Person{ID: m.UserID, Name: m.DisplayName})
+				}
+			}
+		}
+		render(w, r, http.StatusOK, views.SplitPageView(layout(r, s.Title), page))
+	})
+}
+
+// handleSplitQR draws the split's pay link as a QR code.
+func handleSplitQR(log *slog.Logger, store *db.DB, baseURL string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, err := splitFromPath(r, store)
+		if err != nil {
+			fail(w, r, log, err)
+			return
+		}
+		token, err := store.SplitPayToken(r.Context(), s.ID)
+		if err != nil {
+			fail(w, r, log, err)
+			return
+		}
+		writeQR(w, r, log, baseURL+"/pay/"+url.PathEscape(token))
+	})
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -1,0 +1,134 @@
+package handlers
+
+import (
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"divvy/db"
+	"divvy/db/money"
+	"divvy/views"
+)
+
+func walletView(r *http.Request, store *db.DB) (views.Wallet, error) {
+	ctx := r.Context()
+	u := currentUser(r)
+	bs, err := store.Balances(ctx, u.ID)
+	if err != nil {
+		return views.Wallet{}, err
+	}
+	hs, err := store.History(ctx, u.ID, 50)
+	if err != nil {
+		return views.Wallet{}, err
+	}
+	w := views.Wallet{PayoutID: "payout-" + db.NewToken(), Withdraw: views.Form{Values: map[string]string{}}}
+	if prof, err := store.PaymentProfile(ctx, u.ID); err != nil || !prof.Active {
+		w.NeedsSetup = true
+	}
+	for _, b := range bs {
+		w.Balances = append(w.Balances, views.BalanceLine{Currency: b.Currency, Available: views.Money(ctx, b.Available), Pending: views.Money(ctx, b.Pending)})
+		if w.Withdraw.Values["currency"] == "" {
+			w.Withdraw.Values["currency"] = b.Currency
+		}
+	}
+	for _, h := range hs {
+		line := views.HistoryLine{What: views.T(ctx, "kind."+string(h.Kind)), Amount: views.Money(ctx, h.Amount),
+			In: h.Amount.IsPositive(), Pending: h.Pending, When: h.CreatedAt.Local().Format("2006-01-02 15:04")}
+		if h.SplitTitle != "" {
+			line.What += " · " + h.SplitTitle
+			line.SplitURL = splitPath(h.GroupID, h.SplitID)
+		}
+		w.History = append(w.History, line)
+	}
+	return w, nil
+}
+
+// handleWallet shows balances per currency, the history, and withdrawal.
+func handleWallet(log *slog.Logger, store *db.DB) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v, err := walletView(r, store)
+		if err != nil {
+			fail(w, r, log, err)
+			return
+		}
+		if r.URL.Query().Get("withdrawn") != "" {
+			v.Notice = views.T(r.Context(), "wallet.withdrawn")
+		}
+		render(w, r, http.StatusOK, views.WalletPage(layout(r, views.T(r.Context(), "wallet.title")), v))
+	})
+}
+
+// handleWithdraw pays available money out to a bank account through the
+// provider. The payout id is made with the form, so a double submit pays
+// out once.
+func handleWithdraw(log *slog.Logger, store *db.DB, provider db.PaymentProvider) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !parseForm(w, r) {
+			return
+		}
+		f := r.PostForm
+		currency := strings.ToUpper(f.Get("currency"))
+		v, err := walletView(r, store)
+		if err != nil {
+			fail(w, r, log, err)
+			return
+		}
+		v.Withdraw = views.Form{Values: map[string]string{"amount": f.Get("amount"), "iban": f.Get("iban"), "currency": currency}, Problems: map[string]string{}}
+		page := func(status int) {
+			render(w, r, status, views.WalletPage(layout(r, views.T(r.Context(), "wallet.title")), v))
+		}
+		amount, err := money.Parse(f.Get("amount"), currency)
+		if err != nil {
+			v.Withdraw.Problems["amount"] = views.ErrorText(r.Context(), err)
+		}
+		if strings.TrimSpace(f.Get("iban")) == "" {
+			v.Withdraw.Problems["iban"] = "iban_required"
+		}
+		if len(v.Withdraw.Problems) > 0 {
+			page(http.StatusUnprocessableEntity)
+			return
+		}
+		// Money leaves Divvy only with the PIN, like a payment.
+		if err := store.CheckPIN(r.Context(), currentUser(r).ID, f.Get("pin")); err != nil {
+			switch db.ErrorCode(err) {
+			case db.EINVALID, db.ETOOMANY:
+				v.Withdraw.Problems["pin"] = pinProblem(r, store, currentUser(r).ID, err)
+				page(http.StatusUnprocessableEntity)
+			case db.ENOTFOUND:
+				v.Withdraw.Error = views.T(r.Context(), "wallet.setup_first")
+				page(http.StatusUnprocessableEntity)
+			default:
+				fail(w, r, log, err)
+			}
+			return
+		}
+		_, _, err = store.Payout(r.Context(), provider, db.PayoutRequest{ID: f.Get("payout_id"), UserID: currentUser(r).ID,
+			Amount: amount, Destination: f.Get("iban")})
+		switch db.ErrorCode(err) {
+		case "":
+			http.Redirect(w, r, "/money?withdrawn=1", http.StatusSeeOther)
+		case db.EINVALID, db.EINSUFFICIENT, db.EDECLINED, db.ECONFLICT:
+			v.Withdraw.Error = db.ErrorMessage(err)
+			page(http.StatusUnprocessableEntity)
+		default:
+			fail(w, r, log, err)
+		}
+	})
+}
+
+// handleOutbox shows, in development only, the codes and reminders that
+// a real deployment would mail.
+func handleOutbox(log *slog.Logger, store *db.DB) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ms, err := store.Outbox(r.Context(), 50)
+		if err != nil {
+			fail(w, r, log, err)
+			return
+		}
+		var items []views.OutboxItem
+		for _, m := range ms {
+			items = append(items, views.OutboxItem{To: m.To, Kind: m.Kind, Subject: m.Subject, Body: m.Body, When: m.CreatedAt.Local().Format("15:04:05")})
+		}
+		render(w, r, http.StatusOK, views.OutboxPage(layout(r, "Outbox"), items))
+	})
+}

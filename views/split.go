@@ -1,0 +1,110 @@
+package views
+
+import (
+	"context"
+	"errors"
+	"strconv"
+
+	"divvy/db/money"
+)
+
+// Person is a member as a form lists them.
+type Person struct {
+	ID   int64
+	Name string
+}
+
+// SplitForm is the currency button's form.
+type SplitForm struct {
+	GroupID    int64
+	GroupName  string
+	Currencies []string
+	Members    []Person
+	Form       Form           // title, total, currency, payee, mode, value_<id>, tax, tip
+	People     map[int64]bool // who takes part
+	Items      []ItemRow
+	Preview    SplitPreview
+}
+
+// ItemRow is one line of an itemized bill in the form.
+type ItemRow struct {
+	Index  int
+	Name   string
+	Amount string
+	People map[int64]bool
+}
+
+// SplitPreview shows each person's share as the form is edited.
+type SplitPreview struct {
+	Lines   []PreviewLine
+	Total   string
+	Problem string
+}
+
+// PreviewLine is one person's share in the preview.
+type PreviewLine struct {
+	Name   string
+	Amount string
+}
+
+// ItemRows is how many item lines the form offers.
+const ItemRows = 6
+
+// Modes in the order the form offers them.
+var Modes = []money.Mode{money.ModeEqual, money.ModeExact, money.ModePercent, money.ModeShares, money.ModeItemized}
+
+// Region ids of the split form.
+const (
+	PreviewID = "split-preview"
+)
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// Money formats an amount for the reader's locale.
+func Money(ctx context.Context, m money.Money) string { return money.Format(m, Locale(ctx)) }
+
+// ErrorText turns a problem (a message key, a package money error, or a
+// sentence) into the reader's language.
+func ErrorText(ctx context.Context, err error) string {
+	var mm *money.MismatchError
+	if errors.As(err, &mm) {
+		what := T(ctx, "mismatch.what."+mm.What)
+		if mm.Currency != "" {
+			want, _ := money.New(mm.Want, mm.Currency)
+			got, _ := money.New(mm.Got, mm.Currency)
+			diff, _ := money.New(mm.Diff.Abs(), mm.Currency)
+			if mm.Diff.IsNegative() {
+				return T(ctx, "mismatch.short_money", what, Money(ctx, got), Money(ctx, diff), Money(ctx, want))
+			}
+			return T(ctx, "mismatch.over_money", what, Money(ctx, got), Money(ctx, diff), Money(ctx, want))
+		}
+		if mm.Diff.IsNegative() {
+			return T(ctx, "mismatch.short", what, mm.Got.String(), mm.Diff.Abs().String(), mm.Want.String())
+		}
+		return T(ctx, "mismatch.over", what, mm.Got.String(), mm.Diff.String(), mm.Want.String())
+	}
+	for sentinel, key := range moneyErrorKeys {
+		if errors.Is(err, sentinel) {
+			return T(ctx, key)
+		}
+	}
+	return problemText(ctx, err.Error())
+}
+
+var moneyErrorKeys = map[error]string{
+	money.ErrEmpty:               "amount.empty",
+	money.ErrMalformed:           "amount.malformed",
+	money.ErrNegative:            "amount.negative",
+	money.ErrZero:                "amount.zero",
+	money.ErrTooManyDecimals:     "amount.decimals",
+	money.ErrTooLarge:            "amount.large",
+	money.ErrUnknownCurrency:     "amount.currency",
+	money.ErrCurrencyMismatch:    "amount.currency_mismatch",
+	money.ErrNoParticipants:      "people_required",
+	money.ErrTooManyParticipants: "people_too_many",
+	money.ErrInvalidSplit:        "split_invalid",
+}
+
+func modeText(ctx context.Context, m money.Mode) string { return T(ctx, "mode."+string(m)) }
+
+func checked(m map[int64]bool, id int64) bool { return m[id] }
