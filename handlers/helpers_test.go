@@ -12,14 +12,14 @@ import (
 	"time"
 
 	"divvy/db"
-	"divvy/db/sandbox"
 	"divvy/db/dbtest"
+	"divvy/db/sandbox"
 	"divvy/handlers"
 )
 
 // testApp is the real router and middleware over a fresh database.
 type testApp struct {
-	t     *testing.T
+	t        *testing.T
 	srv      *httptest.Server
 	store    *db.DB
 	provider *sandbox.Provider

@@ -84,8 +84,8 @@ func handlePaySetup(log *slog.Logger, store *db.DB, provider db.PaymentProvider,
 		f := r.PostForm
 		in := db.PaymentSetup{
 			LegalName: f.Get("legal_name"), Contact: f.Get("contact"),
-			Card:      db.CardInput{Number: f.Get("card_number"), ExpMonth: f.Get("exp_month"), ExpYear: f.Get("exp_year"), CVC: f.Get("cvc")},
-			PIN:       f.Get("pin"), PINConfirm: f.Get("pin_confirm"),
+			Card: db.CardInput{Number: f.Get("card_number"), ExpMonth: f.Get("exp_month"), ExpYear: f.Get("exp_year"), CVC: f.Get("cvc")},
+			PIN:  f.Get("pin"), PINConfirm: f.Get("pin_confirm"),
 		}
 		next := localPath(f.Get("next"))
 		// Typed values come back on a form with problems, except the card

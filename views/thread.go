@@ -49,13 +49,13 @@ type MessageItem struct {
 	Kind   string // text, split, payment, reminder, system
 	Author string
 	Mine   bool
-	Text   string // text messages
-	Event  string // system messages: created, joined
+	Text   string     // text messages
+	Event  string     // system messages: created, joined
 	Split  *SplitCard // split messages
 	// Payments and reminders: the amount, the split's title, who is
 	// reminded, and how a payment was made.
 	Amount, Title, To, Method string
-	At     time.Time
+	At                        time.Time
 }
 
 // Segment is a piece of message text: plain, or a link.
