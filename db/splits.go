@@ -159,7 +159,8 @@ type shareRow struct {
 	PaidKind    *string         `db:"paid_kind"`
 }
 
-// A share is paid by a card payment or cash transfer that nothing reversed.
+// A share is paid by a card payment or cash transfer that nothing reversed,
+// refunded or voided.
 const splitsQuery = `SELECT s.id, s.group_id, s.title, s.currency, s.total, s.payee_id, u.display_name AS payee_name,
 	s.created_by, s.mode, s.status, s.created_at
 	FROM splits s JOIN users u ON u.id = s.payee_id WHERE s.id = ANY($1)`
@@ -170,6 +171,7 @@ const sharesQuery = `SELECT sh.id, sh.split_id, sh.user_id, u.display_name, sh.a
 	JOIN users u ON u.id = sh.user_id
 	LEFT JOIN ledger_transfers t ON t.share_id = sh.id
 		AND NOT EXISTS (SELECT 1 FROM ledger_transfers r WHERE r.reverses = t.id)
+		AND NOT EXISTS (SELECT 1 FROM ledger_transfers v WHERE v.pending_of = t.id AND v.kind = 'void')
 	WHERE sh.split_id = ANY($1)
 	ORDER BY sh.split_id, sh.position`
 

@@ -50,11 +50,19 @@ func chromiumPath(t *testing.T) string {
 // startApp runs the whole app (run, as main does) on a free port with its
 // own database and returns its base URL.
 func startApp(t *testing.T) string {
+	base, _ := startAppDB(t)
+	return base
+}
+
+// startAppDB is startApp that also returns the database URL, for tests
+// that read what a person would get by mail (the outbox) or run the audit.
+func startAppDB(t *testing.T) (string, string) {
 	t.Helper()
 	port := freePort(t)
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	dbURL := dbtest.EmptyURL(t)
 	vars := map[string]string{
-		"DATABASE_URL":     dbtest.EmptyURL(t),
+		"DATABASE_URL":     dbURL,
 		"PORT":             fmt.Sprint(port),
 		"BASE_URL":         base,
 		"DIVVY_DATA_DIR":   t.TempDir(),
@@ -76,13 +84,13 @@ func startApp(t *testing.T) string {
 		if res, err := http.Get(base + "/readyz"); err == nil {
 			res.Body.Close()
 			if res.StatusCode == 200 {
-				return base
+				return base, dbURL
 			}
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatal("app not ready after 20 s")
-	return ""
+	return "", ""
 }
 
 // browser is one person's Chromium: its own profile, so its own cookies.
@@ -167,8 +175,14 @@ func (b *browser) fail(msg string) {
 // seen so far.
 func (b *browser) run(what string, actions ...chromedp.Action) {
 	b.t.Helper()
-	if err := chromedp.Run(b.ctx, actions...); err != nil {
-		b.t.Fatalf("[%s] %s: %v", b.screen, what, err)
+	// A step that does not finish in 20 s has failed; waiting out the
+	// whole browser's timeout would only slow the report.
+	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Run(ctx, actions...); err != nil {
+		var body string
+		chromedp.Run(b.ctx, chromedp.Text(`main`, &body))
+		b.t.Fatalf("[%s] %s: %v\npage text: %.800s", b.screen, what, err, body)
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
