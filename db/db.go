@@ -19,11 +19,13 @@ import (
 // DB is the store.
 type DB struct {
 	x        *sqlx.DB
+	url      string // for the LISTEN connection, which is not pooled
 	log      *slog.Logger
 	now      func() time.Time
 	linkKeys [][]byte // derive invite and pay-link tokens; see SetLinkKeys
 	// pinPepperValue is mixed into PIN hashes and code HMACs; see SetPINPepper.
 	pinPepperValue string
+	onChange       func(groupID int64) // after commit of evented changes; see SetChangeHook
 }
 
 // Open connects to PostgreSQL at url and checks the connection.
@@ -44,7 +46,7 @@ func Open(ctx context.Context, url string, log *slog.Logger) (*DB, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &DB{x: x, log: log, now: time.Now}, nil
+	return &DB{x: x, url: url, log: log, now: time.Now}, nil
 }
 
 // Close closes every connection.

@@ -20,6 +20,9 @@ type CardPayment struct {
 	Token   string // the payer's card, from PaymentProvider.Tokenize
 	SplitID int64  // optional
 	ShareID int64  // optional; a share is paid at most once
+	// Then runs in the transaction that records the payment; see
+	// TransferRequest.Then.
+	Then TransferHook
 }
 
 // PayByCard charges the payer's card and records the money as pending in
@@ -51,7 +54,7 @@ func (d *DB) PayByCard(ctx context.Context, p PaymentProvider, c CardPayment) (T
 	if err != nil {
 		return Transfer{}, err
 	}
-	r := TransferRequest{ID: c.ID, Kind: TransferCardPayment, From: from.ID, To: to.ID, Amount: amount,
+	r := TransferRequest{ID: c.ID, Kind: TransferCardPayment, From: from.ID, To: to.ID, Amount: amount, Then: c.Then,
 		PayerID: c.PayerID, SplitID: c.SplitID, ShareID: c.ShareID}
 	r, hash := prepare(r)
 	if o, found, err := priorOutcome(ctx, d.x, r.ID, hash); err != nil || found {

@@ -73,7 +73,15 @@ type TransferRequest struct {
 	PendingOf   string // settlement, void, refund before settlement: the card payment resolved
 	Reverses    string // refund and reversal: the transfer they undo
 	ProviderRef string // card payments: the provider's charge id
+	// Then, when set, runs in the transaction that records a new transfer
+	// (not on a replay of its id), so what goes with the money (the
+	// payment's message, its live-update events) commits with it or not at
+	// all. It is not part of the request's identity.
+	Then TransferHook
 }
+
+// TransferHook runs inside the transaction that records a new transfer.
+type TransferHook func(ctx context.Context, tx *sqlx.Tx, t Transfer) error
 
 // Transfer is a recorded transfer.
 type Transfer struct {

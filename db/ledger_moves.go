@@ -46,6 +46,8 @@ type CashPayment struct {
 	Amount  money.Money
 	SplitID int64 // optional
 	ShareID int64 // optional; a share is paid at most once
+	// Then runs in the transaction that records it; see TransferRequest.Then.
+	Then TransferHook
 }
 
 // RecordCash records a cash payment between the memo accounts of the payer
@@ -60,7 +62,7 @@ func (d *DB) RecordCash(ctx context.Context, c CashPayment) (Transfer, error) {
 	if err != nil {
 		return Transfer{}, err
 	}
-	return d.RecordTransfer(ctx, TransferRequest{ID: c.ID, Kind: TransferCash, From: from.ID, To: to.ID,
+	return d.RecordTransfer(ctx, TransferRequest{ID: c.ID, Kind: TransferCash, From: from.ID, To: to.ID, Then: c.Then,
 		Amount: c.Amount, PayerID: c.PayerID, SplitID: c.SplitID, ShareID: c.ShareID})
 }
 

@@ -62,6 +62,11 @@ func (d *DB) recordTransfer(ctx context.Context, r TransferRequest) (outcome, er
 			if o, err = d.applyTransfer(ctx, tx, r, hash); err != nil {
 				return err
 			}
+			if o.created && r.Then != nil {
+				if err := r.Then(ctx, tx, o.t); err != nil {
+					return err
+				}
+			}
 			if o.fail != nil && o.fresh {
 				return storeFailure(ctx, tx, r.ID, hash, o.fail, d.ledgerTime())
 			}

@@ -46,7 +46,14 @@ func insertMessage(ctx context.Context, tx sqlx.ExtContext, groupID int64, kind 
 	var id int64
 	err = sqlx.GetContext(ctx, tx, &id, `INSERT INTO messages (group_id, kind, author_id, body, split_id, data)
 		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, groupID, kind, author, body, splitID, b)
-	return id, err
+	if err != nil {
+		return 0, err
+	}
+	var sid int64
+	if splitID != nil {
+		sid = *splitID
+	}
+	return id, addEvent(ctx, tx, groupID, EventMessage, id, sid)
 }
 
 // PostText posts a text message from a member. The membership is checked
@@ -75,6 +82,7 @@ func (d *DB) PostText(ctx context.Context, groupID, userID int64, body string) (
 	if err != nil {
 		return Message{}, err
 	}
+	d.changed(groupID)
 	ms, err := d.messages(ctx, `m.id = $1`, id)
 	if err != nil || len(ms) == 0 {
 		return Message{}, err

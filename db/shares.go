@@ -57,7 +57,21 @@ func (d *DB) ClaimCash(ctx context.Context, groupID, splitID, shareID, userID in
 	if sh.Status == SharePaid {
 		return Errorf(ECONFLICT, "This share is already paid.")
 	}
-	_, err = d.x.ExecContext(ctx, `UPDATE shares SET cash_claimed_at = now() WHERE id = $1 AND cash_claimed_at IS NULL`, shareID)
+	return d.shareChange(ctx, s, `UPDATE shares SET cash_claimed_at = now() WHERE id = $1 AND cash_claimed_at IS NULL`, shareID)
+}
+
+// shareChange runs one update of a share with its split's live-update
+// event, in one transaction.
+func (d *DB) shareChange(ctx context.Context, s Split, query string, shareID int64) error {
+	err := d.inTx(ctx, nil, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, query, shareID); err != nil {
+			return err
+		}
+		return addEvent(ctx, tx, s.GroupID, EventSplit, 0, s.ID)
+	})
+	if err == nil {
+		d.changed(s.GroupID)
+	}
 	return err
 }
 
@@ -74,8 +88,7 @@ func (d *DB) RejectCash(ctx context.Context, groupID, splitID, shareID, collecto
 	if sh.Status != SharePending {
 		return Errorf(ECONFLICT, "There is no payment to reject for %s.", sh.Name)
 	}
-	_, err = d.x.ExecContext(ctx, `UPDATE shares SET cash_claimed_at = NULL WHERE id = $1`, shareID)
-	return err
+	return d.shareChange(ctx, s, `UPDATE shares SET cash_claimed_at = NULL WHERE id = $1`, shareID)
 }
 
 // ConfirmCash is the collector confirming money received outside Divvy: a
@@ -96,24 +109,33 @@ func (d *DB) ConfirmCash(ctx context.Context, groupID, splitID, shareID, collect
 	if err := requireOpen(s); err != nil {
 		return err
 	}
-	t, err := d.RecordCash(ctx, CashPayment{ID: "cash-share-" + itoa(shareID), PayerID: sh.UserID, PayeeID: s.PayeeID,
-		GroupID: groupID, Amount: sh.Amount, SplitID: s.ID, ShareID: sh.ID})
+	_, err = d.RecordCash(ctx, CashPayment{ID: "cash-share-" + itoa(shareID), PayerID: sh.UserID, PayeeID: s.PayeeID,
+		GroupID: groupID, Amount: sh.Amount, SplitID: s.ID, ShareID: sh.ID, Then: PaymentRecorded(s, sh, "cash")})
 	if err != nil {
 		return err
 	}
-	return d.AnnouncePayment(ctx, s, sh, t, "cash")
+	return d.AfterPayment(ctx, s)
 }
 
-// AnnouncePayment posts the payment into the thread and closes the split when
-// it was the last share. It runs after the money is recorded.
-func (d *DB) AnnouncePayment(ctx context.Context, s Split, sh Share, t Transfer, method string) error {
-	_, err := d.x.ExecContext(ctx, `INSERT INTO messages (group_id, kind, author_id, split_id, data)
-		VALUES ($1, 'payment', $2, $3, jsonb_build_object('share_id', $4::bigint, 'amount', $5::text, 'currency', $6::text, 'method', $7::text, 'transfer_id', $8::text))
-		ON CONFLICT ((data->>'transfer_id')) WHERE kind = 'payment' DO NOTHING`,
-		s.GroupID, sh.UserID, s.ID, sh.ID, t.Amount.Amount.String(), t.Amount.Currency, method, t.ID)
-	if err != nil {
-		return err
+// PaymentRecorded returns the hook that goes with the money of a share's
+// payment, in its transaction: the payment's message in the thread and the
+// split's live-update event.
+func PaymentRecorded(s Split, sh Share, method string) TransferHook {
+	return func(ctx context.Context, tx *sqlx.Tx, t Transfer) error {
+		_, err := insertMessage(ctx, tx, s.GroupID, "payment", sh.UserID, "", &s.ID, map[string]any{
+			"share_id": sh.ID, "amount": t.Amount.Amount.String(), "currency": t.Amount.Currency,
+			"method": method, "transfer_id": t.ID})
+		if err != nil {
+			return err
+		}
+		return addEvent(ctx, tx, s.GroupID, EventSplit, 0, s.ID)
 	}
+}
+
+// AfterPayment runs once a share's payment is committed: it signals the
+// change to live pages and closes the split when that was the last share.
+func (d *DB) AfterPayment(ctx context.Context, s Split) error {
+	d.changed(s.GroupID)
 	return d.CloseIfComplete(ctx, s.ID)
 }
 
@@ -121,7 +143,8 @@ func (d *DB) AnnouncePayment(ctx context.Context, s Split, sh Share, t Transfer,
 // "All paid" once. Called after each payment commits, the last payer's
 // call always sees every payment.
 func (d *DB) CloseIfComplete(ctx context.Context, splitID int64) error {
-	return d.inTx(ctx, nil, func(tx *sqlx.Tx) error {
+	var groupID int64
+	err := d.inTx(ctx, nil, func(tx *sqlx.Tx) error {
 		var status string
 		if err := tx.GetContext(ctx, &status, `SELECT status FROM splits WHERE id = $1 FOR UPDATE`, splitID); err != nil {
 			return mapErr(err, "Split")
@@ -140,9 +163,16 @@ func (d *DB) CloseIfComplete(ctx context.Context, splitID int64) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE splits SET status = 'complete', closed_at = now() WHERE id = $1`, splitID); err != nil {
 			return err
 		}
-		_, err = insertMessage(ctx, tx, s.GroupID, "system", 0, "", &s.ID, map[string]any{"event": "split_closed", "title": s.Title})
-		return err
+		if _, err = insertMessage(ctx, tx, s.GroupID, "system", 0, "", &s.ID, map[string]any{"event": "split_closed", "title": s.Title}); err != nil {
+			return err
+		}
+		groupID = s.GroupID
+		return addEvent(ctx, tx, s.GroupID, EventSplit, 0, s.ID)
 	})
+	if err == nil {
+		d.changed(groupID)
+	}
+	return err
 }
 
 // Remind posts a reminder to the person of a share, at most once per
@@ -181,6 +211,9 @@ func (d *DB) Remind(ctx context.Context, groupID, splitID, shareID, collectorID 
 			map[string]any{"share_id": sh.ID, "to": sh.Name, "amount": sh.Amount.Amount.String(), "currency": sh.Amount.Currency, "title": s.Title}); err != nil {
 			return err
 		}
+		if err := addEvent(ctx, tx, groupID, EventSplit, 0, s.ID); err != nil {
+			return err
+		}
 		var r userRow
 		if err := tx.GetContext(ctx, &r, `SELECT `+userColumns+` FROM users WHERE id = $1`, sh.UserID); err != nil {
 			return err
@@ -188,6 +221,9 @@ func (d *DB) Remind(ctx context.Context, groupID, splitID, shareID, collectorID 
 		who = r.user()
 		return nil
 	})
+	if err == nil {
+		d.changed(groupID)
+	}
 	return who, s, sh, err
 }
 
@@ -230,7 +266,7 @@ func (d *DB) CancelSplit(ctx context.Context, p PaymentProvider, groupID, splitI
 			return err
 		}
 	}
-	return d.inTx(ctx, nil, func(tx *sqlx.Tx) error {
+	err = d.inTx(ctx, nil, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE splits SET status = 'cancelled', closed_at = now() WHERE id = $1 AND status <> 'cancelled'`, splitID)
 		if err != nil {
 			return err
@@ -238,9 +274,15 @@ func (d *DB) CancelSplit(ctx context.Context, p PaymentProvider, groupID, splitI
 		if n, _ := res.RowsAffected(); n == 0 {
 			return nil
 		}
-		_, err = insertMessage(ctx, tx, groupID, "system", collectorID, "", &s.ID, map[string]any{"event": "split_cancelled", "title": s.Title})
-		return err
+		if _, err = insertMessage(ctx, tx, groupID, "system", collectorID, "", &s.ID, map[string]any{"event": "split_cancelled", "title": s.Title}); err != nil {
+			return err
+		}
+		return addEvent(ctx, tx, groupID, EventSplit, 0, s.ID)
 	})
+	if err == nil {
+		d.changed(groupID)
+	}
+	return err
 }
 
 // AddToSplit gives a member who joined later a share of an open split.
@@ -250,7 +292,20 @@ func (d *DB) CancelSplit(ctx context.Context, p PaymentProvider, groupID, splitI
 // be large enough. actorID must be the collector, or the person themselves
 // arriving by the split's pay link (viaLink).
 func (d *DB) AddToSplit(ctx context.Context, groupID, splitID, userID, actorID int64, viaLink bool) error {
-	return d.inTx(ctx, nil, func(tx *sqlx.Tx) error {
+	err := d.inTx(ctx, nil, func(tx *sqlx.Tx) error {
+		if err := d.addToSplit(ctx, tx, groupID, splitID, userID, actorID, viaLink); err != nil {
+			return err
+		}
+		return addEvent(ctx, tx, groupID, EventSplit, 0, splitID)
+	})
+	if err == nil {
+		d.changed(groupID)
+	}
+	return err
+}
+
+func (d *DB) addToSplit(ctx context.Context, tx *sqlx.Tx, groupID, splitID, userID, actorID int64, viaLink bool) error {
+	{
 		// Lock the split so two additions or a payment announcement
 		// cannot interleave with the re-allocation.
 		var row struct {
@@ -337,7 +392,7 @@ func (d *DB) AddToSplit(ctx context.Context, groupID, splitID, userID, actorID i
 		_, err = tx.ExecContext(ctx, `INSERT INTO shares (split_id, user_id, position, amount) VALUES ($1, $2, $3, $4)`,
 			splitID, userID, n-1, part.Amount)
 		return err
-	})
+	}
 }
 
 // JoinBySplitLink makes the user a member of the group of an open split's
@@ -357,5 +412,6 @@ func (d *DB) JoinBySplitLink(ctx context.Context, token string, userID int64) (S
 	if err != nil {
 		return Split{}, err
 	}
+	d.changed(ids.GroupID)
 	return d.SplitInGroup(ctx, ids.GroupID, ids.ID)
 }

@@ -130,6 +130,9 @@ func (d *DB) CreateSplit(ctx context.Context, groupID, creatorID int64, plan Spl
 		_, err = insertMessage(ctx, tx, groupID, "split", creatorID, plan.Title, &id, nil)
 		return err
 	})
+	if err == nil {
+		d.changed(groupID)
+	}
 	return id, err
 }
 

@@ -118,6 +118,9 @@ func addMember(ctx context.Context, tx sqlx.ExtContext, groupID, userID int64) (
 	if n, _ := res.RowsAffected(); n == 0 {
 		return false, nil
 	}
+	if err := addEvent(ctx, tx, groupID, EventMembers, 0, 0); err != nil {
+		return false, err
+	}
 	return true, postMessage(ctx, tx, groupID, "system", userID, "", map[string]any{"event": "joined"})
 }
 
@@ -251,5 +254,8 @@ func (d *DB) JoinByInvite(ctx context.Context, token string, userID int64) (Grou
 		}
 		return tx.GetContext(ctx, &g, `SELECT id, name, currency, created_by, created_at FROM groups WHERE id = $1`, inv.GroupID)
 	})
+	if err == nil {
+		d.changed(g.ID)
+	}
 	return g, err
 }

@@ -99,6 +99,13 @@ func handleGroupShow(log *slog.Logger, store *db.DB) http.Handler {
 func threadView(r *http.Request, store *db.DB, ms *membership) (views.Thread, error) {
 	ctx := r.Context()
 	me := currentUser(r).ID
+	// The live stream starts after the last event before the page is
+	// read, so nothing between the two is lost (a message in both is
+	// shown once).
+	lastEvent, err := store.LastEventID(ctx, ms.group.ID)
+	if err != nil {
+		return views.Thread{}, err
+	}
 	members, err := store.Members(ctx, ms.group.ID)
 	if err != nil {
 		return views.Thread{}, err
@@ -114,9 +121,8 @@ func threadView(r *http.Request, store *db.DB, ms *membership) (views.Thread, er
 		Symbol:      currencySymbol(ms.group.Currency),
 		IsOrganizer: ms.member.Role == db.RoleOrganizer,
 		Messages:    page,
-	}
-	for _, m := range members {
-		t.Members = append(t.Members, views.MemberItem{Name: m.DisplayName, Role: m.Role, IsYou: m.UserID == me, IsGuest: m.IsGuest})
+		LastEventID: lastEvent,
+		Members:     memberItems(members, me),
 	}
 	return t, nil
 }

@@ -20,13 +20,14 @@ type Options struct {
 // New returns Divvy's whole HTTP handler: every route with its middleware.
 // provider moves the money of card payments; notify sends codes and
 // reminders.
-func New(log *slog.Logger, store *db.DB, provider db.PaymentProvider, notify db.Notifier, opts Options) http.Handler {
+// broker carries live updates to the threads' event streams.
+func New(log *slog.Logger, store *db.DB, provider db.PaymentProvider, notify db.Notifier, broker *Broker, opts Options) http.Handler {
 	if opts.DefaultLocale == "" {
 		opts.DefaultLocale = "en"
 	}
 	sessions := newSessionManager(store, opts)
 	mux := http.NewServeMux()
-	addRoutes(mux, log, store, provider, notify, sessions, opts)
+	addRoutes(mux, log, store, provider, notify, broker, sessions, opts)
 
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

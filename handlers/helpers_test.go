@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -34,7 +35,14 @@ func newApp(t *testing.T) *testApp {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := handlers.New(log, store, provider, db.NewOutboxNotifier(store, log), handlers.Options{
+	broker := handlers.NewBroker(store, log)
+	store.SetChangeHook(broker.Signal)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	if err := broker.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	h := handlers.New(log, store, provider, db.NewOutboxNotifier(store, log), broker, handlers.Options{
 		SessionKeys: []string{"test-session-key-0123456789abcdef0123456789"},
 		BaseURL:     "http://divvy.test",
 	})

@@ -217,7 +217,7 @@ func handlePay(log *slog.Logger, store *db.DB, provider db.PaymentProvider) http
 			return
 		}
 		t, err := store.PayByCard(ctx, provider, db.CardPayment{ID: id, PayerID: u.ID, PayeeID: s.PayeeID,
-			Amount: sh.Amount, Token: prof.Token, SplitID: s.ID, ShareID: sh.ID})
+			Amount: sh.Amount, Token: prof.Token, SplitID: s.ID, ShareID: sh.ID, Then: db.PaymentRecorded(s, sh, "card")})
 		switch db.ErrorCode(err) {
 		case "":
 		case db.EDECLINED, db.ELIMIT, db.EINSUFFICIENT:
@@ -232,7 +232,7 @@ func handlePay(log *slog.Logger, store *db.DB, provider db.PaymentProvider) http
 			fail(w, r, log, err)
 			return
 		}
-		if err := store.AnnouncePayment(ctx, s, sh, t, "card"); err != nil {
+		if err := store.AfterPayment(ctx, s); err != nil {
 			fail(w, r, log, err)
 			return
 		}

@@ -10,7 +10,7 @@ import (
 
 // addRoutes is the one place every route is declared, with the middleware
 // that guards it.
-func addRoutes(mux *http.ServeMux, log *slog.Logger, store *db.DB, provider db.PaymentProvider, notify db.Notifier, s *sessionManager, opts Options) {
+func addRoutes(mux *http.ServeMux, log *slog.Logger, store *db.DB, provider db.PaymentProvider, notify db.Notifier, broker *Broker, s *sessionManager, opts Options) {
 	mux.Handle("GET /static/{hash}/{name...}", static.Handler())
 	mux.Handle("GET /manifest.webmanifest", static.File("manifest.webmanifest"))
 	mux.Handle("GET /icon.svg", static.File("icon.svg"))
@@ -32,6 +32,7 @@ func addRoutes(mux *http.ServeMux, log *slog.Logger, store *db.DB, provider db.P
 	mux.Handle("POST /groups", requireUser(handleGroupCreate(log, store)))
 	mux.Handle("GET /groups/{id}", member(store, log, handleGroupShow(log, store)))
 	mux.Handle("GET /groups/{id}/messages", member(store, log, handleMessagesEarlier(log, store)))
+	mux.Handle("GET /groups/{id}/events", member(store, log, handleEvents(log, store, broker)))
 	mux.Handle("POST /groups/{id}/messages", member(store, log, handleMessagePost(log, store)))
 	mux.Handle("GET /groups/{id}/invite", member(store, log, handleInviteShow(log, store, opts.BaseURL)))
 	mux.Handle("GET /groups/{id}/invite/qr.svg", member(store, log, handleInviteQR(log, store, opts.BaseURL)))

@@ -27,3 +27,47 @@
     if (!navigator.share) document.querySelectorAll("[data-share]").forEach(function (b) { b.hidden = true; });
   });
 })();
+
+// Live threads (htmx SSE extension). Before an event is swapped in:
+// remember its id, so that if the extension must open a new EventSource
+// (which sends no Last-Event-ID) it resumes from there; reload when the
+// server says the page is too far behind; skip a message already on the
+// page (the sender's own, appended by its form) and a card that is not on
+// the page (an older page of the thread).
+(function () {
+  "use strict";
+  document.addEventListener("htmx:sseBeforeMessage", function (e) {
+    var ev = e.detail;
+    var src = e.target.closest("[sse-connect]");
+    if (src && ev.lastEventId) {
+      var url = src.getAttribute("sse-connect").replace(/([?&]after=)\d*/, "$1" + ev.lastEventId);
+      src.setAttribute("sse-connect", url);
+    }
+    if (ev.type === "reload") {
+      e.preventDefault();
+      window.location.reload();
+      return;
+    }
+    var m = /\bid="(split-\d+)"/.exec(ev.data || "");
+    if (ev.type === "split" && m && !document.getElementById(m[1])) {
+      e.preventDefault();
+    }
+  });
+  // A message arrives twice for its sender (the form's answer and the live
+  // stream) and after a reconnection maybe again: append it once.
+  document.addEventListener("htmx:oobBeforeSwap", function (e) {
+    var d = e.detail;
+    if (d.target.id !== "messages" || !d.fragment) return;
+    var first = d.fragment.firstElementChild;
+    if (first && first.id && document.getElementById(first.id)) {
+      d.shouldSwap = false;
+    }
+  });
+  // Keep the newest message in view when one arrives at the bottom.
+  document.addEventListener("htmx:oobAfterSwap", function (e) {
+    if (e.detail.target.id === "messages") {
+      var last = e.detail.target.lastElementChild;
+      if (last) last.scrollIntoView({ block: "nearest" });
+    }
+  });
+})();

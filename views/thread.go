@@ -18,6 +18,7 @@ type Thread struct {
 	Members     []MemberItem
 	Messages    Messages
 	Composer    Form
+	LastEventID int64 // the live stream starts after it
 }
 
 // MemberItem is one line of the members list.

@@ -136,7 +136,12 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, store *db.DB) erro
 	}); err != nil {
 		return fmt.Errorf("caps: %w", err)
 	}
-	h := handlers.New(log, store, provider, notify, handlers.Options{
+	broker := handlers.NewBroker(store, log)
+	store.SetChangeHook(broker.Signal)
+	if err := broker.Run(ctx); err != nil {
+		return fmt.Errorf("live updates: %w", err)
+	}
+	h := handlers.New(log, store, provider, notify, broker, handlers.Options{
 		Production:    cfg.production(),
 		SessionKeys:   cfg.SessionKeys,
 		BaseURL:       cfg.BaseURL,
@@ -152,6 +157,9 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, store *db.DB) erro
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
+	// Event streams never go idle, so Shutdown would wait for them until
+	// its deadline: end them as soon as shutdown starts.
+	srv.RegisterOnShutdown(broker.Close)
 	ln, err := net.Listen("tcp", fmt.Sprintf(":%d", cfg.Port))
 	if err != nil {
 		return err

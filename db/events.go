@@ -1,0 +1,115 @@
+package db
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+)
+
+// Event kinds: what a browser showing the thread must update.
+const (
+	EventMessage = "message" // a new message: append it
+	EventSplit   = "split"   // a split's card changed: redraw it
+	EventMembers = "members" // someone joined: redraw the members list
+)
+
+// Event is one change in a group, in commit order.
+type Event struct {
+	GroupID   int64     `db:"group_id"`
+	ID        int64     `db:"id"`
+	Kind      string    `db:"kind"`
+	MessageID *int64    `db:"message_id"`
+	SplitID   *int64    `db:"split_id"`
+	CreatedAt time.Time `db:"created_at"`
+}
+
+// addEvent records a change inside the caller's transaction. Taking the
+// next id locks the group row until commit, which keeps ids in commit order.
+func addEvent(ctx context.Context, tx sqlx.ExtContext, groupID int64, kind string, messageID, splitID int64) error {
+	var id int64
+	if err := sqlx.GetContext(ctx, tx, &id, `UPDATE groups SET event_seq = event_seq + 1 WHERE id = $1 RETURNING event_seq`, groupID); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO events (group_id, id, kind, message_id, split_id) VALUES ($1, $2, $3, $4, $5)`,
+		groupID, id, kind, nullID(messageID), nullID(splitID))
+	return err
+}
+
+// EventsAfter returns up to limit events of a group after id, oldest first.
+func (d *DB) EventsAfter(ctx context.Context, groupID, after int64, limit int) ([]Event, error) {
+	var es []Event
+	err := d.x.SelectContext(ctx, &es, `SELECT group_id, id, kind, message_id, split_id, created_at FROM events
+		WHERE group_id = $1 AND id > $2 ORDER BY id LIMIT $3`, groupID, after, limit)
+	return es, err
+}
+
+// LastEventID returns the id of a group's latest event (0 when none).
+func (d *DB) LastEventID(ctx context.Context, groupID int64) (int64, error) {
+	var id int64
+	err := d.x.GetContext(ctx, &id, `SELECT event_seq FROM groups WHERE id = $1`, groupID)
+	return id, mapErr(err, "Thread")
+}
+
+// MessagesByID returns messages by id.
+func (d *DB) MessagesByID(ctx context.Context, ids []int64) (map[int64]Message, error) {
+	out := map[int64]Message{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	ms, err := d.messages(ctx, `m.id = ANY($1)`, pq.Array(ids))
+	for _, m := range ms {
+		out[m.ID] = m
+	}
+	return out, err
+}
+
+// SetChangeHook sets what is called, after commit, with the group of every
+// change that wrote events: the live-update broker signals other processes.
+// Signalling outside the money transactions keeps NOTIFY's commit-time lock
+// out of them.
+func (d *DB) SetChangeHook(fn func(groupID int64)) { d.onChange = fn }
+
+func (d *DB) changed(groupID int64) {
+	if d.onChange != nil && groupID != 0 {
+		d.onChange(groupID)
+	}
+}
+
+// changeChannel is the PostgreSQL channel app processes tell each other of
+// changes on.
+const changeChannel = "divvy_changes"
+
+// ListenChanges opens a listener on the change channel; its Notify channel
+// carries payloads of comma-separated group ids (and nil after a
+// reconnection, when notifications may have been missed).
+func (d *DB) ListenChanges() (*pq.Listener, error) {
+	l := pq.NewListener(d.url, 50*time.Millisecond, 5*time.Second, nil)
+	if err := l.Listen(changeChannel); err != nil {
+		l.Close()
+		return nil, err
+	}
+	return l, nil
+}
+
+// NotifyChanges tells every app process that these groups changed, in one
+// NOTIFY per call (payloads stay under PostgreSQL's 8000-byte limit).
+func (d *DB) NotifyChanges(ctx context.Context, groupIDs []int64) error {
+	for len(groupIDs) > 0 {
+		n := min(len(groupIDs), 400)
+		var b strings.Builder
+		for i, id := range groupIDs[:n] {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(itoa(id))
+		}
+		if _, err := d.x.ExecContext(ctx, `SELECT pg_notify($1, $2)`, changeChannel, b.String()); err != nil {
+			return err
+		}
+		groupIDs = groupIDs[n:]
+	}
+	return nil
+}
