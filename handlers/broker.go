@@ -189,7 +189,9 @@ func (b *Broker) deliver(ctx context.Context, groups map[int64]bool, all bool) {
 				select {
 				case s.ch <- batch:
 				default:
+					// Too far behind: drop it so nobody waits for it.
 					s.drop()
+					delete(h.subs, s)
 				}
 			}
 		}

@@ -24,6 +24,7 @@ type testApp struct {
 	srv      *httptest.Server
 	store    *db.DB
 	provider *sandbox.Provider
+	broker   *handlers.Broker
 }
 
 func newApp(t *testing.T) *testApp {
@@ -48,7 +49,7 @@ func newApp(t *testing.T) *testApp {
 	})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &testApp{t: t, srv: srv, store: store, provider: provider}
+	return &testApp{t: t, srv: srv, store: store, provider: provider, broker: broker}
 }
 
 // client is one person's browser: its own cookies, no automatic redirects.

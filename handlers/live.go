@@ -44,9 +44,21 @@ func handleEvents(log *slog.Logger, store *db.DB, b *Broker) http.Handler {
 		defer b.unsubscribe(groupID, sub)
 
 		rc := http.NewResponseController(w)
-		// The server's write timeout is for ordinary requests; a stream
-		// lives until the browser leaves or the server stops.
+		// The server's read and write timeouts are for ordinary requests;
+		// a stream lives until the browser leaves or the server stops.
+		rc.SetReadDeadline(time.Time{})
 		rc.SetWriteDeadline(time.Time{})
+		// A dropped stream may be stuck in a write to a browser that reads
+		// nothing: an expired deadline frees it.
+		done := make(chan struct{})
+		defer close(done)
+		go func() {
+			select {
+			case <-sub.gone:
+				rc.SetWriteDeadline(time.Now())
+			case <-done:
+			}
+		}()
 		h := w.Header()
 		h.Set("Content-Type", "text/event-stream")
 		h.Set("Cache-Control", "no-store")

@@ -31,9 +31,8 @@
 // Live threads (htmx SSE extension). Before an event is swapped in:
 // remember its id, so that if the extension must open a new EventSource
 // (which sends no Last-Event-ID) it resumes from there; reload when the
-// server says the page is too far behind; skip a message already on the
-// page (the sender's own, appended by its form) and a card that is not on
-// the page (an older page of the thread).
+// server says the page is too far behind; skip a card that is not on the
+// page (its split is on an older page of the thread).
 (function () {
   "use strict";
   document.addEventListener("htmx:sseBeforeMessage", function (e) {

@@ -177,7 +177,13 @@ func (b *browser) run(what string, actions ...chromedp.Action) {
 	b.t.Helper()
 	// A step that does not finish in 20 s has failed; waiting out the
 	// whole browser's timeout would only slow the report.
-	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+	b.runWithin(what, 20*time.Second, actions...)
+}
+
+// runWithin is run with a deadline of its own.
+func (b *browser) runWithin(what string, within time.Duration, actions ...chromedp.Action) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, within)
 	defer cancel()
 	if err := chromedp.Run(ctx, actions...); err != nil {
 		var body string

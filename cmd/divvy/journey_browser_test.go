@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -135,26 +136,48 @@ func TestBrowserPizzaNight(t *testing.T) {
 				t.Errorf("Sam's pay button says %q, want Pay €11.88", payText)
 			}
 			sam.shot("thread-friend")
+			// Olivia keeps the thread open from here on: what follows reaches
+			// her page live, without a reload.
+			var before string
+			olivia.run("Olivia watches the thread", chromedp.Navigate(thread), chromedp.WaitVisible(`[data-testid=split-card]`),
+				chromedp.Evaluate(`window.divvyMarker = "no reload"`, &before),
+				chromedp.AttributeValue(`[data-testid=split-progress]`, "value", &before, nil))
 			sam.run("Sam taps pay", chromedp.Click(`[data-testid=pay]`))
 			sam.setUpAndPay(t, dbURL, "4242 4242 4242 4242", "271828", true)
 			sam.shot("paid")
+			paidAt := time.Now()
+			var after, marker string
+			olivia.runWithin("Olivia sees Sam paid, live", 2*time.Second,
+				chromedp.WaitVisible(shareRow("Sam")+`[@data-status="paid"]`),
+				chromedp.AttributeValue(`[data-testid=split-progress]`, "value", &after, nil),
+				chromedp.Evaluate(`window.divvyMarker || "reloaded"`, &marker))
+			t.Logf("[%s] Sam's payment showed on Olivia's page %v after his page came back", s.name, time.Since(paidAt))
+			if marker != "no reload" {
+				t.Errorf("Olivia's page reloaded")
+			}
+			if after == before {
+				t.Errorf("the progress bar did not move (value %s)", after)
+			}
+			olivia.shot("live-paid")
 
 			lea.run("Léa paid cash", chromedp.Navigate(thread), chromedp.Click(`[data-testid=paid-other-way]`),
 				chromedp.WaitVisible(`//p[contains(., "Waiting for Olivia to confirm")]`))
 			olivia.run("Olivia confirms and reminds",
-				chromedp.Navigate(thread),
-				chromedp.WaitVisible(shareRow("Sam")+`[@data-status="paid"]`),
+				chromedp.WaitVisible(shareRow("Léa")+`//button[@data-testid="confirm-cash"]`),
 				chromedp.Click(shareRow("Léa")+`//button[@data-testid="confirm-cash"]`),
 				chromedp.WaitVisible(shareRow("Léa")+`[@data-status="paid"]`),
 				chromedp.Click(shareRow("Nina")+`//button[@data-testid="remind"]`),
-				chromedp.WaitVisible(shareRow("Nina")+`//span[contains(., "Reminded today")]`))
+				chromedp.WaitVisible(shareRow("Nina")+`//span[contains(., "Reminded today")]`),
+				chromedp.WaitVisible(`//li[@data-testid="msg-reminder"]`))
 			olivia.shot("reminded")
 
 			nina.run("Nina goes to pay", chromedp.Navigate(thread), chromedp.Click(`[data-testid=pay]`))
 			nina.setUpAndPay(t, dbURL, "5555 5555 5555 4444", "583920", false)
 
 			var count string
-			olivia.run("all paid", chromedp.Navigate(thread), chromedp.WaitVisible(`[data-testid=split-all-paid]`),
+			olivia.run("all paid, live", chromedp.WaitVisible(`[data-testid=split-all-paid]`),
+				chromedp.WaitVisible(`//li[@data-testid="msg-payment"][contains(., "Nina paid")]`),
+				chromedp.WaitVisible(`//li[@data-testid="msg-system"][contains(., "all paid")]`),
 				chromedp.Text(`[data-testid=split-count]`, &count))
 			if count != "3 of 3 paid" {
 				t.Errorf("count %q, want 3 of 3 paid", count)

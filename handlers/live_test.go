@@ -1,0 +1,289 @@
+package handlers_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"divvy/handlers"
+)
+
+// sseEvent is one event read from a stream.
+type sseEvent struct {
+	id   int64
+	name string
+	data string
+}
+
+// openStream opens a thread's event stream as c and returns its events.
+func (c *client) openStream(ctx context.Context, base, thread string, lastID string) (<-chan sseEvent, *http.Response) {
+	c.app.t.Helper()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+thread+"/events", nil)
+	if lastID != "" {
+		req.Header.Set("Last-Event-ID", lastID)
+	}
+	res, err := c.hc.Do(req)
+	if err != nil {
+		c.app.t.Fatalf("open stream: %v", err)
+	}
+	if res.StatusCode != 200 {
+		res.Body.Close()
+		return nil, res
+	}
+	if ct := res.Header.Get("Content-Type"); ct != "text/event-stream" {
+		c.app.t.Fatalf("stream Content-Type %q", ct)
+	}
+	out := make(chan sseEvent, 1000)
+	go func() {
+		defer close(out)
+		defer res.Body.Close()
+		sc := bufio.NewScanner(res.Body)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		var ev sseEvent
+		var data []string
+		for sc.Scan() {
+			line := sc.Text()
+			switch {
+			case line == "":
+				if ev.name != "" {
+					ev.data = strings.Join(data, "\n")
+					out <- ev
+				}
+				ev, data = sseEvent{}, nil
+			case strings.HasPrefix(line, "id: "):
+				ev.id, _ = strconv.ParseInt(line[4:], 10, 64)
+			case strings.HasPrefix(line, "event: "):
+				ev.name = line[7:]
+			case strings.HasPrefix(line, "data: "):
+				data = append(data, line[6:])
+			}
+		}
+	}()
+	return out, res
+}
+
+// next waits for an event whose data contains want.
+func next(t *testing.T, events <-chan sseEvent, want string, within time.Duration) sseEvent {
+	t.Helper()
+	deadline := time.After(within)
+	for {
+		select {
+		case ev, ok := <-events:
+			if !ok {
+				t.Fatalf("stream ended before an event with %q", want)
+			}
+			if strings.Contains(ev.data, want) {
+				return ev
+			}
+		case <-deadline:
+			t.Fatalf("no event with %q within %v", want, within)
+		}
+	}
+}
+
+// A payment by one member reaches another member's open stream as the
+// redrawn card, rendered for that viewer; non-members get 404.
+func TestLivePaymentReachesOtherMembers(t *testing.T) {
+	p := newPizza(t)
+	_, payURL := p.postSplit(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+
+	if _, res := app(p).client().openStream(ctx, p.app.srv.URL, p.thread, ""); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("signed-out stream: %d, want a redirect to log in", res.StatusCode)
+	}
+	eve := p.app.client()
+	eve.signup("Eve", "eve@example.com", "correct horse")
+	if _, res := eve.openStream(ctx, p.app.srv.URL, p.thread, ""); res.StatusCode != http.StatusNotFound {
+		t.Errorf("non-member stream: %d, want 404", res.StatusCode)
+	}
+
+	events, _ := p.org.openStream(ctx, p.app.srv.URL, p.thread, "")
+	p.setupPayments(t, p.sam, "Sam", "4242 4242 4242 4242", "271828", payURL)
+	id := payForm(t, p.sam, payURL)
+	start := time.Now()
+	wantStatus(t, "pay", p.sam.post(payURL, url.Values{"payment_id": {id}, "pin": {"271828"}}), http.StatusSeeOther)
+	// The payment's message and the redrawn card, in that order.
+	msg := next(t, events, "Sam paid €10.00", 5*time.Second)
+	t.Logf("payment to event on another member's stream: %v", time.Since(start))
+	if msg.name != "message" {
+		t.Errorf("payment message event named %q", msg.name)
+	}
+	ev := next(t, events, "1 of 2 paid", 5*time.Second)
+	if ev.name != "split" || !strings.Contains(ev.data, `hx-swap-oob="true"`) || ev.id != msg.id+1 {
+		t.Errorf("card event = %d %s %.200s (message was %d)", ev.id, ev.name, ev.data, msg.id)
+	}
+	// Rendered for Olivia, who collects: she gets the collector's actions.
+	if !strings.Contains(ev.data, "Remind") {
+		t.Errorf("the collector's card has no Remind action: %.300s", ev.data)
+	}
+}
+
+// A browser that reconnects with Last-Event-ID gets exactly the events it
+// missed, in order, once; too far behind, it is told to reload.
+func TestLiveReconnectReplaysMissed(t *testing.T) {
+	p := newPizza(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	first, _ := p.org.openStream(ctx, p.app.srv.URL, p.thread, "")
+	p.sam.post(p.thread+"/messages", url.Values{"body": {"one"}})
+	seen := next(t, first, ">one<", 5*time.Second)
+	cancel() // the connection drops
+
+	for _, body := range []string{"two", "three", "four"} {
+		wantStatus(t, "post "+body, p.lea.post(p.thread+"/messages", url.Values{"body": {body}}), http.StatusSeeOther)
+	}
+	ctx2, cancel2 := context.WithCancel(t.Context())
+	defer cancel2()
+	again, _ := p.org.openStream(ctx2, p.app.srv.URL, p.thread, strconv.FormatInt(seen.id, 10))
+	var got []string
+	var ids []int64
+	for len(got) < 3 {
+		select {
+		case ev := <-again:
+			got = append(got, regexp.MustCompile(`<p>([^<]*)</p>`).FindStringSubmatch(ev.data)[1])
+			ids = append(ids, ev.id)
+		case <-time.After(5 * time.Second):
+			t.Fatalf("replay gave %v, want two three four", got)
+		}
+	}
+	if strings.Join(got, " ") != "two three four" || ids[0] != seen.id+1 || ids[1] != ids[0]+1 || ids[2] != ids[1]+1 {
+		t.Errorf("replay = %v ids %v after %d; want two three four with consecutive ids", got, ids, seen.id)
+	}
+	select {
+	case ev := <-again:
+		t.Errorf("an extra event after the replay: %s %.100s", ev.name, ev.data)
+	case <-time.After(300 * time.Millisecond):
+	}
+
+	// Far behind: one reload event.
+	var gid int64
+	fmt.Sscanf(p.thread, "/groups/%d", &gid)
+	if _, err := p.app.store.SQL().Exec(`WITH g AS (UPDATE groups SET event_seq = event_seq + 600 WHERE id = $1 RETURNING event_seq)
+		INSERT INTO events (group_id, id, kind, message_id) SELECT $1, s, 'message', NULL FROM g, generate_series(g.event_seq - 599, g.event_seq) s`, gid); err != nil {
+		t.Fatal(err)
+	}
+	stale, _ := p.org.openStream(ctx2, p.app.srv.URL, p.thread, "1")
+	select {
+	case ev := <-stale:
+		if ev.name != "reload" {
+			t.Errorf("far-behind stream got %q, want reload", ev.name)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no reload event for a far-behind stream")
+	}
+}
+
+// Two app instances sharing only the database: a change made through one
+// reaches a stream open on the other.
+func TestLiveAcrossInstances(t *testing.T) {
+	p := newPizza(t)
+	log := slog.New(slog.DiscardHandler)
+	other := handlers.NewBroker(p.app.store, log)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	if err := other.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Instance B: the same code over the same database, its own broker.
+	b := httptest.NewServer(handlers.New(log, p.app.store, p.app.provider, nil, other, handlers.Options{
+		SessionKeys: []string{"test-session-key-0123456789abcdef0123456789"}, BaseURL: "http://divvy.test"}))
+	// Close waits for open requests: end the stream first.
+	defer b.Close()
+	defer cancel()
+	// Olivia's cookie works on B (same keys, same sessions table).
+	u, _ := url.Parse(b.URL)
+	p.org.hc.Jar.SetCookies(u, p.org.hc.Jar.Cookies(mustURL(p.app.srv.URL)))
+	events, res := p.org.openStream(ctx, b.URL, p.thread, "")
+	if events == nil {
+		t.Fatalf("stream on instance B: %d", res.StatusCode)
+	}
+	time.Sleep(100 * time.Millisecond) // let B's LISTEN connection settle
+	wantStatus(t, "post on A", p.sam.post(p.thread+"/messages", url.Values{"body": {"made on A"}}), http.StatusSeeOther)
+	next(t, events, "made on A", 5*time.Second)
+}
+
+// A reader that never reads is dropped; it does not hold up the others.
+func TestLiveStuckReaderDoesNotDelayOthers(t *testing.T) {
+	p := newPizza(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+
+	// The stuck browser: a raw connection with a tiny receive buffer that
+	// sends the request and never reads a byte.
+	conn, err := net.Dial("tcp", strings.TrimPrefix(p.app.srv.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.(*net.TCPConn).SetReadBuffer(4096)
+	var cookies []string
+	for _, c := range p.org.hc.Jar.Cookies(mustURL(p.app.srv.URL)) {
+		cookies = append(cookies, c.Name+"="+c.Value)
+	}
+	fmt.Fprintf(conn, "GET %s/events HTTP/1.1\r\nHost: x\r\nCookie: %s\r\n\r\n", p.thread, strings.Join(cookies, "; "))
+
+	normal, _ := p.sam.openStream(ctx, p.app.srv.URL, p.thread, "")
+	waitFor(t, "both streams open", func() bool { return p.app.broker.Streams() == 2 })
+
+	long := strings.Repeat("x", 1900)
+	var slowest time.Duration
+	for i := 0; p.app.broker.Streams() == 2; i++ {
+		if i == 3000 {
+			t.Fatalf("the stuck stream was never dropped after %d messages", i)
+		}
+		start := time.Now()
+		body := fmt.Sprintf("m%04d %s", i, long)
+		wantStatus(t, "post", p.lea.post(p.thread+"/messages", url.Values{"body": {body}}), http.StatusSeeOther)
+		next(t, normal, fmt.Sprintf("m%04d ", i), 5*time.Second)
+		slowest = max(slowest, time.Since(start))
+	}
+	// The normal reader goes on.
+	wantStatus(t, "post after the drop", p.lea.post(p.thread+"/messages", url.Values{"body": {"still live"}}), http.StatusSeeOther)
+	next(t, normal, "still live", 5*time.Second)
+	t.Logf("slowest post-to-event for the normal reader while a stuck one was open: %v", slowest)
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// The server's read and write timeouts, meant for ordinary requests, do not
+// end a stream.
+func TestLiveStreamOutlivesServerTimeouts(t *testing.T) {
+	p := newPizza(t)
+	log := slog.New(slog.DiscardHandler)
+	srv := httptest.NewUnstartedServer(handlers.New(log, p.app.store, p.app.provider, nil, p.app.broker, handlers.Options{
+		SessionKeys: []string{"test-session-key-0123456789abcdef0123456789"}, BaseURL: "http://divvy.test"}))
+	srv.Config.ReadTimeout = 200 * time.Millisecond
+	srv.Config.WriteTimeout = 200 * time.Millisecond
+	srv.Start()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer srv.Close()
+	defer cancel()
+	u, _ := url.Parse(srv.URL)
+	p.org.hc.Jar.SetCookies(u, p.org.hc.Jar.Cookies(mustURL(p.app.srv.URL)))
+	events, res := p.org.openStream(ctx, srv.URL, p.thread, "")
+	if events == nil {
+		t.Fatalf("stream: %d", res.StatusCode)
+	}
+	time.Sleep(700 * time.Millisecond)
+	wantStatus(t, "post", p.sam.post(p.thread+"/messages", url.Values{"body": {"after the timeouts"}}), http.StatusSeeOther)
+	next(t, events, "after the timeouts", 5*time.Second)
+}
