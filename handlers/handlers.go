@@ -15,6 +15,9 @@ type Options struct {
 	SessionKeys   []string // newest first; older keys still read cookies, for rotation
 	BaseURL       string
 	DefaultLocale string
+	// SkipPIN accepts any PIN (load measurements of the ledger write
+	// alone; the configuration refuses it in production).
+	SkipPIN bool
 }
 
 // New returns Divvy's whole HTTP handler: every route with its middleware.

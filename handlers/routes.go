@@ -50,7 +50,7 @@ func addRoutes(mux *http.ServeMux, log *slog.Logger, store *db.DB, provider db.P
 	mux.Handle("POST /groups/{id}/splits/{split}/shares/{share}/reject", member(store, log, handleShareReject(log, store)))
 	mux.Handle("POST /groups/{id}/splits/{split}/shares/{share}/remind", member(store, log, handleShareRemind(log, store, notify)))
 	mux.Handle("GET /groups/{id}/splits/{split}/pay", member(store, log, handlePayShow(log, store)))
-	mux.Handle("POST /groups/{id}/splits/{split}/pay", member(store, log, handlePay(log, store, provider)))
+	mux.Handle("POST /groups/{id}/splits/{split}/pay", member(store, log, handlePay(log, store, provider, opts.SkipPIN)))
 	mux.Handle("GET /money", requireUser(handleWallet(log, store)))
 	mux.Handle("POST /money/withdraw", requireUser(handleWithdraw(log, store, provider)))
 	if !opts.Production {

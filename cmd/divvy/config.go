@@ -30,6 +30,12 @@ type config struct {
 	CapRolling30 decimal.Decimal // rolling 30-day cap per payer in EUR
 	Locale       string          // default locale when neither the user nor the browser says
 	SMTPURL      string          // when set, codes and reminders are mailed; else kept in the outbox
+	// Load-measurement switches, refused in production: LIVE_UPDATES=off
+	// sends no change notifications (live pages stop updating), and
+	// LOAD_SKIP_PIN=1 accepts any PIN, so a load run can measure the
+	// ledger write without the PIN hash.
+	LiveUpdates bool
+	SkipPIN     bool
 }
 
 func (c config) production() bool { return c.Env == "production" }
@@ -103,6 +109,12 @@ func loadConfig(getenv func(string) string) (config, error) {
 	case "en", "fr":
 	default:
 		return c, fmt.Errorf("DEFAULT_LOCALE must be en or fr, not %q", c.Locale)
+	}
+
+	c.LiveUpdates = getenv("LIVE_UPDATES") != "off"
+	c.SkipPIN = getenv("LOAD_SKIP_PIN") == "1"
+	if c.production() && (!c.LiveUpdates || c.SkipPIN) {
+		return c, errors.New("LIVE_UPDATES=off and LOAD_SKIP_PIN are for load measurements, never production")
 	}
 
 	if c.production() {

@@ -74,6 +74,7 @@ func TestConfigRejectsBadValues(t *testing.T) {
 		{"DEFAULT_LOCALE": "de"},
 		{"CAP_PER_TRANSFER": "-5"},
 		{"CAP_30_DAYS": "lots"},
+		{"DIVVY_ENV": "production", "LOAD_SKIP_PIN": "1", "DATABASE_URL": "x", "BASE_URL": "x", "SESSION_KEYS": strings.Repeat("k", 40), "PIN_PEPPER": "p", "SANDBOX_KEY": "s"},
 	} {
 		m["DIVVY_DATA_DIR"] = t.TempDir()
 		if _, err := loadConfig(env(m)); err == nil {

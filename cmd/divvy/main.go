@@ -137,7 +137,14 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, store *db.DB) erro
 		return fmt.Errorf("caps: %w", err)
 	}
 	broker := handlers.NewBroker(store, log)
-	store.SetChangeHook(broker.Signal)
+	if cfg.LiveUpdates {
+		store.SetChangeHook(broker.Signal)
+	} else {
+		log.Warn("LIVE_UPDATES=off: open threads will not update by themselves")
+	}
+	if cfg.SkipPIN {
+		log.Warn("LOAD_SKIP_PIN=1: any PIN is accepted; for load measurements only")
+	}
 	if err := broker.Run(ctx); err != nil {
 		return fmt.Errorf("live updates: %w", err)
 	}
@@ -146,6 +153,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, store *db.DB) erro
 		SessionKeys:   cfg.SessionKeys,
 		BaseURL:       cfg.BaseURL,
 		DefaultLocale: cfg.Locale,
+		SkipPIN:       cfg.SkipPIN,
 	})
 	srv := &http.Server{
 		Handler:           h,
