@@ -101,9 +101,25 @@ type browser struct {
 	shots  string
 	mu     sync.Mutex
 	errs   []string
+	// expectErrors is set while a test provokes failures on purpose (a cut
+	// connection makes htmx log its SSE error).
+	expectErrors bool
+}
+
+// expectingErrors tolerates console errors while on is true.
+func (b *browser) expectingErrors(on bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.expectErrors = on
 }
 
 func newBrowser(t *testing.T, who string, width, height int64) *browser {
+	t.Helper()
+	return newBrowserLang(t, who, width, height, "en-US,en")
+}
+
+// newBrowserLang is newBrowser whose browser asks for these languages.
+func newBrowserLang(t *testing.T, who string, width, height int64, lang string) *browser {
 	t.Helper()
 	// Not t.TempDir: Chromium may still be writing its profile while the
 	// test's own clean-up runs, so this one is removed after it exits.
@@ -125,6 +141,7 @@ func newBrowser(t *testing.T, who string, width, height int64) *browser {
 		chromedp.Flag("hide-scrollbars", true),
 		chromedp.UserDataDir(profile),
 		chromedp.WindowSize(int(width), int(height)),
+		chromedp.Flag("accept-lang", lang),
 	}
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelC := chromedp.NewContext(actx)
@@ -168,7 +185,9 @@ func newBrowser(t *testing.T, who string, width, height int64) *browser {
 func (b *browser) fail(msg string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.errs = append(b.errs, msg)
+	if !b.expectErrors {
+		b.errs = append(b.errs, msg)
+	}
 }
 
 // run runs actions and fails the test on an error or on any console error
@@ -197,17 +216,49 @@ func (b *browser) runWithin(what string, within time.Duration, actions ...chrome
 	}
 }
 
+// pageChecks finds what a person on a phone or with a screen reader
+// would trip over: more or less than one h1, an image without alt text, a
+// form field without a label, a tap target under 44 px tall.
+const pageChecks = `(function () {
+  var p = [];
+  var h1 = document.querySelectorAll("h1").length;
+  if (h1 !== 1) p.push("the page has " + h1 + " h1");
+  document.querySelectorAll("img").forEach(function (i) {
+    if (!i.hasAttribute("alt")) p.push("image without alt: " + i.src);
+  });
+  document.querySelectorAll("input:not([type=hidden]), select, textarea").forEach(function (f) {
+    var labelled = f.getAttribute("aria-label") || f.getAttribute("aria-labelledby") ||
+      (f.id && document.querySelector('label[for="' + f.id + '"]')) || f.closest("label");
+    if (!labelled) p.push("field without a label: " + (f.name || f.id));
+  });
+  var targets = "button, a.button, input:not([type=hidden]):not([type=checkbox]):not([type=radio]), select, " +
+    "label.check, label.mode, header a, .currency-button";
+  document.querySelectorAll(targets).forEach(function (e) {
+    var r = e.getBoundingClientRect();
+    if (r.width > 0 && r.height > 0 && r.height < 43.5) {
+      p.push("tap target " + Math.round(r.height) + " px tall: " + (e.textContent || e.name || e.id).trim().slice(0, 30));
+    }
+  });
+  return p;
+})()`
+
 // shot saves a full-page screenshot under the test's temp dir (and the
-// -screenshots dir when given), and checks the page does not scroll sideways.
+// -screenshots dir when given), and checks the page: no sideways scrolling,
+// and pageChecks.
 func (b *browser) shot(name string) {
 	b.t.Helper()
 	var png []byte
 	var overflow bool
+	var problems []string
 	b.run("screenshot "+name,
 		chromedp.Evaluate(`document.documentElement.scrollWidth > window.innerWidth + 1`, &overflow),
+		chromedp.Evaluate(pageChecks, &problems),
 		chromedp.FullScreenshot(&png, 100))
 	if overflow {
 		b.t.Errorf("[%s] %s: the page scrolls horizontally", b.screen, name)
+	}
+	for _, p := range problems {
+		b.t.Errorf("[%s] %s: %s", b.screen, name, p)
 	}
 	file := strings.NewReplacer("/", "-", " ", "_").Replace(fmt.Sprintf("%s-%s.png", b.t.Name(), name))
 	for _, dir := range []string{b.shots, *screenshotDir} {

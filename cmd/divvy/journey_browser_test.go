@@ -66,6 +66,18 @@ func (p *person) setUpAndPay(t *testing.T, dbURL, card, pin string, shoot bool) 
 	p.run(p.name+" pays", chromedp.Click(`[data-testid=pay-submit]`), chromedp.WaitVisible(`[data-testid=composer]`))
 }
 
+func queryRow(t *testing.T, dbURL, query string, dest ...any) {
+	t.Helper()
+	d, err := sql.Open("postgres", dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if err := d.QueryRow(query).Scan(dest...); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func lastCode(t *testing.T, dbURL string) string {
 	t.Helper()
 	d, err := sql.Open("postgres", dbURL)
