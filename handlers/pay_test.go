@@ -143,4 +143,17 @@ func TestPayDeclinedCapAndLock(t *testing.T) {
 	if n != 0 {
 		t.Errorf("%d card payments went through; want none", n)
 	}
+
+	// Sam left a contact with his payment setup: a reminder is mailed there.
+	var share string
+	p.app.store.SQL().Get(&share, `SELECT id FROM shares WHERE user_id = $1`, p.ids["Sam"])
+	split := strings.TrimSuffix(payURL, "/pay")
+	wantStatus(t, "remind Sam", p.org.post(split+"/shares/"+share+"/remind", nil), http.StatusSeeOther)
+	var to, body string
+	if err := p.app.store.SQL().QueryRow(`SELECT recipient, body FROM outbox WHERE kind = 'reminder'`).Scan(&to, &body); err != nil {
+		t.Fatalf("no reminder mail: %v", err)
+	}
+	if to != "sam@example.com" || !strings.Contains(body, "€10.00") {
+		t.Errorf("reminder mail to %q: %q", to, body)
+	}
 }

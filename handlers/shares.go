@@ -78,9 +78,17 @@ func handleShareRemind(log *slog.Logger, store *db.DB, notify db.Notifier) http.
 		if err != nil {
 			return err
 		}
-		if who.Email != "" && notify != nil {
+		// The reminder goes to the person's contact, if they left one: their
+		// account email, else the one given for payment codes.
+		to := who.Email
+		if to == "" {
+			if prof, err := store.PaymentProfile(r.Context(), who.ID); err == nil {
+				to = prof.Contact
+			}
+		}
+		if to != "" && notify != nil {
 			ctx := views.WithLocale(r.Context(), who.Locale)
-			n := db.Notification{UserID: who.ID, To: who.Email, Kind: "reminder",
+			n := db.Notification{UserID: who.ID, To: to, Kind: "reminder",
 				Subject: views.T(ctx, "remind.subject", split.Title),
 				Body:    views.T(ctx, "remind.body", currentUser(r).DisplayName, views.Money(ctx, share.Amount), split.Title)}
 			if err := notify.Notify(r.Context(), n); err != nil {

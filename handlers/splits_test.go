@@ -158,6 +158,12 @@ func TestSplitCashRemindAndClose(t *testing.T) {
 	wantStatus(t, "remind again", p.org.post(shareOf("Léa")+"/remind", nil), http.StatusTooManyRequests)
 	wantStatus(t, "Sam reminds", p.sam.post(shareOf("Léa")+"/remind", nil), http.StatusForbidden)
 	wantBody(t, "reminder in thread", p.lea.get(p.thread), "Olivia reminded Léa: €10.00 for Pizza night")
+	// Léa, a guest with no contact, gets no mail; the thread has it.
+	var mails int
+	p.app.store.SQL().Get(&mails, `SELECT count(*) FROM outbox WHERE kind = 'reminder'`)
+	if mails != 0 {
+		t.Errorf("%d reminder mails for a person without a contact", mails)
+	}
 
 	// Léa pays cash too: the split closes, once.
 	p.lea.post(shareOf("Léa")+"/cash", nil)

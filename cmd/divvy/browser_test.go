@@ -145,7 +145,7 @@ func newBrowserLang(t *testing.T, who string, width, height int64, lang string) 
 	}
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelC := chromedp.NewContext(actx)
-	ctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
+	ctx, cancelT := context.WithTimeout(ctx, 4*time.Minute)
 	t.Cleanup(func() {
 		chromedp.Cancel(ctx)
 		cancelT()
@@ -194,9 +194,9 @@ func (b *browser) fail(msg string) {
 // seen so far.
 func (b *browser) run(what string, actions ...chromedp.Action) {
 	b.t.Helper()
-	// A step that does not finish in 20 s has failed; waiting out the
+	// A step that does not finish in 45 s has failed; waiting out the
 	// whole browser's timeout would only slow the report.
-	b.runWithin(what, 20*time.Second, actions...)
+	b.runWithin(what, 45*time.Second, actions...)
 }
 
 // runWithin is run with a deadline of its own.
@@ -218,7 +218,8 @@ func (b *browser) runWithin(what string, within time.Duration, actions ...chrome
 
 // pageChecks finds what a person on a phone or with a screen reader
 // would trip over: more or less than one h1, an image without alt text, a
-// form field without a label, a tap target under 44 px tall.
+// form field without a label, a tap target under 44 px tall, a composer or
+// pay button that does not fit the screen's width.
 const pageChecks = `(function () {
   var p = [];
   var h1 = document.querySelectorAll("h1").length;
@@ -238,6 +239,12 @@ const pageChecks = `(function () {
     if (r.width > 0 && r.height > 0 && r.height < 43.5) {
       p.push("tap target " + Math.round(r.height) + " px tall: " + (e.textContent || e.name || e.id).trim().slice(0, 30));
     }
+  });
+  ["[data-testid=composer]", "[data-testid=pay]", "[data-testid=pay-submit]"].forEach(function (sel) {
+    var e = document.querySelector(sel);
+    if (!e) return;
+    var r = e.getBoundingClientRect();
+    if (r.left < 0 || r.right > window.innerWidth + 1) p.push(sel + " does not fit the screen's width");
   });
   return p;
 })()`

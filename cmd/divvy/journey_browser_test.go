@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"divvy/db"
 )
@@ -126,7 +127,7 @@ func TestBrowserPizzaNight(t *testing.T) {
 				chromedp.Click(`[data-testid=currency-button]`),
 				chromedp.WaitVisible(`[data-testid=split-form]`),
 				chromedp.SendKeys(`#f-title`, "Pizza night"),
-				chromedp.SendKeys(`#f-total`, "47,50"),
+				chromedp.SendKeys(`#f-total`, "47,50"+kb.Tab),
 				chromedp.WaitVisible(`//li[@data-testid="preview-line"][contains(., "€15.84")]`))
 			olivia.shot("split-form")
 			olivia.run("post the split", chromedp.Click(`[data-testid=split-submit]`), chromedp.WaitVisible(`[data-testid=split-card]`))

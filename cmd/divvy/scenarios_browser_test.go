@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -91,13 +93,10 @@ func TestBrowserWrongPINLocks(t *testing.T) {
 				chromedp.SendKeys(`#f-name`, "Sam"), chromedp.Click(`[data-testid=join-submit]`))
 			sam.setUp(t, dbURL, "4242 4242 4242 4242", "271828")
 			for i := 4; i >= 1; i-- {
-				sam.run("wrong PIN", chromedp.SendKeys(`#f-pin`, "000001"), chromedp.Click(`[data-testid=pay-submit]`),
-					chromedp.WaitVisible(`//p[@data-testid="problem-pin"][contains(., "tries left")]`))
+				sam.submitPIN("wrong PIN", "000001", fmt.Sprintf(`//p[@data-testid="problem-pin"][contains(., "%d tries left")]`, i))
 			}
-			sam.run("fifth wrong PIN", chromedp.SendKeys(`#f-pin`, "000001"), chromedp.Click(`[data-testid=pay-submit]`),
-				chromedp.WaitVisible(`//p[@data-testid="problem-pin"][contains(., "locked")]`))
-			sam.run("right PIN, still locked", chromedp.SendKeys(`#f-pin`, "271828"), chromedp.Click(`[data-testid=pay-submit]`),
-				chromedp.WaitVisible(`//p[@data-testid="problem-pin"][contains(., "locked")]`))
+			sam.submitPIN("fifth wrong PIN", "000001", `//p[@data-testid="problem-pin"][contains(., "locked")]`)
+			sam.submitPIN("right PIN, still locked", "271828", `//p[@data-testid="problem-pin"][contains(., "locked")]`)
 			sam.shot("locked")
 			var n int
 			queryRow(t, dbURL, `SELECT count(*) FROM ledger_transfers WHERE kind = 'card_payment'`, &n)
@@ -321,4 +320,32 @@ func (s seeded) post(t *testing.T, base, path string, f url.Values) {
 		t.Fatal(err)
 	}
 	res.Body.Close()
+}
+
+// submitPIN types a PIN, submits, and waits for the new page (not the
+// previous answer, which may look the same) to show want.
+func (p *person) submitPIN(what, pin, want string) {
+	var ok bool
+	p.run(what, chromedp.Evaluate(`window.divvyOldPage = true`, &ok), chromedp.SendKeys(`#f-pin`, pin), chromedp.Click(`[data-testid=pay-submit]`))
+	p.waitNewPage(what)
+	p.run(what, chromedp.WaitVisible(want))
+}
+
+// waitNewPage waits until the page that set window.divvyOldPage is gone
+// and its successor has loaded. Evaluating during the navigation fails, so
+// it retries.
+func (b *browser) waitNewPage(what string) {
+	b.t.Helper()
+	deadline := time.Now().Add(45 * time.Second)
+	for time.Now().Before(deadline) {
+		var fresh bool
+		ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
+		err := chromedp.Run(ctx, chromedp.Evaluate(`!window.divvyOldPage && document.readyState === "complete"`, &fresh))
+		cancel()
+		if err == nil && fresh {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	b.t.Fatalf("[%s] %s: the next page did not load", b.screen, what)
 }

@@ -1,0 +1,353 @@
+// Command divvy-load measures Divvy under load: it starts Divvy servers
+// over a database of its own (or points at one with -url), seeds realistic
+// threads, splits and payment setups over HTTP, and drives scenarios with
+// many concurrent clients over real HTTP on loopback, as browsers would:
+// session cookies, same-origin form posts, the real forms, event streams.
+//
+//	go run ./cmd/divvy-load            full run, a few minutes
+//	go run ./cmd/divvy-load -quick     every scenario briefly, under a minute
+//
+// Each scenario prints a row of the table on stdout; the run ends with one
+// summary line of key=value pairs. A progress line goes to stderr. Any
+// unexpected HTTP status, and any violation the ledger audit finds after
+// the run, makes the exit status 1.
+package main
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"os/signal"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "divvy-load:", err)
+		os.Exit(1)
+	}
+}
+
+// scenarios in the order they run.
+var allScenarios = []string{"baseline", "page", "pinflood", "pay", "payhot", "live", "bigledger"}
+
+type config struct {
+	url      string
+	dbURL    string
+	quick    bool
+	streams  []int
+	c        int
+	duration time.Duration
+	warmup   time.Duration
+	run      map[string]bool
+	keep     bool
+	preload  int // ledger transfers the big-ledger scenario loads (two entries each)
+}
+
+func parseFlags(args []string, stderr io.Writer) (config, error) {
+	fs := flag.NewFlagSet("divvy-load", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var cfg config
+	var streams, scen string
+	fs.StringVar(&cfg.url, "url", "", "drive the Divvy server at this base URL instead of starting servers (scenarios that need a second server are skipped)")
+	fs.StringVar(&cfg.dbURL, "db", "", "with -url: the server's DATABASE_URL, for activation codes, the big-ledger preload and the audit")
+	fs.BoolVar(&cfg.quick, "quick", false, "run every scenario briefly (a smoke check, under a minute)")
+	fs.StringVar(&streams, "streams", "", "open event streams for the live scenario, comma-separated counts (default 1000,10000; -quick 1000)")
+	fs.IntVar(&cfg.c, "c", 32, "concurrent clients")
+	fs.DurationVar(&cfg.duration, "duration", 0, "measured time per scenario (default 10s; -quick 2s)")
+	fs.StringVar(&scen, "run", strings.Join(allScenarios, ","), "scenarios to run, comma-separated: "+strings.Join(allScenarios, ","))
+	fs.BoolVar(&cfg.keep, "keep", false, "keep the databases and server logs for inspection")
+	fs.IntVar(&cfg.preload, "preload", 0, "ledger transfers the big-ledger scenario preloads, 2 entries each (default 500000; -quick 20000)")
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if cfg.c < 1 {
+		return cfg, errors.New("-c must be at least 1")
+	}
+	if cfg.duration == 0 {
+		cfg.duration = 10 * time.Second
+		if cfg.quick {
+			cfg.duration = 2 * time.Second
+		}
+	}
+	cfg.warmup = min(2*time.Second, cfg.duration/5)
+	if streams == "" {
+		streams = "1000,10000"
+		if cfg.quick {
+			streams = "1000"
+		}
+	}
+	for _, s := range strings.Split(streams, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1 {
+			return cfg, fmt.Errorf("-streams: %q is not a count", s)
+		}
+		cfg.streams = append(cfg.streams, n)
+	}
+	if cfg.preload == 0 {
+		cfg.preload = 500_000
+		if cfg.quick {
+			cfg.preload = 20_000
+		}
+	}
+	cfg.run = map[string]bool{}
+	for _, s := range strings.Split(scen, ",") {
+		s = strings.TrimSpace(s)
+		if !slices.Contains(allScenarios, s) {
+			return cfg, fmt.Errorf("-run: unknown scenario %q (have %s)", s, strings.Join(allScenarios, ","))
+		}
+		cfg.run[s] = true
+	}
+	cfg.url = strings.TrimRight(cfg.url, "/")
+	return cfg, nil
+}
+
+// harness is one run: its configuration, infrastructure, seeded world,
+// results and errors.
+type harness struct {
+	cfg    config
+	out    io.Writer
+	stderr io.Writer
+	in     *infra
+	errs   *errorLog
+	prog   *progress
+	sum    *summary
+	db     *sql.DB // the Divvy database (nil with -url and no -db)
+	dbURL  string
+	w      *world
+
+	cur     *server // the server running now (one at a time: PostgreSQL has 100 connections)
+	curKind string
+	site    *site
+	start   time.Time
+
+	pgbenchTPS float64
+	pageAlone  row                // the page scenario, to compare the PIN flood with
+	payRates   map[string]float64 // measured pay rate by kind of server
+}
+
+// Kinds of server a scenario asks for.
+const (
+	withPIN    = "pin"      // the real thing
+	ledgerOnly = "ledger"   // LOAD_SKIP_PIN=1: any PIN, the ledger write alone
+	liveOff    = "live-off" // LOAD_SKIP_PIN=1 and LIVE_UPDATES=off
+)
+
+var errSkipped = errors.New("skipped")
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
+	cfg, err := parseFlags(args, stderr)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	h := &harness{cfg: cfg, out: stdout, stderr: stderr, errs: newErrorLog(), sum: newSummary(), start: time.Now(),
+		pgbenchTPS: math.NaN(), payRates: map[string]float64{}}
+	h.prog = newProgress(stderr, h.start)
+	defer h.prog.close()
+
+	in, err := newInfra(stderr)
+	if err != nil {
+		return err
+	}
+	h.in = in
+	defer func() {
+		h.stopServer()
+		if h.db != nil {
+			h.db.Close()
+		}
+		in.close(cfg.keep, cfg.keep || h.errs.n() > 0)
+	}()
+
+	limit, err := raiseFileLimit()
+	if err != nil {
+		return fmt.Errorf("raise the open-files limit: %w", err)
+	}
+	if need := uint64(slices.Max(cfg.streams)) + 2000; cfg.run["live"] && limit < need {
+		return fmt.Errorf("the open-files limit is %d; %d streams need about %d (ulimit -Hn)", limit, slices.Max(cfg.streams), need)
+	}
+	h.prog.phase("setup", 0)
+	if err := in.findPostgres(ctx); err != nil {
+		return err
+	}
+	if cfg.url == "" {
+		if err := in.build(ctx); err != nil {
+			return err
+		}
+		if h.dbURL, err = in.createDB(ctx, ""); err != nil {
+			return err
+		}
+	} else {
+		h.dbURL = cfg.dbURL
+	}
+	if h.dbURL != "" {
+		if h.db, err = sql.Open("postgres", h.dbURL); err != nil {
+			return err
+		}
+		h.db.SetMaxOpenConns(8)
+	}
+	fmt.Fprintf(stdout, "divvy-load: %d clients, %s per scenario (+%s warm-up), streams %v, %s\n",
+		cfg.c, cfg.duration, cfg.warmup, cfg.streams, h.target())
+	fmt.Fprintln(stdout, tableHeader)
+
+	if err := h.scenarios(ctx); err != nil {
+		return err
+	}
+	h.stopServer()
+	auditErr := h.audit(ctx)
+	h.sum.set("errors", h.errs.n())
+	h.sum.set("duration_s", math.Round(time.Since(h.start).Seconds()))
+	h.prog.close()
+	h.errs.print(stdout, 10)
+	fmt.Fprintln(stdout, "summary "+h.sum.String())
+	switch {
+	case auditErr != nil:
+		return auditErr
+	case h.errs.n() > 0:
+		return fmt.Errorf("%d unexpected answers (see above)", h.errs.n())
+	}
+	return nil
+}
+
+func (h *harness) target() string {
+	if h.cfg.url != "" {
+		return "server " + h.cfg.url
+	}
+	return "servers built from this tree, PostgreSQL " + strings.Split(h.in.pg.Desc, " (")[0]
+}
+
+// scenarios runs the chosen scenarios in order, the servers each needs.
+func (h *harness) scenarios(ctx context.Context) error {
+	r := h.cfg.run
+	if r["baseline"] {
+		if err := h.pgbench(ctx); err != nil {
+			return err
+		}
+		if err := h.httpLimit(ctx); err != nil {
+			return err
+		}
+	}
+	if !(r["page"] || r["pinflood"] || r["pay"] || r["payhot"] || r["live"] || r["bigledger"]) {
+		return nil
+	}
+	if err := h.seed(ctx); err != nil {
+		return fmt.Errorf("seed: %w", err)
+	}
+	// The order keeps server switches few: the PIN server first, then the
+	// ledger-only one.
+	steps := []struct {
+		name string
+		fn   func(context.Context) error
+	}{
+		{"page", h.pageScenario},
+		{"pinflood", h.pinFlood},
+		{"pay", h.payScenario(withPIN)},
+		{"payhot", h.payHot(withPIN)},
+		{"pay", h.payScenario(ledgerOnly)},
+		{"payhot", h.payHot(ledgerOnly)},
+		{"live", h.live},
+		{"bigledger", h.bigLedger},
+	}
+	for _, s := range steps {
+		if !r[s.name] {
+			continue
+		}
+		if err := s.fn(ctx); err != nil {
+			return fmt.Errorf("%s: %w", s.name, err)
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// use makes the server of that kind the one running, stopping another.
+// With -url only the given server exists: other kinds are errSkipped.
+func (h *harness) use(ctx context.Context, kind string) (*site, error) {
+	if h.cfg.url != "" {
+		if kind != withPIN {
+			return nil, errSkipped
+		}
+		if h.site == nil {
+			h.site = newSite(h.cfg.url, 60*time.Second)
+		}
+		return h.site, nil
+	}
+	if h.cur != nil && h.curKind == kind {
+		return h.site, nil
+	}
+	h.stopServer()
+	extra := map[string]string{}
+	switch kind {
+	case ledgerOnly:
+		extra["LOAD_SKIP_PIN"] = "1"
+	case liveOff:
+		extra["LOAD_SKIP_PIN"] = "1"
+		extra["LIVE_UPDATES"] = "off"
+	}
+	h.prog.phase("start server "+kind, 0)
+	s, err := h.in.startServer(ctx, kind, h.dbURL, extra)
+	if err != nil {
+		return nil, err
+	}
+	h.cur, h.curKind, h.site = s, kind, newSite(s.base, 60*time.Second)
+	return h.site, nil
+}
+
+func (h *harness) stopServer() {
+	if h.site != nil {
+		h.site.close()
+	}
+	if h.cur != nil {
+		h.prog.phase("stop server "+h.curKind, 0)
+		h.cur.stop()
+	}
+	h.cur, h.curKind, h.site = nil, "", nil
+}
+
+// report prints a row of the table as soon as a scenario has one.
+func (h *harness) report(r row) {
+	h.prog.clear()
+	fmt.Fprintln(h.out, r.String())
+}
+
+// audit checks the ledger's invariants on the Divvy database.
+func (h *harness) audit(ctx context.Context) error {
+	if h.db == nil {
+		h.sum.set("audit", "skipped")
+		fmt.Fprintln(h.out, "audit: skipped (no database: pass -db with -url)")
+		return nil
+	}
+	h.prog.phase("audit", 0)
+	bad, lines, err := auditDatabase(ctx, h.dbURL)
+	h.prog.clear()
+	for _, l := range lines {
+		fmt.Fprintln(h.out, "audit: "+l)
+	}
+	if err != nil {
+		h.sum.set("audit", "error")
+		return fmt.Errorf("audit: %w", err)
+	}
+	h.sum.set("audit_violations", bad)
+	if bad > 0 {
+		return fmt.Errorf("the ledger audit found %d violations", bad)
+	}
+	return nil
+}
