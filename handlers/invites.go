@@ -105,8 +105,7 @@ func handleJoinShow(log *slog.Logger, store *db.DB) http.Handler {
 				return
 			}
 		}
-		j := views.Join{Action: "/join/" + token, Title: views.T(r.Context(), "join.title", g.Name), GroupName: g.Name, Lead: membersLine(r, g.Members), SignedIn: currentUser(r) != nil}
-		render(w, r, http.StatusOK, views.JoinPage(layout(r, views.T(r.Context(), "join.title", g.Name)), j))
+		render(w, r, http.StatusOK, views.JoinPage(layout(r, g.Name), inviteJoin(r, token, g)))
 	})
 }
 
@@ -123,25 +122,9 @@ func handleJoin(log *slog.Logger, store *db.DB, s *sessionManager) http.Handler 
 			renderError(w, r, http.StatusNotFound, "join.invalid")
 			return
 		}
-		u := currentUser(r)
-		if u == nil {
-			name := strings.TrimSpace(r.PostForm.Get("name"))
-			guest, err := store.CreateGuest(r.Context(), name, views.Locale(r.Context()))
-			if db.ErrorCode(err) == db.EINVALID {
-				j := views.Join{Action: "/join/" + token, Title: views.T(r.Context(), "join.title", g.Name), GroupName: g.Name, Lead: membersLine(r, g.Members), Form: views.Form{
-					Values: map[string]string{"name": name}, Problems: map[string]string{"name": db.ErrorMessage(err)}}}
-				render(w, r, http.StatusUnprocessableEntity, views.JoinPage(layout(r, views.T(r.Context(), "join.title", g.Name)), j))
-				return
-			}
-			if err != nil {
-				fail(w, r, log, err)
-				return
-			}
-			if err := s.start(w, r, guest.ID); err != nil {
-				fail(w, r, log, err)
-				return
-			}
-			u = &guest
+		u, ok := signedInOrGuest(w, r, log, store, s, inviteJoin(r, token, g))
+		if !ok {
+			return
 		}
 		joined, err := store.JoinByInvite(r.Context(), token, u.ID)
 		if err != nil {
@@ -197,4 +180,33 @@ func membersLine(r *http.Request, n int) string {
 		return views.T(r.Context(), "home.member")
 	}
 	return views.T(r.Context(), "home.members", n)
+}
+
+func inviteJoin(r *http.Request, token string, g db.Group) views.Join {
+	return views.Join{Action: "/join/" + token, Title: views.T(r.Context(), "join.title", g.Name), GroupName: g.Name,
+		Lead: membersLine(r, g.Members), SignedIn: currentUser(r) != nil}
+}
+
+// signedInOrGuest returns the signed-in user, or makes a guest of the name
+// typed on a join page and signs them in. A name with a problem shows the
+// join page j again (422) and ok is false; so does any failure, answered.
+func signedInOrGuest(w http.ResponseWriter, r *http.Request, log *slog.Logger, store *db.DB, s *sessionManager, j views.Join) (*db.User, bool) {
+	if u := currentUser(r); u != nil {
+		return u, true
+	}
+	name := strings.TrimSpace(r.PostForm.Get("name"))
+	guest, err := store.CreateGuest(r.Context(), name, views.Locale(r.Context()))
+	if db.ErrorCode(err) == db.EINVALID {
+		j.Form = views.Form{Values: map[string]string{"name": name}, Problems: map[string]string{"name": db.ErrorMessage(err)}}
+		render(w, r, http.StatusUnprocessableEntity, views.JoinPage(layout(r, j.GroupName), j))
+		return nil, false
+	}
+	if err == nil {
+		err = s.start(w, r, guest.ID)
+	}
+	if err != nil {
+		fail(w, r, log, err)
+		return nil, false
+	}
+	return &guest, true
 }

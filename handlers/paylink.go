@@ -4,7 +4,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"divvy/db"
 	"divvy/views"
@@ -28,9 +27,7 @@ func handlePayLinkShow(log *slog.Logger, store *db.DB) http.Handler {
 				}
 			}
 		}
-		j := views.Join{Action: "/pay/" + token, Title: views.T(r.Context(), "paylink.title", s.Title), GroupName: s.Title, SignedIn: currentUser(r) != nil,
-			Lead: views.T(r.Context(), "paylink.lead", s.PayeeName, views.Money(r.Context(), s.Total))}
-		render(w, r, http.StatusOK, views.JoinPage(layout(r, s.Title), j))
+		render(w, r, http.StatusOK, views.JoinPage(layout(r, s.Title), payLinkJoin(r, token, s)))
 	})
 }
 
@@ -47,26 +44,9 @@ func handlePayLink(log *slog.Logger, store *db.DB, s *sessionManager) http.Handl
 			renderError(w, r, http.StatusNotFound, "paylink.invalid")
 			return
 		}
-		u := currentUser(r)
-		if u == nil {
-			name := strings.TrimSpace(r.PostForm.Get("name"))
-			guest, err := store.CreateGuest(r.Context(), name, views.Locale(r.Context()))
-			if db.ErrorCode(err) == db.EINVALID {
-				j := views.Join{Action: "/pay/" + token, Title: views.T(r.Context(), "paylink.title", split.Title), GroupName: split.Title,
-					Lead: views.T(r.Context(), "paylink.lead", split.PayeeName, views.Money(r.Context(), split.Total)),
-					Form: views.Form{Values: map[string]string{"name": name}, Problems: map[string]string{"name": db.ErrorMessage(err)}}}
-				render(w, r, http.StatusUnprocessableEntity, views.JoinPage(layout(r, split.Title), j))
-				return
-			}
-			if err != nil {
-				fail(w, r, log, err)
-				return
-			}
-			if err := s.start(w, r, guest.ID); err != nil {
-				fail(w, r, log, err)
-				return
-			}
-			u = &guest
+		u, ok := signedInOrGuest(w, r, log, store, s, payLinkJoin(r, token, split))
+		if !ok {
+			return
 		}
 		joined, err := store.JoinBySplitLink(r.Context(), token, u.ID)
 		if err != nil {
@@ -106,4 +86,9 @@ func handleSplitAddPerson(log *slog.Logger, store *db.DB) http.Handler {
 		}
 		http.Redirect(w, r, splitPath(ms.group.ID, splitID), http.StatusSeeOther)
 	})
+}
+
+func payLinkJoin(r *http.Request, token string, s db.Split) views.Join {
+	return views.Join{Action: "/pay/" + token, Title: views.T(r.Context(), "paylink.title", s.Title), GroupName: s.Title,
+		SignedIn: currentUser(r) != nil, Lead: views.T(r.Context(), "paylink.lead", s.PayeeName, views.Money(r.Context(), s.Total))}
 }
