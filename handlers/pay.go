@@ -226,7 +226,7 @@ func handlePay(log *slog.Logger, store *db.DB, provider db.PaymentProvider, skip
 			if db.ErrorCode(err) == db.EDECLINED {
 				status = http.StatusPaymentRequired
 			}
-			renderPayStep(w, r, log, store, pc, status, views.Form{Error: db.ErrorMessage(err)})
+			renderPayStep(w, r, log, store, pc, status, views.Form{Error: refusalText(r, err)})
 			return
 		default:
 			fail(w, r, log, err)
@@ -275,4 +275,17 @@ func checkPIN(r *http.Request, store *db.DB, userID int64, skip bool) error {
 		return nil
 	}
 	return store.CheckPIN(r.Context(), userID, r.PostForm.Get("pin"))
+}
+
+// refusalText says why a payment was refused in the reader's language when
+// Divvy knows the case; the provider's or ledger's own sentence otherwise.
+func refusalText(r *http.Request, err error) string {
+	msg := db.ErrorMessage(err)
+	if db.ErrorCode(err) == db.EDECLINED {
+		if strings.Contains(msg, "insufficient funds") {
+			return views.T(r.Context(), "pay.declined_funds")
+		}
+		return views.T(r.Context(), "pay.declined")
+	}
+	return msg
 }
