@@ -106,6 +106,24 @@ func (h *harness) preload(ctx context.Context, n int) (time.Duration, error) {
 			return err
 		}
 		defer conn.Close()
+		// The fillers numbered from 0, with their accounts, indexed: joining
+		// a batch's pairs to them must not be a nested loop.
+		for _, q := range []string{
+			`CREATE TEMP TABLE preload_people AS
+			 SELECT (row_number() OVER (ORDER BY u.id) - 1)::int AS n, u.id AS user_id,
+			        c.id AS clearing, p.id AS pending, a.id AS available
+			 FROM users u
+			 JOIN ledger_accounts c ON c.user_id = u.id AND c.kind = 'provider_clearing'
+			 JOIN ledger_accounts p ON p.user_id = u.id AND p.kind = 'user_pending'
+			 JOIN ledger_accounts a ON a.user_id = u.id AND a.kind = 'user_available'
+			 WHERE u.display_name LIKE 'Ledger filler %'`,
+			`ALTER TABLE preload_people ADD PRIMARY KEY (n)`,
+			`ANALYZE preload_people`,
+		} {
+			if _, err := conn.ExecContext(ctx, q); err != nil {
+				return err
+			}
+		}
 		for j := w; j < len(jobs); j += preloadWorkers {
 			lo, hi := jobs[j], min(jobs[j]+batch, pairs)
 			if err := preloadBatch(ctx, conn, tag, people, w, lo, hi); err != nil {
@@ -136,22 +154,13 @@ func preloadBatch(ctx context.Context, conn *sql.Conn, tag string, people, class
 	defer tx.Rollback()
 	stmts := []string{
 		`CREATE TEMP TABLE preload_batch ON COMMIT DROP AS
-		 WITH f AS (
-			SELECT row_number() OVER (ORDER BY u.id) - 1 AS n, u.id AS user_id,
-			       c.id AS clearing, p.id AS pending, a.id AS available
-			FROM users u
-			JOIN ledger_accounts c ON c.user_id = u.id AND c.kind = 'provider_clearing'
-			JOIN ledger_accounts p ON p.user_id = u.id AND p.kind = 'user_pending'
-			JOIN ledger_accounts a ON a.user_id = u.id AND a.kind = 'user_available'
-			WHERE u.display_name LIKE 'Ledger filler %'
-		 )
-		 SELECT $1 || '-' || lpad(g::text, 9, '0') AS id,
+		 SELECT $1::text || '-' || lpad(g::text, 9, '0') AS id,
 		        round(((g * 7919) % 20000 + 100) / 100.0, 2) AS amount,
 		        payer.user_id AS payer, payer.clearing, payee.pending, payee.available,
 		        now() - interval '3 days' - interval '1 hour' * (g % 8760) AS at
 		 FROM generate_series($2::int, $3::int - 1) g
-		 JOIN f payer ON payer.n = $5 + $4 * (g % ($6 / $4))
-		 JOIN f payee ON payee.n = $5 + $4 * ((g + 1) % ($6 / $4))`,
+		 JOIN preload_people payer ON payer.n = $5::int + $4::int * (g % ($6::int / $4::int))
+		 JOIN preload_people payee ON payee.n = $5::int + $4::int * ((g + 1) % ($6::int / $4::int))`,
 		`INSERT INTO ledger_transfers (id, kind, currency, minor, amount, payer_user_id, provider_ref, request_hash, created_at)
 		 SELECT id, 'card_payment', 'EUR', 2, amount, payer, 'charge-' || id, 'preload', at FROM preload_batch ORDER BY id`,
 		`INSERT INTO ledger_transfers (id, kind, currency, minor, amount, pending_of, request_hash, created_at)

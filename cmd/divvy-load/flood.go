@@ -112,6 +112,7 @@ func (h *harness) pinFlood(ctx context.Context) error {
 	p99Ratio := ratio(r.P99, alone.P99)
 	r.Note = fmt.Sprintf("page while %d clients post wrong PINs: p99 %s ms alone -> %s ms (x%s), p50 %s -> %s ms",
 		c, formatNum(alone.P99), formatNum(r.P99), formatNum(p99Ratio), formatNum(alone.P50), formatNum(r.P50))
+	r.Note = joinNotes(r.Note, m.cpu)
 	h.report(r)
 	fl := summarize(lat)
 	h.report(row{Scenario: "pinflood-pins", Server: withPIN, Conc: c, Ops: int(wrong.Load() + locked.Load()),

@@ -167,7 +167,8 @@ type measured struct {
 	errors  int
 	lat     []time.Duration
 	elapsed time.Duration
-	short   bool // work ran out before the time did
+	short   bool   // work ran out before the time did
+	cpu     string // who used the cores during the window
 }
 
 func (m measured) rate() float64 {
@@ -188,7 +189,12 @@ type op func(ctx context.Context, w int) (time.Duration, error)
 func (h *harness) drive(ctx context.Context, label string, c int, d time.Duration, fn op) measured {
 	h.prog.phase(label, h.cfg.warmup+d)
 	mStart := time.Now().Add(h.cfg.warmup)
-	mEnd := mStart.Add(d)
+	// The window ends after d, unless fewer than c operations completed in
+	// it (each slower than the window): then it grows by d, up to 10 d, so
+	// that slow operations are measured rather than missed.
+	var end atomic.Int64
+	end.Store(mStart.Add(d).UnixNano())
+	var inWindow atomic.Int64
 	type result struct {
 		lat       []time.Duration
 		ops, errs int
@@ -196,22 +202,70 @@ func (h *harness) drive(ctx context.Context, label string, c int, d time.Duratio
 		short     bool
 	}
 	res := make([]result, c)
+	var cpuA, cpuB cpuSample
+	stop := make(chan struct{})        // the window is over: workers stop
+	workersDone := make(chan struct{}) // every worker stopped (work ran out)
+	watchDone := make(chan struct{})
+	go func() {
+		defer close(watchDone)
+		defer close(stop)
+		select {
+		case <-time.After(time.Until(mStart)):
+		case <-workersDone:
+			return
+		}
+		cpuA = h.cpuNow()
+		defer func() { cpuB = h.cpuNow() }()
+		for n := 1; ; n++ {
+			select {
+			case <-time.After(time.Until(time.Unix(0, end.Load()))):
+			case <-workersDone:
+				return
+			case <-ctx.Done():
+				return
+			}
+			if inWindow.Load() >= int64(c) || n >= 10 {
+				return
+			}
+			end.Add(int64(d))
+		}
+	}()
+	// Operations still running well after the window are abandoned (the
+	// server finishes them anyway): they no longer count, and a server
+	// that fell far behind must not hold the run for minutes.
+	opCtx, cancelOps := context.WithCancel(ctx)
+	defer cancelOps()
+	go func() {
+		<-stop
+		select {
+		case <-time.After(max(20*time.Second, 2*d)):
+			cancelOps()
+		case <-opCtx.Done():
+		}
+	}()
 	var wg sync.WaitGroup
 	for w := range c {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			r := &res[w]
-			for time.Now().Before(mEnd) && ctx.Err() == nil {
-				lat, err := fn(ctx, w)
+			for {
+				select {
+				case <-stop:
+					return
+				case <-ctx.Done():
+					return
+				default:
+				}
+				lat, err := fn(opCtx, w)
 				done := time.Now()
 				if errors.Is(err, errExhausted) {
 					r.short = true
 					return
 				}
-				in := !done.Before(mStart) && done.Before(mEnd)
+				in := !done.Before(mStart) && done.UnixNano() < end.Load()
 				if err != nil {
-					if ctx.Err() != nil {
+					if opCtx.Err() != nil {
 						return
 					}
 					h.errs.add(label, err)
@@ -222,6 +276,7 @@ func (h *harness) drive(ctx context.Context, label string, c int, d time.Duratio
 				}
 				h.prog.ops.Add(1)
 				if in {
+					inWindow.Add(1)
 					r.ops++
 					r.lat = append(r.lat, lat)
 					r.last = done
@@ -230,7 +285,11 @@ func (h *harness) drive(ctx context.Context, label string, c int, d time.Duratio
 		}()
 	}
 	wg.Wait()
+	close(workersDone)
+	<-watchDone
+	mEnd := time.Unix(0, end.Load())
 	var m measured
+	m.cpu = cpuBetween(cpuA, cpuB)
 	var last time.Time
 	allShort := true
 	for _, r := range res {
@@ -243,9 +302,12 @@ func (h *harness) drive(ctx context.Context, label string, c int, d time.Duratio
 			last = r.last
 		}
 	}
-	m.elapsed = d
+	m.elapsed = mEnd.Sub(mStart)
 	if allShort && last.Before(mEnd) {
 		m.elapsed = max(last.Sub(mStart), time.Millisecond)
+	}
+	if m.elapsed > d+time.Millisecond && !allShort {
+		m.cpu = joinNotes(fmt.Sprintf("window stretched to %s: operations slower than %s", m.elapsed.Round(100*time.Millisecond), d), m.cpu)
 	}
 	return m
 }
@@ -258,6 +320,7 @@ func loadRow(scenario, server, unit string, c int, m measured, note string) row 
 	if m.short {
 		r.Note = joinNotes(r.Note, "RAN OUT OF WORK early: figures cover less than the duration")
 	}
+	r.Note = joinNotes(r.Note, m.cpu)
 	return r
 }
 

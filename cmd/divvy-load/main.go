@@ -11,6 +11,30 @@
 // summary line of key=value pairs. A progress line goes to stderr. Any
 // unexpected HTTP status, and any violation the ledger audit finds after
 // the run, makes the exit status 1.
+//
+// Scenarios (-run), in order:
+//
+//	baseline   pgbench's built-in TPC-B on a scratch database, -c clients;
+//	           GET /healthz through the whole middleware stack
+//	page       GET the page thread (50 messages, 5 splits) as its members
+//	pinflood   the page again while -c clients post wrong PINs from many
+//	           accounts (5 each, then the next): page p99 against page alone
+//	pay        GET pay page + POST with the PIN, shares spread over the pool
+//	           threads; then the same on a LOAD_SKIP_PIN=1 server (ledger alone)
+//	payhot     -c friends pay their shares of one split at the same instant
+//	live       per -streams count: streams on the live thread, a payment
+//	           every 100 ms; split event latency per stream, losses, server
+//	           RSS; then the pay rate with the streams open, against a
+//	           LIVE_UPDATES=off server
+//	bigledger  pay (ledger alone) before and after preloading -preload
+//	           ledger transfers with SQL
+//
+// Rates count operations that complete inside the measured window (after
+// a warm-up); latencies are of the operation's key request (the POST of a
+// payment) by the nearest-rank percentile. Only one server runs at a time
+// (PostgreSQL has 100 connections); the PIN server, the ledger-only server
+// and the live-off server share the run's database and secrets, so the
+// seeded sessions work on all of them.
 package main
 
 import (
@@ -52,7 +76,8 @@ type config struct {
 	warmup   time.Duration
 	run      map[string]bool
 	keep     bool
-	preload  int // ledger transfers the big-ledger scenario loads (two entries each)
+	preload  int    // ledger transfers the big-ledger scenario loads (two entries each)
+	bin      string // a server binary to start instead of building one
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -61,13 +86,14 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	var cfg config
 	var streams, scen string
 	fs.StringVar(&cfg.url, "url", "", "drive the Divvy server at this base URL instead of starting servers (scenarios that need a second server are skipped)")
-	fs.StringVar(&cfg.dbURL, "db", "", "with -url: the server's DATABASE_URL, for activation codes, the big-ledger preload and the audit")
+	fs.StringVar(&cfg.dbURL, "db", "", "with -url: the server's DATABASE_URL, for activation codes, ledger write times, the audit and the big-ledger preload (which writes filler people and ledger entries into it)")
 	fs.BoolVar(&cfg.quick, "quick", false, "run every scenario briefly (a smoke check, under a minute)")
 	fs.StringVar(&streams, "streams", "", "open event streams for the live scenario, comma-separated counts (default 1000,10000; -quick 1000)")
 	fs.IntVar(&cfg.c, "c", 32, "concurrent clients")
 	fs.DurationVar(&cfg.duration, "duration", 0, "measured time per scenario (default 10s; -quick 2s)")
 	fs.StringVar(&scen, "run", strings.Join(allScenarios, ","), "scenarios to run, comma-separated: "+strings.Join(allScenarios, ","))
 	fs.BoolVar(&cfg.keep, "keep", false, "keep the databases and server logs for inspection")
+	fs.StringVar(&cfg.bin, "server-bin", "", "start this divvy binary (say, a profiling build) instead of building ./cmd/divvy")
 	fs.IntVar(&cfg.preload, "preload", 0, "ledger transfers the big-ledger scenario preloads, 2 entries each (default 500000; -quick 20000)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
@@ -187,7 +213,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		return err
 	}
 	if cfg.url == "" {
-		if err := in.build(ctx); err != nil {
+		if cfg.bin != "" {
+			in.bin = cfg.bin
+		} else if err := in.build(ctx); err != nil {
 			return err
 		}
 		if h.dbURL, err = in.createDB(ctx, ""); err != nil {
@@ -206,17 +234,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		cfg.c, cfg.duration, cfg.warmup, cfg.streams, h.target())
 	fmt.Fprintln(stdout, tableHeader)
 
-	if err := h.scenarios(ctx); err != nil {
-		return err
-	}
+	// A scenario that fails still leaves the figures measured so far, the
+	// errors and the audit of what was written.
+	scenErr := h.scenarios(ctx)
 	h.stopServer()
-	auditErr := h.audit(ctx)
+	var auditErr error
+	if ctx.Err() == nil {
+		h.seqScans(ctx)
+		auditErr = h.audit(ctx)
+	}
 	h.sum.set("errors", h.errs.n())
-	h.sum.set("duration_s", math.Round(time.Since(h.start).Seconds()))
+	h.sum.set("duration_s", int(time.Since(h.start).Seconds()))
 	h.prog.close()
 	h.errs.print(stdout, 10)
 	fmt.Fprintln(stdout, "summary "+h.sum.String())
 	switch {
+	case scenErr != nil:
+		return scenErr
 	case auditErr != nil:
 		return auditErr
 	case h.errs.n() > 0:
@@ -286,7 +320,7 @@ func (h *harness) use(ctx context.Context, kind string) (*site, error) {
 			return nil, errSkipped
 		}
 		if h.site == nil {
-			h.site = newSite(h.cfg.url, 60*time.Second)
+			h.site = newSite(h.cfg.url, 5*time.Minute)
 		}
 		return h.site, nil
 	}
@@ -307,7 +341,7 @@ func (h *harness) use(ctx context.Context, kind string) (*site, error) {
 	if err != nil {
 		return nil, err
 	}
-	h.cur, h.curKind, h.site = s, kind, newSite(s.base, 60*time.Second)
+	h.cur, h.curKind, h.site = s, kind, newSite(s.base, 5*time.Minute)
 	return h.site, nil
 }
 
@@ -326,6 +360,35 @@ func (h *harness) stopServer() {
 func (h *harness) report(r row) {
 	h.prog.clear()
 	fmt.Fprintln(h.out, r.String())
+}
+
+// seqScans prints the tables PostgreSQL read most by sequential scans
+// during the run (pg_stat_user_tables): a query that scans a table per
+// request shows here as millions of rows, before any profile is taken.
+func (h *harness) seqScans(ctx context.Context) {
+	if h.db == nil {
+		return
+	}
+	rows, err := h.db.QueryContext(ctx, `SELECT relname, seq_scan, seq_tup_read, coalesce(idx_scan, 0), n_live_tup
+		FROM pg_stat_user_tables WHERE seq_tup_read > 0 AND schemaname NOT LIKE 'pg_temp%'
+		ORDER BY seq_tup_read DESC LIMIT 6`)
+	if err != nil {
+		fmt.Fprintf(h.out, "seq scans: %v\n", err)
+		return
+	}
+	defer rows.Close()
+	var parts []string
+	for rows.Next() {
+		var name string
+		var scans, read, idx, live int64
+		if err := rows.Scan(&name, &scans, &read, &idx, &live); err != nil {
+			return
+		}
+		parts = append(parts, fmt.Sprintf("%s %d rows in %d scans (%d index scans, %d rows now)", name, read, scans, idx, live))
+	}
+	if len(parts) > 0 {
+		fmt.Fprintln(h.out, "seq scans (most rows read, whole run): "+strings.Join(parts, "; "))
+	}
 }
 
 // audit checks the ledger's invariants on the Divvy database.
