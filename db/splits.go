@@ -172,9 +172,14 @@ const sharesQuery = `SELECT sh.id, sh.split_id, sh.user_id, u.display_name, sh.a
 	t.id AS transfer_id, t.kind AS paid_kind
 	FROM shares sh
 	JOIN users u ON u.id = sh.user_id
-	LEFT JOIN ledger_transfers t ON t.share_id = sh.id
-		AND NOT EXISTS (SELECT 1 FROM ledger_transfers r WHERE r.reverses = t.id)
-		AND NOT EXISTS (SELECT 1 FROM ledger_transfers v WHERE v.pending_of = t.id AND v.kind = 'void')
+	-- LATERAL with the kinds spelled out lets PostgreSQL use the partial
+	-- unique index on share_id; a plain LEFT JOIN scanned every transfer.
+	LEFT JOIN LATERAL (
+		SELECT t.id, t.kind FROM ledger_transfers t
+		WHERE t.share_id = sh.id AND t.kind IN ('card_payment', 'cash')
+		  AND NOT EXISTS (SELECT 1 FROM ledger_transfers r WHERE r.reverses = t.id)
+		  AND NOT EXISTS (SELECT 1 FROM ledger_transfers v WHERE v.pending_of = t.id AND v.kind = 'void')
+	) t ON true
 	WHERE sh.split_id = ANY($1)
 	ORDER BY sh.split_id, sh.position`
 
