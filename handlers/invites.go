@@ -175,16 +175,9 @@ func handleKeep(log *slog.Logger, store *db.DB) http.Handler {
 	})
 }
 
-func membersLine(r *http.Request, n int) string {
-	if n == 1 {
-		return views.T(r.Context(), "home.member")
-	}
-	return views.T(r.Context(), "home.members", n)
-}
-
 func inviteJoin(r *http.Request, token string, g db.Group) views.Join {
 	return views.Join{Action: "/join/" + token, Title: views.T(r.Context(), "join.title", g.Name), GroupName: g.Name,
-		Lead: membersLine(r, g.Members), SignedIn: currentUser(r) != nil}
+		Lead: views.MembersText(r.Context(), g.Members), SignedIn: currentUser(r) != nil}
 }
 
 // signedInOrGuest returns the signed-in user, or makes a guest of the name

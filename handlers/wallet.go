@@ -68,23 +68,26 @@ func handleWithdraw(log *slog.Logger, store *db.DB, provider db.PaymentProvider)
 		}
 		f := r.PostForm
 		currency := strings.ToUpper(f.Get("currency"))
-		v, err := walletView(r, store)
-		if err != nil {
-			fail(w, r, log, err)
-			return
-		}
-		v.Withdraw = views.Form{Values: map[string]string{"amount": f.Get("amount"), "iban": f.Get("iban"), "currency": currency}, Problems: map[string]string{}}
+		form := views.Form{Values: map[string]string{"amount": f.Get("amount"), "iban": f.Get("iban"), "currency": currency}, Problems: map[string]string{}}
+		// The page (balances, history, a fresh payout id) is loaded only to
+		// show the form again; a withdrawal that goes through redirects.
 		page := func(status int) {
+			v, err := walletView(r, store)
+			if err != nil {
+				fail(w, r, log, err)
+				return
+			}
+			v.Withdraw = form
 			render(w, r, status, views.WalletPage(layout(r, views.T(r.Context(), "wallet.title")), v))
 		}
 		amount, err := money.Parse(f.Get("amount"), currency)
 		if err != nil {
-			v.Withdraw.Problems["amount"] = views.ErrorText(r.Context(), err)
+			form.Problems["amount"] = views.ErrorText(r.Context(), err)
 		}
 		if strings.TrimSpace(f.Get("iban")) == "" {
-			v.Withdraw.Problems["iban"] = "iban_required"
+			form.Problems["iban"] = "iban_required"
 		}
-		if len(v.Withdraw.Problems) > 0 {
+		if len(form.Problems) > 0 {
 			page(http.StatusUnprocessableEntity)
 			return
 		}
@@ -92,10 +95,10 @@ func handleWithdraw(log *slog.Logger, store *db.DB, provider db.PaymentProvider)
 		if err := store.CheckPIN(r.Context(), currentUser(r).ID, f.Get("pin")); err != nil {
 			switch db.ErrorCode(err) {
 			case db.EINVALID, db.ETOOMANY:
-				v.Withdraw.Problems["pin"] = pinProblem(r, store, currentUser(r).ID, err)
+				form.Problems["pin"] = pinProblem(r, store, currentUser(r).ID, err)
 				page(http.StatusUnprocessableEntity)
 			case db.ENOTFOUND:
-				v.Withdraw.Error = views.T(r.Context(), "wallet.setup_first")
+				form.Error = views.T(r.Context(), "wallet.setup_first")
 				page(http.StatusUnprocessableEntity)
 			default:
 				fail(w, r, log, err)
@@ -108,7 +111,7 @@ func handleWithdraw(log *slog.Logger, store *db.DB, provider db.PaymentProvider)
 		case "":
 			http.Redirect(w, r, "/money?withdrawn=1", http.StatusSeeOther)
 		case db.EINVALID, db.EINSUFFICIENT, db.EDECLINED, db.ECONFLICT:
-			v.Withdraw.Error = db.ErrorMessage(err)
+			form.Error = db.ErrorMessage(err)
 			page(http.StatusUnprocessableEntity)
 		default:
 			fail(w, r, log, err)

@@ -320,7 +320,6 @@ var messages = map[string]map[string]string{
 		"keep.title":                       "Keep your account",
 		"keep.lead":                        "Add an email and a password to use Divvy on another device.",
 		"keep.submit":                      "Keep my account",
-		"nav.keep":                         "Keep account",
 	},
 	"fr": {
 		"app.tagline":                      "Partagez l’addition. Regardez chacun payer.",
@@ -568,6 +567,5 @@ var messages = map[string]map[string]string{
 		"keep.title":                       "Garder votre compte",
 		"keep.lead":                        "Ajoutez un e-mail et un mot de passe pour utiliser Divvy sur un autre appareil.",
 		"keep.submit":                      "Garder mon compte",
-		"nav.keep":                         "Garder le compte",
 	},
 }

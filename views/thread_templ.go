@@ -214,7 +214,7 @@ func members(ms []MemberItem, oob bool) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var10 string
-		templ_7745c5c3_Var10, templ_7745c5c3_Err = templ.JoinStringErrs(membersText(ctx, len(ms)))
+		templ_7745c5c3_Var10, templ_7745c5c3_Err = templ.JoinStringErrs(MembersText(ctx, len(ms)))
 		if templ_7745c5c3_Err != nil {
 			return templ.Error{Err: templ_7745c5c3_Err, FileName: `thread.templ`, Line: 44, Col: 66}
 		}
