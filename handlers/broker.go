@@ -39,12 +39,22 @@ type hub struct {
 // mailbox full) is dropped: its browser reconnects and replays from the
 // event rows, and nobody else waits for it.
 type subscription struct {
-	ch   chan *eventBatch
-	gone chan struct{}
-	once sync.Once
+	ch     chan *eventBatch
+	gone   chan struct{}
+	once   sync.Once
+	onDrop func() // frees a stream stuck writing to a reader that reads nothing
 }
 
-func (s *subscription) drop() { s.once.Do(func() { close(s.gone) }) }
+// drop ends the subscription. It is called under the broker's lock, so never
+// after unsubscribe has returned.
+func (s *subscription) drop() {
+	s.once.Do(func() {
+		close(s.gone)
+		if s.onDrop != nil {
+			s.onDrop()
+		}
+	})
+}
 
 // eventBatch is new events with what they show, loaded once for every
 // stream of the group.
@@ -53,6 +63,9 @@ type eventBatch struct {
 	messages map[int64]db.Message
 	splits   map[int64]db.Split
 	members  []db.Member
+
+	mu     sync.Mutex
+	frames map[frameKey]*frame // rendered events by kind of viewer
 }
 
 // mailbox is how many batches a stream may have waiting.
@@ -237,9 +250,10 @@ func loadBatch(ctx context.Context, store *db.DB, groupID, after int64, limit in
 	return b, nil
 }
 
-// subscribe opens a mailbox for a group's events.
-func (b *Broker) subscribe(ctx context.Context, groupID int64) (*subscription, error) {
-	s := &subscription{ch: make(chan *eventBatch, mailbox), gone: make(chan struct{})}
+// subscribe opens a mailbox for a group's events; onDrop runs if the
+// broker drops it.
+func (b *Broker) subscribe(ctx context.Context, groupID int64, onDrop func()) (*subscription, error) {
+	s := &subscription{ch: make(chan *eventBatch, mailbox), gone: make(chan struct{}), onDrop: onDrop}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.closed {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/a-h/templ"
@@ -36,29 +37,25 @@ func handleEvents(log *slog.Logger, store *db.DB, b *Broker) http.Handler {
 		groupID := ms.group.ID
 		after := lastEventID(r)
 
-		sub, err := b.subscribe(r.Context(), groupID)
+		rc := http.NewResponseController(w)
+		// A dropped stream may be stuck in a write to a browser that reads
+		// nothing: an expired deadline frees it.
+		sub, err := b.subscribe(r.Context(), groupID, func() { rc.SetWriteDeadline(time.Now()) })
 		if err != nil {
 			fail(w, r, log, err)
 			return
 		}
 		defer b.unsubscribe(groupID, sub)
 
-		rc := http.NewResponseController(w)
 		// The server's read and write timeouts are for ordinary requests;
 		// a stream lives until the browser leaves or the server stops.
 		rc.SetReadDeadline(time.Time{})
 		rc.SetWriteDeadline(time.Time{})
-		// A dropped stream may be stuck in a write to a browser that reads
-		// nothing: an expired deadline frees it.
-		done := make(chan struct{})
-		defer close(done)
-		go func() {
-			select {
-			case <-sub.gone:
-				rc.SetWriteDeadline(time.Now())
-			case <-done:
-			}
-		}()
+		select {
+		case <-sub.gone: // dropped already: the reset above undid onDrop
+			return
+		default:
+		}
 		h := w.Header()
 		h.Set("Content-Type", "text/event-stream")
 		h.Set("Cache-Control", "no-store")
@@ -69,7 +66,7 @@ func handleEvents(log *slog.Logger, store *db.DB, b *Broker) http.Handler {
 			return
 		}
 
-		s := &stream{w: w, r: r, sent: after}
+		s := newStream(w, r, after)
 		// Replay what was missed, then go live. Events the broker also
 		// delivers are skipped by id.
 		missed, err := loadBatch(r.Context(), store, groupID, after, maxReplay+1)
@@ -123,10 +120,15 @@ func lastEventID(r *http.Request) int64 {
 
 // stream writes one viewer's events.
 type stream struct {
-	w    io.Writer
-	r    *http.Request
-	sent int64
-	buf  bytes.Buffer
+	w      io.Writer
+	r      *http.Request
+	me     int64
+	locale string
+	sent   int64
+}
+
+func newStream(w io.Writer, r *http.Request, after int64) *stream {
+	return &stream{w: w, r: r, me: currentUser(r).ID, locale: views.Locale(r.Context()), sent: after}
 }
 
 func (s *stream) send(b *eventBatch) error {
@@ -134,43 +136,112 @@ func (s *stream) send(b *eventBatch) error {
 		if e.ID <= s.sent {
 			continue
 		}
-		s.buf.Reset()
-		var c templ.Component
-		switch e.Kind {
-		case db.EventMessage:
-			m, ok := b.messages[derefID(e.MessageID)]
-			if !ok {
-				break // deleted since
-			}
-			it := messageItem(s.r.Context(), m, currentUser(s.r).ID)
-			if m.SplitID != nil {
-				if sp, ok := b.splits[*m.SplitID]; ok {
-					it.Title = sp.Title
-					if m.Kind == "split" {
-						card := splitCard(s.r, sp)
-						it.Split = &card
-					}
-				}
-			}
-			c = views.LiveMessage(it)
-		case db.EventSplit:
-			if sp, ok := b.splits[derefID(e.SplitID)]; ok {
-				c = views.LiveSplit(splitCard(s.r, sp))
-			}
-		case db.EventMembers:
-			c = views.LiveMembers(memberItems(b.members, currentUser(s.r).ID))
-		}
-		if c != nil {
-			if err := c.Render(s.r.Context(), &s.buf); err != nil {
-				return err
-			}
-		}
-		if err := writeEvent(s.w, e.ID, e.Kind, s.buf.String()); err != nil {
+		if _, err := s.w.Write(b.frame(e, s)); err != nil {
 			return err
 		}
 		s.sent = e.ID
 	}
 	return nil
+}
+
+// frameKey is what an event's HTML depends on besides the event: the
+// reader's language and how the reader relates to what it shows (author of
+// the message, collector of the split, holder of a share). Streams with the
+// same key get the same bytes, so an event is rendered once per kind of
+// viewer rather than once per open stream.
+type frameKey struct {
+	event    int64
+	locale   string
+	mine     bool  // the viewer wrote the message
+	payee    bool  // the viewer collects the split shown
+	share    int64 // the viewer's share in the split shown (0: none)
+	memberOf int64 // members list: the viewer (marked "you")
+}
+
+// frame is one rendered SSE event, made by the first stream that needs it.
+type frame struct {
+	once sync.Once
+	b    []byte
+}
+
+// frame returns the SSE bytes of event e as stream s shows it.
+func (b *eventBatch) frame(e db.Event, s *stream) []byte {
+	k := frameKey{event: e.ID, locale: s.locale}
+	var sp *db.Split
+	var msg *db.Message
+	switch e.Kind {
+	case db.EventMessage:
+		if m, ok := b.messages[derefID(e.MessageID)]; ok {
+			msg = &m
+			k.mine = m.AuthorID != nil && *m.AuthorID == s.me
+			if m.SplitID != nil && m.Kind == "split" {
+				if x, ok := b.splits[*m.SplitID]; ok {
+					sp = &x
+				}
+			}
+		}
+	case db.EventSplit:
+		if x, ok := b.splits[derefID(e.SplitID)]; ok {
+			sp = &x
+		}
+	case db.EventMembers:
+		k.memberOf = s.me
+	}
+	if sp != nil {
+		k.payee = sp.PayeeID == s.me
+		if sh, ok := sp.ShareOf(s.me); ok {
+			k.share = sh.ID
+		}
+	}
+	b.mu.Lock()
+	f := b.frames[k]
+	if f == nil {
+		if b.frames == nil {
+			b.frames = map[frameKey]*frame{}
+		}
+		f = &frame{}
+		b.frames[k] = f
+	}
+	b.mu.Unlock()
+	f.once.Do(func() { f.b = b.render(e, msg, s) })
+	return f.b
+}
+
+// render makes the SSE bytes of an event for the viewer of s (any viewer
+// with the same frameKey would get the same).
+func (b *eventBatch) render(e db.Event, msg *db.Message, s *stream) []byte {
+	ctx := s.r.Context()
+	var c templ.Component
+	switch e.Kind {
+	case db.EventMessage:
+		if msg == nil {
+			break // deleted since
+		}
+		it := messageItem(ctx, *msg, s.me)
+		if msg.SplitID != nil {
+			if sp, ok := b.splits[*msg.SplitID]; ok {
+				it.Title = sp.Title
+				if msg.Kind == "split" {
+					card := splitCard(s.r, sp)
+					it.Split = &card
+				}
+			}
+		}
+		c = views.LiveMessage(it)
+	case db.EventSplit:
+		if sp, ok := b.splits[derefID(e.SplitID)]; ok {
+			c = views.LiveSplit(splitCard(s.r, sp))
+		}
+	case db.EventMembers:
+		c = views.LiveMembers(memberItems(b.members, s.me))
+	}
+	var html bytes.Buffer
+	if c != nil {
+		if err := c.Render(ctx, &html); err != nil {
+			html.Reset() // an empty event still moves the reader's id on
+		}
+	}
+	return eventFrame(e.ID, e.Kind, html.String())
 }
 
 func derefID(p *int64) int64 {
@@ -180,9 +251,9 @@ func derefID(p *int64) int64 {
 	return *p
 }
 
-// writeEvent writes one SSE event; every line of data gets its own field.
-func writeEvent(w io.Writer, id int64, name, data string) error {
-	var b strings.Builder
+// eventFrame is one SSE event; every line of data gets its own field.
+func eventFrame(id int64, name, data string) []byte {
+	var b bytes.Buffer
 	fmt.Fprintf(&b, "id: %d\nevent: %s\n", id, name)
 	if data == "" {
 		data = " "
@@ -193,8 +264,7 @@ func writeEvent(w io.Writer, id int64, name, data string) error {
 		b.WriteByte('\n')
 	}
 	b.WriteByte('\n')
-	_, err := io.WriteString(w, b.String())
-	return err
+	return b.Bytes()
 }
 
 func memberItems(ms []db.Member, me int64) []views.MemberItem {

@@ -78,6 +78,8 @@ type config struct {
 	keep     bool
 	preload  int    // ledger transfers the big-ledger scenario loads (two entries each)
 	bin      string // a server binary to start instead of building one
+	pg       string // PostgreSQL admin URL to make the run's databases on
+	stmts    int    // pg_stat_statements rows to print
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -94,6 +96,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&scen, "run", strings.Join(allScenarios, ","), "scenarios to run, comma-separated: "+strings.Join(allScenarios, ","))
 	fs.BoolVar(&cfg.keep, "keep", false, "keep the databases and server logs for inspection")
 	fs.StringVar(&cfg.bin, "server-bin", "", "start this divvy binary (say, a profiling build) instead of building ./cmd/divvy")
+	fs.StringVar(&cfg.pg, "pg", "", "PostgreSQL admin URL to create the run's databases on (default: found as the app finds it, 127.0.0.1:5432 or a private cluster)")
+	fs.IntVar(&cfg.stmts, "statements", 0, "print the N statements of the run's databases that took the most time (needs pg_stat_statements loaded in that PostgreSQL)")
 	fs.IntVar(&cfg.preload, "preload", 0, "ledger transfers the big-ledger scenario preloads, 2 entries each (default 500000; -quick 20000)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
@@ -209,7 +213,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		return fmt.Errorf("the open-files limit is %d; %d streams need about %d (ulimit -Hn)", limit, slices.Max(cfg.streams), need)
 	}
 	h.prog.phase("setup", 0)
-	if err := in.findPostgres(ctx); err != nil {
+	if err := in.findPostgres(ctx, cfg.pg); err != nil {
 		return err
 	}
 	if cfg.url == "" {
@@ -241,6 +245,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	var auditErr error
 	if ctx.Err() == nil {
 		h.seqScans(ctx)
+		h.statements(ctx)
 		auditErr = h.audit(ctx)
 	}
 	h.sum.set("errors", h.errs.n())
@@ -262,6 +267,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 func (h *harness) target() string {
 	if h.cfg.url != "" {
 		return "server " + h.cfg.url
+	}
+	if h.in.pg == nil {
+		return "servers built from this tree, PostgreSQL " + h.in.adminURL
 	}
 	return "servers built from this tree, PostgreSQL " + strings.Split(h.in.pg.Desc, " (")[0]
 }
@@ -388,6 +396,38 @@ func (h *harness) seqScans(ctx context.Context) {
 	}
 	if len(parts) > 0 {
 		fmt.Fprintln(h.out, "seq scans (most rows read, whole run): "+strings.Join(parts, "; "))
+	}
+}
+
+// statements prints the statements of the run's databases that took the
+// most time in PostgreSQL (-statements N), from pg_stat_statements when
+// that PostgreSQL loads it.
+func (h *harness) statements(ctx context.Context) {
+	if h.cfg.stmts <= 0 || h.in.adminURL == "" {
+		return
+	}
+	adm, err := sql.Open("postgres", h.in.adminURL)
+	if err != nil {
+		return
+	}
+	defer adm.Close()
+	rows, err := adm.QueryContext(ctx, `SELECT d.datname, s.calls, s.total_exec_time, s.rows, left(regexp_replace(s.query, '\s+', ' ', 'g'), 160)
+		FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+		WHERE d.datname LIKE $1 ORDER BY s.total_exec_time DESC LIMIT $2`, "divvy_load_"+h.in.runID+"%", h.cfg.stmts)
+	if err != nil {
+		fmt.Fprintf(h.out, "statements: %v (is pg_stat_statements in shared_preload_libraries, and the extension created in the admin database?)\n", err)
+		return
+	}
+	defer rows.Close()
+	fmt.Fprintln(h.out, "statements (most time in PostgreSQL, whole run): database, calls, total ms, ms per call, rows per call, query")
+	for rows.Next() {
+		var db, q string
+		var calls, nrows int64
+		var total float64
+		if err := rows.Scan(&db, &calls, &total, &nrows, &q); err != nil {
+			return
+		}
+		fmt.Fprintf(h.out, "  %-8s %8d %9.0f %7.3f %6.1f  %s\n", strings.TrimPrefix(db, "divvy_load_"+h.in.runID), calls, total, total/float64(calls), float64(nrows)/float64(calls), q)
 	}
 }
 

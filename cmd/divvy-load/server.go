@@ -87,7 +87,15 @@ func (in *infra) build(ctx context.Context) error {
 
 // findPostgres finds PostgreSQL the way the app does: the local server on
 // 127.0.0.1:5432, else a private cluster from the installed binaries.
-func (in *infra) findPostgres(ctx context.Context) error {
+// An admin URL given (-pg) is used as it is.
+func (in *infra) findPostgres(ctx context.Context, url string) error {
+	if url != "" {
+		if err := pglocal.Reachable(ctx, url); err != nil {
+			return fmt.Errorf("-pg: %w", err)
+		}
+		in.adminURL = url
+		return nil
+	}
 	s, err := pglocal.Find(ctx, filepath.Join(os.TempDir(), "divvy-load-pg"), slog.New(slog.DiscardHandler))
 	if err != nil {
 		return err
