@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"database/sql"
 	"strings"
 	"time"
 
@@ -26,15 +27,36 @@ type Event struct {
 	CreatedAt time.Time `db:"created_at"`
 }
 
+// newEvent is an event to record: its kind and what it shows.
+type newEvent struct {
+	kind               string
+	messageID, splitID int64
+}
+
 // addEvent records a change inside the caller's transaction. Taking the
 // next id locks the group row until commit, which keeps ids in commit order.
 func addEvent(ctx context.Context, tx sqlx.ExtContext, groupID int64, kind string, messageID, splitID int64) error {
-	var id int64
-	if err := sqlx.GetContext(ctx, tx, &id, `UPDATE groups SET event_seq = event_seq + 1 WHERE id = $1 RETURNING event_seq`, groupID); err != nil {
-		return err
+	return addEvents(ctx, tx, groupID, newEvent{kind, messageID, splitID})
+}
+
+// addEvents records changes, in order, in one statement: the group row is
+// locked from here to commit, so a busy thread's writers should call it
+// last.
+func addEvents(ctx context.Context, tx sqlx.ExtContext, groupID int64, evs ...newEvent) error {
+	kinds := make([]string, len(evs))
+	msgs := make([]sql.NullInt64, len(evs))
+	splits := make([]sql.NullInt64, len(evs))
+	for i, e := range evs {
+		kinds[i] = e.kind
+		msgs[i] = sql.NullInt64{Int64: e.messageID, Valid: e.messageID != 0}
+		splits[i] = sql.NullInt64{Int64: e.splitID, Valid: e.splitID != 0}
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO events (group_id, id, kind, message_id, split_id) VALUES ($1, $2, $3, $4, $5)`,
-		groupID, id, kind, nullID(messageID), nullID(splitID))
+	_, err := tx.ExecContext(ctx, `
+		WITH seq AS (UPDATE groups SET event_seq = event_seq + $2 WHERE id = $1 RETURNING event_seq)
+		INSERT INTO events (group_id, id, kind, message_id, split_id)
+		SELECT $1, seq.event_seq - $2 + e.n, e.kind, e.message_id, e.split_id
+		FROM seq, unnest($3::text[], $4::bigint[], $5::bigint[]) WITH ORDINALITY AS e(kind, message_id, split_id, n)`,
+		groupID, len(evs), pq.Array(kinds), pq.Array(msgs), pq.Array(splits))
 	return err
 }
 

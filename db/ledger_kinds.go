@@ -80,8 +80,16 @@ type TransferRequest struct {
 	Then TransferHook
 }
 
-// TransferHook runs inside the transaction that records a new transfer.
-type TransferHook func(ctx context.Context, tx *sqlx.Tx, t Transfer) error
+// TransferHook is work that goes with a new transfer, in the transaction
+// that records it (not on a replay of its id). Before runs once the
+// ledger's checks have passed, before the transfer is written; After runs
+// once it is written, just before commit. Keep After short: the account
+// credited is locked from the write to the commit, and every payment to the
+// same person waits for it.
+type TransferHook struct {
+	Before func(ctx context.Context, tx *sqlx.Tx, t Transfer) error
+	After  func(ctx context.Context, tx *sqlx.Tx, t Transfer) error
+}
 
 // Transfer is a recorded transfer.
 type Transfer struct {

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -62,11 +64,6 @@ func (d *DB) recordTransfer(ctx context.Context, r TransferRequest) (outcome, er
 			if o, err = d.applyTransfer(ctx, tx, r, hash); err != nil {
 				return err
 			}
-			if o.created && r.Then != nil {
-				if err := r.Then(ctx, tx, o.t); err != nil {
-					return err
-				}
-			}
 			if o.fail != nil && o.fresh {
 				return storeFailure(ctx, tx, r.ID, hash, o.fail, d.ledgerTime())
 			}
@@ -99,7 +96,7 @@ func (d *DB) applyTransfer(ctx context.Context, tx *sqlx.Tx, r TransferRequest, 
 	if e := r.problem(); e != nil {
 		return failed(e)
 	}
-	accts, err := lockAccounts(ctx, tx, r.From, r.To)
+	accts, err := lockAccounts(ctx, tx, r.Kind, r.From, r.To)
 	if err != nil {
 		return outcome{}, err
 	}
@@ -115,12 +112,22 @@ func (d *DB) applyTransfer(ctx context.Context, tx *sqlx.Tx, r TransferRequest, 
 		}
 		return failed(e)
 	}
-	if err := writeTransfer(ctx, tx, r, hash, now); err != nil {
-		return outcome{}, err
-	}
 	t := Transfer{ID: r.ID, Kind: r.Kind, From: r.From, To: r.To, Amount: r.Amount, PayerID: r.PayerID,
 		SplitID: r.SplitID, ShareID: r.ShareID, PendingOf: r.PendingOf, Reverses: r.Reverses,
 		ProviderRef: r.ProviderRef, CreatedAt: now}
+	if r.Then.Before != nil {
+		if err := r.Then.Before(ctx, tx, t); err != nil {
+			return outcome{}, err
+		}
+	}
+	if err := writeTransfer(ctx, tx, r, hash, now); err != nil {
+		return outcome{}, err
+	}
+	if r.Then.After != nil {
+		if err := r.Then.After(ctx, tx, t); err != nil {
+			return outcome{}, err
+		}
+	}
 	return outcome{t: t, created: true}, nil
 }
 
@@ -166,16 +173,60 @@ func storeFailure(ctx context.Context, tx *sqlx.Tx, id, hash string, e *Error, n
 	return err
 }
 
-// Locking in ascending id order, always, is what keeps transfers A->B and
-// B->A from deadlocking. FOR NO KEY UPDATE, not FOR UPDATE: the entries'
-// foreign keys take KEY SHARE locks on the accounts, which it lets through.
-const lockAccountsSQL = `
-	SELECT ` + accountColumns + ` FROM ledger_accounts
-	WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE`
+// Account locks are always taken in one order, lock rank then id, which is
+// what keeps transfers A->B and B->A from deadlocking. The credited account
+// of a transfer that sorts last is not locked up front: nothing is checked
+// against its balance (a credit cannot overdraw it), and the write that
+// credits it locks it, just before commit. That account is the busy one
+// (the collector everyone pays at once, the payouts account), so it is held
+// for the write and the commit only, not for the checks before them. Its
+// other columns never change, so reading them unlocked is safe.
+//
+// The ranks come from the kinds the transfer's kind moves between. Should
+// the accounts turn out to be of other kinds, checkTransfer refuses the
+// transfer before anything else is locked, so the one lock held cannot be
+// part of a deadlock.
+var lockRank = map[AccountKind]int{AccountClearing: 0, AccountMemo: 1, AccountAvailable: 2, AccountEquity: 3,
+	AccountPayouts: 4, AccountPending: 5}
 
-func lockAccounts(ctx context.Context, tx *sqlx.Tx, ids ...int64) (map[int64]Account, error) {
+// FOR NO KEY UPDATE, not FOR UPDATE: the entries' foreign keys take KEY
+// SHARE locks on the accounts, which it lets through.
+var lockAccountsSQL = `
+	WITH locked AS (
+		SELECT ` + accountColumns + ` FROM ledger_accounts WHERE id = ANY($1)
+		ORDER BY ` + lockRankSQL() + `, id
+		FOR NO KEY UPDATE
+	)
+	SELECT * FROM locked
+	UNION ALL
+	SELECT ` + accountColumns + ` FROM ledger_accounts WHERE id = $2`
+
+// lockRankSQL is lockRank as an SQL expression of an account's kind.
+func lockRankSQL() string {
+	kinds := make([]AccountKind, 0, len(lockRank))
+	for k := range lockRank {
+		kinds = append(kinds, k)
+	}
+	slices.Sort(kinds)
+	var b strings.Builder
+	b.WriteString("CASE kind")
+	for _, k := range kinds {
+		fmt.Fprintf(&b, " WHEN '%s' THEN %d", k, lockRank[k])
+	}
+	b.WriteString(" END")
+	return b.String()
+}
+
+// lockAccounts locks the accounts of a transfer of kind k and returns them.
+func lockAccounts(ctx context.Context, tx *sqlx.Tx, k TransferKind, from, to int64) (map[int64]Account, error) {
+	lock, later := []int64{from, to}, int64(0)
+	if m, ok := moves[k]; ok && from != to {
+		if rf, rt := lockRank[m[0]], lockRank[m[1]]; rt > rf || (rt == rf && to > from) {
+			lock, later = []int64{from}, to
+		}
+	}
 	var rows []accountRow
-	if err := tx.SelectContext(ctx, &rows, lockAccountsSQL, pq.Array(ids)); err != nil {
+	if err := tx.SelectContext(ctx, &rows, lockAccountsSQL, pq.Array(lock), later); err != nil {
 		return nil, err
 	}
 	m := make(map[int64]Account, len(rows))

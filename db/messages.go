@@ -31,7 +31,22 @@ func postMessage(ctx context.Context, tx sqlx.ExtContext, groupID int64, kind st
 	return err
 }
 
+// insertMessage writes a message and its live-update event.
 func insertMessage(ctx context.Context, tx sqlx.ExtContext, groupID int64, kind string, authorID int64, body string, splitID *int64, data map[string]any) (int64, error) {
+	id, err := insertMessageRow(ctx, tx, groupID, kind, authorID, body, splitID, data)
+	if err != nil {
+		return 0, err
+	}
+	var sid int64
+	if splitID != nil {
+		sid = *splitID
+	}
+	return id, addEvent(ctx, tx, groupID, EventMessage, id, sid)
+}
+
+// insertMessageRow writes a message without its event, for a caller that
+// adds the event itself (see addEvents).
+func insertMessageRow(ctx context.Context, tx sqlx.ExtContext, groupID int64, kind string, authorID int64, body string, splitID *int64, data map[string]any) (int64, error) {
 	if data == nil {
 		data = map[string]any{}
 	}
@@ -46,14 +61,7 @@ func insertMessage(ctx context.Context, tx sqlx.ExtContext, groupID int64, kind 
 	var id int64
 	err = sqlx.GetContext(ctx, tx, &id, `INSERT INTO messages (group_id, kind, author_id, body, split_id, data)
 		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, groupID, kind, author, body, splitID, b)
-	if err != nil {
-		return 0, err
-	}
-	var sid int64
-	if splitID != nil {
-		sid = *splitID
-	}
-	return id, addEvent(ctx, tx, groupID, EventMessage, id, sid)
+	return id, err
 }
 
 // PostText posts a text message from a member. The membership is checked

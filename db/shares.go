@@ -121,14 +121,19 @@ func (d *DB) ConfirmCash(ctx context.Context, groupID, splitID, shareID, collect
 // payment, in its transaction: the payment's message in the thread and the
 // split's live-update event.
 func PaymentRecorded(s Split, sh Share, method string) TransferHook {
-	return func(ctx context.Context, tx *sqlx.Tx, t Transfer) error {
-		_, err := insertMessage(ctx, tx, s.GroupID, "payment", sh.UserID, "", &s.ID, map[string]any{
-			"share_id": sh.ID, "amount": t.Amount.Amount.String(), "currency": t.Amount.Currency,
-			"method": method, "transfer_id": t.ID})
-		if err != nil {
+	var msgID int64
+	return TransferHook{
+		// The message before the money is written, the events (which lock
+		// the group row) last.
+		Before: func(ctx context.Context, tx *sqlx.Tx, t Transfer) (err error) {
+			msgID, err = insertMessageRow(ctx, tx, s.GroupID, "payment", sh.UserID, "", &s.ID, map[string]any{
+				"share_id": sh.ID, "amount": t.Amount.Amount.String(), "currency": t.Amount.Currency,
+				"method": method, "transfer_id": t.ID})
 			return err
-		}
-		return addEvent(ctx, tx, s.GroupID, EventSplit, 0, s.ID)
+		},
+		After: func(ctx context.Context, tx *sqlx.Tx, t Transfer) error {
+			return addEvents(ctx, tx, s.GroupID, newEvent{EventMessage, msgID, s.ID}, newEvent{EventSplit, 0, s.ID})
+		},
 	}
 }
 
@@ -136,8 +141,31 @@ func PaymentRecorded(s Split, sh Share, method string) TransferHook {
 // change to live pages and closes the split when that was the last share.
 func (d *DB) AfterPayment(ctx context.Context, s Split) error {
 	d.changed(s.GroupID)
+	// Most payments are not the last: one read tells, without locking the
+	// split that everyone paying it would otherwise queue on. The payment
+	// that completes it, or one committed at the same time, sees no share
+	// left, since it reads after its own commit.
+	var open bool
+	var due int
+	err := d.x.QueryRowxContext(ctx, dueSharesSQL, s.ID).Scan(&open, &due)
+	if err != nil || !open || due > 0 {
+		return err
+	}
 	return d.CloseIfComplete(ctx, s.ID)
 }
+
+// dueSharesSQL says whether a split is open and how many of its shares
+// (the collector's aside) no payment covers; see sharesQuery.
+const dueSharesSQL = `
+	SELECT s.status = 'open', (
+		SELECT count(*) FROM shares sh
+		WHERE sh.split_id = s.id AND sh.user_id <> s.payee_id
+		  AND NOT EXISTS (
+			SELECT 1 FROM ledger_transfers t
+			WHERE t.share_id = sh.id AND t.kind IN ('card_payment', 'cash')
+			  AND NOT EXISTS (SELECT 1 FROM ledger_transfers r WHERE r.reverses = t.id)
+			  AND NOT EXISTS (SELECT 1 FROM ledger_transfers v WHERE v.pending_of = t.id AND v.kind = 'void'))
+	) FROM splits s WHERE s.id = $1`
 
 // CloseIfComplete closes an open split whose shares are all paid and posts
 // "All paid" once. Called after each payment commits, the last payer's

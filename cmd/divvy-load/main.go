@@ -411,23 +411,26 @@ func (h *harness) statements(ctx context.Context) {
 		return
 	}
 	defer adm.Close()
-	rows, err := adm.QueryContext(ctx, `SELECT d.datname, s.calls, s.total_exec_time, s.rows, left(regexp_replace(s.query, '\s+', ' ', 'g'), 160)
+	rows, err := adm.QueryContext(ctx, `SELECT d.datname, s.calls, s.total_plan_time + s.total_exec_time, s.total_plan_time, s.rows,
+			left(regexp_replace(s.query, '\s+', ' ', 'g'), 150)
 		FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
-		WHERE d.datname LIKE $1 ORDER BY s.total_exec_time DESC LIMIT $2`, "divvy_load_"+h.in.runID+"%", h.cfg.stmts)
+		WHERE d.datname LIKE $1 ORDER BY s.total_plan_time + s.total_exec_time DESC LIMIT $2`, "divvy_load_"+h.in.runID+"%", h.cfg.stmts)
 	if err != nil {
 		fmt.Fprintf(h.out, "statements: %v (is pg_stat_statements in shared_preload_libraries, and the extension created in the admin database?)\n", err)
 		return
 	}
 	defer rows.Close()
-	fmt.Fprintln(h.out, "statements (most time in PostgreSQL, whole run): database, calls, total ms, ms per call, rows per call, query")
+	fmt.Fprintln(h.out, "statements (most time in PostgreSQL, whole run): database, calls, total ms (planning + execution), ms per call, planning ms per call, rows per call, query")
 	for rows.Next() {
 		var db, q string
 		var calls, nrows int64
-		var total float64
-		if err := rows.Scan(&db, &calls, &total, &nrows, &q); err != nil {
+		var total, plan float64
+		if err := rows.Scan(&db, &calls, &total, &plan, &nrows, &q); err != nil {
+			fmt.Fprintf(h.out, "statements: %v\n", err)
 			return
 		}
-		fmt.Fprintf(h.out, "  %-8s %8d %9.0f %7.3f %6.1f  %s\n", strings.TrimPrefix(db, "divvy_load_"+h.in.runID), calls, total, total/float64(calls), float64(nrows)/float64(calls), q)
+		fmt.Fprintf(h.out, "  %-8s %8d %9.0f %7.3f %7.3f %6.1f  %s\n", strings.TrimPrefix(db, "divvy_load_"+h.in.runID), calls, total,
+			total/float64(calls), plan/float64(calls), float64(nrows)/float64(calls), q)
 	}
 }
 
