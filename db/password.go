@@ -19,30 +19,16 @@ const (
 	argonKeyLen  = 32
 )
 
-// hashSlots bounds how many slow hashes run at once, so a flood of login or
-// PIN attempts queues instead of starving every other request of CPU and memory.
-var hashSlots = make(chan struct{}, 2)
-
-func acquireHashSlot(ctx context.Context) error {
-	select {
-	case hashSlots <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return Errorf(EUNAVAILABLE, "The server is busy. Please try again in a moment.")
-	}
-}
-
-func releaseHashSlot() { <-hashSlots }
-
 // hashSecret returns an encoded Argon2id hash of secret (with pepper mixed in).
 func hashSecret(ctx context.Context, secret, pepper string) (string, error) {
 	salt := make([]byte, 16)
 	rand.Read(salt)
-	if err := acquireHashSlot(ctx); err != nil {
+	var key []byte
+	if err := hashers.run(ctx, func() {
+		key = argon2.IDKey([]byte(pepper+secret), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	}); err != nil {
 		return "", err
 	}
-	defer releaseHashSlot()
-	key := argon2.IDKey([]byte(pepper+secret), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
 		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key)), nil
 }
@@ -70,10 +56,9 @@ func checkSecret(ctx context.Context, secret, pepper, encoded string) (bool, err
 			salt, want, ok = s, k, true
 		}
 	}
-	if err := acquireHashSlot(ctx); err != nil {
+	var got []byte
+	if err := hashers.run(ctx, func() { got = argon2.IDKey([]byte(pepper+secret), salt, t, m, p, uint32(len(want))) }); err != nil {
 		return false, err
 	}
-	defer releaseHashSlot()
-	got := argon2.IDKey([]byte(pepper+secret), salt, t, m, p, uint32(len(want)))
 	return ok && subtle.ConstantTimeCompare(got, want) == 1, nil
 }

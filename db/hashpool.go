@@ -1,0 +1,51 @@
+package db
+
+import (
+	"context"
+	"runtime"
+)
+
+// Slow hashes (Argon2id of passwords and PINs) run on a few dedicated
+// threads: at most one per core but one, so a flood of login or PIN
+// attempts queues instead of taking every core, and on Linux at a lower
+// scheduling priority (nice 10), so pages and payments go first when the
+// machine is busy and the hashes get what is left.
+var hashers = newHashPool(max(1, runtime.GOMAXPROCS(0)-1))
+
+// hashNice is the niceness of the hashing threads.
+const hashNice = 10
+
+type hashPool struct {
+	jobs chan func()
+}
+
+func newHashPool(n int) *hashPool {
+	p := &hashPool{jobs: make(chan func())}
+	for range n {
+		go p.work()
+	}
+	return p
+}
+
+func (p *hashPool) work() {
+	// The thread is this goroutine's for good, so its priority stays with
+	// the hashing.
+	runtime.LockOSThread()
+	lowerThreadPriority(hashNice)
+	for job := range p.jobs {
+		job()
+	}
+}
+
+// run runs f on a hashing thread and waits for it. Waiting for a free
+// thread ends with ctx (EUNAVAILABLE); a started hash runs to the end.
+func (p *hashPool) run(ctx context.Context, f func()) error {
+	done := make(chan struct{})
+	select {
+	case p.jobs <- func() { defer close(done); f() }:
+	case <-ctx.Done():
+		return Errorf(EUNAVAILABLE, "The server is busy. Please try again in a moment.")
+	}
+	<-done
+	return nil
+}
