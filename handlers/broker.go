@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"log/slog"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,34 +28,19 @@ type Broker struct {
 	outMu sync.Mutex
 	dirty map[int64]bool // groups changed here, not yet announced
 	kick  chan struct{}
+
+	writers chan struct{} // bounds the goroutines writing to streams
 }
 
 // hub is one group's open streams and the last event handed to them.
 type hub struct {
-	subs map[*subscription]struct{}
-	last int64
+	sinks map[*sink]struct{}
+	last  int64
 }
 
-// subscription is one stream's mailbox. A stream that falls behind (its
-// mailbox full) is dropped: its browser reconnects and replays from the
-// event rows, and nobody else waits for it.
-type subscription struct {
-	ch     chan *eventBatch
-	gone   chan struct{}
-	once   sync.Once
-	onDrop func() // frees a stream stuck writing to a reader that reads nothing
-}
-
-// drop ends the subscription. It is called under the broker's lock, so never
-// after unsubscribe has returned.
-func (s *subscription) drop() {
-	s.once.Do(func() {
-		close(s.gone)
-		if s.onDrop != nil {
-			s.onDrop()
-		}
-	})
-}
+// mailbox is how many batches a stream may have waiting while its replay
+// is written; past that it is dropped.
+const mailbox = 32
 
 // eventBatch is new events with what they show, loaded once for every
 // stream of the group.
@@ -68,12 +54,10 @@ type eventBatch struct {
 	frames map[frameKey]*frame // rendered events by kind of viewer
 }
 
-// mailbox is how many batches a stream may have waiting.
-const mailbox = 32
-
 // NewBroker returns a broker; Run starts it.
 func NewBroker(store *db.DB, log *slog.Logger) *Broker {
-	return &Broker{store: store, log: log, hubs: map[int64]*hub{}, dirty: map[int64]bool{}, kick: make(chan struct{}, 1)}
+	return &Broker{store: store, log: log, hubs: map[int64]*hub{}, dirty: map[int64]bool{}, kick: make(chan struct{}, 1),
+		writers: make(chan struct{}, 4*runtime.GOMAXPROCS(0))}
 }
 
 // Signal records that a group changed; called by the store after commit.
@@ -96,6 +80,7 @@ func (b *Broker) Run(ctx context.Context) error {
 		return err
 	}
 	go b.announce(ctx)
+	go b.heartbeats(ctx)
 	go func() {
 		defer l.Close()
 		for {
@@ -196,20 +181,73 @@ func (b *Broker) deliver(ctx context.Context, groups map[int64]bool, all bool) {
 		}
 		b.mu.Lock()
 		h := b.hubs[j.id]
-		if h != nil {
-			h.last = batch.events[len(batch.events)-1].ID
-			for s := range h.subs {
-				select {
-				case s.ch <- batch:
-				default:
-					// Too far behind: drop it so nobody waits for it.
-					s.drop()
-					delete(h.subs, s)
-				}
-			}
+		var sinks []*sink
+		if last := batch.events[len(batch.events)-1].ID; h != nil && last > h.last {
+			h.last = last
+			sinks = h.list()
 		}
 		b.mu.Unlock()
+		b.fanOut(j.id, sinks, func(s *sink) error { return s.deliver(batch) })
 	}
+}
+
+// fanOut runs write on every sink, a few goroutines at a time, and drops
+// the sinks it fails on. It returns when all are written, so a group's
+// batches reach each stream in order.
+func (b *Broker) fanOut(groupID int64, sinks []*sink, write func(*sink) error) {
+	const chunk = 128
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var failed []*sink
+	for i := 0; i < len(sinks); i += chunk {
+		part := sinks[i:min(i+chunk, len(sinks))]
+		b.writers <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-b.writers }()
+			for _, s := range part {
+				if err := write(s); err != nil {
+					mu.Lock()
+					failed = append(failed, s)
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for _, s := range failed {
+		b.drop(groupID, s)
+	}
+}
+
+// heartbeats writes a comment to every live stream now and then, which
+// keeps proxies from closing quiet ones and finds the browsers that left.
+func (b *Broker) heartbeats(ctx context.Context) {
+	t := time.NewTicker(heartbeat)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		b.mu.Lock()
+		groups := map[int64][]*sink{}
+		for id, h := range b.hubs {
+			groups[id] = h.list()
+		}
+		b.mu.Unlock()
+		for id, sinks := range groups {
+			b.fanOut(id, sinks, (*sink).ping)
+		}
+	}
+}
+
+func (h *hub) list() []*sink {
+	out := make([]*sink, 0, len(h.sinks))
+	for s := range h.sinks {
+		out = append(out, s)
+	}
+	return out
 }
 
 // loadBatch reads events after an id with the messages, splits and members
@@ -250,51 +288,58 @@ func loadBatch(ctx context.Context, store *db.DB, groupID, after int64, limit in
 	return b, nil
 }
 
-// subscribe opens a mailbox for a group's events; onDrop runs if the
-// broker drops it.
-func (b *Broker) subscribe(ctx context.Context, groupID int64, onDrop func()) (*subscription, error) {
-	s := &subscription{ch: make(chan *eventBatch, mailbox), gone: make(chan struct{}), onDrop: onDrop}
+// subscribe adds a stream to its group's hub; false when shutting down.
+func (b *Broker) subscribe(ctx context.Context, groupID int64, s *sink) (bool, error) {
+	b.mu.Lock()
+	_, ok := b.hubs[groupID]
+	b.mu.Unlock()
+	var last int64
+	if !ok {
+		// A new hub starts from now: what came before is the replay's.
+		var err error
+		if last, err = b.store.LastEventID(ctx, groupID); err != nil {
+			return false, err
+		}
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.closed {
-		s.drop()
-		return s, nil
+		return false, nil
 	}
 	h := b.hubs[groupID]
 	if h == nil {
-		last, err := b.store.LastEventID(ctx, groupID)
-		if err != nil {
-			return nil, err
-		}
-		h = &hub{subs: map[*subscription]struct{}{}, last: last}
+		h = &hub{sinks: map[*sink]struct{}{}, last: last}
 		b.hubs[groupID] = h
 	}
-	h.subs[s] = struct{}{}
-	return s, nil
+	h.sinks[s] = struct{}{}
+	return true, nil
 }
 
-func (b *Broker) unsubscribe(groupID int64, s *subscription) {
+// drop ends a stream and forgets it.
+func (b *Broker) drop(groupID int64, s *sink) {
+	s.kill()
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if h := b.hubs[groupID]; h != nil {
-		delete(h.subs, s)
-		if len(h.subs) == 0 {
+		delete(h.sinks, s)
+		if len(h.sinks) == 0 {
 			delete(b.hubs, groupID)
 		}
 	}
 }
 
-// Close ends every open stream (graceful shutdown: streams never go idle
-// by themselves) and refuses new ones.
+// Close ends every open stream (graceful shutdown: the HTTP server does not
+// know them once taken over) and refuses new ones.
 func (b *Broker) Close() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.closed = true
 	for _, h := range b.hubs {
-		for s := range h.subs {
-			s.drop()
+		for s := range h.sinks {
+			s.kill()
 		}
 	}
+	clear(b.hubs)
 }
 
 // Streams returns how many event streams are open in this process.
@@ -303,7 +348,7 @@ func (b *Broker) Streams() int {
 	defer b.mu.Unlock()
 	n := 0
 	for _, h := range b.hubs {
-		n += len(h.subs)
+		n += len(h.sinks)
 	}
 	return n
 }

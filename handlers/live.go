@@ -2,10 +2,13 @@ package handlers
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
-	"io"
 	"log/slog"
+	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,11 +21,19 @@ import (
 )
 
 const (
-	// heartbeat keeps proxies from closing a quiet stream.
+	// heartbeat keeps proxies from closing a quiet stream, and finds the
+	// streams whose browser has gone.
 	heartbeat = 15 * time.Second
 	// maxReplay is how many missed events a reconnecting browser is sent;
 	// past that it is told to reload, which is cheaper for both.
 	maxReplay = 500
+	// writeTry is how long the broker's write to a stream may block; see
+	// sink. slowWait bounds a write that missed it, and the first writes
+	// (headers, missed events).
+	writeTry = 2 * time.Millisecond
+	// sendBuffer is each stream's socket send buffer (SO_SNDBUF).
+	sendBuffer = 128 << 10
+	slowWait   = 10 * time.Second
 )
 
 // handleEvents streams a thread's changes to a member's browser as
@@ -31,79 +42,71 @@ const (
 //
 // A browser that reconnects sends Last-Event-ID (or ?after= on a fresh
 // EventSource) and first gets every event it missed, from the event rows.
+//
+// The handler takes the connection over (Hijack), writes the headers and
+// what was missed, and hands it to the broker, which writes every later
+// event: an open stream costs a socket and a small struct, not a goroutine
+// with its stack and buffers, and an event reaches all of a thread's
+// streams with one write each.
 func handleEvents(log *slog.Logger, store *db.DB, b *Broker) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ms := currentMembership(r)
-		groupID := ms.group.ID
+		groupID := currentMembership(r).group.ID
 		after := lastEventID(r)
-
-		rc := http.NewResponseController(w)
-		// A dropped stream may be stuck in a write to a browser that reads
-		// nothing: an expired deadline frees it.
-		sub, err := b.subscribe(r.Context(), groupID, func() { rc.SetWriteDeadline(time.Now()) })
+		conn, brw, err := http.NewResponseController(w).Hijack()
 		if err != nil {
 			fail(w, r, log, err)
 			return
 		}
-		defer b.unsubscribe(groupID, sub)
-
-		// The server's read and write timeouts are for ordinary requests;
-		// a stream lives until the browser leaves or the server stops.
-		rc.SetReadDeadline(time.Time{})
-		rc.SetWriteDeadline(time.Time{})
-		select {
-		case <-sub.gone: // dropped already: the reset above undid onDrop
-			return
-		default:
+		// The server's deadlines were for this request; a stream has none
+		// but the ones its writes set.
+		conn.SetDeadline(time.Time{})
+		// A fixed send buffer: enough for bursts, and the kernel memory of
+		// ten thousand streams stays bounded (past it, see sink).
+		if tc, ok := conn.(*net.TCPConn); ok {
+			tc.SetWriteBuffer(sendBuffer)
 		}
-		h := w.Header()
+		conn.SetWriteDeadline(time.Now().Add(slowWait))
+		h := w.Header().Clone()
 		h.Set("Content-Type", "text/event-stream")
 		h.Set("Cache-Control", "no-store")
 		h.Set("X-Accel-Buffering", "no")
-		w.WriteHeader(http.StatusOK)
-		io.WriteString(w, "retry: 1000\n: connected\n\n")
-		if err := rc.Flush(); err != nil {
+		// The body ends when the connection does: no length, no chunks.
+		h.Set("Connection", "close")
+		brw.WriteString("HTTP/1.1 200 OK\r\n")
+		h.Write(brw)
+		brw.WriteString("\r\nretry: 1000\n: connected\n\n")
+		if err := brw.Flush(); err != nil {
+			conn.Close()
 			return
 		}
 
-		s := newStream(w, r, after)
-		// Replay what was missed, then go live. Events the broker also
-		// delivers are skipped by id.
+		s := newSink(conn, r, after)
+		if ok, err := b.subscribe(r.Context(), groupID, s); !ok {
+			if err != nil {
+				log.Error("open event stream", "group_id", groupID, "err", err)
+			}
+			s.close() // shutting down, or the database is away: the browser retries
+			return
+		}
+		// Replay what was missed, then go live. Events the broker
+		// delivered meanwhile wait in the sink and are written after, those
+		// already replayed skipped by id.
 		missed, err := loadBatch(r.Context(), store, groupID, after, maxReplay+1)
 		if err != nil {
 			log.Error("replay events", "group_id", groupID, "err", err)
+			b.drop(groupID, s)
 			return
 		}
 		if len(missed.events) > maxReplay {
 			last, _ := store.LastEventID(r.Context(), groupID)
-			fmt.Fprintf(w, "id: %d\nevent: reload\ndata: reload\n\n", last)
-			rc.Flush()
+			conn.Write(eventFrame(last, "reload", "reload"))
+			b.drop(groupID, s)
 			return
 		}
-		if err := s.send(missed); err != nil {
-			return
+		if err := s.goLive(missed); err != nil {
+			b.drop(groupID, s)
 		}
-		rc.Flush()
-
-		tick := time.NewTicker(heartbeat)
-		defer tick.Stop()
-		for {
-			select {
-			case batch := <-sub.ch:
-				if err := s.send(batch); err != nil {
-					return
-				}
-			case <-tick.C:
-				io.WriteString(w, ": ping\n\n")
-			case <-sub.gone:
-				return
-			case <-r.Context().Done():
-				return
-			}
-			if err := rc.Flush(); err != nil {
-				return
-			}
-		}
+		// From here the broker writes; the connection outlives the handler.
 	})
 }
 
@@ -118,31 +121,203 @@ func lastEventID(r *http.Request) int64 {
 	return 0
 }
 
-// stream writes one viewer's events.
-type stream struct {
-	w      io.Writer
-	r      *http.Request
+// sink is one open event stream: the connection taken over from the HTTP
+// server, the viewer it renders for, and how far it got.
+//
+// A write is first tried with a deadline so short that only a full socket
+// buffer makes it miss; a browser that reads keeps its buffer far from
+// full, so the broker writes every stream of a thread in turn without
+// waiting on any. A write that misses goes on in its own goroutine with a
+// long deadline, and batches that come meanwhile wait in the queue; a
+// stream that is still stuck then, or falls mailbox batches behind, is
+// closed, and its browser reconnects and replays from its last id.
+type sink struct {
+	conn   net.Conn
+	r      *http.Request // carries only the viewer and their language, for rendering
 	me     int64
 	locale string
-	sent   int64
+
+	mu     sync.Mutex
+	sent   int64         // the last event id written
+	busy   bool          // the replay or a slow write is under way: batches wait in queue
+	queue  []*eventBatch // batches to write once not busy
+	dead   bool
+	closed sync.Once
 }
 
-func newStream(w io.Writer, r *http.Request, after int64) *stream {
-	return &stream{w: w, r: r, me: currentUser(r).ID, locale: views.Locale(r.Context()), sent: after}
+func newSink(conn net.Conn, r *http.Request, after int64) *sink {
+	u := currentUser(r)
+	locale := views.Locale(r.Context())
+	// Not the request's own context, which ends with the handler.
+	ctx := views.WithLocale(context.WithValue(context.Background(), userKey, u), locale)
+	return &sink{conn: conn, r: (&http.Request{}).WithContext(ctx), me: u.ID, locale: locale, sent: after, busy: true}
 }
 
-func (s *stream) send(b *eventBatch) error {
-	for _, e := range b.events {
-		if e.ID <= s.sent {
-			continue
+var (
+	errBehind = errors.New("event stream too far behind")
+	errGone   = errors.New("event stream closed")
+)
+
+// deliver writes a batch, or queues it while the stream is busy.
+func (s *sink) deliver(b *eventBatch) error {
+	s.mu.Lock()
+	switch {
+	case s.dead:
+		s.mu.Unlock()
+		return errGone
+	case s.busy:
+		if len(s.queue) >= mailbox {
+			s.mu.Unlock()
+			s.kill()
+			return errBehind
 		}
-		if _, err := s.w.Write(b.frame(e, s)); err != nil {
+		s.queue = append(s.queue, b)
+		s.mu.Unlock()
+		return nil
+	}
+	bufs, last := s.frames(b)
+	if len(bufs) == 0 {
+		s.mu.Unlock()
+		return nil
+	}
+	s.busy = true
+	s.mu.Unlock()
+	return s.send(bufs, last)
+}
+
+// frames are the batch's events this stream has not had, and the last id
+// among them; under s.mu.
+func (s *sink) frames(b *eventBatch) (net.Buffers, int64) {
+	var bufs net.Buffers
+	last := s.sent
+	for _, e := range b.events {
+		if e.ID > last {
+			bufs = append(bufs, b.frame(e, s))
+			last = e.ID
+		}
+	}
+	return bufs, last
+}
+
+// send writes bufs (in one system call when the socket takes them) with s
+// busy, and then writes what was queued meanwhile.
+func (s *sink) send(bufs net.Buffers, last int64) error {
+	s.conn.SetWriteDeadline(time.Now().Add(writeTry))
+	_, err := bufs.WriteTo(s.conn) // leaves in bufs what was not written
+	if err != nil {
+		if !errors.Is(err, os.ErrDeadlineExceeded) {
+			s.kill()
 			return err
 		}
-		s.sent = e.ID
+		go s.finishSlowly(bufs, last)
+		return nil
 	}
+	s.mu.Lock()
+	s.sent = max(s.sent, last)
+	if len(s.queue) == 0 {
+		s.busy = false
+		s.mu.Unlock()
+		return nil
+	}
+	s.mu.Unlock()
+	go s.flushQueue()
 	return nil
 }
+
+// finishSlowly writes the rest of a write that missed its short deadline,
+// then the queue.
+func (s *sink) finishSlowly(rest net.Buffers, last int64) {
+	s.conn.SetWriteDeadline(time.Now().Add(slowWait))
+	if _, err := rest.WriteTo(s.conn); err != nil {
+		s.kill()
+		return
+	}
+	s.mu.Lock()
+	s.sent = max(s.sent, last)
+	s.mu.Unlock()
+	s.flushQueue()
+}
+
+// flushQueue writes the queued batches in order, with s busy, and clears
+// busy once the queue is empty.
+func (s *sink) flushQueue() error {
+	for {
+		s.mu.Lock()
+		if s.dead {
+			s.mu.Unlock()
+			return errGone
+		}
+		if len(s.queue) == 0 {
+			s.busy = false
+			s.mu.Unlock()
+			return nil
+		}
+		b := s.queue[0]
+		s.queue = s.queue[1:]
+		bufs, last := s.frames(b)
+		s.mu.Unlock()
+		if len(bufs) == 0 {
+			continue
+		}
+		s.conn.SetWriteDeadline(time.Now().Add(slowWait))
+		if _, err := bufs.WriteTo(s.conn); err != nil {
+			s.kill()
+			return err
+		}
+		s.mu.Lock()
+		s.sent = max(s.sent, last)
+		s.mu.Unlock()
+	}
+}
+
+// goLive writes the replay and whatever was delivered meanwhile; from then
+// on the broker writes each batch as it comes.
+func (s *sink) goLive(missed *eventBatch) error {
+	s.mu.Lock()
+	bufs, last := s.frames(missed)
+	s.mu.Unlock()
+	if len(bufs) > 0 {
+		s.conn.SetWriteDeadline(time.Now().Add(slowWait))
+		if _, err := bufs.WriteTo(s.conn); err != nil {
+			s.kill()
+			return err
+		}
+		s.mu.Lock()
+		s.sent = max(s.sent, last)
+		s.mu.Unlock()
+	}
+	return s.flushQueue()
+}
+
+var pingFrame = []byte(": ping\n\n")
+
+// ping writes a heartbeat, unless a write is under way anyway.
+func (s *sink) ping() error {
+	s.mu.Lock()
+	if s.dead {
+		s.mu.Unlock()
+		return errGone
+	}
+	if s.busy {
+		s.mu.Unlock()
+		return nil
+	}
+	s.busy = true
+	last := s.sent
+	s.mu.Unlock()
+	return s.send(net.Buffers{pingFrame}, last)
+}
+
+// kill marks the stream dead and closes it. It does not wait for a write
+// in progress: closing the connection is what frees it.
+func (s *sink) kill() {
+	s.mu.Lock()
+	s.dead, s.queue = true, nil
+	s.mu.Unlock()
+	s.close()
+}
+
+func (s *sink) close() { s.closed.Do(func() { s.conn.Close() }) }
 
 // frameKey is what an event's HTML depends on besides the event: the
 // reader's language and how the reader relates to what it shows (author of
@@ -165,7 +340,7 @@ type frame struct {
 }
 
 // frame returns the SSE bytes of event e as stream s shows it.
-func (b *eventBatch) frame(e db.Event, s *stream) []byte {
+func (b *eventBatch) frame(e db.Event, s *sink) []byte {
 	k := frameKey{event: e.ID, locale: s.locale}
 	var sp *db.Split
 	var msg *db.Message
@@ -209,7 +384,7 @@ func (b *eventBatch) frame(e db.Event, s *stream) []byte {
 
 // render makes the SSE bytes of an event for the viewer of s (any viewer
 // with the same frameKey would get the same).
-func (b *eventBatch) render(e db.Event, msg *db.Message, s *stream) []byte {
+func (b *eventBatch) render(e db.Event, msg *db.Message, s *sink) []byte {
 	ctx := s.r.Context()
 	var c templ.Component
 	switch e.Kind {

@@ -1,11 +1,17 @@
 package handlers
 
 import (
-	"bytes"
 	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
 	"net/http/httptest"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -29,10 +35,12 @@ func TestLiveEventRenderedOncePerKindOfViewer(t *testing.T) {
 	b := &eventBatch{events: []db.Event{{GroupID: 1, ID: 5, Kind: db.EventSplit, SplitID: &splitID}},
 		splits: map[int64]db.Split{splitID: sp}}
 
-	viewer := func(id int64, locale string) *stream {
+	viewer := func(id int64, locale string, conn net.Conn) *sink {
 		r := httptest.NewRequest("GET", "/groups/1/events", nil)
 		ctx := context.WithValue(r.Context(), userKey, &db.User{ID: id})
-		return newStream(nil, r.WithContext(views.WithLocale(ctx, locale)), 0)
+		s := newSink(conn, r.WithContext(views.WithLocale(ctx, locale)), 0)
+		s.busy = false // as after the replay
+		return s
 	}
 	out := map[string]string{}
 	for _, v := range []struct {
@@ -41,16 +49,27 @@ func TestLiveEventRenderedOncePerKindOfViewer(t *testing.T) {
 		locale string
 	}{{"olivia", 1, "en"}, {"sam", 2, "en"}, {"sam-again", 2, "en"}, {"lea", 3, "en"},
 		{"outsider", 4, "en"}, {"outsider2", 5, "en"}, {"outsider-fr", 6, "fr"}} {
-		var buf bytes.Buffer
-		s := viewer(v.id, v.locale)
-		s.w = &buf
-		if err := s.send(b); err != nil {
+		server, client := net.Pipe()
+		got := make(chan []byte)
+		go func() { b, _ := io.ReadAll(client); got <- b }()
+		s := viewer(v.id, v.locale, server)
+		if err := s.deliver(b); err != nil {
 			t.Fatal(err)
 		}
-		if !strings.HasPrefix(buf.String(), "id: 5\nevent: split\n") {
-			t.Fatalf("%s got %.80q", v.name, buf.String())
+		for busy := true; busy; { // a write that missed its short deadline goes on by itself
+			s.mu.Lock()
+			busy = s.busy
+			s.mu.Unlock()
 		}
-		out[v.name] = buf.String()
+		s.close()
+		text := string(<-got)
+		if !strings.HasPrefix(text, "id: 5\nevent: split\n") {
+			t.Fatalf("%s got %.80q", v.name, text)
+		}
+		if s.sent != 5 {
+			t.Errorf("%s: sent = %d after event 5", v.name, s.sent)
+		}
+		out[v.name] = text
 	}
 	if n := len(b.frames); n != 5 {
 		t.Errorf("rendered %d times for 7 streams of 5 kinds of viewer", n)
@@ -66,5 +85,79 @@ func TestLiveEventRenderedOncePerKindOfViewer(t *testing.T) {
 	}
 	if !strings.Contains(out["outsider-fr"], "payé") || strings.Contains(out["outsider"], "payé") {
 		t.Errorf("the French viewer's card is not in French: %.300s", out["outsider-fr"])
+	}
+}
+
+// A browser that stops reading for a while (a phone between networks) is
+// not dropped for it: the write that would block goes on in its own
+// goroutine, later batches wait in the queue, and once the browser reads
+// again it gets every event, in order, on the same connection. Past the
+// mailbox it is dropped.
+func TestLiveSlowReaderCatchesUp(t *testing.T) {
+	msgs := map[int64]db.Message{}
+	var batches []*eventBatch
+	for i := int64(1); i <= 10; i++ {
+		id := 100 + i
+		msgs[id] = db.Message{ID: id, GroupID: 1, Kind: "text", Body: fmt.Sprintf("message %02d", i)}
+		batches = append(batches, &eventBatch{events: []db.Event{{GroupID: 1, ID: i, Kind: db.EventMessage, MessageID: &id}}, messages: msgs})
+	}
+	server, client := net.Pipe() // no buffer at all: a write waits for the reader
+	defer client.Close()
+	r := httptest.NewRequest("GET", "/groups/1/events", nil)
+	s := newSink(server, r.WithContext(context.WithValue(r.Context(), userKey, &db.User{ID: 9})), 0)
+	s.busy = false
+	start := time.Now()
+	for _, b := range batches {
+		if err := s.deliver(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if took := time.Since(start); took > time.Second {
+		t.Errorf("delivering to a stream nobody reads took %v", took)
+	}
+	client.SetReadDeadline(time.Now().Add(5 * time.Second))
+	var all []byte
+	buf := make([]byte, 4096)
+	for !strings.Contains(string(all), "message 10") {
+		n, err := client.Read(buf)
+		all = append(all, buf[:n]...)
+		if err != nil {
+			t.Fatalf("reading: %v after %q", err, all)
+		}
+	}
+	ids := regexp.MustCompile(`(?m)^id: (\d+)$`).FindAllStringSubmatch(string(all), -1)
+	if len(ids) != 10 {
+		t.Fatalf("got %d events, want 10: %q", len(ids), all)
+	}
+	for i, m := range ids {
+		if m[1] != strconv.Itoa(i+1) {
+			t.Fatalf("event %d has id %s: out of order", i, m[1])
+		}
+	}
+	waitUntil(t, func() bool { s.mu.Lock(); defer s.mu.Unlock(); return !s.busy && s.sent == 10 })
+
+	// Stuck for good: more batches than the mailbox while busy, and the
+	// stream is closed.
+	s.mu.Lock()
+	s.busy = true
+	s.mu.Unlock()
+	var err error
+	for i := 0; i <= mailbox && err == nil; i++ {
+		err = s.deliver(batches[0])
+	}
+	if !errors.Is(err, errBehind) {
+		t.Errorf("past the mailbox: %v, want errBehind", err)
+	}
+	if _, err := client.Read(buf); err != io.EOF {
+		t.Errorf("the dropped stream's connection: %v, want EOF", err)
+	}
+}
+
+func waitUntil(t *testing.T, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); !cond(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("timed out")
+		}
 	}
 }

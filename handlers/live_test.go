@@ -237,7 +237,9 @@ func TestLiveStuckReaderDoesNotDelayOthers(t *testing.T) {
 
 	long := strings.Repeat("x", 1900)
 	var slowest time.Duration
+	posted := 0
 	for i := 0; p.app.broker.Streams() == 2; i++ {
+		posted++
 		if i == 3000 {
 			t.Fatalf("the stuck stream was never dropped after %d messages", i)
 		}
@@ -250,7 +252,7 @@ func TestLiveStuckReaderDoesNotDelayOthers(t *testing.T) {
 	// The normal reader goes on.
 	wantStatus(t, "post after the drop", p.lea.post(p.thread+"/messages", url.Values{"body": {"still live"}}), http.StatusSeeOther)
 	next(t, normal, "still live", 5*time.Second)
-	t.Logf("slowest post-to-event for the normal reader while a stuck one was open: %v", slowest)
+	t.Logf("slowest post-to-event for the normal reader while a stuck one was open: %v; dropped after %d messages", slowest, posted)
 }
 
 func waitFor(t *testing.T, what string, cond func() bool) {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -36,6 +37,10 @@ type config struct {
 	// ledger write without the PIN hash.
 	LiveUpdates bool
 	SkipPIN     bool
+	// DebugAddr, when set, serves Go's profiler (net/http/pprof) on that
+	// address, which must be a loopback one: for finding what a load run
+	// is slow on, never reachable from outside the machine.
+	DebugAddr string
 }
 
 func (c config) production() bool { return c.Env == "production" }
@@ -115,6 +120,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 	c.SkipPIN = getenv("LOAD_SKIP_PIN") == "1"
 	if c.production() && (!c.LiveUpdates || c.SkipPIN) {
 		return c, errors.New("LIVE_UPDATES=off and LOAD_SKIP_PIN are for load measurements, never production")
+	}
+
+	if c.DebugAddr = getenv("DEBUG_ADDR"); c.DebugAddr != "" {
+		host, _, err := net.SplitHostPort(c.DebugAddr)
+		if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
+			return c, fmt.Errorf("DEBUG_ADDR must be a loopback address with a port, like 127.0.0.1:6060, not %q", c.DebugAddr)
+		}
 	}
 
 	if c.production() {

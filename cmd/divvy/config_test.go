@@ -74,6 +74,9 @@ func TestConfigRejectsBadValues(t *testing.T) {
 		{"DEFAULT_LOCALE": "de"},
 		{"CAP_PER_TRANSFER": "-5"},
 		{"CAP_30_DAYS": "lots"},
+		{"DEBUG_ADDR": "0.0.0.0:6060"},
+		{"DEBUG_ADDR": ":6060"},
+		{"DEBUG_ADDR": "127.0.0.1"},
 		{"DIVVY_ENV": "production", "LOAD_SKIP_PIN": "1", "DATABASE_URL": "x", "BASE_URL": "x", "SESSION_KEYS": strings.Repeat("k", 40), "PIN_PEPPER": "p", "SANDBOX_KEY": "s"},
 	} {
 		m["DIVVY_DATA_DIR"] = t.TempDir()

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"syscall"
@@ -165,6 +166,9 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, store *db.DB) erro
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
+	if cfg.DebugAddr != "" {
+		go serveDebug(ctx, log, cfg.DebugAddr)
+	}
 	// Event streams never go idle, so Shutdown would wait for them until
 	// its deadline: end them as soon as shutdown starts.
 	srv.RegisterOnShutdown(broker.Close)
@@ -241,4 +245,20 @@ func audit(ctx context.Context, store *db.DB, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "audit: all %d checks passed\n", len(checks))
 	return nil
+}
+
+// serveDebug serves the profiler on a loopback address until ctx ends. A
+// failure is logged, never fatal: the app does not need it.
+func serveDebug(ctx context.Context, log *slog.Logger, addr string) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { <-ctx.Done(); srv.Close() }()
+	log.Info("profiler", "addr", addr)
+	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Warn("profiler not served", "addr", addr, "err", err)
+	}
 }
