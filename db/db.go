@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -26,6 +27,7 @@ type DB struct {
 	// pinPepperValue is mixed into PIN hashes and code HMACs; see SetPINPepper.
 	pinPepperValue string
 	onChange       func(groupID int64) // after commit of evented changes; see SetChangeHook
+	stmts          sync.Map            // query text -> *sqlx.Stmt; see stmt.go
 }
 
 // Open connects to PostgreSQL at url and checks the connection.
@@ -49,8 +51,11 @@ func Open(ctx context.Context, url string, log *slog.Logger) (*DB, error) {
 	return &DB{x: x, url: url, log: log, now: time.Now}, nil
 }
 
-// Close closes every connection.
-func (d *DB) Close() error { return d.x.Close() }
+// Close closes the prepared statements and every connection.
+func (d *DB) Close() error {
+	d.stmts.Range(func(_, s any) bool { s.(*sqlx.Stmt).Close(); return true })
+	return d.x.Close()
+}
 
 // Ping checks that the database answers.
 func (d *DB) Ping(ctx context.Context) error { return d.x.PingContext(ctx) }

@@ -46,24 +46,24 @@ func (d *DB) PayByCard(ctx context.Context, p PaymentProvider, c CardPayment) (T
 	if c.PayerID == c.PayeeID {
 		return Transfer{}, Errorf(EINVALID, "You cannot pay yourself.")
 	}
-	from, err := ensureAccount(ctx, d.x, AccountClearing, c.PayerID, 0, amount.Currency)
+	from, err := ensureAccount(ctx, d.prep(d.x), AccountClearing, c.PayerID, 0, amount.Currency)
 	if err != nil {
 		return Transfer{}, err
 	}
-	to, err := ensureAccount(ctx, d.x, AccountPending, c.PayeeID, 0, amount.Currency)
+	to, err := ensureAccount(ctx, d.prep(d.x), AccountPending, c.PayeeID, 0, amount.Currency)
 	if err != nil {
 		return Transfer{}, err
 	}
 	r := TransferRequest{ID: c.ID, Kind: TransferCardPayment, From: from.ID, To: to.ID, Amount: amount, Then: c.Then,
 		PayerID: c.PayerID, SplitID: c.SplitID, ShareID: c.ShareID}
 	r, hash := prepare(r)
-	if o, found, err := priorOutcome(ctx, d.x, r.ID, hash); err != nil || found {
+	if o, found, err := priorOutcome(ctx, d.prep(d.x), r.ID, hash); err != nil || found {
 		return o.result(err)
 	}
 	// Refuse before charging what the ledger would refuse after.
-	e, err := d.checkCaps(ctx, d.x, c.PayerID, amount, d.ledgerTime())
+	e, err := d.checkCaps(ctx, d.prep(d.x), c.PayerID, amount, d.ledgerTime())
 	if err == nil && e == nil && c.ShareID != 0 {
-		e, err = sharePaid(ctx, d.x, c.ShareID)
+		e, err = sharePaid(ctx, d.prep(d.x), c.ShareID)
 	}
 	if err != nil {
 		return Transfer{}, err

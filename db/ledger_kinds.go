@@ -87,8 +87,8 @@ type TransferRequest struct {
 // credited is locked from the write to the commit, and every payment to the
 // same person waits for it.
 type TransferHook struct {
-	Before func(ctx context.Context, tx *sqlx.Tx, t Transfer) error
-	After  func(ctx context.Context, tx *sqlx.Tx, t Transfer) error
+	Before func(ctx context.Context, tx sqlx.ExtContext, t Transfer) error
+	After  func(ctx context.Context, tx sqlx.ExtContext, t Transfer) error
 }
 
 // Transfer is a recorded transfer.

@@ -29,7 +29,7 @@ var reversible = map[TransferKind]bool{
 
 // checkTransfer applies the rules of r's kind to the locked accounts. It
 // returns the refusal, or an error when it could not tell.
-func (d *DB) checkTransfer(ctx context.Context, tx *sqlx.Tx, r TransferRequest, from, to Account, now time.Time) (*Error, error) {
+func (d *DB) checkTransfer(ctx context.Context, tx sqlx.QueryerContext, r TransferRequest, from, to Account, now time.Time) (*Error, error) {
 	if from.Currency != r.Amount.Currency || to.Currency != r.Amount.Currency {
 		return Errorf(EINVALID, "Both accounts of a %s transfer must hold %s.", r.Amount.Currency, r.Amount.Currency), nil
 	}
@@ -63,7 +63,7 @@ func (d *DB) checkTransfer(ctx context.Context, tx *sqlx.Tx, r TransferRequest, 
 	}
 	if r.ShareID != 0 {
 		var by string
-		err := tx.GetContext(ctx, &by, `SELECT id FROM ledger_transfers WHERE share_id = $1 AND kind IN ('card_payment', 'cash')`, r.ShareID)
+		err := sqlx.GetContext(ctx, tx, &by, `SELECT id FROM ledger_transfers WHERE share_id = $1 AND kind IN ('card_payment', 'cash')`, r.ShareID)
 		if err == nil {
 			return Errorf(ECONFLICT, "This share is already paid."), nil
 		}
@@ -83,7 +83,7 @@ func (d *DB) checkTransfer(ctx context.Context, tx *sqlx.Tx, r TransferRequest, 
 
 // checkResolution checks a settlement or void against the card payment it
 // resolves: the same money, between the same people, resolved only once.
-func checkResolution(ctx context.Context, tx *sqlx.Tx, r TransferRequest, from, to Account) (*Error, error) {
+func checkResolution(ctx context.Context, tx sqlx.QueryerContext, r TransferRequest, from, to Account) (*Error, error) {
 	p, err := loadTransfer(ctx, tx, r.PendingOf)
 	if ErrorCode(err) == ENOTFOUND {
 		return Errorf(ENOTFOUND, "There is no card payment %s to resolve.", r.PendingOf), nil
@@ -98,7 +98,7 @@ func checkResolution(ctx context.Context, tx *sqlx.Tx, r TransferRequest, from, 
 		ID   string `db:"id"`
 		Kind string `db:"kind"`
 	}
-	err = tx.GetContext(ctx, &by, `SELECT id, kind FROM ledger_transfers WHERE pending_of = $1`, p.ID)
+	err = sqlx.GetContext(ctx, tx, &by, `SELECT id, kind FROM ledger_transfers WHERE pending_of = $1`, p.ID)
 	if err == nil {
 		return Errorf(ECONFLICT, "The card payment %s is already resolved (%s %s).", p.ID, by.Kind, by.ID), nil
 	}
@@ -119,7 +119,7 @@ func checkResolution(ctx context.Context, tx *sqlx.Tx, r TransferRequest, from, 
 
 // checkReversal checks a refund or reversal against the transfer it undoes:
 // all of it, back where it came from, once.
-func checkReversal(ctx context.Context, tx *sqlx.Tx, r TransferRequest, from, to Account) (*Error, error) {
+func checkReversal(ctx context.Context, tx sqlx.QueryerContext, r TransferRequest, from, to Account) (*Error, error) {
 	o, err := loadTransfer(ctx, tx, r.Reverses)
 	if ErrorCode(err) == ENOTFOUND {
 		return Errorf(ENOTFOUND, "There is no transfer %s to undo.", r.Reverses), nil
@@ -128,7 +128,7 @@ func checkReversal(ctx context.Context, tx *sqlx.Tx, r TransferRequest, from, to
 		return nil, err
 	}
 	var by string
-	err = tx.GetContext(ctx, &by, `SELECT id FROM ledger_transfers WHERE reverses = $1`, o.ID)
+	err = sqlx.GetContext(ctx, tx, &by, `SELECT id FROM ledger_transfers WHERE reverses = $1`, o.ID)
 	if err == nil {
 		return Errorf(ECONFLICT, "The transfer %s is already undone (by %s).", o.ID, by), nil
 	}
@@ -154,7 +154,7 @@ func checkReversal(ctx context.Context, tx *sqlx.Tx, r TransferRequest, from, to
 		return Errorf(EINVALID, "A refund gives the money back to the card it came from."), nil
 	}
 	var resolution string
-	err = tx.GetContext(ctx, &resolution, `SELECT kind FROM ledger_transfers WHERE pending_of = $1`, o.ID)
+	err = sqlx.GetContext(ctx, tx, &resolution, `SELECT kind FROM ledger_transfers WHERE pending_of = $1`, o.ID)
 	resolved := err == nil
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, err
@@ -170,7 +170,7 @@ func checkReversal(ctx context.Context, tx *sqlx.Tx, r TransferRequest, from, to
 	}
 	if resolved {
 		var payee int64
-		if err := tx.GetContext(ctx, &payee, `SELECT user_id FROM ledger_accounts WHERE id = $1`, o.To); err != nil {
+		if err := sqlx.GetContext(ctx, tx, &payee, `SELECT user_id FROM ledger_accounts WHERE id = $1`, o.To); err != nil {
 			return nil, err
 		}
 		if from.Kind != AccountAvailable || from.UserID != payee {

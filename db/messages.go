@@ -102,9 +102,16 @@ const messageQuery = `SELECT m.id, m.group_id, m.kind, m.author_id, coalesce(u.d
 	m.body, m.split_id, m.data, m.created_at
 	FROM messages m LEFT JOIN users u ON u.id = m.author_id WHERE `
 
+// messages reads messages through a prepared statement per where clause
+// (there are a few, all constants).
 func (d *DB) messages(ctx context.Context, where string, args ...any) ([]Message, error) {
-	var ms []Message
-	err := d.x.SelectContext(ctx, &ms, messageQuery+where, args...)
+	return d.messagesInto(ctx, nil, where, args...)
+}
+
+// messagesInto appends to ms, which a caller that knows how many rows to
+// expect sizes beforehand.
+func (d *DB) messagesInto(ctx context.Context, ms []Message, where string, args ...any) ([]Message, error) {
+	err := d.selectPrepared(ctx, d.x, &ms, messageQuery+where, args...)
 	return ms, err
 }
 
@@ -116,7 +123,7 @@ func (d *DB) Messages(ctx context.Context, groupID, before int64, limit int) ([]
 	if before <= 0 {
 		before = 1<<63 - 1
 	}
-	ms, err := d.messages(ctx, `m.group_id = $1 AND m.id < $2 ORDER BY m.id DESC LIMIT $3`, groupID, before, limit+1)
+	ms, err := d.messagesInto(ctx, make([]Message, 0, limit+1), `m.group_id = $1 AND m.id < $2 ORDER BY m.id DESC LIMIT $3`, groupID, before, limit+1)
 	if err != nil {
 		return nil, false, err
 	}

@@ -314,7 +314,7 @@ const selectPaymentProfile = `SELECT ` + paymentProfileColumns + ` FROM payment_
 // were never set up.
 func (d *DB) PaymentProfile(ctx context.Context, userID int64) (PaymentProfile, error) {
 	var r paymentProfileRow
-	err := d.x.GetContext(ctx, &r, selectPaymentProfile, userID)
+	err := d.getPrepared(ctx, d.x, &r, selectPaymentProfile, userID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return PaymentProfile{}, Errorf(ENOTFOUND, "Payments are not set up.")
 	}

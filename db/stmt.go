@@ -1,0 +1,124 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// The read queries of every thread page run as prepared statements. lib/pq
+// otherwise sends a parameterised query in two round trips and PostgreSQL
+// parses and plans it on every call; prepared, it is one round trip and,
+// once PostgreSQL settles on a generic plan, no planning. A statement is
+// prepared once per pool, and database/sql prepares it on each connection
+// the first time it runs there. PostgreSQL plans it again by itself when a
+// table it reads changes. (This needs session-level connections: a pooler
+// in transaction mode would lose the statements between calls.)
+
+// stmt returns the prepared statement for query on d's pool.
+func (d *DB) stmt(ctx context.Context, query string) (*sqlx.Stmt, error) {
+	if s, ok := d.stmts.Load(query); ok {
+		return s.(*sqlx.Stmt), nil
+	}
+	s, err := d.x.PreparexContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if old, raced := d.stmts.LoadOrStore(query, s); raced {
+		s.Close()
+		return old.(*sqlx.Stmt), nil
+	}
+	return s, nil
+}
+
+// prep routes q's statements (q is d's pool or a transaction of it)
+// through d's prepared statements, for code written against sqlx's
+// interfaces. A statement that cannot be prepared runs unprepared.
+func (d *DB) prep(q sqlx.ExtContext) sqlx.ExtContext { return prepared{d, q} }
+
+type prepared struct {
+	d *DB
+	sqlx.ExtContext
+}
+
+func (p prepared) stmt(ctx context.Context, query string) *sqlx.Stmt {
+	s, err := p.d.stmt(ctx, query)
+	if err != nil {
+		return nil
+	}
+	if tx, ok := p.ExtContext.(*sqlx.Tx); ok {
+		// Closed with the transaction; the connection keeps its own.
+		return tx.StmtxContext(ctx, s)
+	}
+	return s
+}
+
+func (p prepared) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if s := p.stmt(ctx, query); s != nil {
+		return s.QueryContext(ctx, args...)
+	}
+	return p.ExtContext.QueryContext(ctx, query, args...)
+}
+
+func (p prepared) QueryxContext(ctx context.Context, query string, args ...any) (*sqlx.Rows, error) {
+	if s := p.stmt(ctx, query); s != nil {
+		return s.QueryxContext(ctx, args...)
+	}
+	return p.ExtContext.QueryxContext(ctx, query, args...)
+}
+
+func (p prepared) QueryRowxContext(ctx context.Context, query string, args ...any) *sqlx.Row {
+	if s := p.stmt(ctx, query); s != nil {
+		return s.QueryRowxContext(ctx, args...)
+	}
+	return p.ExtContext.QueryRowxContext(ctx, query, args...)
+}
+
+func (p prepared) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if s := p.stmt(ctx, query); s != nil {
+		return s.ExecContext(ctx, args...)
+	}
+	return p.ExtContext.ExecContext(ctx, query, args...)
+}
+
+// preparedIn returns query's statement for use through q: the pool's own,
+// or inside a transaction the transaction's copy of it (which reuses the
+// connection's prepared statement). Closing the copy is the caller's job.
+func (d *DB) preparedIn(ctx context.Context, q sqlx.QueryerContext, query string) (s *sqlx.Stmt, done func(), err error) {
+	s, err = d.stmt(ctx, query)
+	if err != nil {
+		return nil, nil, err
+	}
+	switch q := q.(type) {
+	case *sqlx.Tx:
+		ts := q.StmtxContext(ctx, s)
+		return ts, func() { ts.Close() }, nil
+	case *sqlx.DB:
+		if q == d.x {
+			return s, func() {}, nil
+		}
+	}
+	return nil, nil, fmt.Errorf("prepared statement through %T, not the store's pool or a transaction of it", q)
+}
+
+// selectPrepared is sqlx.SelectContext through query's prepared statement.
+func (d *DB) selectPrepared(ctx context.Context, q sqlx.QueryerContext, dest any, query string, args ...any) error {
+	s, done, err := d.preparedIn(ctx, q, query)
+	if err != nil {
+		return err
+	}
+	defer done()
+	return s.SelectContext(ctx, dest, args...)
+}
+
+// getPrepared is sqlx.GetContext through query's prepared statement.
+func (d *DB) getPrepared(ctx context.Context, q sqlx.QueryerContext, dest any, query string, args ...any) error {
+	s, done, err := d.preparedIn(ctx, q, query)
+	if err != nil {
+		return err
+	}
+	defer done()
+	return s.GetContext(ctx, dest, args...)
+}
