@@ -145,20 +145,20 @@ func (d *DB) AfterPayment(ctx context.Context, s Split) error {
 	// split that everyone paying it would otherwise queue on. The payment
 	// that completes it, or one committed at the same time, sees no share
 	// left, since it reads after its own commit.
-	var open bool
-	var due int
+	var open, due bool
 	err := d.prep(d.x).QueryRowxContext(ctx, dueSharesSQL, s.ID).Scan(&open, &due)
-	if err != nil || !open || due > 0 {
+	if err != nil || !open || due {
 		return err
 	}
 	return d.CloseIfComplete(ctx, s.ID)
 }
 
-// dueSharesSQL says whether a split is open and how many of its shares
-// (the collector's aside) no payment covers; see sharesQuery.
+// dueSharesSQL says whether a split is open and whether any of its shares
+// (the collector's aside) is not covered by a payment; see sharesQuery. It
+// stops at the first one.
 const dueSharesSQL = `
-	SELECT s.status = 'open', (
-		SELECT count(*) FROM shares sh
+	SELECT s.status = 'open', EXISTS (
+		SELECT 1 FROM shares sh
 		WHERE sh.split_id = s.id AND sh.user_id <> s.payee_id
 		  AND NOT EXISTS (
 			SELECT 1 FROM ledger_transfers t

@@ -168,7 +168,19 @@ const splitsQuery = `SELECT s.id, s.group_id, s.title, s.currency, s.total, s.pa
 	s.created_by, s.mode, s.status, s.created_at
 	FROM splits s JOIN users u ON u.id = s.payee_id WHERE s.id = ANY($1)`
 
-const sharesQuery = `SELECT sh.id, sh.split_id, sh.user_id, u.display_name, sh.amount, sh.cash_claimed_at, sh.reminded_at,
+const sharesQuery = sharesSelect + `
+	-- ARRAY(SELECT unnest(...)) hides how many ids there are from the
+	-- planner, so the prepared statement keeps one generic plan (sized for
+	-- about ten splits) instead of planning this query again on every call:
+	-- with the count in sight, each plan looked cheaper than the generic one.
+	WHERE sh.split_id = ANY(ARRAY(SELECT unnest($1::bigint[])))
+	ORDER BY sh.split_id, sh.position`
+
+// shareOfQuery is one person's share of a split.
+const shareOfQuery = sharesSelect + `
+	WHERE sh.split_id = $1 AND sh.user_id = $2`
+
+const sharesSelect = `SELECT sh.id, sh.split_id, sh.user_id, u.display_name, sh.amount, sh.cash_claimed_at, sh.reminded_at,
 	t.id AS transfer_id, t.kind AS paid_kind
 	FROM shares sh
 	JOIN users u ON u.id = sh.user_id
@@ -179,13 +191,13 @@ const sharesQuery = `SELECT sh.id, sh.split_id, sh.user_id, u.display_name, sh.a
 		WHERE t.share_id = sh.id AND t.kind IN ('card_payment', 'cash')
 		  AND NOT EXISTS (SELECT 1 FROM ledger_transfers r WHERE r.reverses = t.id)
 		  AND NOT EXISTS (SELECT 1 FROM ledger_transfers v WHERE v.pending_of = t.id AND v.kind = 'void')
-	) t ON true
-	-- ARRAY(SELECT unnest(...)) hides how many ids there are from the
-	-- planner, so the prepared statement keeps one generic plan (sized for
-	-- about ten splits) instead of planning this query again on every call:
-	-- with the count in sight, each plan looked cheaper than the generic one.
-	WHERE sh.split_id = ANY(ARRAY(SELECT unnest($1::bigint[])))
-	ORDER BY sh.split_id, sh.position`
+	) t ON true`
+
+func (r splitRow) split() Split {
+	return Split{ID: r.ID, GroupID: r.GroupID, Title: r.Title, Total: atScale(r.Total, r.Currency),
+		PayeeID: r.PayeeID, PayeeName: r.PayeeName, CreatedBy: r.CreatedBy, Mode: money.Mode(r.Mode),
+		Status: r.Status, CreatedAt: r.CreatedAt}
+}
 
 // Splits returns the splits with these ids, with their shares, by id.
 // Thread pages call it on every view, so it reads through prepared
@@ -219,9 +231,7 @@ func readSplits(ids []int64, selectRows func(dest any, query string, args ...any
 		return nil, err
 	}
 	for _, r := range rows {
-		out[r.ID] = Split{ID: r.ID, GroupID: r.GroupID, Title: r.Title, Total: atScale(r.Total, r.Currency),
-			PayeeID: r.PayeeID, PayeeName: r.PayeeName, CreatedBy: r.CreatedBy, Mode: money.Mode(r.Mode),
-			Status: r.Status, CreatedAt: r.CreatedAt}
+		out[r.ID] = r.split()
 	}
 	// Shares come ordered by split, so each split's shares are one run of
 	// a single array (capped, so that appending to one copies).
@@ -280,6 +290,28 @@ func (d *DB) SplitInGroup(ctx context.Context, groupID, splitID int64) (Split, e
 		return Split{}, Errorf(ENOTFOUND, "Split not found.")
 	}
 	return s, nil
+}
+
+// SplitShare returns a split of the group without its other shares, and
+// the person's share of it (false when they have none): what paying a share
+// needs, read without the status of every other share. The split's Status
+// is as stored (open until closed), and its Shares hold that one share.
+func (d *DB) SplitShare(ctx context.Context, groupID, splitID, userID int64) (Split, Share, bool, error) {
+	var rows []splitRow
+	if err := d.selectPrepared(ctx, d.x, &rows, splitsQuery, pq.Array([]int64{splitID})); err != nil {
+		return Split{}, Share{}, false, err
+	}
+	if len(rows) == 0 || rows[0].GroupID != groupID {
+		return Split{}, Share{}, false, Errorf(ENOTFOUND, "Split not found.")
+	}
+	s := rows[0].split()
+	var shares []shareRow
+	if err := d.selectPrepared(ctx, d.x, &shares, shareOfQuery, splitID, userID); err != nil || len(shares) == 0 {
+		return s, Share{}, false, err
+	}
+	sh := shareOf(shares[0], s)
+	s.Shares = []Share{sh}
+	return s, sh, true, nil
 }
 
 // SplitPayToken returns the token of a split's pay link.

@@ -13,11 +13,15 @@ import (
 
 // payTarget is the viewer's due share of the split in the path.
 func payTarget(r *http.Request, store *db.DB) (db.Split, db.Share, views.PayContext, error) {
-	s, err := splitFromPath(r, store)
+	id, err := strconv.ParseInt(r.PathValue("split"), 10, 64)
+	if err != nil || id <= 0 {
+		return db.Split{}, db.Share{}, views.PayContext{}, db.Errorf(db.ENOTFOUND, "Split not found.")
+	}
+	// Only the payer's own share: paying does not need the others'.
+	s, sh, ok, err := store.SplitShare(r.Context(), currentMembership(r).group.ID, id, currentUser(r).ID)
 	if err != nil {
 		return db.Split{}, db.Share{}, views.PayContext{}, err
 	}
-	sh, ok := s.ShareOf(currentUser(r).ID)
 	if !ok || sh.Status == db.ShareSelf {
 		return db.Split{}, db.Share{}, views.PayContext{}, db.Errorf(db.ECONFLICT, "You have no share to pay in this split.")
 	}
