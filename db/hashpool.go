@@ -12,15 +12,22 @@ import (
 // machine is busy and the hashes get what is left.
 var hashers = newHashPool(max(1, runtime.GOMAXPROCS(0)-1))
 
+// HashThreads returns how many threads run slow hashes. Each holds one of
+// Go's Ps while it hashes, even while the kernel, honouring its lower
+// priority, lets other threads run: a server should add this many to
+// GOMAXPROCS, so that hashing never leaves requests fewer Ps than cores.
+func HashThreads() int { return hashers.size }
+
 // hashNice is the niceness of the hashing threads.
 const hashNice = 10
 
 type hashPool struct {
 	jobs chan func()
+	size int
 }
 
 func newHashPool(n int) *hashPool {
-	p := &hashPool{jobs: make(chan func())}
+	p := &hashPool{jobs: make(chan func()), size: n}
 	for range n {
 		go p.work()
 	}
