@@ -97,6 +97,28 @@ func (d *DB) PayByCard(ctx context.Context, p PaymentProvider, c CardPayment) (T
 	return o.result(err)
 }
 
+// paymentFailed is the hook of a card payment's void: a message in the
+// split's thread and the split's event, in the void's transaction. It sets
+// *groupID to the split's group.
+func paymentFailed(t Transfer, groupID *int64) TransferHook {
+	return TransferHook{After: func(ctx context.Context, tx sqlx.ExtContext, _ Transfer) error {
+		var sp struct {
+			GroupID int64  `db:"group_id"`
+			Title   string `db:"title"`
+		}
+		if err := sqlx.GetContext(ctx, tx, &sp, `SELECT group_id, title FROM splits WHERE id = $1`, t.SplitID); err != nil {
+			return err
+		}
+		*groupID = sp.GroupID
+		msg, err := insertMessageRow(ctx, tx, sp.GroupID, "system", t.PayerID, "", &t.SplitID,
+			map[string]any{"event": "payment_failed", "title": sp.Title, "transfer_id": t.ID})
+		if err != nil {
+			return err
+		}
+		return addEvents(ctx, tx, sp.GroupID, newEvent{EventMessage, msg, t.SplitID}, newEvent{EventSplit, 0, t.SplitID})
+	}}
+}
+
 // result is the outcome as a use case returns it.
 func (o outcome) result(err error) (Transfer, error) {
 	switch {
@@ -203,6 +225,7 @@ func (d *DB) settleOne(ctx context.Context, p PaymentProvider, id string, checks
 		return "", err
 	}
 	r := TransferRequest{Amount: t.Amount, PendingOf: t.ID, From: t.To}
+	var groupID int64 // of the split a voided payment was for
 	switch status {
 	case SettlementSettled:
 		pending, err := d.AccountByID(ctx, t.To)
@@ -216,6 +239,11 @@ func (d *DB) settleOne(ctx context.Context, p PaymentProvider, id string, checks
 		r.ID, r.Kind, r.To = "settle:"+t.ID, TransferSettlement, avail.ID
 	case SettlementFailed:
 		r.ID, r.Kind, r.To = "void:"+t.ID, TransferVoid, t.From
+		if t.SplitID != 0 {
+			// The share is due again: the thread says so, and its open
+			// pages redraw the card.
+			r.Then = paymentFailed(t, &groupID)
+		}
 	default:
 		next := time.Duration(500<<min(checks-1, 20)) * time.Millisecond
 		_, err := d.x.ExecContext(ctx, `UPDATE ledger_pending SET check_after = $2 WHERE transfer_id = $1`,
@@ -225,6 +253,9 @@ func (d *DB) settleOne(ctx context.Context, p PaymentProvider, id string, checks
 	o, err := d.recordTransfer(ctx, r)
 	if err != nil {
 		return "", err
+	}
+	if groupID != 0 && o.created {
+		d.changed(groupID)
 	}
 	if o.fail != nil {
 		// Resolved by a racing worker, or the ledger refused: the queue row

@@ -289,3 +289,31 @@ func TestLiveStreamOutlivesServerTimeouts(t *testing.T) {
 	wantStatus(t, "post", p.sam.post(p.thread+"/messages", url.Values{"body": {"after the timeouts"}}), http.StatusSeeOther)
 	next(t, events, "after the timeouts", 5*time.Second)
 }
+
+// A card payment the provider fails to settle is voided: the share is due
+// again, the thread says so, and open pages redraw the card.
+func TestLiveVoidedPaymentReopensShare(t *testing.T) {
+	p := newPizza(t)
+	_, payURL := p.postSplit(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	events, _ := p.org.openStream(ctx, p.app.srv.URL, p.thread, "")
+	p.setupPayments(t, p.sam, "Sam", "4000 0000 0000 0259", "271828", payURL)
+	id := payForm(t, p.sam, payURL)
+	wantStatus(t, "pay", p.sam.post(payURL, url.Values{"payment_id": {id}, "pin": {"271828"}}), http.StatusSeeOther)
+	next(t, events, "1 of 2 paid", 5*time.Second)
+
+	time.Sleep(1100 * time.Millisecond) // the test sandbox settles after a second
+	posted, voided, err := p.app.store.SettlePending(ctx, p.app.provider, 10)
+	if err != nil || posted != 0 || voided != 1 {
+		t.Fatalf("settle: %d posted, %d voided, %v", posted, voided, err)
+	}
+	msg := next(t, events, "did not go through", 5*time.Second)
+	card := next(t, events, "0 of 2 paid", 5*time.Second)
+	if msg.name != "message" || card.name != "split" || card.id != msg.id+1 {
+		t.Errorf("void events: %s %d, %s %d", msg.name, msg.id, card.name, card.id)
+	}
+	if body := p.sam.get(p.thread).body; !strings.Contains(body, "did not go through") || !strings.Contains(body, `data-testid="pay"`) {
+		t.Errorf("Sam's thread page after the void: no notice or no Pay button")
+	}
+}
