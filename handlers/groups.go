@@ -106,7 +106,7 @@ func threadView(r *http.Request, store *db.DB, ms *membership) (views.Thread, er
 	if err != nil {
 		return views.Thread{}, err
 	}
-	page, err := messagesView(r, store, ms.group.ID, 0)
+	page, err := messagesView(r, store, ms.group.ID, 0, lastEvent)
 	if err != nil {
 		return views.Thread{}, err
 	}
@@ -131,19 +131,27 @@ func currencySymbol(code string) string {
 }
 
 // messagesView loads a page of messages with the cards of the splits they
-// show, as the viewer sees them.
-func messagesView(r *http.Request, store *db.DB, groupID, before int64) (views.Messages, error) {
-	ms, more, err := store.Messages(r.Context(), groupID, before, messagesPerPage)
-	if err != nil {
-		return views.Messages{}, err
-	}
-	var splitIDs []int64
-	for _, m := range ms {
-		if m.Kind == "split" && m.SplitID != nil {
-			splitIDs = append(splitIDs, *m.SplitID)
+// show, as the viewer sees them: the newest (before 0, read as of event id
+// seq, see db.LatestMessages) or those before a message.
+func messagesView(r *http.Request, store *db.DB, groupID, before, seq int64) (views.Messages, error) {
+	var ms []db.Message
+	var more bool
+	var splits map[int64]db.Split
+	var err error
+	if before == 0 {
+		ms, more, splits, err = store.LatestMessages(r.Context(), groupID, seq, messagesPerPage)
+	} else {
+		ms, more, err = store.Messages(r.Context(), groupID, before, messagesPerPage)
+		if err == nil {
+			var splitIDs []int64
+			for _, m := range ms {
+				if m.Kind == "split" && m.SplitID != nil {
+					splitIDs = append(splitIDs, *m.SplitID)
+				}
+			}
+			splits, err = store.Splits(r.Context(), splitIDs)
 		}
 	}
-	splits, err := store.Splits(r.Context(), splitIDs)
 	if err != nil {
 		return views.Messages{}, err
 	}
@@ -196,7 +204,7 @@ func handleMessagesEarlier(log *slog.Logger, store *db.DB) http.Handler {
 			renderError(w, r, http.StatusBadRequest, "error.400")
 			return
 		}
-		page, err := messagesView(r, store, currentMembership(r).group.ID, before)
+		page, err := messagesView(r, store, currentMembership(r).group.ID, before, 0)
 		if err != nil {
 			fail(w, r, log, err)
 			return

@@ -1,0 +1,63 @@
+package db_test
+
+import (
+	"context"
+	"testing"
+
+	"divvy/db"
+	"divvy/db/dbtest"
+)
+
+// The newest messages are read once per event id: the same id reuses the
+// rows, a new event (every change a page shows writes one) reads afresh.
+func TestLatestMessagesFollowEvents(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := dbtest.New(t)
+	u := users(t, d, 1)[0]
+	g, err := d.CreateGroup(ctx, u, db.NewGroup{Name: "Pizza Friday", Currency: "EUR"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bodies := func(ms []db.Message) (out []string) {
+		for _, m := range ms {
+			if m.Kind == "text" {
+				out = append(out, m.Body)
+			}
+		}
+		return out
+	}
+	latest := func() ([]string, int64) {
+		_, seq, err := d.ThreadMembers(ctx, g.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ms, _, _, err := d.LatestMessages(ctx, g.ID, seq, 50)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return bodies(ms), seq
+	}
+	if _, err := d.PostText(ctx, g.ID, u, "one"); err != nil {
+		t.Fatal(err)
+	}
+	got, seq := latest()
+	if len(got) != 1 || got[0] != "one" {
+		t.Fatalf("after one message: %q", got)
+	}
+	// A row written without an event (which no code path does) stays
+	// unseen while the event id is the same: the rows are reused.
+	if _, err := d.SQL().Exec(`INSERT INTO messages (group_id, kind, author_id, body, data) VALUES ($1, 'text', $2, 'sneaky', '{}')`, g.ID, u); err != nil {
+		t.Fatal(err)
+	}
+	if got, again := latest(); again != seq || len(got) != 1 {
+		t.Fatalf("same event id %d: %q, want the rows read before", again, got)
+	}
+	// The next change's event makes the next read fresh.
+	if _, err := d.PostText(ctx, g.ID, u, "two"); err != nil {
+		t.Fatal(err)
+	}
+	if got, next := latest(); next <= seq || len(got) != 3 || got[2] != "two" {
+		t.Fatalf("after a new event (%d): %q, want one, sneaky, two", next, got)
+	}
+}
