@@ -18,7 +18,7 @@ import (
 // tell which payment a split event shows.
 type livePay struct {
 	k      task
-	marker []byte // on the split card once this share is paid
+	paid []byte // name+`"`: on the split card after paidHead once this share is paid
 	// Written by the payment's goroutine, read once every payment is done.
 	id             string
 	sent, returned time.Time
@@ -112,7 +112,7 @@ func (h *harness) livePlan(ctx context.Context, s *site, d time.Duration) (*live
 			for _, b := range t.payers {
 				plan.bySplit[id] = append(plan.bySplit[id], len(plan.pays))
 				plan.pays = append(plan.pays, &livePay{k: task{t: t, split: id, payer: b},
-					marker: []byte(`data-status="paid" data-name="` + b.name + `"`)})
+					paid: []byte(b.name + `"`)})
 			}
 		}
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"math"
@@ -158,7 +159,7 @@ func TestSSEReader(t *testing.T) {
 func TestSawSplit(t *testing.T) {
 	plan := &livePlan{bySplit: map[int64][]int{42: {0, 1, 2}}}
 	for _, name := range []string{"Payer 001", "Payer 002", "Payer 003"} {
-		plan.pays = append(plan.pays, &livePay{marker: []byte(`data-status="paid" data-name="` + name + `"`)})
+		plan.pays = append(plan.pays, &livePay{paid: []byte(name + `"`)})
 	}
 	plan.issued.Store(3)
 	st := &stream{recv: make([]int64, 3)}
@@ -255,6 +256,21 @@ func TestParseFlags(t *testing.T) {
 	for _, bad := range [][]string{{"-streams", "x"}, {"-c", "0"}, {"-run", "nope"}, {"extra"}} {
 		if _, err := parseFlags(bad, io.Discard); err == nil {
 			t.Errorf("parseFlags(%q) accepted", bad)
+		}
+	}
+}
+
+func TestShowsPaidIsContains(t *testing.T) {
+	tail := []byte(`Payer 002"`)
+	for _, data := range []string{
+		``, `Payer 002"`, `data-status="paid" data-name="Payer 002"`,
+		`<span class="who">Payer 002</span><li data-status="due" data-name="Payer 002"><li data-status="paid" data-name="Payer 002">`,
+		`<li data-status="paid" data-name="Payer 0021"><li data-status="paid" data-name="xPayer 002">`,
+		`data-status="paid" data-name="Payer 002`, `"paid" data-name="Payer 002"`,
+	} {
+		want := bytes.Contains([]byte(data), append(append([]byte{}, paidHead...), tail...))
+		if got := showsPaid([]byte(data), tail); got != want {
+			t.Errorf("showsPaid(%q) = %v, want %v", data, got, want)
 		}
 	}
 }

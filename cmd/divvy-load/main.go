@@ -46,6 +46,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"runtime/pprof"
 	"os/signal"
 	"slices"
 	"strconv"
@@ -79,6 +80,7 @@ type config struct {
 	preload  int    // ledger transfers the big-ledger scenario loads (two entries each)
 	bin      string // a server binary to start instead of building one
 	pg       string // PostgreSQL admin URL to make the run's databases on
+	cpuProf  string // write the harness's own CPU profile here
 	stmts    int    // pg_stat_statements rows to print
 }
 
@@ -97,6 +99,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&cfg.keep, "keep", false, "keep the databases and server logs for inspection")
 	fs.StringVar(&cfg.bin, "server-bin", "", "start this divvy binary (say, a profiling build) instead of building ./cmd/divvy")
 	fs.StringVar(&cfg.pg, "pg", "", "PostgreSQL admin URL to create the run's databases on (default: found as the app finds it, 127.0.0.1:5432 or a private cluster)")
+	fs.StringVar(&cfg.cpuProf, "cpuprofile", "", "write the harness's own CPU profile to this file (what the load generator costs)")
 	fs.IntVar(&cfg.stmts, "statements", 0, "print the N statements of the run's databases that took the most time (needs pg_stat_statements loaded in that PostgreSQL)")
 	fs.IntVar(&cfg.preload, "preload", 0, "ledger transfers the big-ledger scenario preloads, 2 entries each (default 500000; -quick 20000)")
 	if err := fs.Parse(args); err != nil {
@@ -191,6 +194,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		pgbenchTPS: math.NaN(), payRates: map[string]float64{}}
 	h.prog = newProgress(stderr, h.start)
 	defer h.prog.close()
+	if cfg.cpuProf != "" {
+		f, err := os.Create(cfg.cpuProf)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 
 	in, err := newInfra(stderr)
 	if err != nil {
