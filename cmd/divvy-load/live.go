@@ -17,7 +17,7 @@ import (
 // The plan of them is made before the streams open, so that a stream can
 // tell which payment a split event shows.
 type livePay struct {
-	k      task
+	k    task
 	paid []byte // name+`"`: on the split card after paidHead once this share is paid
 	// Written by the payment's goroutine, read once every payment is done.
 	id             string
