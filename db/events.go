@@ -24,19 +24,20 @@ type Event struct {
 	Kind      string    `db:"kind"`
 	MessageID *int64    `db:"message_id"`
 	SplitID   *int64    `db:"split_id"`
+	ShareID   *int64    `db:"share_id"` // a split event about one share only
 	CreatedAt time.Time `db:"created_at"`
 }
 
 // newEvent is an event to record: its kind and what it shows.
 type newEvent struct {
-	kind               string
-	messageID, splitID int64
+	kind                        string
+	messageID, splitID, shareID int64
 }
 
 // addEvent records a change inside the caller's transaction. Taking the
 // next id locks the group row until commit, which keeps ids in commit order.
 func addEvent(ctx context.Context, tx sqlx.ExtContext, groupID int64, kind string, messageID, splitID int64) error {
-	return addEvents(ctx, tx, groupID, newEvent{kind, messageID, splitID})
+	return addEvents(ctx, tx, groupID, newEvent{kind: kind, messageID: messageID, splitID: splitID})
 }
 
 // addEvents records changes, in order, in one statement: the group row is
@@ -46,24 +47,26 @@ func addEvents(ctx context.Context, tx sqlx.ExtContext, groupID int64, evs ...ne
 	kinds := make([]string, len(evs))
 	msgs := make([]sql.NullInt64, len(evs))
 	splits := make([]sql.NullInt64, len(evs))
+	shares := make([]sql.NullInt64, len(evs))
 	for i, e := range evs {
 		kinds[i] = e.kind
 		msgs[i] = sql.NullInt64{Int64: e.messageID, Valid: e.messageID != 0}
 		splits[i] = sql.NullInt64{Int64: e.splitID, Valid: e.splitID != 0}
+		shares[i] = sql.NullInt64{Int64: e.shareID, Valid: e.shareID != 0}
 	}
 	_, err := tx.ExecContext(ctx, `
 		WITH seq AS (UPDATE groups SET event_seq = event_seq + $2 WHERE id = $1 RETURNING event_seq)
-		INSERT INTO events (group_id, id, kind, message_id, split_id)
-		SELECT $1, seq.event_seq - $2 + e.n, e.kind, e.message_id, e.split_id
-		FROM seq, unnest($3::text[], $4::bigint[], $5::bigint[]) WITH ORDINALITY AS e(kind, message_id, split_id, n)`,
-		groupID, len(evs), pq.Array(kinds), pq.Array(msgs), pq.Array(splits))
+		INSERT INTO events (group_id, id, kind, message_id, split_id, share_id)
+		SELECT $1, seq.event_seq - $2 + e.n, e.kind, e.message_id, e.split_id, e.share_id
+		FROM seq, unnest($3::text[], $4::bigint[], $5::bigint[], $6::bigint[]) WITH ORDINALITY AS e(kind, message_id, split_id, share_id, n)`,
+		groupID, len(evs), pq.Array(kinds), pq.Array(msgs), pq.Array(splits), pq.Array(shares))
 	return err
 }
 
 // EventsAfter returns up to limit events of a group after id, oldest first.
 func (d *DB) EventsAfter(ctx context.Context, groupID, after int64, limit int) ([]Event, error) {
 	var es []Event
-	err := d.x.SelectContext(ctx, &es, `SELECT group_id, id, kind, message_id, split_id, created_at FROM events
+	err := d.x.SelectContext(ctx, &es, `SELECT group_id, id, kind, message_id, split_id, share_id, created_at FROM events
 		WHERE group_id = $1 AND id > $2 ORDER BY id LIMIT $3`, groupID, after, limit)
 	return es, err
 }

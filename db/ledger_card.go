@@ -115,7 +115,8 @@ func paymentFailed(t Transfer, groupID *int64) TransferHook {
 		if err != nil {
 			return err
 		}
-		return addEvents(ctx, tx, sp.GroupID, newEvent{EventMessage, msg, t.SplitID}, newEvent{EventSplit, 0, t.SplitID})
+		return addEvents(ctx, tx, sp.GroupID, newEvent{kind: EventMessage, messageID: msg, splitID: t.SplitID},
+			newEvent{kind: EventSplit, splitID: t.SplitID, shareID: t.ShareID})
 	}}
 }
 

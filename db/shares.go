@@ -132,7 +132,8 @@ func PaymentRecorded(s Split, sh Share, method string) TransferHook {
 			return err
 		},
 		After: func(ctx context.Context, tx sqlx.ExtContext, t Transfer) error {
-			return addEvents(ctx, tx, s.GroupID, newEvent{EventMessage, msgID, s.ID}, newEvent{EventSplit, 0, s.ID})
+			return addEvents(ctx, tx, s.GroupID, newEvent{kind: EventMessage, messageID: msgID, splitID: s.ID},
+				newEvent{kind: EventSplit, splitID: s.ID, shareID: sh.ID})
 		},
 	}
 }

@@ -405,7 +405,14 @@ func (b *eventBatch) render(e db.Event, msg *db.Message, s *sink) []byte {
 		c = views.LiveMessage(it)
 	case db.EventSplit:
 		if sp, ok := b.splits[derefID(e.SplitID)]; ok {
-			c = views.LiveSplit(splitCard(s.r, sp))
+			card := splitCard(s.r, sp)
+			c = views.LiveSplit(card)
+			// About one share: its line and the progress are enough.
+			for _, line := range card.Shares {
+				if e.ShareID != nil && line.ID == *e.ShareID {
+					c = views.LiveShare(card, line)
+				}
+			}
 		}
 	case db.EventMembers:
 		c = views.LiveMembers(memberItems(b.members, s.me))

@@ -123,10 +123,39 @@ func TestLivePaymentReachesOtherMembers(t *testing.T) {
 	if ev.name != "split" || !strings.Contains(ev.data, `hx-swap-oob="true"`) || ev.id != msg.id+1 {
 		t.Errorf("card event = %d %s %.200s (message was %d)", ev.id, ev.name, ev.data, msg.id)
 	}
-	// Rendered for Olivia, who collects: she gets the collector's actions.
-	if !strings.Contains(ev.data, "Remind") {
-		t.Errorf("the collector's card has no Remind action: %.300s", ev.data)
+	// About Sam's share only: his line, paid, and the progress; not Léa's
+	// line, nor the whole card.
+	if !strings.Contains(ev.data, `data-status="paid" data-name="Sam"`) || strings.Contains(ev.data, `data-name="Léa"`) ||
+		strings.Contains(ev.data, `id="split-`+splitIDOf(t, ev.data)+`"`) {
+		t.Errorf("the payment's split event is not about Sam's share alone: %.600s", ev.data)
 	}
+	// Léa's reminder is rendered for Olivia, who collects: she gets the
+	// collector's actions on the card.
+	wantStatus(t, "remind", p.org.post(p.thread+"/splits/"+splitIDOf(t, ev.data)+"/shares/"+shareIDOf(t, p, "Léa")+"/remind", nil), http.StatusSeeOther)
+	card := next(t, events, "Reminded", 5*time.Second)
+	if card.name != "split" || !strings.Contains(card.data, `data-name="Sam"`) {
+		t.Errorf("the reminder's split event is not the whole card: %.300s", card.data)
+	}
+}
+
+// splitIDOf is the split id in a split event's first id attribute.
+func splitIDOf(t *testing.T, data string) string {
+	t.Helper()
+	m := regexp.MustCompile(`id="split-(\d+)`).FindStringSubmatch(data)
+	if m == nil {
+		t.Fatalf("no split id in %.200s", data)
+	}
+	return m[1]
+}
+
+// shareIDOf is a person's share id in the pizza thread's only split.
+func shareIDOf(t *testing.T, p *pizza, name string) string {
+	t.Helper()
+	var id string
+	if err := p.app.store.SQL().Get(&id, `SELECT sh.id FROM shares sh JOIN users u ON u.id = sh.user_id WHERE u.display_name = $1`, name); err != nil {
+		t.Fatal(err)
+	}
+	return id
 }
 
 // A browser that reconnects with Last-Event-ID gets exactly the events it

@@ -47,8 +47,8 @@
       window.location.reload();
       return;
     }
-    var m = /\bid="(split-\d+)"/.exec(ev.data || "");
-    if (ev.type === "split" && m && !document.getElementById(m[1])) {
+    var m = /\bid="split-(\d+)[-"]/.exec(ev.data || "");
+    if (ev.type === "split" && m && !document.getElementById("split-" + m[1])) {
       e.preventDefault();
     }
   });

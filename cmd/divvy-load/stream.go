@@ -151,9 +151,9 @@ func (h *harness) sawSplit(data []byte, st *stream, plan *livePlan, received *at
 		return
 	}
 	rest := data[i+len(splitIDMark):]
-	j := bytes.IndexByte(rest, '"')
-	if j < 0 {
-		return
+	j := 0 // the id's digits: id="split-7" (a card) or id="split-7-progress" (one share)
+	for j < len(rest) && rest[j] >= '0' && rest[j] <= '9' {
+		j++
 	}
 	id, err := strconv.ParseInt(string(rest[:j]), 10, 64)
 	if err != nil {
