@@ -28,7 +28,7 @@ type DB struct {
 	pinPepperValue string
 	onChange       func(groupID int64) // after commit of evented changes; see SetChangeHook
 	stmts          sync.Map            // query text -> *sqlx.Stmt; see stmt.go
-	pages          threadCache         // see LatestMessages
+	pages          threadCache         // see ThreadPage
 }
 
 // Open connects to PostgreSQL at url and checks the connection.

@@ -5,13 +5,14 @@ import (
 	"sync"
 )
 
-// A thread page shows the group's newest messages and the splits they show.
-// Every change to those (a message, a split, a share, a payment, its void,
-// a reminder, a cancellation) writes one of the group's events in its own
+// A thread page shows the group's members, its newest messages and the
+// splits they show. Every change to those (a member joining or keeping
+// their account, a message, a split, a share, a payment, its void, a
+// reminder, a cancellation) writes one of the group's events in its own
 // transaction, so the group's event id is a version of that data: reads
-// made at the same event id read the same rows. LatestMessages keeps the
-// last read per group and reuses it while the event id is unchanged; the
-// first request after a change reads afresh. Only rows are kept, never
+// made at the same event id read the same rows. ThreadPage keeps the last
+// read per group and reuses it while the event id is unchanged; the first
+// request after a change reads afresh. Only rows are kept, never
 // rendered HTML: what a viewer sees still depends on who they are, their
 // language and the time, and is drawn per request.
 
@@ -20,10 +21,11 @@ import (
 const maxCachedThreads = 2048
 
 type threadRows struct {
-	seq    int64
-	msgs   []Message
-	more   bool
-	splits map[int64]Split
+	seq     int64
+	members []Member
+	msgs    []Message
+	more    bool
+	splits  map[int64]Split
 }
 
 type threadCache struct {
@@ -31,21 +33,33 @@ type threadCache struct {
 	m  map[int64]*threadRows
 }
 
-// LatestMessages returns the group's newest messages (up to limit, oldest
-// first), whether there are earlier ones, and the splits the split messages
-// show. seq is the group's event id read before (ThreadMembers): the rows
-// are those of that event id or later, read once per event id. Callers
-// must not change what it returns.
-func (d *DB) LatestMessages(ctx context.Context, groupID, seq int64, limit int) ([]Message, bool, map[int64]Split, error) {
+// ThreadRows is what a thread page shows, as read.
+type ThreadRows struct {
+	Members  []Member
+	Messages []Message // the newest, oldest first
+	Earlier  bool      // whether there are messages before them
+	Splits   map[int64]Split
+}
+
+// ThreadPage returns the group's members, its newest messages (up to limit)
+// and the splits the split messages show. seq is the group's event id read
+// before (Group.EventSeq from Membership): the rows are those of that event
+// id or later, read once per event id. Callers must not change what it
+// returns.
+func (d *DB) ThreadPage(ctx context.Context, groupID, seq int64, limit int) (ThreadRows, error) {
 	d.pages.mu.Lock()
 	c := d.pages.m[groupID]
 	d.pages.mu.Unlock()
 	if c != nil && c.seq == seq && len(c.msgs) <= limit {
-		return c.msgs, c.more, c.splits, nil
+		return ThreadRows{c.members, c.msgs, c.more, c.splits}, nil
+	}
+	members, err := d.Members(ctx, groupID)
+	if err != nil {
+		return ThreadRows{}, err
 	}
 	msgs, more, err := d.Messages(ctx, groupID, 0, limit)
 	if err != nil {
-		return nil, false, nil, err
+		return ThreadRows{}, err
 	}
 	var ids []int64
 	for _, m := range msgs {
@@ -55,7 +69,7 @@ func (d *DB) LatestMessages(ctx context.Context, groupID, seq int64, limit int) 
 	}
 	splits, err := d.Splits(ctx, ids)
 	if err != nil {
-		return nil, false, nil, err
+		return ThreadRows{}, err
 	}
 	// Read after seq, the rows may be newer than seq: still right for a
 	// reader at seq, and a reader at a later id reads again.
@@ -71,7 +85,7 @@ func (d *DB) LatestMessages(ctx context.Context, groupID, seq int64, limit int) 
 				break
 			}
 		}
-		d.pages.m[groupID] = &threadRows{seq: seq, msgs: msgs, more: more, splits: splits}
+		d.pages.m[groupID] = &threadRows{seq: seq, members: members, msgs: msgs, more: more, splits: splits}
 	}
-	return msgs, more, splits, nil
+	return ThreadRows{members, msgs, more, splits}, nil
 }

@@ -8,9 +8,9 @@ import (
 	"divvy/db/dbtest"
 )
 
-// The newest messages are read once per event id: the same id reuses the
+// A thread page's rows are read once per event id: the same id reuses the
 // rows, a new event (every change a page shows writes one) reads afresh.
-func TestLatestMessagesFollowEvents(t *testing.T) {
+func TestThreadPageFollowsEvents(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	d := dbtest.New(t)
@@ -28,15 +28,15 @@ func TestLatestMessagesFollowEvents(t *testing.T) {
 		return out
 	}
 	latest := func() ([]string, int64) {
-		_, seq, err := d.ThreadMembers(ctx, g.ID)
+		g, _, err := d.Membership(ctx, g.ID, u)
 		if err != nil {
 			t.Fatal(err)
 		}
-		ms, _, _, err := d.LatestMessages(ctx, g.ID, seq, 50)
+		rows, err := d.ThreadPage(ctx, g.ID, g.EventSeq, 50)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return bodies(ms), seq
+		return bodies(rows.Messages), g.EventSeq
 	}
 	if _, err := d.PostText(ctx, g.ID, u, "one"); err != nil {
 		t.Fatal(err)

@@ -79,7 +79,7 @@ func (d *DB) CreateGroup(ctx context.Context, userID int64, in NewGroup) (Group,
 
 // membershipQuery runs on every group route.
 const membershipQuery = `
-	SELECT g.id, g.name, g.currency, g.created_by, g.created_at,
+	SELECT g.id, g.name, g.currency, g.created_by, g.created_at, g.event_seq,
 	       m.user_id, u.display_name, m.role, u.is_guest, m.joined_at
 	FROM groups g
 	JOIN group_members m ON m.group_id = g.id AND m.user_id = $2

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/jmoiron/sqlx"
 )
 
 // User is a person: a full account, or a guest known only by a session.
@@ -177,10 +179,28 @@ func (d *DB) KeepAccount(ctx context.Context, userID int64, email, password stri
 		return User{}, err
 	}
 	var r userRow
-	err = d.x.GetContext(ctx, &r, `UPDATE users SET email = $2, password_hash = $3, is_guest = false
-		WHERE id = $1 AND is_guest RETURNING `+userColumns, userID, s.Email, hash)
+	var groups []int64
+	err = d.inTx(ctx, nil, func(tx *sqlx.Tx) error {
+		if err := tx.GetContext(ctx, &r, `UPDATE users SET email = $2, password_hash = $3, is_guest = false
+			WHERE id = $1 AND is_guest RETURNING `+userColumns, userID, s.Email, hash); err != nil {
+			return err
+		}
+		// No longer a guest: the members lists of their threads change.
+		if err := tx.SelectContext(ctx, &groups, `SELECT group_id FROM group_members WHERE user_id = $1 ORDER BY group_id`, userID); err != nil {
+			return err
+		}
+		for _, g := range groups {
+			if err := addEvent(ctx, tx, g, EventMembers, 0, 0); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	switch ErrorCode(mapErr(err, "User")) {
 	case "":
+		for _, g := range groups {
+			d.changed(g)
+		}
 		return r.user(), nil
 	case ECONFLICT:
 		return User{}, Errorf(ECONFLICT, "An account with this email already exists. Log in instead.")

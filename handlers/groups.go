@@ -97,16 +97,11 @@ func handleGroupShow(log *slog.Logger, store *db.DB) http.Handler {
 }
 
 func threadView(r *http.Request, store *db.DB, ms *membership) (views.Thread, error) {
-	ctx := r.Context()
 	me := currentUser(r).ID
-	// The live stream starts after the last event before the page is
-	// read, so nothing between the two is lost (a message in both is
-	// shown once).
-	members, lastEvent, err := store.ThreadMembers(ctx, ms.group.ID)
-	if err != nil {
-		return views.Thread{}, err
-	}
-	page, err := messagesView(r, store, ms.group.ID, 0, lastEvent)
+	// The live stream starts after the event id read with the membership,
+	// before the page's rows, so nothing between the two is lost (a
+	// message in both is shown once).
+	rows, err := store.ThreadPage(r.Context(), ms.group.ID, ms.group.EventSeq, messagesPerPage)
 	if err != nil {
 		return views.Thread{}, err
 	}
@@ -116,9 +111,9 @@ func threadView(r *http.Request, store *db.DB, ms *membership) (views.Thread, er
 		Currency:    ms.group.Currency,
 		Symbol:      currencySymbol(ms.group.Currency),
 		IsOrganizer: ms.member.Role == db.RoleOrganizer,
-		Messages:    page,
-		LastEventID: lastEvent,
-		Members:     memberItems(members, me),
+		Messages:    messagesView(r, ms.group.ID, rows.Messages, rows.Earlier, rows.Splits),
+		LastEventID: ms.group.EventSeq,
+		Members:     memberItems(rows.Members, me),
 	}
 	return t, nil
 }
@@ -130,31 +125,29 @@ func currencySymbol(code string) string {
 	return code
 }
 
-// messagesView loads a page of messages with the cards of the splits they
-// show, as the viewer sees them: the newest (before 0, read as of event id
-// seq, see db.LatestMessages) or those before a message.
-func messagesView(r *http.Request, store *db.DB, groupID, before, seq int64) (views.Messages, error) {
-	var ms []db.Message
-	var more bool
-	var splits map[int64]db.Split
-	var err error
-	if before == 0 {
-		ms, more, splits, err = store.LatestMessages(r.Context(), groupID, seq, messagesPerPage)
-	} else {
-		ms, more, err = store.Messages(r.Context(), groupID, before, messagesPerPage)
-		if err == nil {
-			var splitIDs []int64
-			for _, m := range ms {
-				if m.Kind == "split" && m.SplitID != nil {
-					splitIDs = append(splitIDs, *m.SplitID)
-				}
-			}
-			splits, err = store.Splits(r.Context(), splitIDs)
-		}
-	}
+// earlierMessages loads the page of messages before a message, with the
+// splits they show.
+func earlierMessages(r *http.Request, store *db.DB, groupID, before int64) (views.Messages, error) {
+	ms, more, err := store.Messages(r.Context(), groupID, before, messagesPerPage)
 	if err != nil {
 		return views.Messages{}, err
 	}
+	var splitIDs []int64
+	for _, m := range ms {
+		if m.Kind == "split" && m.SplitID != nil {
+			splitIDs = append(splitIDs, *m.SplitID)
+		}
+	}
+	splits, err := store.Splits(r.Context(), splitIDs)
+	if err != nil {
+		return views.Messages{}, err
+	}
+	return messagesView(r, groupID, ms, more, splits), nil
+}
+
+// messagesView is a page of messages with the cards of the splits they
+// show, as the viewer sees them.
+func messagesView(r *http.Request, groupID int64, ms []db.Message, more bool, splits map[int64]db.Split) views.Messages {
 	me := currentUser(r).ID
 	page := views.Messages{GroupID: groupID, HasEarlier: more, Items: make([]views.MessageItem, 0, len(ms))}
 	for _, m := range ms {
@@ -171,7 +164,7 @@ func messagesView(r *http.Request, store *db.DB, groupID, before, seq int64) (vi
 		}
 		page.Items = append(page.Items, it)
 	}
-	return page, nil
+	return page
 }
 
 func messageItem(ctx context.Context, m db.Message, me int64) views.MessageItem {
@@ -204,7 +197,7 @@ func handleMessagesEarlier(log *slog.Logger, store *db.DB) http.Handler {
 			renderError(w, r, http.StatusBadRequest, "error.400")
 			return
 		}
-		page, err := messagesView(r, store, currentMembership(r).group.ID, before, 0)
+		page, err := earlierMessages(r, store, currentMembership(r).group.ID, before)
 		if err != nil {
 			fail(w, r, log, err)
 			return
