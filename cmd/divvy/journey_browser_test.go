@@ -121,6 +121,8 @@ func TestBrowserPizzaNight(t *testing.T) {
 			sam.joinAsGuest(invite)
 			lea.joinAsGuest(invite)
 			sam.run("Sam in the thread", chromedp.WaitVisible(`[data-testid=composer]`))
+			// Léa's join must be done before the split form lists who takes part.
+			lea.run("Léa in the thread", chromedp.WaitVisible(`[data-testid=composer]`))
 
 			olivia.run("open the split form",
 				chromedp.Navigate(thread),
