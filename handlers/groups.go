@@ -111,7 +111,7 @@ func threadView(r *http.Request, store *db.DB, ms *membership) (views.Thread, er
 		Currency:    ms.group.Currency,
 		Symbol:      currencySymbol(ms.group.Currency),
 		IsOrganizer: ms.member.Role == db.RoleOrganizer,
-		Messages:    messagesView(r, ms.group.ID, rows.Messages, rows.Earlier, rows.Splits),
+		Messages:    messagesView(r, store, ms.group.ID, rows.Messages, rows.Earlier, rows.Splits),
 		LastEventID: ms.group.EventSeq,
 		Members:     memberItems(rows.Members, me),
 	}
@@ -142,15 +142,26 @@ func earlierMessages(r *http.Request, store *db.DB, groupID, before int64) (view
 	if err != nil {
 		return views.Messages{}, err
 	}
-	return messagesView(r, groupID, ms, more, splits), nil
+	return messagesView(r, store, groupID, ms, more, splits), nil
 }
 
 // messagesView is a page of messages with the cards of the splits they
 // show, as the viewer sees them.
-func messagesView(r *http.Request, groupID int64, ms []db.Message, more bool, splits map[int64]db.Split) views.Messages {
+func messagesView(r *http.Request, store *db.DB, groupID int64, ms []db.Message, more bool, splits map[int64]db.Split) views.Messages {
 	me := currentUser(r).ID
 	page := views.Messages{GroupID: groupID, HasEarlier: more, Items: make([]views.MessageItem, 0, len(ms))}
+	locale := views.Locale(r.Context())
 	for _, m := range ms {
+		if m.Kind != "split" {
+			var title string
+			if m.SplitID != nil {
+				title = splits[*m.SplitID].Title
+			}
+			if html, ok := renderedMessages.get(r.Context(), store, m, me, locale, title); ok {
+				page.Items = append(page.Items, views.MessageItem{ID: m.ID, Kind: m.Kind, HTML: html})
+				continue
+			}
+		}
 		it := messageItem(r.Context(), m, me)
 		if m.SplitID != nil {
 			s, ok := splits[*m.SplitID]

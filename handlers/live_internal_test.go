@@ -161,3 +161,32 @@ func waitUntil(t *testing.T, cond func() bool) {
 		}
 	}
 }
+
+// A kept message is the HTML the template draws for that reader: per
+// language and author-or-not, never another reader's.
+func TestRenderedMessagesMatchTheTemplate(t *testing.T) {
+	author := int64(3)
+	m := db.Message{ID: 41, GroupID: 1, Kind: "text", AuthorID: &author, AuthorName: "Sam", Body: "pizza at 8? https://example.com",
+		Data: []byte(`{}`), CreatedAt: time.Date(2026, 11, 23, 19, 30, 0, 0, time.UTC)}
+	seen := map[string]bool{}
+	for _, v := range []struct {
+		me     int64
+		locale string
+	}{{3, "en"}, {4, "en"}, {3, "fr"}, {4, "fr"}} {
+		ctx := views.WithLocale(context.Background(), v.locale)
+		var want strings.Builder
+		if err := views.Message(messageItem(ctx, m, v.me)).Render(ctx, &want); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 { // rendered, then kept
+			got, ok := renderedMessages.get(ctx, nil, m, v.me, v.locale, "")
+			if !ok || got != want.String() {
+				t.Fatalf("reader %d (%s): kept %q, template %q", v.me, v.locale, got, want.String())
+			}
+		}
+		seen[want.String()] = true
+	}
+	if len(seen) != 4 {
+		t.Errorf("%d different renderings for 4 kinds of reader; want 4 (mine or not, two languages)", len(seen))
+	}
+}

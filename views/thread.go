@@ -57,6 +57,9 @@ type MessageItem struct {
 	// reminded, and how a payment was made.
 	Amount, Title, To, Method string
 	At                        time.Time
+	// HTML, when set, is the message as already rendered for this reader
+	// (messages other than split cards never change once posted).
+	HTML string
 }
 
 // Segment is a piece of message text: plain, or a link.
