@@ -227,15 +227,23 @@ func (s *sink) send(bufs net.Buffers, last int64) error {
 // finishSlowly writes the rest of a write that missed its short deadline,
 // then the queue.
 func (s *sink) finishSlowly(rest net.Buffers, last int64) {
+	if s.writeSlowly(rest, last) == nil {
+		s.flushQueue()
+	}
+}
+
+// writeSlowly writes bufs with the long deadline and records last as
+// sent; a failure closes the stream.
+func (s *sink) writeSlowly(bufs net.Buffers, last int64) error {
 	s.conn.SetWriteDeadline(time.Now().Add(slowWait))
-	if _, err := rest.WriteTo(s.conn); err != nil {
+	if _, err := bufs.WriteTo(s.conn); err != nil {
 		s.kill()
-		return
+		return err
 	}
 	s.mu.Lock()
 	s.sent = max(s.sent, last)
 	s.mu.Unlock()
-	s.flushQueue()
+	return nil
 }
 
 // flushQueue writes the queued batches in order, with s busy, and clears
@@ -259,14 +267,9 @@ func (s *sink) flushQueue() error {
 		if len(bufs) == 0 {
 			continue
 		}
-		s.conn.SetWriteDeadline(time.Now().Add(slowWait))
-		if _, err := bufs.WriteTo(s.conn); err != nil {
-			s.kill()
+		if err := s.writeSlowly(bufs, last); err != nil {
 			return err
 		}
-		s.mu.Lock()
-		s.sent = max(s.sent, last)
-		s.mu.Unlock()
 	}
 }
 
@@ -277,14 +280,9 @@ func (s *sink) goLive(missed *eventBatch) error {
 	bufs, last := s.frames(missed)
 	s.mu.Unlock()
 	if len(bufs) > 0 {
-		s.conn.SetWriteDeadline(time.Now().Add(slowWait))
-		if _, err := bufs.WriteTo(s.conn); err != nil {
-			s.kill()
+		if err := s.writeSlowly(bufs, last); err != nil {
 			return err
 		}
-		s.mu.Lock()
-		s.sent = max(s.sent, last)
-		s.mu.Unlock()
 	}
 	return s.flushQueue()
 }
