@@ -38,8 +38,8 @@ type hub struct {
 	last  int64
 }
 
-// mailbox is how many batches a stream may have waiting while its replay
-// is written; past that it is dropped.
+// mailbox is how many batches a stream may have waiting while its replay or
+// a slow write is under way; past that it is dropped (see sink).
 const mailbox = 32
 
 // eventBatch is new events with what they show, loaded once for every
