@@ -136,3 +136,23 @@ func (d *DB) Messages(ctx context.Context, groupID, before int64, limit int) ([]
 	}
 	return ms, more, nil
 }
+
+// MessagePage returns a page of a group's messages (see Messages), whether
+// there are earlier ones, and the splits its split messages show.
+func (d *DB) MessagePage(ctx context.Context, groupID, before int64, limit int) ([]Message, bool, map[int64]Split, error) {
+	msgs, more, err := d.Messages(ctx, groupID, before, limit)
+	if err != nil {
+		return nil, false, nil, err
+	}
+	var ids []int64
+	for _, m := range msgs {
+		if m.Kind == "split" && m.SplitID != nil {
+			ids = append(ids, *m.SplitID)
+		}
+	}
+	splits, err := d.Splits(ctx, ids)
+	if err != nil {
+		return nil, false, nil, err
+	}
+	return msgs, more, splits, nil
+}

@@ -57,17 +57,7 @@ func (d *DB) ThreadPage(ctx context.Context, groupID, seq int64, limit int) (Thr
 	if err != nil {
 		return ThreadRows{}, err
 	}
-	msgs, more, err := d.Messages(ctx, groupID, 0, limit)
-	if err != nil {
-		return ThreadRows{}, err
-	}
-	var ids []int64
-	for _, m := range msgs {
-		if m.Kind == "split" && m.SplitID != nil {
-			ids = append(ids, *m.SplitID)
-		}
-	}
-	splits, err := d.Splits(ctx, ids)
+	msgs, more, splits, err := d.MessagePage(ctx, groupID, 0, limit)
 	if err != nil {
 		return ThreadRows{}, err
 	}

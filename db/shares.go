@@ -161,11 +161,7 @@ const dueSharesSQL = `
 	SELECT s.status = 'open', EXISTS (
 		SELECT 1 FROM shares sh
 		WHERE sh.split_id = s.id AND sh.user_id <> s.payee_id
-		  AND NOT EXISTS (
-			SELECT 1 FROM ledger_transfers t
-			WHERE t.share_id = sh.id AND t.kind IN ('card_payment', 'cash')
-			  AND NOT EXISTS (SELECT 1 FROM ledger_transfers r WHERE r.reverses = t.id)
-			  AND NOT EXISTS (SELECT 1 FROM ledger_transfers v WHERE v.pending_of = t.id AND v.kind = 'void'))
+		  AND NOT EXISTS (SELECT 1 FROM ledger_transfers t WHERE ` + paysShare + `)
 	) FROM splits s WHERE s.id = $1`
 
 // CloseIfComplete closes an open split whose shares are all paid and posts

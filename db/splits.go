@@ -187,11 +187,15 @@ const sharesSelect = `SELECT sh.id, sh.split_id, sh.user_id, u.display_name, sh.
 	-- LATERAL with the kinds spelled out lets PostgreSQL use the partial
 	-- unique index on share_id; a plain LEFT JOIN scanned every transfer.
 	LEFT JOIN LATERAL (
-		SELECT t.id, t.kind FROM ledger_transfers t
-		WHERE t.share_id = sh.id AND t.kind IN ('card_payment', 'cash')
-		  AND NOT EXISTS (SELECT 1 FROM ledger_transfers r WHERE r.reverses = t.id)
-		  AND NOT EXISTS (SELECT 1 FROM ledger_transfers v WHERE v.pending_of = t.id AND v.kind = 'void')
+		SELECT t.id, t.kind FROM ledger_transfers t WHERE ` + paysShare + `
 	) t ON true`
+
+// paysShare is true of a transfer t that pays share sh: a card payment or
+// cash transfer for it that nothing reversed, refunded or voided. Every
+// query that asks whether a share is paid uses it.
+const paysShare = `t.share_id = sh.id AND t.kind IN ('card_payment', 'cash')
+		  AND NOT EXISTS (SELECT 1 FROM ledger_transfers r WHERE r.reverses = t.id)
+		  AND NOT EXISTS (SELECT 1 FROM ledger_transfers v WHERE v.pending_of = t.id AND v.kind = 'void')`
 
 func (r splitRow) split() Split {
 	return Split{ID: r.ID, GroupID: r.GroupID, Title: r.Title, Total: atScale(r.Total, r.Currency),

@@ -43,14 +43,13 @@ type prepared struct {
 	sqlx.ExtContext
 }
 
+// stmt is query's statement through p's querier (see preparedIn), nil if
+// there is none. A transaction's copy is closed with the transaction: rows
+// read through it may outlive this call.
 func (p prepared) stmt(ctx context.Context, query string) *sqlx.Stmt {
-	s, err := p.d.stmt(ctx, query)
+	s, _, err := p.d.preparedIn(ctx, p.ExtContext, query)
 	if err != nil {
 		return nil
-	}
-	if tx, ok := p.ExtContext.(*sqlx.Tx); ok {
-		// Closed with the transaction; the connection keeps its own.
-		return tx.StmtxContext(ctx, s)
 	}
 	return s
 }

@@ -125,20 +125,9 @@ func currencySymbol(code string) string {
 	return code
 }
 
-// earlierMessages loads the page of messages before a message, with the
-// splits they show.
+// earlierMessages is the page of messages before a message.
 func earlierMessages(r *http.Request, store *db.DB, groupID, before int64) (views.Messages, error) {
-	ms, more, err := store.Messages(r.Context(), groupID, before, messagesPerPage)
-	if err != nil {
-		return views.Messages{}, err
-	}
-	var splitIDs []int64
-	for _, m := range ms {
-		if m.Kind == "split" && m.SplitID != nil {
-			splitIDs = append(splitIDs, *m.SplitID)
-		}
-	}
-	splits, err := store.Splits(r.Context(), splitIDs)
+	ms, more, splits, err := store.MessagePage(r.Context(), groupID, before, messagesPerPage)
 	if err != nil {
 		return views.Messages{}, err
 	}

@@ -94,8 +94,6 @@ func (s *summary) set(key string, v any) {
 	s.vals[key] = str
 }
 
-func (s *summary) get(key string) string { return s.vals[key] }
-
 func (s *summary) String() string {
 	var b strings.Builder
 	for i, k := range s.keys {
