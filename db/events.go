@@ -75,7 +75,7 @@ func (d *DB) EventsAfter(ctx context.Context, groupID, after int64, limit int) (
 func (d *DB) LastEventID(ctx context.Context, groupID int64) (int64, error) {
 	var id int64
 	err := d.x.GetContext(ctx, &id, `SELECT event_seq FROM groups WHERE id = $1`, groupID)
-	return id, mapErr(err, "Thread")
+	return id, mapErr(err, "thread")
 }
 
 // MessagesByID returns messages by id.

@@ -144,7 +144,7 @@ func ensureAccount(ctx context.Context, q sqlx.ExtContext, kind AccountKind, use
 			return r.account(), nil
 		}
 		if !errors.Is(err, sql.ErrNoRows) {
-			return Account{}, mapErr(err, "The account's owner")
+			return Account{}, mapErr(err, "owner")
 		}
 	}
 	return Account{}, Errorf(EUNAVAILABLE, "Could not open the account; please try again.")
@@ -177,7 +177,7 @@ func (d *DB) SystemAccount(ctx context.Context, kind AccountKind, currency strin
 func (d *DB) AccountByID(ctx context.Context, id int64) (Account, error) {
 	var r accountRow
 	err := d.x.GetContext(ctx, &r, `SELECT `+accountColumns+` FROM ledger_accounts WHERE id = $1`, id)
-	return r.account(), mapErr(err, "Account")
+	return r.account(), mapErr(err, "account")
 }
 
 // Balance is what a user holds in one currency.

@@ -206,7 +206,7 @@ func (r transferRow) transfer() Transfer {
 func loadTransfer(ctx context.Context, q sqlx.QueryerContext, id string) (Transfer, error) {
 	var r transferRow
 	if err := sqlx.GetContext(ctx, q, &r, selectTransfer, id); err != nil {
-		return Transfer{}, mapErr(err, "Transfer "+id)
+		return Transfer{}, mapErr(err, "transfer")
 	}
 	return r.transfer(), nil
 }

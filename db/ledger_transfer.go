@@ -158,7 +158,7 @@ func priorOutcome(ctx context.Context, q sqlx.QueryerContext, id, hash string) (
 		return outcome{}, true, Errorf(ECONFLICT, "The transfer id %s was already used for a different request; use a new id.", id)
 	}
 	if !p.Done {
-		return outcome{fail: Errorf(p.Code, "%s", p.Message)}, true, nil
+		return outcome{fail: storedError(p.Code, p.Message)}, true, nil
 	}
 	t, err := loadTransfer(ctx, q, id)
 	return outcome{t: t}, true, err
@@ -172,7 +172,7 @@ func storeFailure(ctx context.Context, tx *sqlx.Tx, id, hash string, e *Error, n
 	if !finalCodes[e.Code] {
 		return nil
 	}
-	_, err := tx.ExecContext(ctx, insertAttempt, id, e.Code, e.Message, hash, now)
+	_, err := tx.ExecContext(ctx, insertAttempt, id, e.Code, e.stored(), hash, now)
 	return err
 }
 

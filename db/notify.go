@@ -71,7 +71,7 @@ func (o *OutboxNotifier) Notify(ctx context.Context, n Notification) error {
 		return Errorf(EINVALID, "A notification needs a kind.")
 	}
 	if _, err := o.d.x.ExecContext(ctx, insertOutbox, n.UserID, n.To, n.Kind, n.Subject, n.Body); err != nil {
-		return mapErr(err, "Notification")
+		return mapErr(err, "notification")
 	}
 	o.log.InfoContext(ctx, "notification (development outbox)", "kind", n.Kind, "user_id", n.UserID,
 		"to", n.To, "subject", n.Subject, "body", n.Body)

@@ -361,5 +361,5 @@ func TestPaymentProfileNotFound(t *testing.T) {
 	_, err := d.PaymentProfile(context.Background(), payGuest(t, d, "Sam"))
 	wantErr(t, err, db.ENOTFOUND, "not set up")
 	_, _, err = d.PINStatus(context.Background(), 424242)
-	wantErr(t, err, db.ENOTFOUND, "not found")
+	wantErr(t, err, db.ENOTFOUND, "not_found")
 }

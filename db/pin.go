@@ -181,7 +181,7 @@ func (d *DB) PINStatus(ctx context.Context, userID int64) (triesLeft int, locked
 	var s pinState
 	err = d.x.GetContext(ctx, &s, selectPINState, userID)
 	if err != nil {
-		return 0, time.Time{}, mapErr(err, "Payment profile")
+		return 0, time.Time{}, mapErr(err, "payment_profile")
 	}
 	if s.LockedUntil != nil && s.LockedUntil.After(s.Now) {
 		return 0, *s.LockedUntil, nil

@@ -29,7 +29,7 @@ func (d *DB) CreateSession(ctx context.Context, userID int64) (string, error) {
 	id := NewToken()
 	_, err := d.x.ExecContext(ctx, `INSERT INTO sessions (id_hash, user_id, expires_at) VALUES ($1, $2, $3)`,
 		hashToken(id), userID, d.now().Add(SessionTTL))
-	return id, mapErr(err, "User")
+	return id, mapErr(err, "user")
 }
 
 // sessionUserQuery runs on every signed-in request.

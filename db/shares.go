@@ -172,7 +172,7 @@ func (d *DB) CloseIfComplete(ctx context.Context, splitID int64) error {
 	err := d.inTx(ctx, nil, func(tx *sqlx.Tx) error {
 		var status string
 		if err := tx.GetContext(ctx, &status, `SELECT status FROM splits WHERE id = $1 FOR UPDATE`, splitID); err != nil {
-			return mapErr(err, "Split")
+			return mapErr(err, "split")
 		}
 		if status != SplitOpen {
 			return nil
@@ -339,7 +339,7 @@ func (d *DB) addToSplit(ctx context.Context, tx *sqlx.Tx, groupID, splitID, user
 			Mode    string `db:"mode"`
 		}
 		if err := tx.GetContext(ctx, &row, `SELECT status, payee_id, mode FROM splits WHERE id = $1 AND group_id = $2 FOR UPDATE`, splitID, groupID); err != nil {
-			return mapErr(err, "Split")
+			return mapErr(err, "split")
 		}
 		if actorID != row.PayeeID && !(viaLink && actorID == userID) {
 			return Errorf(EFORBIDDEN, "Only the person collecting can add people to a split.")

@@ -325,7 +325,7 @@ func (d *DB) SplitPayToken(ctx context.Context, splitID int64) (string, error) {
 		Hash  []byte `db:"pay_token_hash"`
 	}
 	if err := d.x.GetContext(ctx, &r, `SELECT pay_nonce, pay_token_hash FROM splits WHERE id = $1`, splitID); err != nil {
-		return "", mapErr(err, "Split")
+		return "", mapErr(err, "split")
 	}
 	return d.showToken(r.Nonce, r.Hash), nil
 }

@@ -63,7 +63,7 @@ func (d *DB) CreateGroup(ctx context.Context, userID int64, in NewGroup) (Group,
 	err := d.inTx(ctx, nil, func(tx *sqlx.Tx) error {
 		if err := tx.GetContext(ctx, &g, `INSERT INTO groups (name, currency, created_by) VALUES ($1, $2, $3)
 			RETURNING id, name, currency, created_by, created_at`, in.Name, in.Currency, userID); err != nil {
-			return mapErr(err, "User")
+			return mapErr(err, "user")
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO group_members (group_id, user_id, role) VALUES ($1, $2, 'organizer')`, g.ID, userID); err != nil {
 			return err
@@ -95,7 +95,7 @@ func (d *DB) Membership(ctx context.Context, groupID, userID int64) (Group, Memb
 	}
 	err := d.getPrepared(ctx, d.x, &r, membershipQuery, groupID, userID)
 	if err != nil {
-		return Group{}, Member{}, mapErr(err, "Thread")
+		return Group{}, Member{}, mapErr(err, "thread")
 	}
 	return r.Group, r.Member, nil
 }
@@ -201,7 +201,7 @@ func (d *DB) ResetInvite(ctx context.Context, groupID, userID int64) (string, er
 	err := d.inTx(ctx, nil, func(tx *sqlx.Tx) error {
 		var role string
 		if err := tx.GetContext(ctx, &role, `SELECT role FROM group_members WHERE group_id = $1 AND user_id = $2`, groupID, userID); err != nil {
-			return mapErr(err, "Thread")
+			return mapErr(err, "thread")
 		}
 		if role != RoleOrganizer {
 			return Errorf(EFORBIDDEN, "Only the organizer can change the invite link.")
@@ -226,7 +226,7 @@ func (d *DB) InviteGroup(ctx context.Context, token string) (Group, error) {
 		FROM group_invites i JOIN groups g ON g.id = i.group_id
 		WHERE i.token_hash = $1 AND i.revoked_at IS NULL AND (i.expires_at IS NULL OR i.expires_at > now())
 		  AND (i.max_uses IS NULL OR i.uses < i.max_uses)`, hashToken(token))
-	return g, mapErr(err, "Invite link")
+	return g, mapErr(err, "invite")
 }
 
 // JoinByInvite adds the user to the group of a live invite. Joining twice

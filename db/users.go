@@ -150,7 +150,7 @@ func (d *DB) Authenticate(ctx context.Context, email, password string) (User, er
 func (d *DB) UserByID(ctx context.Context, id int64) (User, error) {
 	var r userRow
 	err := d.x.GetContext(ctx, &r, `SELECT `+userColumns+` FROM users WHERE id = $1`, id)
-	return r.user(), mapErr(err, "User")
+	return r.user(), mapErr(err, "user")
 }
 
 // SetLocale records the language a user chose.
@@ -196,7 +196,7 @@ func (d *DB) KeepAccount(ctx context.Context, userID int64, email, password stri
 		}
 		return nil
 	})
-	switch ErrorCode(mapErr(err, "User")) {
+	switch ErrorCode(mapErr(err, "user")) {
 	case "":
 		for _, g := range groups {
 			d.changed(g)

@@ -217,7 +217,7 @@ func handleMessagePost(log *slog.Logger, store *db.DB) http.Handler {
 		symbol := currencySymbol(ms.group.Currency)
 		m, err := store.PostText(r.Context(), ms.group.ID, currentUser(r).ID, r.PostForm.Get("body"))
 		if db.ErrorCode(err) == db.EINVALID {
-			f := views.Form{Values: map[string]string{"body": r.PostForm.Get("body")}, Problems: map[string]string{"body": db.ErrorMessage(err)}}
+			f := views.Form{Values: map[string]string{"body": r.PostForm.Get("body")}, Problems: map[string]string{"body": views.ErrorText(r.Context(), err)}}
 			if isHTMX(r) {
 				w.Header().Set("HX-Retarget", "#"+views.ComposerID)
 				w.Header().Set("HX-Reswap", "outerHTML")

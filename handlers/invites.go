@@ -163,7 +163,7 @@ func handleKeep(log *slog.Logger, store *db.DB) http.Handler {
 		}
 		_, err := store.KeepAccount(r.Context(), u.ID, in.Email, in.Password)
 		if db.ErrorCode(err) == db.ECONFLICT {
-			f.Error = db.ErrorMessage(err)
+			f.Error = views.ErrorText(r.Context(), err)
 			page(http.StatusConflict)
 			return
 		}
@@ -190,7 +190,7 @@ func signedInOrGuest(w http.ResponseWriter, r *http.Request, log *slog.Logger, s
 	name := strings.TrimSpace(r.PostForm.Get("name"))
 	guest, err := store.CreateGuest(r.Context(), name, views.Locale(r.Context()))
 	if db.ErrorCode(err) == db.EINVALID {
-		j.Form = views.Form{Values: map[string]string{"name": name}, Problems: map[string]string{"name": db.ErrorMessage(err)}}
+		j.Form = views.Form{Values: map[string]string{"name": name}, Problems: map[string]string{"name": views.ErrorText(r.Context(), err)}}
 		render(w, r, http.StatusUnprocessableEntity, views.JoinPage(layout(r, j.GroupName), j))
 		return nil, false
 	}

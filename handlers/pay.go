@@ -123,7 +123,7 @@ func handlePaySetup(log *slog.Logger, store *db.DB, provider db.PaymentProvider,
 			}
 			fail(w, r, log, err)
 		case db.EINVALID, db.EDECLINED:
-			form.Problems["card_number"] = db.ErrorMessage(err)
+			form.Problems["card_number"] = views.ErrorText(r.Context(), err)
 			page(http.StatusUnprocessableEntity)
 		default:
 			fail(w, r, log, err)
@@ -147,7 +147,7 @@ func handlePayActivate(log *slog.Logger, store *db.DB) http.Handler {
 				fail(w, r, log, perr)
 				return
 			}
-			f := views.Form{Problems: map[string]string{"code": db.ErrorMessage(err)}}
+			f := views.Form{Problems: map[string]string{"code": views.ErrorText(r.Context(), err)}}
 			render(w, r, http.StatusUnprocessableEntity, views.ActivatePage(layout(r, views.T(r.Context(), "activate.title")),
 				views.PayContext{Next: next}, prof.Contact, f))
 		default:
@@ -249,7 +249,7 @@ func handlePay(log *slog.Logger, store *db.DB, provider db.PaymentProvider, skip
 func pinProblem(r *http.Request, store *db.DB, userID int64, err error) string {
 	left, until, serr := store.PINStatus(r.Context(), userID)
 	if serr != nil {
-		return db.ErrorMessage(err)
+		return views.ErrorText(r.Context(), err)
 	}
 	if until.After(time.Now()) {
 		return views.T(r.Context(), "pin.locked", views.Clock(r.Context(), until))

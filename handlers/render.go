@@ -104,7 +104,7 @@ func fail(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 		renderError(w, r, status, "error.404")
 		return
 	}
-	renderError(w, r, status, db.ErrorMessage(err))
+	renderError(w, r, status, views.ErrorText(r.Context(), err))
 }
 
 // parseForm reads a form body; a body too large or malformed is answered

@@ -111,7 +111,7 @@ func handleWithdraw(log *slog.Logger, store *db.DB, provider db.PaymentProvider)
 		case "":
 			http.Redirect(w, r, "/money?withdrawn=1", http.StatusSeeOther)
 		case db.EINVALID, db.EINSUFFICIENT, db.EDECLINED, db.ECONFLICT:
-			form.Error = db.ErrorMessage(err)
+			form.Error = views.ErrorText(r.Context(), err)
 			page(http.StatusUnprocessableEntity)
 		default:
 			fail(w, r, log, err)

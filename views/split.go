@@ -63,9 +63,12 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 // Money formats an amount for the reader's locale.
 func Money(ctx context.Context, m money.Money) string { return money.Format(m, Locale(ctx)) }
 
-// ErrorText turns a problem (a message key, a package money error, or a
-// sentence) into the reader's language.
+// ErrorText turns a problem (a refusal from db, a message key, a package
+// money error, or a sentence) into the reader's language.
 func ErrorText(ctx context.Context, err error) string {
+	if s, ok := Refusal(ctx, err); ok {
+		return s
+	}
 	var mm *money.MismatchError
 	if errors.As(err, &mm) {
 		what := T(ctx, "mismatch.what."+mm.What)

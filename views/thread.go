@@ -94,13 +94,14 @@ func Linkify(text string) []Segment {
 	return out
 }
 
-// Clock formats a message time for the reader: 24-hour in French, 12-hour
-// in English.
+// Clock formats a time of day for the reader, in the reader's time zone:
+// 24-hour in French, 12-hour in English.
 func Clock(ctx context.Context, t time.Time) string {
+	t = t.In(Zone(ctx))
 	if Locale(ctx) == "fr" {
-		return t.Local().Format("15:04")
+		return t.Format("15:04")
 	}
-	return t.Local().Format("3:04 PM")
+	return t.Format("3:04 PM")
 }
 
 func groupURL(id int64, rest string) string {
