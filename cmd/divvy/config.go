@@ -14,23 +14,28 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+
+	"divvy/db/pglocal"
 )
 
 // config is everything Divvy reads from the environment; nothing else reads it.
 type config struct {
-	Env          string // development or production
-	DatabaseURL  string
-	Port         int
-	BaseURL      string
-	SessionKeys  []string
-	PINPepper    string
-	DataDir      string        // development: private PostgreSQL and kept secrets
-	SettleDelay  time.Duration // sandbox provider settlement delay
-	SandboxKey   string
-	CapTransfer  decimal.Decimal // per-payment cap in EUR
-	CapRolling30 decimal.Decimal // rolling 30-day cap per payer in EUR
-	Locale       string          // default locale when neither the user nor the browser says
-	SMTPURL      string          // when set, codes and reminders are mailed; else kept in the outbox
+	Env         string // development or production
+	DatabaseURL string
+	Port        int
+	BaseURL     string
+	SessionKeys []string
+	PINPepper   string
+	DataDir     string // development: private PostgreSQL and kept secrets
+	// LocalPostgres is the server tried before starting a private cluster,
+	// when DATABASE_URL is not set; "" skips it.
+	LocalPostgres string
+	SettleDelay   time.Duration // sandbox provider settlement delay
+	SandboxKey    string
+	CapTransfer   decimal.Decimal // per-payment cap in EUR
+	CapRolling30  decimal.Decimal // rolling 30-day cap per payer in EUR
+	Locale        string          // default locale when neither the user nor the browser says
+	SMTPURL       string          // when set, codes and reminders are mailed; else kept in the outbox
 	// Load-measurement switches, refused in production: LIVE_UPDATES=off
 	// sends no change notifications (live pages stop updating), and
 	// LOAD_SKIP_PIN=1 accepts any PIN, so a load run can measure the
@@ -85,6 +90,12 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if c.DataDir == "" {
 		c.DataDir = ".divvy"
+	}
+	switch c.LocalPostgres = getenv("LOCAL_POSTGRES"); c.LocalPostgres {
+	case "":
+		c.LocalPostgres = pglocal.DefaultURL
+	case "none":
+		c.LocalPostgres = ""
 	}
 	c.SettleDelay = 5 * time.Second
 	if s := getenv("SETTLEMENT_DELAY"); s != "" {

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"divvy/db/pglocal"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -18,6 +20,12 @@ func TestConfigDefaults(t *testing.T) {
 	}
 	if c.Env != "development" || c.Port != 8080 || c.BaseURL != "http://localhost:8080" || c.SettleDelay != 5*time.Second || c.Locale != "en" {
 		t.Errorf("defaults = %+v", c)
+	}
+	if c.LocalPostgres != pglocal.DefaultURL {
+		t.Errorf("LocalPostgres = %q; want %q", c.LocalPostgres, pglocal.DefaultURL)
+	}
+	if c, _ := loadConfig(env(map[string]string{"DIVVY_DATA_DIR": dir, "LOCAL_POSTGRES": "none"})); c.LocalPostgres != "" {
+		t.Errorf("LOCAL_POSTGRES=none gives LocalPostgres %q; want none", c.LocalPostgres)
 	}
 	if len(c.SessionKeys) != 1 || c.PINPepper == "" || c.SandboxKey == "" {
 		t.Fatalf("development secrets not generated: %+v", c)

@@ -107,21 +107,26 @@ func openDatabase(ctx context.Context, cfg config, log *slog.Logger) (*db.DB, fu
 	url := cfg.DatabaseURL
 	stopServer := func() {}
 	if url == "" {
-		srv, err := pglocal.Find(ctx, cfg.DataDir, log)
+		srv, err := pglocal.FindFrom(ctx, cfg.LocalPostgres, cfg.DataDir, log)
 		if err != nil {
 			return nil, nil, err
 		}
 		stopServer = func() {
+			if !srv.Started() {
+				return
+			}
 			if err := srv.Stop(); err != nil {
 				log.Error("stop private PostgreSQL", "err", err)
+				return
 			}
+			log.Info("private PostgreSQL stopped", "pgdata", srv.DataDir)
 		}
 		url, err = pglocal.EnsureDatabase(ctx, srv.AdminURL, "divvy")
 		if err != nil {
 			stopServer()
 			return nil, nil, err
 		}
-		log.Info("database chosen", "server", srv.Desc, "database", "divvy")
+		log.Info("database chosen", "server", srv.Desc, "database", "divvy", "pgdata", srv.DataDir)
 	} else {
 		log.Info("database chosen", "server", "DATABASE_URL")
 	}

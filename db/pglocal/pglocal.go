@@ -32,8 +32,14 @@ type Server struct {
 	AdminURL string
 	// Desc says which server this is, for the log.
 	Desc string
-	stop func() error
+	// DataDir is the private cluster's data directory ("" for a server
+	// this package did not start), where its postmaster.pid is.
+	DataDir string
+	stop    func() error
 }
+
+// Started reports whether this process started the server (and Stop stops it).
+func (s *Server) Started() bool { return s.stop != nil }
 
 // Stop stops the server if this process started it.
 func (s *Server) Stop() error {
@@ -54,8 +60,14 @@ var ErrNoPostgres = errors.New("no PostgreSQL found: install it (Debian/Ubuntu: 
 // from the installed binaries. A cluster this call started is stopped by
 // Server.Stop.
 func Find(ctx context.Context, dataDir string, log *slog.Logger) (*Server, error) {
-	if Reachable(ctx, DefaultURL) == nil {
-		return &Server{AdminURL: DefaultURL, Desc: "local PostgreSQL on 127.0.0.1:5432"}, nil
+	return FindFrom(ctx, DefaultURL, dataDir, log)
+}
+
+// FindFrom is Find with another local server to try first (localURL, a
+// superuser URL); an empty localURL goes straight to the private cluster.
+func FindFrom(ctx context.Context, localURL, dataDir string, log *slog.Logger) (*Server, error) {
+	if localURL != "" && Reachable(ctx, localURL) == nil {
+		return &Server{AdminURL: localURL, Desc: "local PostgreSQL at " + redact(localURL)}, nil
 	}
 	bin, err := binDir()
 	if err != nil {
@@ -151,9 +163,13 @@ func startPrivate(ctx context.Context, bin, dataDir string, log *slog.Logger) (*
 	}
 	if cred != nil && !traversable(dataDir) {
 		// The unprivileged server could not reach a data directory under,
-		// say, /root: keep the cluster in a temporary directory named after it.
+		// say, /root: keep the cluster in a temporary directory named after
+		// it, and say so, since whoever looks in dataDir will not find it.
 		h := sha256.Sum256([]byte(dataDir))
-		dataDir = filepath.Join(os.TempDir(), "divvy-pg-"+hex.EncodeToString(h[:6]))
+		moved := filepath.Join(os.TempDir(), "divvy-pg-"+hex.EncodeToString(h[:6]))
+		log.Warn("the private PostgreSQL cluster is kept in a temporary directory: running as root, the server runs as an unprivileged user who cannot reach the data directory",
+			"data_dir", dataDir, "cluster_dir", moved, "server_user", credName(cred))
+		dataDir = moved
 	}
 	pgdata := filepath.Join(dataDir, "pg")
 	if err := os.MkdirAll(pgdata, 0o700); err != nil {
@@ -166,7 +182,7 @@ func startPrivate(ctx context.Context, bin, dataDir string, log *slog.Logger) (*
 			}
 		}
 	}
-	run := func(name string, args ...string) ([]byte, error) {
+	run := func(ctx context.Context, name string, args ...string) ([]byte, error) {
 		cmd := exec.CommandContext(ctx, filepath.Join(bin, name), args...)
 		cmd.Dir = dataDir
 		if cred != nil {
@@ -179,12 +195,12 @@ func startPrivate(ctx context.Context, bin, dataDir string, log *slog.Logger) (*
 	// ours) is reused, not started twice.
 	if port, ok := runningPort(pgdata); ok {
 		if u := privateURL(port); Reachable(ctx, u) == nil {
-			return &Server{AdminURL: u, Desc: "private PostgreSQL in " + pgdata + " (already running)"}, nil
+			return &Server{AdminURL: u, Desc: "private PostgreSQL in " + pgdata + " (already running)", DataDir: pgdata}, nil
 		}
 	}
 	if _, err := os.Stat(filepath.Join(pgdata, "PG_VERSION")); err != nil {
 		log.Info("initialising a private PostgreSQL cluster", "dir", pgdata)
-		if out, err := run("initdb", "-D", pgdata, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"); err != nil {
+		if out, err := run(ctx, "initdb", "-D", pgdata, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"); err != nil {
 			return nil, fmt.Errorf("initdb: %v: %s", err, out)
 		}
 	}
@@ -193,18 +209,23 @@ func startPrivate(ctx context.Context, bin, dataDir string, log *slog.Logger) (*
 		return nil, err
 	}
 	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off", port, dataDir)
-	if out, err := run("pg_ctl", "start", "-w", "-t", "60", "-D", pgdata, "-l", filepath.Join(dataDir, "pg.log"), "-o", opts); err != nil {
+	if out, err := run(ctx, "pg_ctl", "start", "-w", "-t", "60", "-D", pgdata, "-l", filepath.Join(dataDir, "pg.log"), "-o", opts); err != nil {
 		return nil, fmt.Errorf("pg_ctl start: %v: %s", err, out)
 	}
 	u := privateURL(port)
+	// Stopping happens when the caller is done, typically because ctx was
+	// cancelled by a signal: it must not run under ctx, or pg_ctl is killed
+	// before it starts and the server outlives the app.
 	stop := func() error {
-		out, err := run("pg_ctl", "stop", "-m", "fast", "-w", "-D", pgdata)
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		defer cancel()
+		out, err := run(sctx, "pg_ctl", "stop", "-m", "fast", "-w", "-D", pgdata)
 		if err != nil {
 			return fmt.Errorf("pg_ctl stop: %v: %s", err, out)
 		}
 		return nil
 	}
-	return &Server{AdminURL: u, Desc: fmt.Sprintf("private PostgreSQL in %s on 127.0.0.1:%d", pgdata, port), stop: stop}, nil
+	return &Server{AdminURL: u, Desc: fmt.Sprintf("private PostgreSQL in %s on 127.0.0.1:%d", pgdata, port), DataDir: pgdata, stop: stop}, nil
 }
 
 func privateURL(port int) string {
@@ -245,6 +266,21 @@ func serverCredential() (*syscall.Credential, error) {
 		return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
 	}
 	return nil, errors.New("running as root and no unprivileged user (postgres, nobody) to run PostgreSQL as")
+}
+
+func credName(c *syscall.Credential) string {
+	if u, err := user.LookupId(strconv.Itoa(int(c.Uid))); err == nil {
+		return u.Username
+	}
+	return strconv.Itoa(int(c.Uid))
+}
+
+// redact hides a URL's password, for the log.
+func redact(rawURL string) string {
+	if u, err := url.Parse(rawURL); err == nil {
+		return u.Redacted()
+	}
+	return "(unparsable URL)"
 }
 
 // traversable reports whether every existing ancestor of dir lets others
