@@ -80,3 +80,27 @@ func TestAuditCommand(t *testing.T) {
 		t.Errorf("audit of a forged balance: %v\n%s", err, out.String())
 	}
 }
+
+// `divvy audit` on a database that was never migrated says to migrate
+// first and fails, instead of printing an SQL error.
+func TestAuditUnmigrated(t *testing.T) {
+	ctx := context.Background()
+	url := dbtest.EmptyURL(t)
+	var out strings.Builder
+	err := run(ctx, []string{"divvy", "audit"}, env(map[string]string{"DATABASE_URL": url, "DIVVY_DATA_DIR": t.TempDir()}), &out, &out)
+	if err == nil {
+		t.Fatalf("audit of an unmigrated database succeeded:\n%s", out.String())
+	}
+	if msg := err.Error(); !strings.Contains(msg, "divvy migrate") || strings.Contains(msg, "does not exist") {
+		t.Errorf("audit of an unmigrated database: %q; want it to say to run `divvy migrate` first", msg)
+	}
+
+	// Migrated, the same database audits clean.
+	if err := run(ctx, []string{"divvy", "migrate"}, env(map[string]string{"DATABASE_URL": url, "DIVVY_DATA_DIR": t.TempDir()}), &out, &out); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := run(ctx, []string{"divvy", "audit"}, env(map[string]string{"DATABASE_URL": url, "DIVVY_DATA_DIR": t.TempDir()}), &out, &out); err != nil {
+		t.Fatalf("audit after migrate: %v\n%s", err, out.String())
+	}
+}

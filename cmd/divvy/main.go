@@ -256,6 +256,15 @@ func settle(ctx context.Context, log *slog.Logger, store *db.DB, provider db.Pay
 // audit checks the ledger's invariants and prints one line per check;
 // any violation makes it fail.
 func audit(ctx context.Context, store *db.DB, stdout io.Writer) error {
+	// The checks read the ledger's tables as the latest migrations shape
+	// them: on an older schema they would fail with raw SQL errors.
+	pending, err := store.PendingMigrations(ctx)
+	if err != nil {
+		return err
+	}
+	if pending > 0 {
+		return fmt.Errorf("audit: the database lacks %d of Divvy's migrations: run `divvy migrate` first", pending)
+	}
 	checks, err := store.Audit(ctx)
 	if err != nil {
 		return err
