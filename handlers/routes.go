@@ -44,6 +44,7 @@ func addRoutes(mux *http.ServeMux, log *slog.Logger, store *db.DB, provider db.P
 	mux.Handle("GET /groups/{id}/splits/{split}", member(store, log, handleSplitShow(log, store, opts.BaseURL)))
 	mux.Handle("GET /groups/{id}/splits/{split}/card", member(store, log, handleSplitCard(log, store)))
 	mux.Handle("GET /groups/{id}/splits/{split}/qr.svg", member(store, log, handleSplitQR(log, store, opts.BaseURL)))
+	mux.Handle("GET /groups/{id}/splits/{split}/cancel", member(store, log, handleSplitCancelShow(log, store)))
 	mux.Handle("POST /groups/{id}/splits/{split}/cancel", member(store, log, handleSplitCancel(log, store, provider)))
 	mux.Handle("POST /groups/{id}/splits/{split}/shares/{share}/cash", member(store, log, handleShareCash(log, store)))
 	mux.Handle("POST /groups/{id}/splits/{split}/shares/{share}/confirm", member(store, log, handleShareConfirm(log, store)))

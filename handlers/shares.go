@@ -109,7 +109,13 @@ func handleSplitCancel(log *slog.Logger, store *db.DB, provider db.PaymentProvid
 			renderError(w, r, http.StatusNotFound, "error.404")
 			return
 		}
+		if cancelRefused(w, r, log, store, ms.group.ID, splitID) {
+			return
+		}
 		if err := store.CancelSplit(r.Context(), provider, ms.group.ID, splitID, currentUser(r).ID); err != nil {
+			if db.ErrorCode(err) == db.EINSUFFICIENT && cancelRefused(w, r, log, store, ms.group.ID, splitID) {
+				return
+			}
 			fail(w, r, log, err)
 			return
 		}

@@ -1,0 +1,90 @@
+package handlers
+
+import (
+	"log/slog"
+	"net/http"
+
+	"divvy/db"
+	"divvy/db/money"
+	"divvy/views"
+)
+
+// cancelPage says what cancelling the split gives back, and whether the
+// collector's balance still holds the card payments to refund (money that
+// was withdrawn cannot be refunded from Divvy).
+func cancelPage(r *http.Request, store *db.DB, s db.Split) (views.CancelPage, error) {
+	ctx := r.Context()
+	p := views.CancelPage{GroupName: currentMembership(r).group.Name, Card: splitCard(r, s)}
+	byCard := money.Zero(s.Total.Currency)
+	for _, sh := range s.Shares {
+		if sh.Status != db.SharePaid {
+			continue
+		}
+		p.Refunds = append(p.Refunds, views.CancelLine{Name: sh.Name, Amount: views.Money(ctx, sh.Amount), Method: sh.Method})
+		if sh.Method == "card" {
+			byCard, _ = byCard.Add(sh.Amount)
+		}
+	}
+	if byCard.IsZero() {
+		return p, nil
+	}
+	bs, err := store.Balances(ctx, s.PayeeID)
+	if err != nil {
+		return p, err
+	}
+	held := money.Zero(s.Total.Currency)
+	for _, b := range bs {
+		if b.Currency == held.Currency {
+			held, _ = b.Available.Add(b.Pending)
+		}
+	}
+	if held.Amount.LessThan(byCard.Amount) {
+		p.Needed, p.Held = views.Money(ctx, byCard), views.Money(ctx, held)
+	}
+	return p, nil
+}
+
+// handleSplitCancelShow asks the collector to confirm cancelling: it is the
+// step the split page's "Cancel the split" leads to.
+func handleSplitCancelShow(log *slog.Logger, store *db.DB) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, err := splitFromPath(r, store)
+		if err != nil {
+			fail(w, r, log, err)
+			return
+		}
+		if s.PayeeID != currentUser(r).ID {
+			fail(w, r, log, db.Errorf(db.EFORBIDDEN, "Only %s, who collects, can cancel this split.", s.PayeeName))
+			return
+		}
+		if s.Status != db.SplitOpen {
+			http.Redirect(w, r, splitPath(s.GroupID, s.ID), http.StatusSeeOther)
+			return
+		}
+		p, err := cancelPage(r, store, s)
+		if err != nil {
+			fail(w, r, log, err)
+			return
+		}
+		render(w, r, http.StatusOK, views.CancelPageView(layout(r, views.T(r.Context(), "cancel.title", s.Title)), p))
+	})
+}
+
+// cancelRefused answers a cancel the collector's balance cannot refund
+// with the explained confirmation page (409), before anything is refunded.
+// It reports whether it answered.
+func cancelRefused(w http.ResponseWriter, r *http.Request, log *slog.Logger, store *db.DB, groupID, splitID int64) bool {
+	s, err := store.SplitInGroup(r.Context(), groupID, splitID)
+	if err != nil || s.PayeeID != currentUser(r).ID || s.Status != db.SplitOpen {
+		return false // CancelSplit gives the answer
+	}
+	p, err := cancelPage(r, store, s)
+	if err != nil || p.Needed == "" {
+		return false
+	}
+	if isHTMX(r) {
+		w.Header().Set("HX-Redirect", splitPath(groupID, splitID)+"/cancel")
+	}
+	render(w, r, http.StatusConflict, views.CancelPageView(layout(r, views.T(r.Context(), "cancel.title", s.Title)), p))
+	return true
+}
