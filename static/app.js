@@ -53,20 +53,60 @@
     }
   });
   // A message arrives twice for its sender (the form's answer and the live
-  // stream) and after a reconnection maybe again: append it once.
+  // stream) and after a reconnection maybe again: append it once. Note
+  // whether the reader was at the newest message, to keep them there.
+  var followNewest = true;
   document.addEventListener("htmx:oobBeforeSwap", function (e) {
     var d = e.detail;
     if (d.target.id !== "messages" || !d.fragment) return;
     var first = d.fragment.firstElementChild;
     if (first && first.id && document.getElementById(first.id)) {
       d.shouldSwap = false;
+      return;
     }
+    followNewest = atNewest(d.target);
   });
-  // Keep the newest message in view when one arrives at the bottom.
+  // A new message is scrolled into view above the sticky composer (its
+  // scroll-margin is the composer's height), unless the reader was reading
+  // older ones.
   document.addEventListener("htmx:oobAfterSwap", function (e) {
-    if (e.detail.target.id === "messages") {
-      var last = e.detail.target.lastElementChild;
-      if (last) last.scrollIntoView({ block: "nearest" });
-    }
+    if (e.detail.target.id !== "messages" || !followNewest) return;
+    showNewest(e.detail.target, "smooth");
+  });
+
+  function composerHeight() {
+    var c = document.getElementById("composer");
+    return c ? c.getBoundingClientRect().height : 0;
+  }
+  function atNewest(list) {
+    var last = list.lastElementChild;
+    if (!last) return true;
+    return last.getBoundingClientRect().top < window.innerHeight - composerHeight() + 40;
+  }
+  function showNewest(list, behavior) {
+    document.documentElement.style.setProperty("--composer-height", composerHeight() + "px");
+    var last = list.lastElementChild;
+    if (last) last.scrollIntoView({ block: "end", behavior: behavior || "auto" });
+  }
+  // A thread opens at its newest message (unless the address points at a
+  // given one, such as a split card after paying).
+  document.addEventListener("DOMContentLoaded", function () {
+    var list = document.getElementById("messages");
+    if (list && !window.location.hash) showNewest(list);
+  });
+  // "Earlier messages" adds messages above the reader: keep the message
+  // they were looking at where it was on the screen.
+  var anchor = null, anchorTop = 0;
+  document.addEventListener("htmx:beforeRequest", function (e) {
+    var li = e.detail.elt.closest && e.detail.elt.closest("li.earlier");
+    if (!li) return;
+    anchor = li.nextElementSibling;
+    anchorTop = anchor ? anchor.getBoundingClientRect().top : 0;
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!anchor) return;
+    var moved = anchor.getBoundingClientRect().top - anchorTop;
+    if (moved) window.scrollBy(0, moved);
+    anchor = null;
   });
 })();
