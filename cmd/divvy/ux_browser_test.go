@@ -1,0 +1,140 @@
+package main
+
+import (
+	"fmt"
+	"net/url"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// labelled is the XPath of a link or button by its visible label.
+func labelled(label string) string {
+	return fmt.Sprintf(`//*[self::a or self::button][normalize-space()=%q]`, label)
+}
+
+// logIn signs a browser in as someone seeded over HTTP.
+func (b *browser) logIn(base, email string) {
+	b.run("log in",
+		chromedp.Navigate(base+"/login"),
+		chromedp.SendKeys(`#f-email`, email),
+		chromedp.SendKeys(`#f-password`, "correct horse"),
+		chromedp.Click(labelled("Log in")+`[@type="submit"]`),
+		chromedp.WaitVisible(labelled("New thread")))
+}
+
+// aboveComposer reports whether the element's whole box is on the screen
+// and above the sticky composer.
+func (b *browser) aboveComposer(sel string) (bool, string) {
+	var r struct {
+		OK   bool
+		What string
+	}
+	b.run("measure "+sel, chromedp.Evaluate(`(function () {
+  var e = document.querySelector(`+jsString(sel)+`), c = document.getElementById("composer");
+  if (!e || !c) return { OK: false, What: "missing" };
+  var er = e.getBoundingClientRect(), cr = c.getBoundingClientRect();
+  return { OK: er.top >= 0 && er.bottom <= cr.top + 1,
+    What: "element " + Math.round(er.top) + "-" + Math.round(er.bottom) + ", composer from " + Math.round(cr.top) + ", screen " + window.innerHeight };
+})()`, &r))
+	return r.OK, r.What
+}
+
+// Cancelling a split asks first, on its own page; "Keep the split" keeps it.
+func TestBrowserCancelAsksFirst(t *testing.T) {
+	base := startApp(t)
+	for _, sc := range screens {
+		t.Run(sc.name, func(t *testing.T) {
+			email := "olivia-cancel-" + sc.name + "@example.com"
+			s := seed(t, base, email, 2)
+			b := newBrowser(t, sc.name, sc.width, sc.height)
+			b.logIn(base, email)
+			b.run("open the split", chromedp.Navigate(base+s.split), chromedp.WaitVisible(labelled("Cancel the split")))
+			b.shot("split-page")
+			b.run("tap cancel", chromedp.Click(labelled("Cancel the split")), chromedp.WaitVisible(labelled("Yes, cancel and give back")))
+			b.shot("cancel-confirm")
+			b.run("keep it", chromedp.Click(labelled("Keep the split")), chromedp.WaitVisible(`//article[@data-status="open"]`))
+			b.run("cancel for real",
+				chromedp.Click(labelled("Cancel the split")),
+				chromedp.WaitVisible(labelled("Yes, cancel and give back")),
+				chromedp.Click(labelled("Yes, cancel and give back")),
+				chromedp.WaitVisible(`//article[@data-status="cancelled"]`))
+		})
+	}
+}
+
+// A long thread opens at its newest message, above the composer; "Earlier
+// messages" keeps the reader's place; a message posted by someone else
+// arrives live in view above the composer.
+func TestBrowserThreadOpensAtNewest(t *testing.T) {
+	base := startApp(t)
+	for _, sc := range screens {
+		t.Run(sc.name, func(t *testing.T) {
+			email := "olivia-long-" + sc.name + "@example.com"
+			s := seed(t, base, email, 1)
+			for i := 1; i <= 70; i++ {
+				s.post(t, base, s.thread+"/messages", url.Values{"body": {fmt.Sprintf("Message number %d", i)}})
+			}
+			b := newBrowser(t, sc.name, sc.width, sc.height)
+			b.logIn(base, email)
+			b.run("open the thread", chromedp.Navigate(base+s.thread), chromedp.WaitVisible(`#messages > li:last-child`))
+			if ok, what := b.aboveComposer(`#messages > li:last-child`); !ok {
+				t.Errorf("the newest message is not in view above the composer: %s", what)
+			}
+			b.shot("thread-newest")
+
+			// The first message shown stays where it was when earlier ones load.
+			var before, after float64
+			var first string
+			b.run("scroll to the top", chromedp.Evaluate(`window.scrollTo(0, 0); document.querySelector("li.earlier + li").id`, &first))
+			b.run("measure", chromedp.Evaluate(`document.getElementById(`+jsString(first)+`).getBoundingClientRect().top`, &before))
+			b.run("load earlier messages", chromedp.Click(labelled("Earlier messages")),
+				chromedp.WaitVisible(`//p[normalize-space()="Message number 1"]`),
+				chromedp.Sleep(300e6),
+				chromedp.Evaluate(`document.getElementById(`+jsString(first)+`).getBoundingClientRect().top`, &after))
+			if d := after - before; d > 2 || d < -2 {
+				t.Errorf("the message the reader was at moved %.0f px when earlier messages loaded", d)
+			}
+
+			// A message from someone else, live, lands above the composer.
+			b.run("back at the newest", chromedp.Evaluate(`document.querySelector("#messages > li:last-child").scrollIntoView({block: "end"});
+window.scrollBy(0, document.getElementById("composer").getBoundingClientRect().height + 8)`, nil))
+			s.post(t, base, s.thread+"/messages", url.Values{"body": {"Live one"}})
+			b.run("wait for the live message", chromedp.WaitVisible(`//li[@data-testid="msg-text"]//p[normalize-space()="Live one"]`), chromedp.Sleep(800e6))
+			if ok, what := b.aboveComposer(`#messages > li:last-child`); !ok {
+				t.Errorf("the live message is hidden behind the composer: %s", what)
+			}
+			b.shot("thread-live")
+		})
+	}
+}
+
+// Where the browser has no Web Share (headless Chromium on Linux), the
+// Share button is not shown; Copy is.
+func TestBrowserShareHiddenWithoutWebShare(t *testing.T) {
+	base := startApp(t)
+	email := "olivia-share@example.com"
+	s := seed(t, base, email, 1)
+	b := newBrowser(t, "phone", 390, 844)
+	b.logIn(base, email)
+	var hasShare bool
+	b.run("open the split", chromedp.Navigate(base+s.split), chromedp.WaitVisible(labelled("Copy link")),
+		chromedp.Evaluate(`!!navigator.share`, &hasShare))
+	if hasShare {
+		t.Skip("this Chromium has Web Share")
+	}
+	var shown bool
+	b.run("look for Share", chromedp.Evaluate(`(function () {
+  var b = Array.from(document.querySelectorAll("button")).find(function (e) { return e.textContent.trim() === "Share"; });
+  return !!b && b.getBoundingClientRect().height > 0;
+})()`, &shown))
+	if shown {
+		t.Errorf("the Share button is shown where Web Share is missing")
+	}
+	var invite bool
+	b.run("invite page", chromedp.Navigate(base+s.thread+"/invite"), chromedp.WaitVisible(labelled("Copy link")),
+		chromedp.Evaluate(`Array.from(document.querySelectorAll("button")).some(function (e) { return e.textContent.trim() === "Share" && e.getBoundingClientRect().height > 0; })`, &invite))
+	if invite {
+		t.Errorf("the invite page shows Share where Web Share is missing")
+	}
+}
