@@ -51,13 +51,13 @@ func TestBrowserCancelAsksFirst(t *testing.T) {
 			b.logIn(base, email)
 			b.run("open the split", chromedp.Navigate(base+s.split), chromedp.WaitVisible(labelled("Cancel the split")))
 			b.shot("split-page")
-			b.run("tap cancel", chromedp.Click(labelled("Cancel the split")), chromedp.WaitVisible(labelled("Yes, cancel and give back")))
+			b.run("tap cancel", chromedp.Click(labelled("Cancel the split")), chromedp.WaitVisible(labelled("Yes, cancel the split")))
 			b.shot("cancel-confirm")
 			b.run("keep it", chromedp.Click(labelled("Keep the split")), chromedp.WaitVisible(`//article[@data-status="open"]`))
 			b.run("cancel for real",
 				chromedp.Click(labelled("Cancel the split")),
-				chromedp.WaitVisible(labelled("Yes, cancel and give back")),
-				chromedp.Click(labelled("Yes, cancel and give back")),
+				chromedp.WaitVisible(labelled("Yes, cancel the split")),
+				chromedp.Click(labelled("Yes, cancel the split")),
 				chromedp.WaitVisible(`//article[@data-status="cancelled"]`))
 		})
 	}
