@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"path"
 	"strconv"
 	"strings"
 	"sync"
@@ -121,16 +122,36 @@ func parseForm(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
-// localPath returns next if it is a path on this site, else "/": redirects
-// after login never leave Divvy.
+// localPath returns next if it is a plain path on this site, else "/":
+// redirects after login never leave Divvy. It judges the path as
+// http.Redirect will send it, after cleaning (/./\x would become /\x, which
+// browsers read as //x), and refuses backslashes, control characters and
+// encoded slashes outright: no plain local path needs them.
 func localPath(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if !strings.HasPrefix(next, "/") || strings.ContainsAny(next, "\\") || strings.ContainsFunc(next, isControl) {
 		return "/"
 	}
-	if u, err := url.Parse(next); err != nil || u.Host != "" || u.Scheme != "" {
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
 		return "/"
 	}
-	return next
+	if strings.ContainsAny(u.Path, "\\") || strings.Contains(strings.ToLower(u.RawPath), "%2f") {
+		return "/"
+	}
+	clean := path.Clean(u.Path)
+	if !strings.HasPrefix(clean, "/") || strings.HasPrefix(clean, "//") {
+		return "/"
+	}
+	if strings.HasSuffix(u.Path, "/") && clean != "/" {
+		clean += "/"
+	}
+	out := (&url.URL{Path: clean, RawQuery: u.RawQuery}).String()
+	if !strings.HasPrefix(out, "/") || strings.HasPrefix(out, "//") {
+		return "/"
+	}
+	return out
 }
+
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
 
 func urlQueryEscape(s string) string { return url.QueryEscape(s) }
