@@ -432,13 +432,16 @@ func derefID(p *int64) int64 {
 }
 
 // eventFrame is one SSE event; every line of data gets its own field.
+// Browsers end a line at CR, LF or CRLF alike, so data is split at all
+// three: a CR left inside a data line would start a field of its own
+// (a message body could then set the id or the event name).
 func eventFrame(id int64, name, data string) []byte {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "id: %d\nevent: %s\n", id, name)
 	if data == "" {
 		data = " "
 	}
-	for _, line := range strings.Split(data, "\n") {
+	for _, line := range strings.Split(sseLineBreaks.Replace(data), "\n") {
 		b.WriteString("data: ")
 		b.WriteString(line)
 		b.WriteByte('\n')
@@ -446,6 +449,8 @@ func eventFrame(id int64, name, data string) []byte {
 	b.WriteByte('\n')
 	return b.Bytes()
 }
+
+var sseLineBreaks = strings.NewReplacer("\r\n", "\n", "\r", "\n")
 
 func memberItems(ms []db.Member, me int64) []views.MemberItem {
 	var out []views.MemberItem

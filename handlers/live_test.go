@@ -49,6 +49,7 @@ func (c *client) openStream(ctx context.Context, base, thread string, lastID str
 		defer res.Body.Close()
 		sc := bufio.NewScanner(res.Body)
 		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		sc.Split(sseLines)
 		var ev sseEvent
 		var data []string
 		for sc.Scan() {
@@ -70,6 +71,29 @@ func (c *client) openStream(ctx context.Context, base, thread string, lastID str
 		}
 	}()
 	return out, res
+}
+
+// sseLines splits a stream into lines as browsers do: CR, LF and CRLF
+// each end a line.
+func sseLines(data []byte, atEOF bool) (advance int, token []byte, err error) {
+	for i, c := range data {
+		switch c {
+		case '\n':
+			return i + 1, data[:i], nil
+		case '\r':
+			if i+1 == len(data) && !atEOF {
+				return 0, nil, nil // a LF may follow
+			}
+			if i+1 < len(data) && data[i+1] == '\n' {
+				return i + 2, data[:i], nil
+			}
+			return i + 1, data[:i], nil
+		}
+	}
+	if atEOF && len(data) > 0 {
+		return len(data), data, nil
+	}
+	return 0, nil, nil
 }
 
 // next waits for an event whose data contains want.
