@@ -331,6 +331,16 @@ func TestPaymentSetupProblems(t *testing.T) {
 		{"789012", func(s *db.PaymentSetup) { s.PIN, s.PINConfirm = "789012", "789012" }, "pin", "pin_too_simple"},
 		{"121212", func(s *db.PaymentSetup) { s.PIN, s.PINConfirm = "121212", "121212" }, "pin", "pin_too_simple"},
 		{"123123", func(s *db.PaymentSetup) { s.PIN, s.PINConfirm = "123123", "123123" }, "pin", "pin_too_simple"},
+		{"112233", func(s *db.PaymentSetup) { s.PIN, s.PINConfirm = "112233", "112233" }, "pin", "pin_too_simple"},
+		{"123321", func(s *db.PaymentSetup) { s.PIN, s.PINConfirm = "123321", "123321" }, "pin", "pin_too_simple"},
+		{"147258", func(s *db.PaymentSetup) { s.PIN, s.PINConfirm = "147258", "147258" }, "pin", "pin_too_simple"},
+		{"159753", func(s *db.PaymentSetup) { s.PIN, s.PINConfirm = "159753", "159753" }, "pin", "pin_too_simple"},
+		{"102030", func(s *db.PaymentSetup) { s.PIN, s.PINConfirm = "102030", "102030" }, "pin", "pin_too_simple"},
+		{"111222", func(s *db.PaymentSetup) { s.PIN, s.PINConfirm = "111222", "111222" }, "pin", "pin_too_simple"},
+		{"000001", func(s *db.PaymentSetup) { s.PIN, s.PINConfirm = "000001", "000001" }, "pin", "pin_too_simple"},
+		{"100000", func(s *db.PaymentSetup) { s.PIN, s.PINConfirm = "100000", "100000" }, "pin", "pin_too_simple"},
+		{"135791", func(s *db.PaymentSetup) { s.PIN, s.PINConfirm = "135791", "135791" }, "pin", "pin_too_simple"},
+		{"998877", func(s *db.PaymentSetup) { s.PIN, s.PINConfirm = "998877", "998877" }, "pin", "pin_too_simple"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := goodSetup("4242 4242 4242 4242", "482913")

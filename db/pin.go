@@ -47,28 +47,58 @@ func pinProblem(pin string) string {
 	return ""
 }
 
-// pinTooSimple reports the PINs tried first by anyone guessing: one digit
-// repeated (000000), a short pattern repeated (121212, 123123), and straight
-// runs up or down (123456, 987654, 890123).
+// pinTooSimple reports the PINs tried first by anyone guessing, as banks
+// refuse them: one digit repeated or nearly (000000, 000001), a short
+// pattern repeated (121212, 123123, 520520), a run with a constant step
+// (123456, 987654, 135791), mirrored (123321), in pairs or triples
+// (112233, 111222), and the shapes and words of commonPINs.
 func pinTooSimple(pin string) bool {
 	for _, period := range []int{1, 2, 3} {
 		if pin == strings.Repeat(pin[:period], len(pin)/period) {
 			return true
 		}
 	}
-	for _, step := range []int{1, 9} { // +1 or -1, modulo 10
-		run := true
-		for i := 1; i < len(pin); i++ {
-			if (int(pin[i-1]-'0')+step)%10 != int(pin[i]-'0') {
-				run = false
-				break
-			}
-		}
-		if run {
+	var count [10]int
+	for i := range len(pin) {
+		if count[pin[i]-'0']++; count[pin[i]-'0'] >= len(pin)-1 {
 			return true
 		}
 	}
-	return false
+	step := (int(pin[1]) - int(pin[0]) + 10) % 10
+	run, mirrored := true, true
+	for i := 1; i < len(pin); i++ {
+		run = run && (int(pin[i])-int(pin[i-1])+10)%10 == step
+	}
+	for i := range len(pin) / 2 {
+		mirrored = mirrored && pin[i] == pin[len(pin)-1-i]
+	}
+	if run || mirrored {
+		return true
+	}
+	if pin[0] == pin[1] && pin[2] == pin[3] && pin[4] == pin[5] {
+		return true
+	}
+	if pin[0] == pin[1] && pin[1] == pin[2] && pin[3] == pin[4] && pin[4] == pin[5] {
+		return true
+	}
+	return commonPINs[pin]
+}
+
+// commonPINs are frequent 6-digit PINs no rule of pinTooSimple covers:
+// shapes on the keypad (columns, diagonals, crosses), counting by tens and
+// by twos, well-known numbers and the number-words of leaked PIN lists.
+var commonPINs = map[string]bool{}
+
+func init() {
+	for _, p := range strings.Fields(`
+		000123 010203 100200 102030 112358 121314 123000 123098 123412 123451
+		123654 123789 123987 131420 135246 135790 142536 142857 147258 147369
+		147852 147896 159357 159753 198012 199012 200012 200300 246810 258369
+		258963 321654 321987 357159 357951 369147 369852 456123 520131 521314
+		654123 741963 753159 753951 789123 789456 789654 852456 951357 951753
+		963741 963852 987123 987456`) {
+		commonPINs[p] = true
+	}
 }
 
 // A PIN check first reserves a try in one statement: payments not locked and
