@@ -57,7 +57,25 @@ func (d *DB) ClaimCash(ctx context.Context, groupID, splitID, shareID, userID in
 	if sh.Status == SharePaid {
 		return Errorf(ECONFLICT, "This share is already paid.")
 	}
-	return d.shareChange(ctx, s, `UPDATE shares SET cash_claimed_at = now() WHERE id = $1 AND cash_claimed_at IS NULL`, shareID)
+	// The claim is said in the thread too, once, with the share's change.
+	err = d.inTx(ctx, nil, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE shares SET cash_claimed_at = now() WHERE id = $1 AND cash_claimed_at IS NULL`, shareID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		if _, err := insertMessage(ctx, tx, groupID, "system", userID, "", &s.ID, map[string]any{"event": "cash_claimed",
+			"title": s.Title, "amount": sh.Amount.Amount.String(), "currency": sh.Amount.Currency}); err != nil {
+			return err
+		}
+		return addEvent(ctx, tx, s.GroupID, EventSplit, 0, s.ID)
+	})
+	if err == nil {
+		d.changed(s.GroupID)
+	}
+	return err
 }
 
 // shareChange runs one update of a share with its split's live-update

@@ -49,7 +49,7 @@ func TestPizzaNightJourney(t *testing.T) {
 	}
 	wantStatus(t, "Léa: paid another way", p.lea.post(shareOf("Léa")+"/cash", nil), http.StatusSeeOther)
 	wantStatus(t, "Olivia confirms", p.org.post(shareOf("Léa")+"/confirm", nil), http.StatusSeeOther)
-	wantBody(t, "after Léa", p.org.get(p.thread), "2 of 3 paid", "Léa paid €11.87 in cash")
+	wantBody(t, "after Léa", p.org.get(p.thread), "2 of 3 paid", "Léa paid €11.87 another way")
 
 	// Nina is late: one reminder a day.
 	wantStatus(t, "remind Nina", p.org.post(shareOf("Nina")+"/remind", nil), http.StatusSeeOther)

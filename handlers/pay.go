@@ -257,6 +257,9 @@ func pinProblem(r *http.Request, store *db.DB, userID int64, err error) string {
 	if strings.Contains(db.ErrorMessage(err), "6 digits") {
 		return views.T(r.Context(), "pin_format")
 	}
+	if left == 1 {
+		return views.T(r.Context(), "pin.wrong_one")
+	}
 	return views.T(r.Context(), "pin.wrong", left)
 }
 

@@ -80,6 +80,10 @@ func TestPayByCardWithPIN(t *testing.T) {
 	res := p.sam.post(payURL, url.Values{"payment_id": {id}, "pin": {"999999"}})
 	wantStatus(t, "wrong PIN", res, http.StatusUnprocessableEntity)
 	wantBody(t, "wrong PIN", res, "Wrong PIN, 4 tries left")
+	for _, left := range []string{"3 tries left", "2 tries left", "1 try left."} {
+		res = p.sam.post(payURL, url.Values{"payment_id": {id}, "pin": {"999999"}})
+		wantBody(t, "wrong PIN again", res, "Wrong PIN, "+left)
+	}
 
 	res = p.sam.post(payURL, url.Values{"payment_id": {id}, "pin": {"271828"}})
 	wantStatus(t, "pay", res, http.StatusSeeOther)

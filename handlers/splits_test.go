@@ -132,7 +132,12 @@ func TestSplitCashRemindAndClose(t *testing.T) {
 	// Only Sam may claim Sam's share; only the collector confirms.
 	wantStatus(t, "Léa claims Sam's share", p.lea.post(shareOf("Sam")+"/cash", nil), http.StatusForbidden)
 	wantStatus(t, "Sam claims cash", p.sam.post(shareOf("Sam")+"/cash", nil), http.StatusSeeOther)
-	wantBody(t, "pending", p.org.get(p.thread), "paid another way, to confirm", "Confirm cash")
+	wantBody(t, "pending", p.org.get(p.thread), "paid another way, to confirm", "Confirm payment", "Sam says they paid €10.00 another way · Pizza night")
+	// A claimed share waits for the collector's answer, not a reminder.
+	if card := p.org.get(p.thread).body; regexp.MustCompile(`(?s)data-name="Sam".*?</li>`).MatchString(card) &&
+		strings.Contains(regexp.MustCompile(`(?s)data-name="Sam".*?</li>`).FindString(card), `data-testid="remind"`) {
+		t.Errorf("a share claimed as paid another way offers Remind")
+	}
 	wantStatus(t, "Sam confirms own cash", p.sam.post(shareOf("Sam")+"/confirm", nil), http.StatusForbidden)
 
 	// Confirm twice at once (a double tap): one cash transfer.
@@ -147,7 +152,7 @@ func TestSplitCashRemindAndClose(t *testing.T) {
 	if n != 1 {
 		t.Fatalf("%d cash transfers after a double confirm; want 1", n)
 	}
-	wantBody(t, "after confirm", p.org.get(p.thread), "1 of 2 paid", "Sam paid €10.00 in cash")
+	wantBody(t, "after confirm", p.org.get(p.thread), "1 of 2 paid", "Sam paid €10.00 another way")
 
 	// Remind Léa: once per day.
 	req, _ := http.NewRequest(http.MethodPost, p.app.srv.URL+shareOf("Léa")+"/remind", nil)
@@ -169,6 +174,8 @@ func TestSplitCashRemindAndClose(t *testing.T) {
 	p.lea.post(shareOf("Léa")+"/cash", nil)
 	wantStatus(t, "confirm Léa", p.org.post(shareOf("Léa")+"/confirm", nil), http.StatusSeeOther)
 	page := p.org.get(p.thread)
+	p.lea.post("/locale", url.Values{"locale": {"fr"}, "next": {"/"}})
+	wantBody(t, "French agreement", p.lea.get(p.thread), "2 sur 2 payés")
 	wantBody(t, "closed", page, "2 of 2 paid", `data-testid="split-all-paid"`, "Pizza night: all paid")
 	if strings.Count(page.body, "Pizza night: all paid") != 1 {
 		t.Errorf("\"all paid\" posted %d times", strings.Count(page.body, "Pizza night: all paid"))

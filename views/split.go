@@ -111,3 +111,12 @@ var moneyErrorKeys = map[error]string{
 func modeText(ctx context.Context, m money.Mode) string { return T(ctx, "mode."+string(m)) }
 
 func checked(m map[int64]bool, id int64) bool { return m[id] }
+
+// splitCount is "2 of 3 paid"; French agrees "payé" with the count (0 and
+// 1 are singular).
+func splitCount(ctx context.Context, paid, of int) string {
+	if paid <= 1 {
+		return T(ctx, "split.count_one", paid, of)
+	}
+	return T(ctx, "split.count", paid, of)
+}

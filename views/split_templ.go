@@ -1306,9 +1306,9 @@ func splitProgress(c SplitCard, oob bool) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var67 string
-		templ_7745c5c3_Var67, templ_7745c5c3_Err = templ.JoinStringErrs(T(ctx, "split.count", c.Paid, c.Of))
+		templ_7745c5c3_Var67, templ_7745c5c3_Err = templ.JoinStringErrs(splitCount(ctx, c.Paid, c.Of))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `split.templ`, Line: 265, Col: 72}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `split.templ`, Line: 265, Col: 66}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var67))
 		if templ_7745c5c3_Err != nil {
@@ -1559,7 +1559,7 @@ func shareItem(c SplitCard, s ShareLine, oob bool) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			if s.Status == "due" || s.Status == "pending" {
+			if s.Status == "due" {
 				if s.Reminded {
 					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 142, "<span class=\"hint\">")
 					if templ_7745c5c3_Err != nil {

@@ -93,7 +93,7 @@ func TestBrowserWrongPINLocks(t *testing.T) {
 				chromedp.SendKeys(`#f-name`, "Sam"), chromedp.Click(`[data-testid=join-submit]`))
 			sam.setUp(t, dbURL, "4242 4242 4242 4242", "271828")
 			for i := 4; i >= 1; i-- {
-				sam.submitPIN("wrong PIN", "000001", fmt.Sprintf(`//p[@data-testid="problem-pin"][contains(., "%d tries left")]`, i))
+				sam.submitPIN("wrong PIN", "000001", fmt.Sprintf(`//p[@data-testid="problem-pin"][contains(., "%d tr")]`, i))
 			}
 			sam.submitPIN("fifth wrong PIN", "000001", `//p[@data-testid="problem-pin"][contains(., "locked")]`)
 			sam.submitPIN("right PIN, still locked", "271828", `//p[@data-testid="problem-pin"][contains(., "locked")]`)
