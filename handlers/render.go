@@ -54,8 +54,16 @@ func putRenderBuffer(b *bytes.Buffer) {
 }
 
 // layout is the frame every page shares, built from the request.
+// noticeKeys are the notices a redirect may ask a page to show.
+var noticeKeys = map[string]bool{"remind.thread_only": true}
+
 func layout(r *http.Request, title string) views.Layout {
 	l := views.Layout{Title: title, Path: r.URL.RequestURI()}
+	// A redirect after an action may carry a notice, by key: only keys
+	// made for it, so a link cannot put any words on a page.
+	if key := r.URL.Query().Get("notice"); noticeKeys[key] {
+		l.Notice = views.T(r.Context(), key)
+	}
 	if u := currentUser(r); u != nil {
 		l.User = &views.Viewer{Name: u.DisplayName, IsGuest: u.IsGuest}
 	}

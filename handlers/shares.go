@@ -20,6 +20,14 @@ var timeNow = time.Now
 // split's card as the caller now sees it (htmx swaps it in place), or sends
 // a browser without htmx back to the thread.
 func shareAction(log *slog.Logger, store *db.DB, act func(r *http.Request, groupID, splitID, shareID, userID int64) error) http.Handler {
+	return shareActionNotice(log, store, func(r *http.Request, g, s, sh, u int64) (string, error) {
+		return "", act(r, g, s, sh, u)
+	})
+}
+
+// shareActionNotice is shareAction whose action may leave a notice (a
+// message key) for the person who tapped.
+func shareActionNotice(log *slog.Logger, store *db.DB, act func(r *http.Request, groupID, splitID, shareID, userID int64) (string, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ms := currentMembership(r)
 		splitID, err1 := strconv.ParseInt(r.PathValue("split"), 10, 64)
@@ -28,7 +36,8 @@ func shareAction(log *slog.Logger, store *db.DB, act func(r *http.Request, group
 			renderError(w, r, http.StatusNotFound, "error.404")
 			return
 		}
-		if err := act(r, ms.group.ID, splitID, shareID, currentUser(r).ID); err != nil {
+		notice, err := act(r, ms.group.ID, splitID, shareID, currentUser(r).ID)
+		if err != nil {
 			var soon *db.RemindTooSoon
 			if errors.As(err, &soon) {
 				renderError(w, r, http.StatusTooManyRequests, views.T(r.Context(), "split.remind_too_soon", soon.Name, views.Clock(r.Context(), soon.Next)))
@@ -37,18 +46,28 @@ func shareAction(log *slog.Logger, store *db.DB, act func(r *http.Request, group
 			fail(w, r, log, err)
 			return
 		}
-		respondWithCard(w, r, log, store, ms.group.ID, splitID)
+		respondWithCard(w, r, log, store, ms.group.ID, splitID, notice)
 	})
 }
 
-func respondWithCard(w http.ResponseWriter, r *http.Request, log *slog.Logger, store *db.DB, groupID, splitID int64) {
+// respondWithCard answers a card action: the card (and the notice, if any)
+// for htmx, else back to the card in the thread with the notice.
+func respondWithCard(w http.ResponseWriter, r *http.Request, log *slog.Logger, store *db.DB, groupID, splitID int64, notice string) {
 	if !isHTMX(r) {
-		http.Redirect(w, r, groupPath(groupID)+"#split-"+strconv.FormatInt(splitID, 10), http.StatusSeeOther)
+		q := ""
+		if notice != "" {
+			q = "?notice=" + notice
+		}
+		http.Redirect(w, r, groupPath(groupID)+q+"#split-"+strconv.FormatInt(splitID, 10), http.StatusSeeOther)
 		return
 	}
 	s, err := store.SplitInGroup(r.Context(), groupID, splitID)
 	if err != nil {
 		fail(w, r, log, err)
+		return
+	}
+	if notice != "" {
+		render(w, r, http.StatusOK, views.CardWithNotice(splitCard(r, s), views.T(r.Context(), notice)))
 		return
 	}
 	render(w, r, http.StatusOK, views.SplitCardView(splitCard(r, s)))
@@ -72,32 +91,35 @@ func handleShareReject(log *slog.Logger, store *db.DB) http.Handler {
 	})
 }
 
+// handleShareRemind posts a reminder in the thread and mails it to the
+// person's contact when they left one; when they did not, the collector is
+// told that only the thread shows it.
 func handleShareRemind(log *slog.Logger, store *db.DB, notify db.Notifier) http.Handler {
-	return shareAction(log, store, func(r *http.Request, g, s, sh, u int64) error {
+	return shareActionNotice(log, store, func(r *http.Request, g, s, sh, u int64) (string, error) {
 		who, split, share, err := store.Remind(r.Context(), g, s, sh, u)
 		if err != nil {
-			return err
+			return "", err
 		}
-		// The reminder goes to the person's contact, if they left one: their
-		// account email, else the one given for payment codes.
+		// Their account email, else the one given for payment codes.
 		to := who.Email
 		if to == "" {
 			if prof, err := store.PaymentProfile(r.Context(), who.ID); err == nil {
 				to = prof.Contact
 			}
 		}
-		if to != "" && notify != nil {
-			ctx := views.WithLocale(r.Context(), who.Locale)
-			n := db.Notification{UserID: who.ID, To: to, Kind: "reminder",
-				Subject: views.T(ctx, "remind.subject", split.Title),
-				Body:    views.T(ctx, "remind.body", currentUser(r).DisplayName, views.Money(ctx, share.Amount), split.Title)}
-			if err := notify.Notify(r.Context(), n); err != nil {
-				// The reminder is in the thread already; a mail that did not
-				// leave is logged, not an error for the collector.
-				log.Warn("reminder not sent", "user_id", who.ID, "err", err)
-			}
+		if to == "" || notify == nil {
+			return "remind.thread_only", nil
 		}
-		return nil
+		ctx := views.WithLocale(r.Context(), who.Locale)
+		n := db.Notification{UserID: who.ID, To: to, Kind: "reminder",
+			Subject: views.T(ctx, "remind.subject", split.Title),
+			Body:    views.T(ctx, "remind.body", currentUser(r).DisplayName, views.Money(ctx, share.Amount), split.Title)}
+		if err := notify.Notify(r.Context(), n); err != nil {
+			// The reminder is in the thread already; a mail that did not
+			// leave is logged, not an error for the collector.
+			log.Warn("reminder not sent", "user_id", who.ID, "err", err)
+		}
+		return "", nil
 	})
 }
 
@@ -119,6 +141,6 @@ func handleSplitCancel(log *slog.Logger, store *db.DB, provider db.PaymentProvid
 			fail(w, r, log, err)
 			return
 		}
-		respondWithCard(w, r, log, store, ms.group.ID, splitID)
+		respondWithCard(w, r, log, store, ms.group.ID, splitID, "")
 	})
 }

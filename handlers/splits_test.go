@@ -159,7 +159,12 @@ func TestSplitCashRemindAndClose(t *testing.T) {
 	req.Header.Set("HX-Request", "true")
 	res := p.org.do(req)
 	wantStatus(t, "remind", res, 200)
-	wantBody(t, "remind answers with the card", res, `data-testid="split-card"`, "Reminded today")
+	wantBody(t, "remind answers with the card", res, `data-testid="split-card"`, "Reminded today",
+		"Reminded in the thread only: this person left no email")
+	wantBody(t, "notice after a reminder without JavaScript", p.org.get(p.thread+"?notice=remind.thread_only"), "Reminded in the thread only")
+	if strings.Contains(p.org.get(p.thread+"?notice=home.title").body, `data-testid="notice"`) {
+		t.Errorf("a link put words of its choosing on the thread page")
+	}
 	wantStatus(t, "remind again", p.org.post(shareOf("Léa")+"/remind", nil), http.StatusTooManyRequests)
 	wantStatus(t, "Sam reminds", p.sam.post(shareOf("Léa")+"/remind", nil), http.StatusForbidden)
 	wantBody(t, "reminder in thread", p.lea.get(p.thread), "Olivia reminded Léa: €10.00 for Pizza night")
