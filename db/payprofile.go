@@ -25,6 +25,22 @@ const (
 	codesPerHour = 10
 )
 
+// Refusals of payment setup and activation; wait is how long until another
+// code may be sent.
+var (
+	errSetupForm        = NewReason(EINVALID, "setup.form")
+	errCodeFormat       = NewReason(EINVALID, "code.format")
+	errCodeNone         = NewReason(EINVALID, "code.none")
+	errCodeUsedUp       = NewReason(EINVALID, "code.used_up")
+	errCodeExpired      = NewReason(EINVALID, "code.expired")
+	errCodeWrong        = NewReason(EINVALID, "code.wrong", "left")
+	errCodeLastTry      = NewReason(EINVALID, "code.last_try")
+	errCodesTooMany     = NewReason(ETOOMANY, "code.too_many", "wait")
+	errCodeNotSent      = NewReason(EUNAVAILABLE, "code.not_sent")
+	errCodeNotSentSaved = NewReason(EUNAVAILABLE, "code.not_sent_saved")
+	ErrPaymentsActive   = NewReason(ECONFLICT, "payments.active")
+)
+
 // PaymentProfile is what a person set up to pay: the provider's token for
 // their card (never the number), what identifies the card to them, and
 // whether payments are activated. The PIN is checked with CheckPIN.
@@ -145,7 +161,7 @@ RETURNING ` + paymentProfileColumns
 // new code (ResendActivation).
 func (d *DB) SetupPayments(ctx context.Context, userID int64, p PaymentProvider, n Notifier, in PaymentSetup) (PaymentProfile, error) {
 	if probs := in.Problems(); len(probs) > 0 {
-		return PaymentProfile{}, Errorf(EINVALID, "The payment setup form has problems.")
+		return PaymentProfile{}, errSetupForm.New()
 	}
 	pepper, err := d.pinPepper()
 	if err != nil {
@@ -180,13 +196,13 @@ func (d *DB) SetupPayments(ctx context.Context, userID int64, p PaymentProvider,
 		// The upsert's condition refused: payments are locked.
 		return PaymentProfile{}, d.pinRefusal(ctx, userID)
 	case ErrorCode(mapErr(err, "")) == ENOTFOUND:
-		return PaymentProfile{}, Errorf(ENOTFOUND, "User not found.")
+		return PaymentProfile{}, ErrNotFound.New("user")
 	case err != nil:
 		return PaymentProfile{}, err
 	}
 	d.log.InfoContext(ctx, "payments set up", "user_id", userID, "brand", card.Brand)
 	if err := d.sendActivationCode(ctx, n, userID, in.Contact, code); err != nil {
-		return r.profile(), Errorf(EUNAVAILABLE, "Your card and PIN are saved, but the code could not be sent. Ask for a new code.")
+		return r.profile(), errCodeNotSentSaved.New()
 	}
 	return r.profile(), nil
 }
@@ -208,7 +224,7 @@ func (d *DB) ActivatePayments(ctx context.Context, userID int64, code string) er
 		return r
 	}, code)
 	if len(code) != 6 || strings.Trim(code, "0123456789") != "" {
-		return Errorf(EINVALID, "The code has 6 digits.")
+		return errCodeFormat.New()
 	}
 	var refusal error // decided in the transaction, returned after it commits
 	err = d.inTx(ctx, nil, func(tx *sqlx.Tx) error {
@@ -222,7 +238,7 @@ func (d *DB) ActivatePayments(ctx context.Context, userID int64, code string) er
 		err := tx.GetContext(ctx, &s, `SELECT active, code_hash, coalesce(code_expires_at > now(), false) AS fresh,
 			code_attempts FROM payment_profiles WHERE user_id = $1 FOR UPDATE`, userID)
 		if errors.Is(err, sql.ErrNoRows) {
-			refusal = Errorf(ENOTFOUND, "Set up payments first.")
+			refusal = errPaymentsNotSetUp.New()
 			return nil
 		}
 		switch {
@@ -231,13 +247,13 @@ func (d *DB) ActivatePayments(ctx context.Context, userID int64, code string) er
 		case s.Hash == nil && s.Active:
 			return nil
 		case s.Hash == nil:
-			refusal = Errorf(EINVALID, "There is no code to check. Ask for a new code.")
+			refusal = errCodeNone.New()
 			return nil
 		case s.Attempts >= maxCodeTries:
-			refusal = Errorf(EINVALID, "This code no longer works after too many wrong tries. Ask for a new code.")
+			refusal = errCodeUsedUp.New()
 			return nil
 		case !s.Fresh:
-			refusal = Errorf(EINVALID, "This code has expired. Ask for a new code.")
+			refusal = errCodeExpired.New()
 			return nil
 		}
 		if hmac.Equal(s.Hash, activationCodeHash(pepper, userID, code)) {
@@ -251,9 +267,9 @@ func (d *DB) ActivatePayments(ctx context.Context, userID int64, code string) er
 			return err
 		}
 		if left := maxCodeTries - s.Attempts - 1; left > 0 {
-			refusal = Errorf(EINVALID, "Wrong code, %s left.", countOf(left, "try", "tries"))
+			refusal = errCodeWrong.New(left)
 		} else {
-			refusal = Errorf(EINVALID, "Wrong code. That was the last try: ask for a new code.")
+			refusal = errCodeLastTry.New()
 		}
 		return nil
 	})
@@ -282,13 +298,13 @@ func (d *DB) ResendActivation(ctx context.Context, userID int64, n Notifier) err
 	}
 	err = d.x.GetContext(ctx, &st, `SELECT active, contact_email FROM payment_profiles WHERE user_id = $1`, userID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Errorf(ENOTFOUND, "Set up payments first.")
+		return errPaymentsNotSetUp.New()
 	}
 	if err != nil {
 		return err
 	}
 	if st.Active {
-		return Errorf(ECONFLICT, "Payments are already active.")
+		return ErrPaymentsActive.New()
 	}
 	if err := d.countCodeSent(ctx, userID); err != nil {
 		return err
@@ -300,7 +316,7 @@ func (d *DB) ResendActivation(ctx context.Context, userID int64, n Notifier) err
 		WHERE user_id = $1 AND NOT active RETURNING contact_email`,
 		userID, activationCodeHash(pepper, userID, code), codeTTL.String())
 	if errors.Is(err, sql.ErrNoRows) {
-		return Errorf(ECONFLICT, "Payments are already active.")
+		return ErrPaymentsActive.New()
 	}
 	if err != nil {
 		return err
@@ -316,7 +332,7 @@ func (d *DB) PaymentProfile(ctx context.Context, userID int64) (PaymentProfile, 
 	var r paymentProfileRow
 	err := d.getPrepared(ctx, d.x, &r, selectPaymentProfile, userID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return PaymentProfile{}, Errorf(ENOTFOUND, "Payments are not set up.")
+		return PaymentProfile{}, errPaymentsNotSetUp.New()
 	}
 	return r.profile(), err
 }
@@ -328,7 +344,7 @@ func (d *DB) countCodeSent(ctx context.Context, userID int64) error {
 		return err
 	}
 	if !ok {
-		return Errorf(ETOOMANY, "Too many codes were sent. Try again in %s.", inMinutes(retry))
+		return errCodesTooMany.New(retry)
 	}
 	return nil
 }
@@ -344,7 +360,7 @@ func (d *DB) sendActivationCode(ctx context.Context, n Notifier, userID int64, t
 	})
 	if err != nil {
 		d.log.ErrorContext(ctx, "activation code not sent", "user_id", userID, "err", err)
-		return Errorf(EUNAVAILABLE, "The code could not be sent. Try again in a moment.")
+		return errCodeNotSent.New()
 	}
 	return nil
 }

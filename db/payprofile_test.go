@@ -11,6 +11,7 @@ import (
 	"divvy/db"
 	"divvy/db/dbtest"
 	"divvy/db/sandbox"
+	"divvy/views"
 )
 
 const testPepper = "test pepper"
@@ -86,11 +87,21 @@ func wrongCode(code string) string {
 	return string(rune('0'+(code[0]-'0'+1)%10)) + code[1:]
 }
 
+// wantErr checks err's code and that the English sentence a person reads
+// (or, for an error outside the vocabulary, its text) contains msgPart.
 func wantErr(t testing.TB, err error, code, msgPart string) {
 	t.Helper()
-	if db.ErrorCode(err) != code || !strings.Contains(db.ErrorMessage(err), msgPart) {
-		t.Fatalf("err = %v (%s); want %s containing %q", err, db.ErrorCode(err), code, msgPart)
+	if db.ErrorCode(err) != code || !strings.Contains(english(err), msgPart) {
+		t.Fatalf("err = %v (%s, %q); want %s containing %q", err, db.ErrorCode(err), english(err), code, msgPart)
 	}
+}
+
+// english is what an English reader is told for err.
+func english(err error) string {
+	if err == nil {
+		return ""
+	}
+	return views.ErrorText(views.WithZone(context.Background(), time.UTC), err)
 }
 
 // The profile keeps what identifies the card and the provider's token, and
@@ -223,11 +234,11 @@ func TestSetupPaymentsCardRefused(t *testing.T) {
 		in.Card.ExpMonth, in.Card.ExpYear = tc.month, tc.year
 		_, err := d.SetupPayments(ctx, u, paySandbox(t), n, in)
 		var e *db.Error
-		if !errors.As(err, &e) || e.Code != db.EINVALID || !strings.Contains(e.Message, tc.want) {
+		if !errors.As(err, &e) || e.Code != db.EINVALID || !strings.Contains(english(err), tc.want) {
 			t.Errorf("card %s %s/%s: %v; want the provider's EINVALID about %s", tc.number, tc.month, tc.year, err, tc.want)
 		}
 	}
-	wantErr(t, func() error { _, err := d.PaymentProfile(ctx, u); return err }(), db.ENOTFOUND, "not set up")
+	wantErr(t, func() error { _, err := d.PaymentProfile(ctx, u); return err }(), db.ENOTFOUND, "Set up payments")
 	if msgs, _ := d.Outbox(ctx, 10); len(msgs) != 0 {
 		t.Errorf("codes sent for refused cards: %+v", msgs)
 	}
@@ -369,7 +380,7 @@ func TestPaymentProfileNotFound(t *testing.T) {
 	t.Parallel()
 	d, _ := payStore(t)
 	_, err := d.PaymentProfile(context.Background(), payGuest(t, d, "Sam"))
-	wantErr(t, err, db.ENOTFOUND, "not set up")
+	wantErr(t, err, db.ENOTFOUND, "Set up payments")
 	_, _, err = d.PINStatus(context.Background(), 424242)
-	wantErr(t, err, db.ENOTFOUND, "not_found")
+	wantErr(t, err, db.ENOTFOUND, "not found")
 }

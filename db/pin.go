@@ -4,8 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"math"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -18,6 +16,17 @@ const (
 	maxPINTries = 5
 	pinLockBase = 15 * time.Minute
 	pinLockMax  = 24 * time.Hour
+)
+
+// Refusals of the PIN check. wait is how long payments stay locked (views
+// count it in minutes), until when they unlock.
+var (
+	errPINFormat        = NewReason(EINVALID, "pin.format")
+	errPINWrong         = NewReason(EINVALID, "pin.wrong", "left")
+	errPINLastTry       = NewReason(EINVALID, "pin.last_try", "wait", "until")
+	errPINLocked        = NewReason(ETOOMANY, "pin.locked", "wait", "until")
+	errPINChecking      = NewReason(ETOOMANY, "pin.checking")
+	errPaymentsNotSetUp = NewReason(ENOTFOUND, "payments.not_set_up")
 )
 
 // SetPINPepper sets the server-side secret mixed into every PIN hash (and
@@ -149,7 +158,7 @@ func (d *DB) CheckPIN(ctx context.Context, userID int64, pin string) error {
 	}
 	pin = strings.TrimSpace(pin)
 	if len(pin) != pinLength || strings.Trim(pin, "0123456789") != "" {
-		return Errorf(EINVALID, "Your PIN has 6 digits.")
+		return errPINFormat.New()
 	}
 	var r struct {
 		Hash     string `db:"pin_hash"`
@@ -172,7 +181,7 @@ func (d *DB) CheckPIN(ctx context.Context, userID int64, pin string) error {
 		return err
 	}
 	if left := maxPINTries - r.Attempts; left > 0 {
-		return Errorf(EINVALID, "Wrong PIN, %s left.", countOf(left, "try", "tries"))
+		return errPINWrong.New(left)
 	}
 	var lock struct {
 		Until time.Time `db:"pin_locked_until"`
@@ -183,8 +192,7 @@ func (d *DB) CheckPIN(ctx context.Context, userID int64, pin string) error {
 		return err
 	}
 	d.log.WarnContext(ctx, "payments locked after wrong PINs", "user_id", userID, "until", lock.Until)
-	return Errorf(EINVALID, "Wrong PIN. That was the last try: payments are locked for %s (until %s).",
-		inMinutes(lock.Until.Sub(lock.Now)), lock.Until.UTC().Format("15:04 UTC"))
+	return errPINLastTry.New(lock.Until.Sub(lock.Now), lock.Until)
 }
 
 // pinRefusal explains why no try could be reserved.
@@ -192,17 +200,16 @@ func (d *DB) pinRefusal(ctx context.Context, userID int64) error {
 	var s pinState
 	err := d.x.GetContext(ctx, &s, selectPINState, userID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Errorf(ENOTFOUND, "Set up payments first.")
+		return errPaymentsNotSetUp.New()
 	}
 	if err != nil {
 		return err
 	}
 	if s.LockedUntil != nil && s.LockedUntil.After(s.Now) {
-		return Errorf(ETOOMANY, "Too many wrong PINs: payments are locked for %s more (until %s).",
-			inMinutes(s.LockedUntil.Sub(s.Now)), s.LockedUntil.UTC().Format("15:04 UTC"))
+		return errPINLocked.New(s.LockedUntil.Sub(s.Now), *s.LockedUntil)
 	}
 	// The last try is being checked right now; it will lock payments if wrong.
-	return Errorf(ETOOMANY, "Too many wrong PINs. Try again in a moment.")
+	return errPINChecking.New()
 }
 
 // PINStatus says how many PIN tries are left and, while payments are locked,
@@ -217,16 +224,4 @@ func (d *DB) PINStatus(ctx context.Context, userID int64) (triesLeft int, locked
 		return 0, *s.LockedUntil, nil
 	}
 	return max(maxPINTries-s.Attempts, 0), time.Time{}, nil
-}
-
-// inMinutes says a duration in whole minutes, rounded up.
-func inMinutes(d time.Duration) string {
-	return countOf(int(math.Ceil(d.Minutes())), "minute", "minutes")
-}
-
-func countOf(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return strconv.Itoa(n) + " " + many
 }

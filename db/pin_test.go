@@ -83,9 +83,9 @@ func TestCheckPINParallel(t *testing.T) {
 		wg.Go(func() {
 			<-start
 			err := d.CheckPIN(ctx, u, "90817"+string(rune('0'+i%10)))
-			kind := db.ErrorCode(err) + ": " + db.ErrorMessage(err)
+			kind := db.ErrorCode(err) + ": " + english(err)
 			switch {
-			case db.ErrorCode(err) == db.EINVALID && strings.HasPrefix(db.ErrorMessage(err), "Wrong PIN"):
+			case db.ErrorCode(err) == db.EINVALID && strings.HasPrefix(english(err), "Wrong PIN"):
 				kind = "wrong"
 			case db.ErrorCode(err) == db.ETOOMANY:
 				kind = "locked"
