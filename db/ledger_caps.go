@@ -128,6 +128,13 @@ const selectCapState = `
 	                 WHERE kind = 'card_payment' AND payer_user_id = $1 AND currency = $2
 	                   AND created_at > $3), 0) AS spent`
 
+// Refusals of the caps: limit is the cap, amount the payment refused, spent
+// what was paid in the window, frees the moment this payment would fit.
+var (
+	errCapPerPayment = NewReason(ELIMIT, "cap.per_payment", "limit", "amount")
+	errCap30Days     = NewReason(ELIMIT, "cap.30_days", "limit", "spent", "amount", "frees")
+)
+
 // checkCaps refuses a card payment of amount by payer at now that would
 // cross a cap, with a message that says the cap and when room frees up.
 func (d *DB) checkCaps(ctx context.Context, q sqlx.QueryerContext, payer int64, amount money.Money, now time.Time) (*Error, error) {
@@ -146,7 +153,7 @@ func (d *DB) checkCaps(ctx context.Context, q sqlx.QueryerContext, payer int64, 
 	}
 	show := func(v decimal.Decimal) money.Money { return atScale(v, amount.Currency) }
 	if amount.Amount.GreaterThan(per) {
-		return Errorf(ELIMIT, "Card payments are limited to %s each; this one is %s.", show(per), amount), nil
+		return errCapPerPayment.New(show(per), amount), nil
 	}
 	if s.Spent.Add(amount.Amount).LessThanOrEqual(rolling) {
 		return nil, nil
@@ -172,8 +179,7 @@ func (d *DB) checkCaps(ctx context.Context, q sqlx.QueryerContext, payer int64, 
 		left = left.Sub(p.Amount)
 		free = p.CreatedAt.Add(capWindow)
 	}
-	return Errorf(ELIMIT, "Card payments are limited to %s over 30 days; %s were paid in the last 30 days, so %s more would exceed it. This payment will fit from %s.",
-		show(rolling), show(s.Spent), amount, free.UTC().Format("2 January 2006 at 15:04 UTC")), nil
+	return errCap30Days.New(show(rolling), show(s.Spent), amount, free), nil
 }
 
 // CheckCaps says whether a card payment of amount by payer would cross a

@@ -98,8 +98,8 @@ func TestCapPerPayment(t *testing.T) {
 	tok := card(t, p, "4242424242424242")
 	_, err := d.PayByCard(ctx, p, db.CardPayment{ID: newID(), PayerID: u[0], PayeeID: u[1], Amount: eur("500.01"), Token: tok})
 	wantCode(t, err, db.ELIMIT)
-	if !strings.Contains(err.Error(), "500.00 EUR") {
-		t.Errorf("message %q should name the limit", err)
+	if !strings.Contains(english(err), "€500.00") {
+		t.Errorf("message %q should name the limit", english(err))
 	}
 	if p.charges.Load() != 0 {
 		t.Errorf("the card was charged %d times for a refused payment", p.charges.Load())
@@ -121,7 +121,7 @@ func TestCapPerPayment(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = d.CheckCaps(ctx, u[0], money.Money{Amount: decimal.NewFromInt(21), Currency: "USD"})
-	if db.ErrorCode(err) != db.ELIMIT || !strings.Contains(err.Error(), "20.00 USD") {
+	if db.ErrorCode(err) != db.ELIMIT || !strings.Contains(english(err), "$20.00") {
 		t.Errorf("21 USD under a 20 USD cap: %v", err)
 	}
 	if err := d.SetLimits(ctx, db.Limits{PerTransfer: map[string]decimal.Decimal{"EUR": decimal.NewFromInt(1)}}); err == nil {
@@ -160,8 +160,8 @@ func TestCapRollingUnderRace(t *testing.T) {
 			accepted = accepted.Add(amounts[i].Amount)
 		case db.ELIMIT:
 			refused = append(refused, amounts[i].Amount)
-			if !strings.Contains(err.Error(), "1500.00 EUR over 30 days") {
-				t.Errorf("message %q should name the 30-day limit", err)
+			if !strings.Contains(english(err), "€1,500.00 over 30 days") {
+				t.Errorf("message %q should name the 30-day limit", english(err))
 			}
 		default:
 			t.Fatalf("payment %d: %v", i, err)
@@ -247,9 +247,9 @@ func TestCapRollingFreesUp(t *testing.T) {
 	set(base)
 	err := pay("200")
 	wantCode(t, err, db.ELIMIT)
-	for _, want := range []string{"1500.00 EUR over 30 days", "1400.00 EUR were paid", "11 March 2031 at 12:00 UTC"} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("message %q should say %q", err, want)
+	for _, want := range []string{"€1,500.00 over 30 days", "€1,400.00 were paid", "March 11, 2031 at 12:00 PM"} {
+		if !strings.Contains(english(err), want) {
+			t.Errorf("message %q should say %q", english(err), want)
 		}
 	}
 	set(base.Add(day - time.Microsecond))

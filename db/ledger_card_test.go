@@ -128,8 +128,8 @@ func TestCardDeclinedStaysDeclined(t *testing.T) {
 		pay := db.CardPayment{ID: id, PayerID: u[1], PayeeID: u[0], Amount: eur("10"), Token: card(t, p, tc.number)}
 		_, err := d.PayByCard(ctx, p, pay)
 		wantCode(t, err, db.EDECLINED)
-		if !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%s: message %q should say %q", tc.number, err, tc.want)
+		if !strings.Contains(english(err), tc.want) {
+			t.Errorf("%s: message %q should say %q", tc.number, english(err), tc.want)
 		}
 		charges := p.charges.Load()
 		pay.Token = card(t, p, "4242424242424242")
@@ -203,7 +203,7 @@ func TestSharePaidOnce(t *testing.T) {
 		case "":
 			ok++
 		case db.ECONFLICT:
-			if !strings.Contains(err.Error(), "already paid") {
+			if !strings.Contains(english(err), "already paid") {
 				t.Errorf("message %q", err)
 			}
 		default:

@@ -7,6 +7,28 @@ import (
 	"divvy/db/money"
 )
 
+// Refusals any payment provider answers with, so each is worded the same
+// whichever provider refused.
+var (
+	ErrCardNumber        = NewReason(EINVALID, "card.number")
+	ErrCardExpMonth      = NewReason(EINVALID, "card.exp_month")
+	ErrCardExpYear       = NewReason(EINVALID, "card.exp_year")
+	ErrCardExpired       = NewReason(EINVALID, "card.expired")
+	ErrCardExpFar        = NewReason(EINVALID, "card.exp_far")
+	ErrCardCVC           = NewReason(EINVALID, "card.cvc", "digits")
+	ErrCardName          = NewReason(EINVALID, "card.name")
+	ErrCardUnknown       = NewReason(EINVALID, "card.unknown")
+	ErrCardExpiredCharge = NewReason(EDECLINED, "card.expired_charge")
+	ErrCardDeclined      = NewReason(EDECLINED, "card.declined")
+	ErrCardNoFunds       = NewReason(EDECLINED, "card.insufficient_funds")
+	ErrChargeAmount      = NewReason(EINVALID, "charge.amount")
+	ErrChargeNotFound    = NewReason(ENOTFOUND, "charge.not_found")
+	ErrRefundTooMuch     = NewReason(EINVALID, "refund.too_much", "charged")
+	ErrPayoutIBAN        = NewReason(EINVALID, "payout.iban")
+	ErrPayoutRefused     = NewReason(EDECLINED, "payout.refused")
+	ErrPayoutAmount      = NewReason(EINVALID, "payout.amount")
+)
+
 // PaymentProvider is the boundary with whoever moves real money: it keeps
 // cards, charges them, refunds, pays out, and says when a charge has settled.
 // The built-in implementation is the sandbox (package divvy/db/sandbox); a

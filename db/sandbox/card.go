@@ -92,25 +92,25 @@ func brand(n string) string {
 func checkCard(in db.CardInput, now time.Time) (db.Card, outcome, error) {
 	n, ok := cardNumber(in.Number)
 	if !ok {
-		return db.Card{}, badNumber, db.Errorf(db.EINVALID, "The card number is not valid; check it and try again.")
+		return db.Card{}, badNumber, db.ErrCardNumber.New()
 	}
 	month, err := strconv.Atoi(strings.TrimSpace(in.ExpMonth))
 	if err != nil || month < 1 || month > 12 {
-		return db.Card{}, badNumber, db.Errorf(db.EINVALID, "The expiry month is a number from 1 to 12.")
+		return db.Card{}, badNumber, db.ErrCardExpMonth.New()
 	}
 	ys := strings.TrimSpace(in.ExpYear)
 	year, err := strconv.Atoi(ys)
 	if err != nil || (len(ys) != 2 && len(ys) != 4) {
-		return db.Card{}, badNumber, db.Errorf(db.EINVALID, "The expiry year has 2 or 4 digits.")
+		return db.Card{}, badNumber, db.ErrCardExpYear.New()
 	}
 	if len(ys) == 2 {
 		year += 2000
 	}
 	if expired(month, year, now) {
-		return db.Card{}, badNumber, db.Errorf(db.EINVALID, "This card has expired.")
+		return db.Card{}, badNumber, db.ErrCardExpired.New()
 	}
 	if year > now.Year()+20 {
-		return db.Card{}, badNumber, db.Errorf(db.EINVALID, "The expiry year is too far away; check it.")
+		return db.Card{}, badNumber, db.ErrCardExpFar.New()
 	}
 	b := brand(n)
 	want := 3
@@ -119,10 +119,10 @@ func checkCard(in db.CardInput, now time.Time) (db.Card, outcome, error) {
 	}
 	cvc := strings.TrimSpace(in.CVC)
 	if _, err := strconv.Atoi(cvc); err != nil || len(cvc) != want {
-		return db.Card{}, badNumber, db.Errorf(db.EINVALID, "The security code is the %d digits on the card.", want)
+		return db.Card{}, badNumber, db.ErrCardCVC.New(want)
 	}
 	if name := strings.TrimSpace(in.Name); name == "" || utf8.RuneCountInString(name) > 100 {
-		return db.Card{}, badNumber, db.Errorf(db.EINVALID, "Type the name on the card.")
+		return db.Card{}, badNumber, db.ErrCardName.New()
 	}
 	out, special := testCards[n]
 	if !special {

@@ -81,23 +81,23 @@ func (p *Provider) Tokenize(ctx context.Context, in db.CardInput) (db.Card, erro
 func (p *Provider) Charge(ctx context.Context, token string, amount money.Money, idempotencyKey string) (db.Charge, error) {
 	f, ok := p.open("tok", token, 5)
 	if !ok {
-		return db.Charge{}, db.Errorf(db.EINVALID, "This card is not known; add it again.")
+		return db.Charge{}, db.ErrCardUnknown.New()
 	}
 	month, _ := strconv.Atoi(f[2])
 	year, _ := strconv.Atoi(f[3])
 	now := p.now()
 	if expired(month, year, now) {
-		return db.Charge{}, db.Errorf(db.EDECLINED, "This card has expired; add another one.")
+		return db.Charge{}, db.ErrCardExpiredCharge.New()
 	}
 	m, err := money.New(amount.Amount, amount.Currency)
 	if err != nil || !m.IsPositive() {
-		return db.Charge{}, db.Errorf(db.EINVALID, "The amount to charge is not valid.")
+		return db.Charge{}, db.ErrChargeAmount.New()
 	}
 	switch outcome(f[4]) {
 	case decline:
-		return db.Charge{}, db.Errorf(db.EDECLINED, "Your card was declined. Try another card.")
+		return db.Charge{}, db.ErrCardDeclined.New()
 	case noFunds:
-		return db.Charge{}, db.Errorf(db.EDECLINED, "Your card was declined for insufficient funds. Try another card.")
+		return db.Charge{}, db.ErrCardNoFunds.New()
 	}
 	key := sha256.Sum256([]byte(idempotencyKey))
 	id := p.sign("ch", strconv.FormatInt(now.UnixMilli(), 10), m.Amount.String(), m.Currency, f[4], hex.EncodeToString(key[:6]))
@@ -108,12 +108,12 @@ func (p *Provider) Charge(ctx context.Context, token string, amount money.Money,
 func (p *Provider) charge(id string) (created time.Time, amount money.Money, out outcome, err error) {
 	f, ok := p.open("ch", id, 5)
 	if !ok {
-		return time.Time{}, money.Money{}, "", db.Errorf(db.ENOTFOUND, "There is no such charge.")
+		return time.Time{}, money.Money{}, "", db.ErrChargeNotFound.New()
 	}
 	ms, err1 := strconv.ParseInt(f[0], 10, 64)
 	d, err2 := decimal.NewFromString(f[1])
 	if err1 != nil || err2 != nil {
-		return time.Time{}, money.Money{}, "", db.Errorf(db.ENOTFOUND, "There is no such charge.")
+		return time.Time{}, money.Money{}, "", db.ErrChargeNotFound.New()
 	}
 	return time.UnixMilli(ms), money.Money{Amount: d, Currency: f[2]}, outcome(f[3]), nil
 }
@@ -125,7 +125,7 @@ func (p *Provider) Refund(ctx context.Context, chargeID string, amount money.Mon
 		return err
 	}
 	if amount.Currency != charged.Currency || !amount.IsPositive() || amount.Amount.GreaterThan(charged.Amount) {
-		return db.Errorf(db.EINVALID, "A refund is at most the %s charged.", charged)
+		return db.ErrRefundTooMuch.New(charged)
 	}
 	return nil
 }
@@ -134,14 +134,14 @@ func (p *Provider) Refund(ctx context.Context, chargeID string, amount money.Mon
 func (p *Provider) Payout(ctx context.Context, dest string, amount money.Money, idempotencyKey string) (string, error) {
 	iban := strings.ToUpper(strings.ReplaceAll(dest, " ", ""))
 	if !validIBAN(iban) {
-		return "", db.Errorf(db.EINVALID, "The bank account number (IBAN) is not valid.")
+		return "", db.ErrPayoutIBAN.New()
 	}
 	if iban == RefusedIBAN {
-		return "", db.Errorf(db.EDECLINED, "The bank refused the payout.")
+		return "", db.ErrPayoutRefused.New()
 	}
 	m, err := money.New(amount.Amount, amount.Currency)
 	if err != nil || !m.IsPositive() {
-		return "", db.Errorf(db.EINVALID, "The amount to pay out is not valid.")
+		return "", db.ErrPayoutAmount.New()
 	}
 	key := sha256.Sum256([]byte(idempotencyKey))
 	return p.sign("po", m.Amount.String(), m.Currency, hex.EncodeToString(key[:8])), nil

@@ -135,8 +135,8 @@ func TestChargeOutcomes(t *testing.T) {
 		"4242424242424242": "",
 		"5555555555554444": "",
 		"4000000000000259": "",
-		"4000000000000002": "declined",
-		"4000000000009995": "insufficient funds",
+		"4000000000000002": "card.declined",
+		"4000000000009995": "card.insufficient_funds",
 	} {
 		ch, err := p.Charge(ctx, token(number), eur("12.50"), "key-1")
 		if want == "" {
@@ -145,7 +145,7 @@ func TestChargeOutcomes(t *testing.T) {
 			}
 			continue
 		}
-		if db.ErrorCode(err) != db.EDECLINED || !strings.Contains(err.Error(), want) {
+		if db.ErrorCode(err) != db.EDECLINED || db.ReasonOf(err) != want {
 			t.Errorf("%s: error = %v, want EDECLINED saying %q", number, err, want)
 		}
 	}
