@@ -178,9 +178,11 @@ func ErrorMessage(err error) string {
 	return "Something went wrong on our side. Please try again."
 }
 
-// Refusals for driver errors mapped at the store's edge; what names the thing.
+// Refusals for driver errors mapped at the store's edge; what names the
+// thing with a word key ("split"). ErrNotFound is also for a handler that
+// finds nothing to show.
 var (
-	errNotFound = NewReason(ENOTFOUND, "not_found", "what")
+	ErrNotFound = NewReason(ENOTFOUND, "not_found", "what")
 	errExists   = NewReason(ECONFLICT, "exists", "what")
 	errDangling = NewReason(ENOTFOUND, "refers_missing", "what")
 )
@@ -193,7 +195,7 @@ func mapErr(err error, what string) error {
 		return nil
 	}
 	if errors.Is(err, sql.ErrNoRows) {
-		return errNotFound.New(what)
+		return ErrNotFound.New(what)
 	}
 	var pqe *pq.Error
 	if errors.As(err, &pqe) {

@@ -137,7 +137,7 @@ func sharePaid(ctx context.Context, q sqlx.QueryerContext, shareID int64) (*Erro
 	if err != nil || n == 0 {
 		return nil, err
 	}
-	return Errorf(ECONFLICT, "This share is already paid."), nil
+	return ErrSharePaid.New(), nil
 }
 
 // refuse records e as the final failure of id, unless the id already has an

@@ -65,7 +65,7 @@ func (d *DB) checkTransfer(ctx context.Context, tx sqlx.QueryerContext, r Transf
 		var by string
 		err := sqlx.GetContext(ctx, tx, &by, `SELECT id FROM ledger_transfers WHERE share_id = $1 AND kind IN ('card_payment', 'cash')`, r.ShareID)
 		if err == nil {
-			return Errorf(ECONFLICT, "This share is already paid."), nil
+			return ErrSharePaid.New(), nil
 		}
 		if !errors.Is(err, sql.ErrNoRows) {
 			return nil, err

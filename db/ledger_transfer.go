@@ -291,7 +291,7 @@ func ledgerErr(err error) error {
 	case pqe.Constraint == "ledger_accounts_no_overdraft":
 		return Errorf(EINSUFFICIENT, "Insufficient funds for this transfer.")
 	case pqe.Constraint == "ledger_transfers_share_paid_once":
-		return Errorf(ECONFLICT, "This share is already paid.")
+		return ErrSharePaid.New()
 	case pqe.Code == "23505":
 		return Errorf(ECONFLICT, "This transfer clashes with another one recorded at the same time; please try again.")
 	}

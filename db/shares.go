@@ -28,15 +28,45 @@ func (d *DB) shareContext(ctx context.Context, groupID, splitID, shareID int64) 
 			return s, sh, nil
 		}
 	}
-	return Split{}, Share{}, Errorf(ENOTFOUND, "Share not found.")
+	return Split{}, Share{}, ErrNotFound.New("share")
 }
+
+// Refusals of the actions on a split and its shares; name is the person
+// concerned, collector who collects the split's money.
+var (
+	// ErrSplitCancelled: the split was cancelled, nothing more is paid into it.
+	ErrSplitCancelled = NewReason(ECONFLICT, "split.cancelled")
+	// ErrSharePaid: the share is already paid (by this payment or another).
+	ErrSharePaid = NewReason(ECONFLICT, "share.paid")
+	// ErrNoShareToPay: the viewer has no share to pay in the split.
+	ErrNoShareToPay = NewReason(ECONFLICT, "share.none")
+
+	errSplitComplete      = NewReason(ECONFLICT, "split.complete")
+	errCashNotYours       = NewReason(EFORBIDDEN, "cash.not_yours", "name")
+	errCollectorOnly      = NewReason(EFORBIDDEN, "collector.only", "collector")
+	errNothingToReject    = NewReason(ECONFLICT, "cash.nothing_to_reject", "name")
+	errCollectorConfirms  = NewReason(EFORBIDDEN, "collector.confirms", "collector")
+	errCollectorReminds   = NewReason(EFORBIDDEN, "collector.reminds", "collector")
+	errNothingToPay       = NewReason(ECONFLICT, "share.nothing_left", "name")
+	errCollectorCancels   = NewReason(EFORBIDDEN, "collector.cancels", "collector")
+	errCollectorAdds      = NewReason(EFORBIDDEN, "collector.adds")
+	errAddNonMember       = NewReason(EINVALID, "split.add_non_member")
+	errNoRoom             = NewReason(ECONFLICT, "split.no_room", "collector", "part")
+	errPayLinkInvalid     = NewReason(ENOTFOUND, "paylink.invalid")
+	errCollectorNotMember = NewReason(EINVALID, "split.collector_not_member")
+	errPeopleNotMembers   = NewReason(EINVALID, "split.people_not_members")
+)
+
+// RequireOpen refuses when nothing more can be paid into the split: it was
+// cancelled, or it is paid in full.
+func (s Split) RequireOpen() error { return requireOpen(s) }
 
 func requireOpen(s Split) error {
 	switch s.Status {
 	case SplitCancelled:
-		return Errorf(ECONFLICT, "This split was cancelled.")
+		return ErrSplitCancelled.New()
 	case SplitComplete:
-		return Errorf(ECONFLICT, "This split is already paid in full.")
+		return errSplitComplete.New()
 	}
 	return nil
 }
@@ -49,13 +79,13 @@ func (d *DB) ClaimCash(ctx context.Context, groupID, splitID, shareID, userID in
 		return err
 	}
 	if sh.UserID != userID {
-		return Errorf(EFORBIDDEN, "Only %s can say they paid this share.", sh.Name)
+		return errCashNotYours.New(sh.Name)
 	}
 	if err := requireOpen(s); err != nil {
 		return err
 	}
 	if sh.Status == SharePaid {
-		return Errorf(ECONFLICT, "This share is already paid.")
+		return ErrSharePaid.New()
 	}
 	// The claim is said in the thread too, once, with the share's change.
 	err = d.inTx(ctx, nil, func(tx *sqlx.Tx) error {
@@ -101,10 +131,10 @@ func (d *DB) RejectCash(ctx context.Context, groupID, splitID, shareID, collecto
 		return err
 	}
 	if s.PayeeID != collectorID {
-		return Errorf(EFORBIDDEN, "Only %s, who collects, can do that.", s.PayeeName)
+		return errCollectorOnly.New(s.PayeeName)
 	}
 	if sh.Status != SharePending {
-		return Errorf(ECONFLICT, "There is no payment to reject for %s.", sh.Name)
+		return errNothingToReject.New(sh.Name)
 	}
 	return d.shareChange(ctx, s, `UPDATE shares SET cash_claimed_at = NULL WHERE id = $1`, shareID)
 }
@@ -119,7 +149,7 @@ func (d *DB) ConfirmCash(ctx context.Context, groupID, splitID, shareID, collect
 		return err
 	}
 	if s.PayeeID != collectorID {
-		return Errorf(EFORBIDDEN, "Only %s, who collects, can confirm a payment.", s.PayeeName)
+		return errCollectorConfirms.New(s.PayeeName)
 	}
 	if sh.Status == SharePaid {
 		return nil
@@ -226,13 +256,13 @@ func (d *DB) Remind(ctx context.Context, groupID, splitID, shareID, collectorID 
 		return User{}, Split{}, Share{}, err
 	}
 	if s.PayeeID != collectorID {
-		return User{}, Split{}, Share{}, Errorf(EFORBIDDEN, "Only %s, who collects, can send reminders.", s.PayeeName)
+		return User{}, Split{}, Share{}, errCollectorReminds.New(s.PayeeName)
 	}
 	if err := requireOpen(s); err != nil {
 		return User{}, Split{}, Share{}, err
 	}
 	if sh.Status == SharePaid || sh.Status == ShareSelf {
-		return User{}, Split{}, Share{}, Errorf(ECONFLICT, "%s has nothing left to pay.", sh.Name)
+		return User{}, Split{}, Share{}, errNothingToPay.New(sh.Name)
 	}
 	var who User
 	err = d.inTx(ctx, nil, func(tx *sqlx.Tx) error {
@@ -290,7 +320,7 @@ func (d *DB) CancelSplit(ctx context.Context, p PaymentProvider, groupID, splitI
 		return err
 	}
 	if s.PayeeID != collectorID {
-		return Errorf(EFORBIDDEN, "Only %s, who collects, can cancel this split.", s.PayeeName)
+		return errCollectorCancels.New(s.PayeeName)
 	}
 	if s.Status == SplitCancelled {
 		return nil
@@ -360,14 +390,14 @@ func (d *DB) addToSplit(ctx context.Context, tx *sqlx.Tx, groupID, splitID, user
 			return mapErr(err, "split")
 		}
 		if actorID != row.PayeeID && !(viaLink && actorID == userID) {
-			return Errorf(EFORBIDDEN, "Only the person collecting can add people to a split.")
+			return errCollectorAdds.New()
 		}
 		var member bool
 		if err := tx.GetContext(ctx, &member, `SELECT EXISTS (SELECT 1 FROM group_members WHERE group_id = $1 AND user_id = $2)`, groupID, userID); err != nil {
 			return err
 		}
 		if !member {
-			return Errorf(EINVALID, "Only members of the thread can be added to a split.")
+			return errAddNonMember.New()
 		}
 		m, err := splitsByID(ctx, tx, []int64{splitID})
 		if err != nil {
@@ -426,8 +456,7 @@ func (d *DB) addToSplit(ctx context.Context, tx *sqlx.Tx, groupID, splitID, user
 		part := equalPart[n-1]
 		own, ok := s.ShareOf(row.PayeeID)
 		if !ok || own.Amount.Amount.LessThan(part.Amount) {
-			return Errorf(ECONFLICT, "Only %s's own share can make room for a new person in this split, and it is smaller than a fair part (%s). Cancel it and post a new split instead.",
-				s.PayeeName, part.Amount.StringFixed(int32(-part.Amount.Exponent())))
+			return errNoRoom.New(s.PayeeName, part)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE shares SET amount = amount - $2 WHERE id = $1`, own.ID, part.Amount); err != nil {
 			return err
@@ -447,7 +476,7 @@ func (d *DB) JoinBySplitLink(ctx context.Context, token string, userID int64) (S
 	}
 	err := d.inTx(ctx, nil, func(tx *sqlx.Tx) error {
 		if err := tx.GetContext(ctx, &ids, `SELECT id, group_id FROM splits WHERE pay_token_hash = $1 AND status = 'open'`, hashToken(token)); err != nil {
-			return Errorf(ENOTFOUND, "This pay link is not valid any more.")
+			return errPayLinkInvalid.New()
 		}
 		_, err := addMember(ctx, tx, ids.GroupID, userID)
 		return err

@@ -104,14 +104,14 @@ func (d *DB) CreateSplit(ctx context.Context, groupID, creatorID int64, plan Spl
 			in[m] = true
 		}
 		if !in[creatorID] {
-			return Errorf(ENOTFOUND, "Thread not found.")
+			return ErrNotFound.New("thread")
 		}
 		if !in[plan.PayeeID] {
-			return Errorf(EINVALID, "The person collecting must be in the thread.")
+			return errCollectorNotMember.New()
 		}
 		for _, s := range plan.Shares {
 			if !in[s.UserID] {
-				return Errorf(EINVALID, "Everyone in the split must be in the thread.")
+				return errPeopleNotMembers.New()
 			}
 		}
 		nonce, token := d.newLink()
@@ -291,7 +291,7 @@ func (d *DB) SplitInGroup(ctx context.Context, groupID, splitID int64) (Split, e
 	}
 	s, ok := m[splitID]
 	if !ok || s.GroupID != groupID {
-		return Split{}, Errorf(ENOTFOUND, "Split not found.")
+		return Split{}, ErrNotFound.New("split")
 	}
 	return s, nil
 }
@@ -306,7 +306,7 @@ func (d *DB) SplitShare(ctx context.Context, groupID, splitID, userID int64) (Sp
 		return Split{}, Share{}, false, err
 	}
 	if len(rows) == 0 || rows[0].GroupID != groupID {
-		return Split{}, Share{}, false, Errorf(ENOTFOUND, "Split not found.")
+		return Split{}, Share{}, false, ErrNotFound.New("split")
 	}
 	s := rows[0].split()
 	var shares []shareRow
@@ -336,7 +336,7 @@ func (d *DB) SplitByPayToken(ctx context.Context, token string) (Split, error) {
 	var id int64
 	err := d.x.GetContext(ctx, &id, `SELECT id FROM splits WHERE pay_token_hash = $1 AND status <> 'cancelled'`, hashToken(token))
 	if err != nil {
-		return Split{}, Errorf(ENOTFOUND, "This pay link is not valid any more.")
+		return Split{}, errPayLinkInvalid.New()
 	}
 	m, err := d.Splits(ctx, []int64{id})
 	if err != nil {
