@@ -40,6 +40,7 @@ func New(log *slog.Logger, store *db.DB, provider db.PaymentProvider, notify db.
 	var h http.Handler = withPattern(mux)
 	h = sessions.load(h)
 	h = withLocale(opts.DefaultLocale, h)
+	h = withZone(h)
 	h = cop.Handler(h)
 	h = limitBody(64<<10, h)
 	h = securityHeaders(opts.Production, h)

@@ -136,6 +136,7 @@ type sink struct {
 	r      *http.Request // carries only the viewer and their language, for rendering
 	me     int64
 	locale string
+	zone   string
 
 	mu     sync.Mutex
 	sent   int64         // the last event id written
@@ -149,8 +150,8 @@ func newSink(conn net.Conn, r *http.Request, after int64) *sink {
 	u := currentUser(r)
 	locale := views.Locale(r.Context())
 	// Not the request's own context, which ends with the handler.
-	ctx := views.WithLocale(context.WithValue(context.Background(), userKey, u), locale)
-	return &sink{conn: conn, r: (&http.Request{}).WithContext(ctx), me: u.ID, locale: locale, sent: after, busy: true}
+	ctx := views.WithZone(views.WithLocale(context.WithValue(context.Background(), userKey, u), locale), views.Zone(r.Context()))
+	return &sink{conn: conn, r: (&http.Request{}).WithContext(ctx), me: u.ID, locale: locale, zone: views.Zone(ctx).String(), sent: after, busy: true}
 }
 
 var (
@@ -325,10 +326,11 @@ func (s *sink) close() { s.closed.Do(func() { s.conn.Close() }) }
 type frameKey struct {
 	event    int64
 	locale   string
-	mine     bool  // the viewer wrote the message
-	payee    bool  // the viewer collects the split shown
-	share    int64 // the viewer's share in the split shown (0: none)
-	memberOf int64 // members list: the viewer (marked "you")
+	zone     string // times are shown in it
+	mine     bool   // the viewer wrote the message
+	payee    bool   // the viewer collects the split shown
+	share    int64  // the viewer's share in the split shown (0: none)
+	memberOf int64  // members list: the viewer (marked "you")
 }
 
 // frame is one rendered SSE event, made by the first stream that needs it.
@@ -339,7 +341,7 @@ type frame struct {
 
 // frame returns the SSE bytes of event e as stream s shows it.
 func (b *eventBatch) frame(e db.Event, s *sink) []byte {
-	k := frameKey{event: e.ID, locale: s.locale}
+	k := frameKey{event: e.ID, locale: s.locale, zone: s.zone}
 	var sp *db.Split
 	var msg *db.Message
 	switch e.Kind {

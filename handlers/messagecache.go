@@ -11,9 +11,8 @@ import (
 
 // Messages other than split cards never change once posted: their HTML
 // depends only on the message, the reader's language and whether the
-// reader wrote it (times are shown on the server's clock). A thread page
-// shows fifty, so each is rendered once per language and author-or-not and
-// kept. Split cards change with every payment and are drawn per request.
+// reader wrote it and the reader's time zone. A thread page shows fifty,
+// so each is rendered once per language, zone and author-or-not and kept. Split cards change with every payment and are drawn per request.
 type messageCache struct {
 	mu sync.Mutex
 	m  map[messageKey]string
@@ -25,6 +24,7 @@ type messageKey struct {
 	store  *db.DB
 	id     int64
 	locale string
+	zone   string
 	mine   bool
 	title  string // of the split a payment or reminder is about, when known
 }
@@ -39,7 +39,7 @@ var renderedMessages = &messageCache{m: map[messageKey]string{}}
 // time; false if it could not be rendered. title is the title of the split
 // the message is about, when that split is at hand ("" otherwise).
 func (c *messageCache) get(ctx context.Context, store *db.DB, m db.Message, me int64, locale, title string) (string, bool) {
-	k := messageKey{store, m.ID, locale, m.AuthorID != nil && *m.AuthorID == me, title}
+	k := messageKey{store, m.ID, locale, views.Zone(ctx).String(), m.AuthorID != nil && *m.AuthorID == me, title}
 	c.mu.Lock()
 	html, ok := c.m[k]
 	c.mu.Unlock()

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strings"
+	"sync"
 	"time"
 
 	"divvy/views"
@@ -177,6 +179,46 @@ func limitBody(max int64, next http.Handler) http.Handler {
 }
 
 const localeCookie = "divvy-lang"
+
+// zoneCookie holds the browser's time zone (an IANA name such as
+// "Europe/Paris"), set by app.js, so that times are shown in the reader's
+// zone and not the server's.
+const zoneCookie = "divvy-tz"
+
+// withZone puts the reader's time zone in the context: the browser's when
+// it told us, else the server's own.
+func withZone(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if c, err := r.Cookie(zoneCookie); err == nil {
+			if loc := loadZone(c.Value); loc != nil {
+				r = r.WithContext(views.WithZone(r.Context(), loc))
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+var zones sync.Map // name -> *time.Location, or nil for a name that is not a zone
+
+// loadZone returns the named time zone, nil for anything that is not one.
+// Zones are few, so each is read from the system once and kept; a name is
+// looked up only if it looks like a zone, so a forged cookie cannot fill
+// the map with junk.
+func loadZone(name string) *time.Location {
+	if name == "" || len(name) > 64 || strings.Trim(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/_-+") != "" ||
+		strings.Contains(name, "..") || strings.HasPrefix(name, "/") || name == "Local" {
+		return nil
+	}
+	if v, ok := zones.Load(name); ok {
+		return v.(*time.Location)
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil
+	}
+	zones.Store(name, loc)
+	return loc
+}
 
 // withLocale picks the reader's language: the signed-in user's choice (set
 // later by the session loader), else the language cookie, else

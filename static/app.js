@@ -23,6 +23,14 @@
     e.preventDefault();
     navigator.share({ title: b.getAttribute("data-share-title") || document.title, url: b.getAttribute("data-share") }).catch(function () {});
   });
+  // The browser's time zone, so the server shows times in it (the next page
+  // on; the first one uses the server's zone).
+  try {
+    var tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (tz && document.cookie.indexOf("divvy-tz=" + tz) < 0) {
+      document.cookie = "divvy-tz=" + tz + "; path=/; max-age=31536000; samesite=lax";
+    }
+  } catch (err) {}
   document.addEventListener("DOMContentLoaded", function () {
     if (!navigator.share) document.querySelectorAll("[data-share]").forEach(function (b) { b.hidden = true; });
   });
