@@ -54,8 +54,9 @@ func newApp(t *testing.T) *testApp {
 
 // client is one person's browser: its own cookies, no automatic redirects.
 type client struct {
-	app *testApp
-	hc  *http.Client
+	app  *testApp
+	hc   *http.Client
+	lang string // the browser's Accept-Language, when set
 }
 
 func (a *testApp) client() *client {
@@ -73,6 +74,9 @@ type response struct {
 
 func (c *client) do(req *http.Request) response {
 	c.app.t.Helper()
+	if c.lang != "" {
+		req.Header.Set("Accept-Language", c.lang)
+	}
 	res, err := c.hc.Do(req)
 	if err != nil {
 		c.app.t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)

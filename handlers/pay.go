@@ -15,7 +15,7 @@ import (
 func payTarget(r *http.Request, store *db.DB) (db.Split, db.Share, views.PayContext, error) {
 	id, err := strconv.ParseInt(r.PathValue("split"), 10, 64)
 	if err != nil || id <= 0 {
-		return db.Split{}, db.Share{}, views.PayContext{}, db.Errorf(db.ENOTFOUND, "Split not found.")
+		return db.Split{}, db.Share{}, views.PayContext{}, db.ErrNotFound.New("split")
 	}
 	// Only the payer's own share: paying does not need the others'.
 	s, sh, ok, err := store.SplitShare(r.Context(), currentMembership(r).group.ID, id, currentUser(r).ID)
@@ -23,7 +23,7 @@ func payTarget(r *http.Request, store *db.DB) (db.Split, db.Share, views.PayCont
 		return db.Split{}, db.Share{}, views.PayContext{}, err
 	}
 	if !ok || sh.Status == db.ShareSelf {
-		return db.Split{}, db.Share{}, views.PayContext{}, db.Errorf(db.ECONFLICT, "You have no share to pay in this split.")
+		return db.Split{}, db.Share{}, views.PayContext{}, db.ErrNoShareToPay.New()
 	}
 	pc := views.PayContext{Title: s.Title, Amount: views.Money(r.Context(), sh.Amount), PayeeName: s.PayeeName,
 		Next: splitPath(s.GroupID, s.ID) + "/pay"}
@@ -107,7 +107,7 @@ func handlePaySetup(log *slog.Logger, store *db.DB, provider db.PaymentProvider,
 		// the PIN (not offered yet): a stolen session must not swap the PIN
 		// that guards payments and withdrawals.
 		if prof, err := store.PaymentProfile(r.Context(), currentUser(r).ID); err == nil && prof.Active {
-			fail(w, r, log, db.Errorf(db.ECONFLICT, "Payments are already set up on this account."))
+			fail(w, r, log, db.ErrPaymentsActive.New())
 			return
 		}
 		prof, err := store.SetupPayments(r.Context(), currentUser(r).ID, provider, notify, in)
@@ -193,7 +193,14 @@ func handlePay(log *slog.Logger, store *db.DB, provider db.PaymentProvider, skip
 				done() // a retry of the payment that went through
 				return
 			}
-			fail(w, r, log, db.Errorf(db.ECONFLICT, "Your share is already paid."))
+			fail(w, r, log, db.ErrSharePaid.New())
+			return
+		}
+		// Checked again under lock by the payment itself once the pay use
+		// case owns the split lock; until then this keeps a cancelled split
+		// from being charged.
+		if err := s.RequireOpen(); err != nil {
+			fail(w, r, log, err)
 			return
 		}
 		again := func(status int, problem string) {
@@ -202,12 +209,12 @@ func handlePay(log *slog.Logger, store *db.DB, provider db.PaymentProvider, skip
 		if err := checkPIN(r, store, u.ID, skipPIN); err != nil {
 			switch db.ErrorCode(err) {
 			case db.EINVALID:
-				again(http.StatusUnprocessableEntity, pinProblem(r, store, u.ID, err))
+				again(http.StatusUnprocessableEntity, views.ErrorText(ctx, err))
 			case db.ETOOMANY:
 				if _, until, err := store.PINStatus(ctx, u.ID); err == nil && until.After(time.Now()) {
 					w.Header().Set("Retry-After", strconv.Itoa(int(time.Until(until).Seconds())+1))
 				}
-				again(http.StatusTooManyRequests, pinProblem(r, store, u.ID, err))
+				again(http.StatusTooManyRequests, views.ErrorText(ctx, err))
 			case db.ENOTFOUND:
 				http.Redirect(w, r, pc.Next, http.StatusSeeOther)
 			default:
@@ -230,7 +237,7 @@ func handlePay(log *slog.Logger, store *db.DB, provider db.PaymentProvider, skip
 			if db.ErrorCode(err) == db.EDECLINED {
 				status = http.StatusPaymentRequired
 			}
-			renderPayStep(w, r, log, store, pc, status, views.Form{Error: refusalText(r, err)})
+			renderPayStep(w, r, log, store, pc, status, views.Form{Error: views.ErrorText(ctx, err)})
 			return
 		default:
 			fail(w, r, log, err)
@@ -243,24 +250,6 @@ func handlePay(log *slog.Logger, store *db.DB, provider db.PaymentProvider, skip
 		log.Info("share paid", "split_id", s.ID, "share_id", sh.ID, "transfer_id", t.ID)
 		done()
 	})
-}
-
-// pinProblem says what is wrong with the PIN in the reader's language.
-func pinProblem(r *http.Request, store *db.DB, userID int64, err error) string {
-	left, until, serr := store.PINStatus(r.Context(), userID)
-	if serr != nil {
-		return views.ErrorText(r.Context(), err)
-	}
-	if until.After(time.Now()) {
-		return views.T(r.Context(), "pin.locked", views.Clock(r.Context(), until))
-	}
-	if strings.Contains(db.ErrorMessage(err), "6 digits") {
-		return views.T(r.Context(), "pin_format")
-	}
-	if left == 1 {
-		return views.T(r.Context(), "pin.wrong_one")
-	}
-	return views.T(r.Context(), "pin.wrong", left)
 }
 
 // handlePaySetupShow is payment setup on its own (from the Money page):
@@ -282,17 +271,4 @@ func checkPIN(r *http.Request, store *db.DB, userID int64, skip bool) error {
 		return nil
 	}
 	return store.CheckPIN(r.Context(), userID, r.PostForm.Get("pin"))
-}
-
-// refusalText says why a payment was refused in the reader's language when
-// Divvy knows the case; the provider's or ledger's own sentence otherwise.
-func refusalText(r *http.Request, err error) string {
-	msg := db.ErrorMessage(err)
-	if db.ErrorCode(err) == db.EDECLINED {
-		if strings.Contains(msg, "insufficient funds") {
-			return views.T(r.Context(), "pay.declined_funds")
-		}
-		return views.T(r.Context(), "pay.declined")
-	}
-	return msg
 }

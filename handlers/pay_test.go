@@ -131,7 +131,7 @@ func TestPayDeclinedCapAndLock(t *testing.T) {
 	id = payForm(t, p.sam, payURL)
 	res = p.sam.post(payURL, url.Values{"payment_id": {id}, "pin": {"271828"}})
 	wantStatus(t, "over the cap", res, http.StatusUnprocessableEntity)
-	wantBody(t, "over the cap", res, "limited to 5.00 EUR")
+	wantBody(t, "over the cap", res, "limited to €5.00 each")
 
 	// Five wrong PINs lock payments; the right one is then refused too.
 	for i := 4; i >= 1; i-- {
@@ -141,7 +141,7 @@ func TestPayDeclinedCapAndLock(t *testing.T) {
 	wantBody(t, "fifth wrong PIN", res, "locked")
 	res = p.sam.post(payURL, url.Values{"payment_id": {id}, "pin": {"271828"}})
 	wantStatus(t, "right PIN while locked", res, http.StatusTooManyRequests)
-	wantBody(t, "right PIN while locked", res, "locked until")
+	wantBody(t, "right PIN while locked", res, "locked for 15 minutes more (until")
 	var n int
 	p.app.store.SQL().Get(&n, `SELECT count(*) FROM ledger_transfers WHERE kind = 'card_payment'`)
 	if n != 0 {

@@ -211,7 +211,7 @@ func groupPath(groupID int64) string { return "/groups/" + strconv.FormatInt(gro
 func splitFromPath(r *http.Request, store *db.DB) (db.Split, error) {
 	id, err := strconv.ParseInt(r.PathValue("split"), 10, 64)
 	if err != nil || id <= 0 {
-		return db.Split{}, db.Errorf(db.ENOTFOUND, "Split not found.")
+		return db.Split{}, db.ErrNotFound.New("split")
 	}
 	return store.SplitInGroup(r.Context(), currentMembership(r).group.ID, id)
 }

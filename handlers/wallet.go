@@ -95,7 +95,7 @@ func handleWithdraw(log *slog.Logger, store *db.DB, provider db.PaymentProvider)
 		if err := store.CheckPIN(r.Context(), currentUser(r).ID, f.Get("pin")); err != nil {
 			switch db.ErrorCode(err) {
 			case db.EINVALID, db.ETOOMANY:
-				form.Problems["pin"] = pinProblem(r, store, currentUser(r).ID, err)
+				form.Problems["pin"] = views.ErrorText(r.Context(), err)
 				page(http.StatusUnprocessableEntity)
 			case db.ENOTFOUND:
 				form.Error = views.T(r.Context(), "wallet.setup_first")
