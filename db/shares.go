@@ -48,7 +48,7 @@ var (
 	errCollectorConfirms  = NewReason(EFORBIDDEN, "collector.confirms", "collector")
 	errCollectorReminds   = NewReason(EFORBIDDEN, "collector.reminds", "collector")
 	errNothingToPay       = NewReason(ECONFLICT, "share.nothing_left", "name")
-	errCollectorCancels   = NewReason(EFORBIDDEN, "collector.cancels", "collector")
+	ErrCollectorCancels   = NewReason(EFORBIDDEN, "collector.cancels", "collector")
 	errCollectorAdds      = NewReason(EFORBIDDEN, "collector.adds")
 	errAddNonMember       = NewReason(EINVALID, "split.add_non_member")
 	errNoRoom             = NewReason(ECONFLICT, "split.no_room", "collector", "part")
@@ -320,7 +320,7 @@ func (d *DB) CancelSplit(ctx context.Context, p PaymentProvider, groupID, splitI
 		return err
 	}
 	if s.PayeeID != collectorID {
-		return errCollectorCancels.New(s.PayeeName)
+		return ErrCollectorCancels.New(s.PayeeName)
 	}
 	if s.Status == SplitCancelled {
 		return nil

@@ -54,7 +54,7 @@ func handleSplitCancelShow(log *slog.Logger, store *db.DB) http.Handler {
 			return
 		}
 		if s.PayeeID != currentUser(r).ID {
-			fail(w, r, log, db.Errorf(db.EFORBIDDEN, "Only %s, who collects, can cancel this split.", s.PayeeName))
+			fail(w, r, log, db.ErrCollectorCancels.New(s.PayeeName))
 			return
 		}
 		if s.Status != db.SplitOpen {
