@@ -4,8 +4,11 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/base64"
+	"errors"
 	"time"
+	"unicode/utf8"
 )
 
 // SessionTTL is how long a session lasts without use.
@@ -24,12 +27,71 @@ func NewToken() string {
 }
 
 // CreateSession starts a session for the user and returns its id, which only
-// the cookie carries; the database keeps its hash.
-func (d *DB) CreateSession(ctx context.Context, userID int64) (string, error) {
+// the cookie carries; the database keeps its hash. userAgent is the
+// browser's User-Agent, kept so the account page can say which device it is.
+func (d *DB) CreateSession(ctx context.Context, userID int64, userAgent string) (string, error) {
 	id := NewToken()
-	_, err := d.x.ExecContext(ctx, `INSERT INTO sessions (id_hash, user_id, expires_at) VALUES ($1, $2, $3)`,
-		hashToken(id), userID, d.now().Add(SessionTTL))
+	_, err := d.x.ExecContext(ctx, `INSERT INTO sessions (id_hash, user_id, expires_at, user_agent) VALUES ($1, $2, $3, $4)`,
+		hashToken(id), userID, d.now().Add(SessionTTL), clip(userAgent, 512))
 	return id, mapErr(err, "user")
+}
+
+// clip cuts s to at most n bytes, on a character boundary.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+// Device is one live session of a user, as the account page lists it.
+type Device struct {
+	ID        int64 // names the session in forms; not a secret
+	CreatedAt time.Time
+	SeenAt    time.Time
+	UserAgent string
+	Current   bool // the session the list was asked from
+}
+
+// Devices lists the user's live sessions, the one currentSessionID names
+// flagged as current, most recently used first.
+func (d *DB) Devices(ctx context.Context, userID int64, currentSessionID string) ([]Device, error) {
+	var rows []struct {
+		ID        int64     `db:"device_id"`
+		CreatedAt time.Time `db:"created_at"`
+		SeenAt    time.Time `db:"seen_at"`
+		UserAgent string    `db:"user_agent"`
+		Current   bool      `db:"current"`
+	}
+	err := d.x.SelectContext(ctx, &rows, `
+		SELECT device_id, created_at, seen_at, user_agent, id_hash = $2 AS current
+		FROM sessions WHERE user_id = $1 AND expires_at > now()
+		ORDER BY id_hash = $2 DESC, seen_at DESC, device_id DESC`, userID, hashToken(currentSessionID))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Device, len(rows))
+	for i, r := range rows {
+		out[i] = Device(r)
+	}
+	return out, nil
+}
+
+var errDeviceGone = NewReason(ENOTFOUND, "device.gone")
+
+// SignOutDevice revokes one of the user's sessions by its device id; nobody
+// can revoke another person's session. It reports whether that session was
+// the one currentSessionID names.
+func (d *DB) SignOutDevice(ctx context.Context, userID, deviceID int64, currentSessionID string) (wasCurrent bool, err error) {
+	err = d.x.GetContext(ctx, &wasCurrent, `DELETE FROM sessions WHERE user_id = $1 AND device_id = $2
+		RETURNING id_hash = $3`, userID, deviceID, hashToken(currentSessionID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, errDeviceGone.New()
+	}
+	return wasCurrent, err
 }
 
 // sessionUserQuery runs on every signed-in request.

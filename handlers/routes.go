@@ -25,6 +25,12 @@ func addRoutes(mux *http.ServeMux, log *slog.Logger, store *db.DB, provider db.P
 	mux.Handle("POST /logout", handleLogout(log, s))
 	mux.Handle("POST /logout/everywhere", requireUser(handleLogoutEverywhere(log, store, s)))
 	mux.Handle("POST /locale", handleLocale(log, store, opts.Production))
+	mux.Handle("GET /password/forgot", handleForgotForm())
+	mux.Handle("POST /password/forgot", handleForgot(log, store, notify, opts.BaseURL))
+	mux.Handle("GET /password/reset/{token}", noReferrer(handleResetForm(log, store)))
+	mux.Handle("POST /password/reset/{token}", noReferrer(handleReset(log, store, s)))
+	mux.Handle("GET /account", requireUser(handleAccount(log, store, s)))
+	mux.Handle("POST /account/devices/{device}/sign-out", requireUser(handleDeviceSignOut(log, store, s)))
 	mux.Handle("GET /account/keep", requireUser(handleKeepForm()))
 	mux.Handle("POST /account/keep", requireUser(handleKeep(log, store)))
 

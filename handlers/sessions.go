@@ -54,7 +54,7 @@ func derive(secret, purpose string) []byte {
 // start creates a new session (a new id on every login, against fixation)
 // and sets the cookie.
 func (s *sessionManager) start(w http.ResponseWriter, r *http.Request, userID int64) error {
-	id, err := s.store.CreateSession(r.Context(), userID)
+	id, err := s.store.CreateSession(r.Context(), userID, r.UserAgent())
 	if err != nil {
 		return err
 	}
@@ -73,6 +73,13 @@ func (s *sessionManager) end(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.clear(w, r)
 	return nil
+}
+
+// sessionID returns the id the request's cookie carries, "" when none.
+func (s *sessionManager) sessionID(r *http.Request) string {
+	sess, _ := s.cookie.Get(r, s.name)
+	id, _ := sess.Values["sid"].(string)
+	return id
 }
 
 func (s *sessionManager) clear(w http.ResponseWriter, r *http.Request) {

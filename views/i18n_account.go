@@ -1,0 +1,97 @@
+package views
+
+// The account page, signed-in devices and password reset. Kept apart from
+// i18n.go so they merge into it without touching its long lists.
+func init() {
+	add := func(locale string, m map[string]string) {
+		for k, v := range m {
+			messages[locale][k] = v
+		}
+	}
+	add("en", map[string]string{
+		"nav.account":        "Account",
+		"account.title":      "Your account",
+		"account.guest":      "Guest account: it lives only in this browser.",
+		"account.changed":    "Your password was changed. Every device was signed out; this one is signed in again.",
+		"devices.title":      "Signed-in devices",
+		"devices.lead":       "Divvy is open on these devices. Sign out any you do not recognise.",
+		"devices.this":       "This device",
+		"devices.signed_in":  "Signed in %s",
+		"devices.seen":       "Last active %s",
+		"devices.now":        "now",
+		"devices.sign_out":   "Sign out",
+		"devices.signed_out": "That device was signed out.",
+		"device.on":          "%s on %s",
+		"device.browser_on":  "A browser on %s",
+		"device.unknown":     "Unknown device",
+		"login.forgot":       "Forgot your password?",
+		"forgot.title":       "Reset your password",
+		"forgot.lead":        "Type the email of your account: we will send you a link to choose a new password.",
+		"forgot.submit":      "Send the link",
+		"forgot.back":        "Back to log in",
+		"forgot.again":       "Ask for a new link",
+		"forgot.sent.title":  "Check your email",
+		"forgot.sent.body":   "If an account uses %s, we have sent it a link to choose a new password. The link works once, for 30 minutes.",
+		"forgot.sent.hint":   "Nothing after a few minutes? Look in your spam folder, or check the address and ask again.",
+		"forgot.limited":     "Too many reset requests. Please wait %s and try again.",
+		"reset.title":        "Choose a new password",
+		"reset.lead":         "For %s. Every device signed in to this account will be signed out.",
+		"reset.new_password": "New password",
+		"reset.submit":       "Change my password",
+		"reset.pin_kept":     "Your payment PIN stays the same.",
+		"reset.dead.title":   "This link no longer works",
+		"reset.dead.body":    "Reset links work once, for 30 minutes. This one has expired or was already used.",
+		"reset.mail.subject": "Reset your Divvy password",
+		"reset.mail.body":    "Hello %s,\n\nSomeone (we hope you) asked to reset the password of your Divvy account. Choose a new one here:\n\n%s\n\nThe link works once, for 30 minutes. If you did not ask, ignore this message: your password stays as it is.\n",
+	})
+	add("fr", map[string]string{
+		"nav.account":        "Compte",
+		"account.title":      "Votre compte",
+		"account.guest":      "Compte invité : il n’existe que dans ce navigateur.",
+		"account.changed":    "Votre mot de passe a été changé. Tous les appareils ont été déconnectés ; celui-ci est reconnecté.",
+		"devices.title":      "Appareils connectés",
+		"devices.lead":       "Divvy est ouvert sur ces appareils. Déconnectez ceux que vous ne reconnaissez pas.",
+		"devices.this":       "Cet appareil",
+		"devices.signed_in":  "Connecté le %s",
+		"devices.seen":       "Dernière activité : %s",
+		"devices.now":        "maintenant",
+		"devices.sign_out":   "Déconnecter",
+		"devices.signed_out": "Cet appareil a été déconnecté.",
+		"device.on":          "%s sur %s",
+		"device.browser_on":  "Un navigateur sur %s",
+		"device.unknown":     "Appareil inconnu",
+		"login.forgot":       "Mot de passe oublié ?",
+		"forgot.title":       "Réinitialiser votre mot de passe",
+		"forgot.lead":        "Saisissez l’e-mail de votre compte : nous vous enverrons un lien pour choisir un nouveau mot de passe.",
+		"forgot.submit":      "Envoyer le lien",
+		"forgot.back":        "Retour à la connexion",
+		"forgot.again":       "Demander un nouveau lien",
+		"forgot.sent.title":  "Consultez vos e-mails",
+		"forgot.sent.body":   "Si un compte utilise %s, nous lui avons envoyé un lien pour choisir un nouveau mot de passe. Le lien fonctionne une fois, pendant 30 minutes.",
+		"forgot.sent.hint":   "Rien après quelques minutes ? Regardez dans vos indésirables, ou vérifiez l’adresse et redemandez.",
+		"forgot.limited":     "Trop de demandes de réinitialisation. Réessayez dans %s.",
+		"reset.title":        "Choisir un nouveau mot de passe",
+		"reset.lead":         "Pour %s. Tous les appareils connectés à ce compte seront déconnectés.",
+		"reset.new_password": "Nouveau mot de passe",
+		"reset.submit":       "Changer mon mot de passe",
+		"reset.pin_kept":     "Votre code de paiement reste le même.",
+		"reset.dead.title":   "Ce lien ne fonctionne plus",
+		"reset.dead.body":    "Les liens de réinitialisation fonctionnent une fois, pendant 30 minutes. Celui-ci a expiré ou a déjà servi.",
+		"reset.mail.subject": "Réinitialisez votre mot de passe Divvy",
+		"reset.mail.body":    "Bonjour %s,\n\nQuelqu’un (vous, nous l’espérons) a demandé à réinitialiser le mot de passe de votre compte Divvy. Choisissez-en un nouveau ici :\n\n%s\n\nLe lien fonctionne une fois, pendant 30 minutes. Si vous n’avez rien demandé, ignorez ce message : votre mot de passe ne change pas.\n",
+	})
+	for locale, m := range map[string]map[string]string{
+		"en": {
+			"reset.link_dead": "This reset link has expired or was already used.",
+			"device.gone":     "That device is already signed out.",
+		},
+		"fr": {
+			"reset.link_dead": "Ce lien de réinitialisation a expiré ou a déjà servi.",
+			"device.gone":     "Cet appareil est déjà déconnecté.",
+		},
+	} {
+		for k, v := range m {
+			refusals[locale][k] = v
+		}
+	}
+}
