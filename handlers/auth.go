@@ -192,3 +192,43 @@ func handleLocale(log *slog.Logger, store *db.DB, production bool) http.Handler 
 		http.Redirect(w, r, localPath(r.PostForm.Get("next")), http.StatusSeeOther)
 	})
 }
+
+func handleKeepForm() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !currentUser(r).IsGuest {
+			http.Redirect(w, r, "/", http.StatusSeeOther)
+			return
+		}
+		render(w, r, http.StatusOK, views.KeepAccountPage(layout(r, views.T(r.Context(), "keep.title")), views.Form{}))
+	})
+}
+
+// handleKeep lets a guest add an email and password to keep the account.
+func handleKeep(log *slog.Logger, store *db.DB) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !parseForm(w, r) {
+			return
+		}
+		u := currentUser(r)
+		in := db.SignUp{DisplayName: u.DisplayName, Email: r.PostForm.Get("email"), Password: r.PostForm.Get("password")}
+		f := views.Form{Values: map[string]string{"email": in.Email}, Problems: in.Problems()}
+		page := func(status int) {
+			render(w, r, status, views.KeepAccountPage(layout(r, views.T(r.Context(), "keep.title")), f))
+		}
+		if len(f.Problems) > 0 {
+			page(http.StatusUnprocessableEntity)
+			return
+		}
+		_, err := store.KeepAccount(r.Context(), u.ID, in.Email, in.Password)
+		if db.ErrorCode(err) == db.ECONFLICT {
+			f.Error = views.ErrorText(r.Context(), err)
+			page(http.StatusConflict)
+			return
+		}
+		if err != nil {
+			fail(w, r, log, err)
+			return
+		}
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+	})
+}

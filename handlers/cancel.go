@@ -3,6 +3,7 @@ package handlers
 import (
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	"divvy/db"
 	"divvy/db/money"
@@ -87,4 +88,26 @@ func cancelRefused(w http.ResponseWriter, r *http.Request, log *slog.Logger, sto
 	}
 	render(w, r, http.StatusConflict, views.CancelPageView(layout(r, views.T(r.Context(), "cancel.title", s.Title)), p))
 	return true
+}
+
+func handleSplitCancel(log *slog.Logger, store *db.DB, provider db.PaymentProvider) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ms := currentMembership(r)
+		splitID, err := strconv.ParseInt(r.PathValue("split"), 10, 64)
+		if err != nil {
+			renderError(w, r, http.StatusNotFound, "error.404")
+			return
+		}
+		if cancelRefused(w, r, log, store, ms.group.ID, splitID) {
+			return
+		}
+		if err := store.CancelSplit(r.Context(), provider, ms.group.ID, splitID, currentUser(r).ID); err != nil {
+			if db.ErrorCode(err) == db.EINSUFFICIENT && cancelRefused(w, r, log, store, ms.group.ID, splitID) {
+				return
+			}
+			fail(w, r, log, err)
+			return
+		}
+		respondWithCard(w, r, log, store, ms.group.ID, splitID, "")
+	})
 }

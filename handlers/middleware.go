@@ -7,10 +7,12 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"divvy/db"
 	"divvy/views"
 )
 
@@ -236,5 +238,45 @@ func withLocale(def string, next http.Handler) http.Handler {
 			l = def
 		}
 		next.ServeHTTP(w, r.WithContext(views.WithLocale(r.Context(), l)))
+	})
+}
+
+const membershipKey ctxKey = 10
+
+type membership struct {
+	group  db.Group
+	member db.Member
+}
+
+// member lets only members of the group in the path through. Anyone else,
+// including for a guessed id, gets the same 404 as for a thread that does
+// not exist, so ids reveal nothing.
+func member(store *db.DB, log *slog.Logger, next http.Handler) http.Handler {
+	return requireUser(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+		if err != nil || id <= 0 {
+			renderError(w, r, http.StatusNotFound, "error.404")
+			return
+		}
+		g, m, err := store.Membership(r.Context(), id, currentUser(r).ID)
+		if err != nil {
+			fail(w, r, log, err)
+			return
+		}
+		ctx := context.WithValue(r.Context(), membershipKey, &membership{group: g, member: m})
+		next.ServeHTTP(w, r.WithContext(ctx))
+	}))
+}
+
+func currentMembership(r *http.Request) *membership {
+	return r.Context().Value(membershipKey).(*membership)
+}
+
+// Pages that carry a link token in their URL must not leak it to other
+// sites through the Referer header.
+func noReferrer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Referrer-Policy", "no-referrer")
+		next.ServeHTTP(w, r)
 	})
 }

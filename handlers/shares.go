@@ -122,25 +122,3 @@ func handleShareRemind(log *slog.Logger, store *db.DB, notify db.Notifier) http.
 		return "", nil
 	})
 }
-
-func handleSplitCancel(log *slog.Logger, store *db.DB, provider db.PaymentProvider) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ms := currentMembership(r)
-		splitID, err := strconv.ParseInt(r.PathValue("split"), 10, 64)
-		if err != nil {
-			renderError(w, r, http.StatusNotFound, "error.404")
-			return
-		}
-		if cancelRefused(w, r, log, store, ms.group.ID, splitID) {
-			return
-		}
-		if err := store.CancelSplit(r.Context(), provider, ms.group.ID, splitID, currentUser(r).ID); err != nil {
-			if db.ErrorCode(err) == db.EINSUFFICIENT && cancelRefused(w, r, log, store, ms.group.ID, splitID) {
-				return
-			}
-			fail(w, r, log, err)
-			return
-		}
-		respondWithCard(w, r, log, store, ms.group.ID, splitID, "")
-	})
-}

@@ -275,3 +275,24 @@ func handleSplitQR(log *slog.Logger, store *db.DB, baseURL string) http.Handler 
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// handleSplitAddPerson adds a member who joined later to a split.
+func handleSplitAddPerson(log *slog.Logger, store *db.DB) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !parseForm(w, r) {
+			return
+		}
+		ms := currentMembership(r)
+		splitID, err1 := strconv.ParseInt(r.PathValue("split"), 10, 64)
+		userID, err2 := strconv.ParseInt(r.PostForm.Get("user_id"), 10, 64)
+		if err1 != nil || err2 != nil {
+			renderError(w, r, http.StatusUnprocessableEntity, "error.400")
+			return
+		}
+		if err := store.AddToSplit(r.Context(), ms.group.ID, splitID, userID, currentUser(r).ID, false); err != nil {
+			fail(w, r, log, err)
+			return
+		}
+		http.Redirect(w, r, splitPath(ms.group.ID, splitID), http.StatusSeeOther)
+	})
+}
