@@ -32,17 +32,17 @@ func busyLedger(t *testing.T) (*db.DB, []int64) {
 	tok := card(t, p, "4242424242424242")
 	_, split1, share1 := newSplit(t, d, u[0], u[1:2], "20")
 	_, split2, share2 := newSplit(t, d, u[0], u[2:3], "30")
-	group, split3, share3 := newSplit(t, d, u[0], u[2:3], "7")
-	pay, err := d.PayByCard(ctx, p, db.CardPayment{ID: newID(), PayerID: u[1], PayeeID: u[0], Amount: eur("20"), Token: tok, SplitID: split1, ShareID: share1[0]})
+	thread, split3, share3 := newSplit(t, d, u[0], u[2:3], "7")
+	pay, err := d.PayByCard(ctx, p, db.CardPayment{ID: newID(), PayerID: u[1], CollectorID: u[0], Amount: eur("20"), Token: tok, SplitID: split1, ShareID: share1[0]})
 	must(pay, err)
-	must(d.PayByCard(ctx, p, db.CardPayment{ID: newID(), PayerID: u[2], PayeeID: u[0], Amount: eur("30"), Token: card(t, p, "4000000000000259"), SplitID: split2, ShareID: share2[0]}))
-	must(d.PayByCard(ctx, p, db.CardPayment{ID: newID(), PayerID: u[2], PayeeID: u[0], Amount: eur("400"), Token: tok}))
-	d.PayByCard(ctx, p, db.CardPayment{ID: newID(), PayerID: u[2], PayeeID: u[0], Amount: eur("1"), Token: card(t, p, "4000000000000002")})
+	must(d.PayByCard(ctx, p, db.CardPayment{ID: newID(), PayerID: u[2], CollectorID: u[0], Amount: eur("30"), Token: card(t, p, "4000000000000259"), SplitID: split2, ShareID: share2[0]}))
+	must(d.PayByCard(ctx, p, db.CardPayment{ID: newID(), PayerID: u[2], CollectorID: u[0], Amount: eur("400"), Token: tok}))
+	d.PayByCard(ctx, p, db.CardPayment{ID: newID(), PayerID: u[2], CollectorID: u[0], Amount: eur("1"), Token: card(t, p, "4000000000000002")})
 	if _, _, err := d.SettlePending(ctx, p, 10); err != nil {
 		t.Fatal(err)
 	}
 	must(d.RefundCardPayment(ctx, p, newID(), pay.ID))
-	must(d.RecordCash(ctx, db.CashPayment{ID: newID(), PayerID: u[2], PayeeID: u[0], GroupID: group, Amount: eur("7"), SplitID: split3, ShareID: share3[0]}))
+	must(d.RecordCash(ctx, db.CashPayment{ID: newID(), PayerID: u[2], CollectorID: u[0], ThreadID: thread, Amount: eur("7"), SplitID: split3, ShareID: share3[0]}))
 	tr, _, err := d.Payout(ctx, p, db.PayoutRequest{ID: newID(), UserID: u[0], Amount: eur("50"), Destination: "DE89370400440532013000"})
 	must(tr, err)
 	return d, u

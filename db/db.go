@@ -1,5 +1,5 @@
 // Package db is Divvy's model and its store in PostgreSQL: users, sessions,
-// groups, the ledger. Exported methods are use cases that own their
+// threads, the ledger. Exported methods are use cases that own their
 // transaction; unexported helpers take an sqlx.ExtContext.
 package db
 
@@ -26,9 +26,9 @@ type DB struct {
 	linkKeys [][]byte // derive invite and pay-link tokens; see SetLinkKeys
 	// pinPepperValue is mixed into PIN hashes and code HMACs; see SetPINPepper.
 	pinPepperValue string
-	onChange       func(groupID int64) // after commit of evented changes; see SetChangeHook
-	stmts          sync.Map            // query text -> *sqlx.Stmt; see stmt.go
-	pages          threadCache         // see ThreadPage
+	onChange       func(threadID int64) // after commit of evented changes; see SetChangeHook
+	stmts          sync.Map             // query text -> *sqlx.Stmt; see stmt.go
+	pages          threadCache          // see ThreadPage
 }
 
 // Open connects to PostgreSQL at url and checks the connection.

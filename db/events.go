@@ -17,9 +17,9 @@ const (
 	EventMembers = "members" // someone joined: redraw the members list
 )
 
-// Event is one change in a group, in commit order.
+// Event is one change in a thread, in commit order.
 type Event struct {
-	GroupID   int64     `db:"group_id"`
+	ThreadID  int64     `db:"group_id"`
 	ID        int64     `db:"id"`
 	Kind      string    `db:"kind"`
 	MessageID *int64    `db:"message_id"`
@@ -35,15 +35,15 @@ type newEvent struct {
 }
 
 // addEvent records a change inside the caller's transaction. Taking the
-// next id locks the group row until commit, which keeps ids in commit order.
-func addEvent(ctx context.Context, tx sqlx.ExtContext, groupID int64, kind string, messageID, splitID int64) error {
-	return addEvents(ctx, tx, groupID, newEvent{kind: kind, messageID: messageID, splitID: splitID})
+// next id locks the thread row until commit, which keeps ids in commit order.
+func addEvent(ctx context.Context, tx sqlx.ExtContext, threadID int64, kind string, messageID, splitID int64) error {
+	return addEvents(ctx, tx, threadID, newEvent{kind: kind, messageID: messageID, splitID: splitID})
 }
 
-// addEvents records changes, in order, in one statement: the group row is
+// addEvents records changes, in order, in one statement: the thread row is
 // locked from here to commit, so a busy thread's writers should call it
 // last.
-func addEvents(ctx context.Context, tx sqlx.ExtContext, groupID int64, evs ...newEvent) error {
+func addEvents(ctx context.Context, tx sqlx.ExtContext, threadID int64, evs ...newEvent) error {
 	kinds := make([]string, len(evs))
 	msgs := make([]sql.NullInt64, len(evs))
 	splits := make([]sql.NullInt64, len(evs))
@@ -59,22 +59,22 @@ func addEvents(ctx context.Context, tx sqlx.ExtContext, groupID int64, evs ...ne
 		INSERT INTO events (group_id, id, kind, message_id, split_id, share_id)
 		SELECT $1, seq.event_seq - $2 + e.n, e.kind, e.message_id, e.split_id, e.share_id
 		FROM seq, unnest($3::text[], $4::bigint[], $5::bigint[], $6::bigint[]) WITH ORDINALITY AS e(kind, message_id, split_id, share_id, n)`,
-		groupID, len(evs), pq.Array(kinds), pq.Array(msgs), pq.Array(splits), pq.Array(shares))
+		threadID, len(evs), pq.Array(kinds), pq.Array(msgs), pq.Array(splits), pq.Array(shares))
 	return err
 }
 
-// EventsAfter returns up to limit events of a group after id, oldest first.
-func (d *DB) EventsAfter(ctx context.Context, groupID, after int64, limit int) ([]Event, error) {
+// EventsAfter returns up to limit events of a thread after id, oldest first.
+func (d *DB) EventsAfter(ctx context.Context, threadID, after int64, limit int) ([]Event, error) {
 	var es []Event
 	err := d.x.SelectContext(ctx, &es, `SELECT group_id, id, kind, message_id, split_id, share_id, created_at FROM events
-		WHERE group_id = $1 AND id > $2 ORDER BY id LIMIT $3`, groupID, after, limit)
+		WHERE group_id = $1 AND id > $2 ORDER BY id LIMIT $3`, threadID, after, limit)
 	return es, err
 }
 
-// LastEventID returns the id of a group's latest event (0 when none).
-func (d *DB) LastEventID(ctx context.Context, groupID int64) (int64, error) {
+// LastEventID returns the id of a thread's latest event (0 when none).
+func (d *DB) LastEventID(ctx context.Context, threadID int64) (int64, error) {
 	var id int64
-	err := d.x.GetContext(ctx, &id, `SELECT event_seq FROM groups WHERE id = $1`, groupID)
+	err := d.x.GetContext(ctx, &id, `SELECT event_seq FROM groups WHERE id = $1`, threadID)
 	return id, mapErr(err, "thread")
 }
 
@@ -91,15 +91,15 @@ func (d *DB) MessagesByID(ctx context.Context, ids []int64) (map[int64]Message, 
 	return out, err
 }
 
-// SetChangeHook sets what is called, after commit, with the group of every
+// SetChangeHook sets what is called, after commit, with the thread of every
 // change that wrote events: the live-update broker signals other processes.
 // Signalling outside the money transactions keeps NOTIFY's commit-time lock
 // out of them.
-func (d *DB) SetChangeHook(fn func(groupID int64)) { d.onChange = fn }
+func (d *DB) SetChangeHook(fn func(threadID int64)) { d.onChange = fn }
 
-func (d *DB) changed(groupID int64) {
-	if d.onChange != nil && groupID != 0 {
-		d.onChange(groupID)
+func (d *DB) changed(threadID int64) {
+	if d.onChange != nil && threadID != 0 {
+		d.onChange(threadID)
 	}
 }
 
@@ -108,7 +108,7 @@ func (d *DB) changed(groupID int64) {
 const changeChannel = "divvy_changes"
 
 // ListenChanges opens a listener on the change channel; its Notify channel
-// carries payloads of comma-separated group ids (and nil after a
+// carries payloads of comma-separated thread ids (and nil after a
 // reconnection, when notifications may have been missed).
 func (d *DB) ListenChanges() (*pq.Listener, error) {
 	l := pq.NewListener(d.url, 50*time.Millisecond, 5*time.Second, nil)
@@ -119,13 +119,13 @@ func (d *DB) ListenChanges() (*pq.Listener, error) {
 	return l, nil
 }
 
-// NotifyChanges tells every app process that these groups changed, in one
+// NotifyChanges tells every app process that these threads changed, in one
 // NOTIFY per call (payloads stay under PostgreSQL's 8000-byte limit).
-func (d *DB) NotifyChanges(ctx context.Context, groupIDs []int64) error {
-	for len(groupIDs) > 0 {
-		n := min(len(groupIDs), 400)
+func (d *DB) NotifyChanges(ctx context.Context, threadIDs []int64) error {
+	for len(threadIDs) > 0 {
+		n := min(len(threadIDs), 400)
 		var b strings.Builder
-		for i, id := range groupIDs[:n] {
+		for i, id := range threadIDs[:n] {
 			if i > 0 {
 				b.WriteByte(',')
 			}
@@ -134,7 +134,7 @@ func (d *DB) NotifyChanges(ctx context.Context, groupIDs []int64) error {
 		if _, err := d.x.ExecContext(ctx, `SELECT pg_notify($1, $2)`, changeChannel, b.String()); err != nil {
 			return err
 		}
-		groupIDs = groupIDs[n:]
+		threadIDs = threadIDs[n:]
 	}
 	return nil
 }

@@ -19,7 +19,7 @@ type HistoryItem struct {
 	Amount     money.Money
 	Pending    bool // money received that the provider has not settled yet
 	SplitID    int64
-	GroupID    int64
+	ThreadID   int64
 	SplitTitle string
 	CreatedAt  time.Time
 }
@@ -37,7 +37,7 @@ func (d *DB) History(ctx context.Context, userID int64, limit int) ([]HistoryIte
 		Net      decimal.Decimal `db:"net"`
 		Pending  bool            `db:"pending"`
 		SplitID  *int64          `db:"split_id"`
-		GroupID  *int64          `db:"group_id"`
+		ThreadID *int64          `db:"group_id"`
 		Title    *string         `db:"title"`
 		At       time.Time       `db:"created_at"`
 	}
@@ -63,8 +63,8 @@ func (d *DB) History(ctx context.Context, userID int64, limit int) ([]HistoryIte
 		if r.SplitID != nil {
 			it.SplitID = *r.SplitID
 		}
-		if r.GroupID != nil {
-			it.GroupID = *r.GroupID
+		if r.ThreadID != nil {
+			it.ThreadID = *r.ThreadID
 		}
 		if r.Title != nil {
 			it.SplitTitle = *r.Title

@@ -6,16 +6,16 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
-func (d *DB) newInvite(ctx context.Context, tx sqlx.ExtContext, groupID, userID int64) (string, error) {
+func (d *DB) newInvite(ctx context.Context, tx sqlx.ExtContext, threadID, userID int64) (string, error) {
 	nonce, token := d.newLink()
 	_, err := tx.ExecContext(ctx, `INSERT INTO group_invites (group_id, nonce, token_hash, created_by) VALUES ($1, $2, $3, $4)`,
-		groupID, nonce, hashToken(token), userID)
+		threadID, nonce, hashToken(token), userID)
 	return token, err
 }
 
-// InviteToken returns the token of the group's live invite link, making one
+// InviteToken returns the token of the thread's live invite link, making one
 // if the last was revoked.
-func (d *DB) InviteToken(ctx context.Context, groupID, userID int64) (string, error) {
+func (d *DB) InviteToken(ctx context.Context, threadID, userID int64) (string, error) {
 	var r struct {
 		Nonce []byte `db:"nonce"`
 		Hash  []byte `db:"token_hash"`
@@ -23,7 +23,7 @@ func (d *DB) InviteToken(ctx context.Context, groupID, userID int64) (string, er
 	err := d.x.GetContext(ctx, &r, `SELECT nonce, token_hash FROM group_invites
 		WHERE group_id = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())
 		  AND (max_uses IS NULL OR uses < max_uses)
-		ORDER BY id DESC LIMIT 1`, groupID)
+		ORDER BY id DESC LIMIT 1`, threadID)
 	if err == nil {
 		if t := d.showToken(r.Nonce, r.Hash); t != "" {
 			return t, nil
@@ -31,35 +31,35 @@ func (d *DB) InviteToken(ctx context.Context, groupID, userID int64) (string, er
 	} else if ErrorCode(mapErr(err, "")) != ENOTFOUND {
 		return "", err
 	}
-	return d.newInvite(ctx, d.x, groupID, userID)
+	return d.newInvite(ctx, d.x, threadID, userID)
 }
 
-// ResetInvite revokes every invite link of the group and makes a new one.
+// ResetInvite revokes every invite link of the thread and makes a new one.
 // Only an organizer may.
-func (d *DB) ResetInvite(ctx context.Context, groupID, userID int64) (string, error) {
+func (d *DB) ResetInvite(ctx context.Context, threadID, userID int64) (string, error) {
 	var token string
 	err := d.inTx(ctx, nil, func(tx *sqlx.Tx) error {
 		var role string
-		if err := tx.GetContext(ctx, &role, `SELECT role FROM group_members WHERE group_id = $1 AND user_id = $2`, groupID, userID); err != nil {
+		if err := tx.GetContext(ctx, &role, `SELECT role FROM group_members WHERE group_id = $1 AND user_id = $2`, threadID, userID); err != nil {
 			return mapErr(err, "thread")
 		}
 		if role != RoleOrganizer {
 			return Errorf(EFORBIDDEN, "Only the organizer can change the invite link.")
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE group_invites SET revoked_at = now() WHERE group_id = $1 AND revoked_at IS NULL`, groupID); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE group_invites SET revoked_at = now() WHERE group_id = $1 AND revoked_at IS NULL`, threadID); err != nil {
 			return err
 		}
 		var err error
-		token, err = d.newInvite(ctx, tx, groupID, userID)
+		token, err = d.newInvite(ctx, tx, threadID, userID)
 		return err
 	})
 	return token, err
 }
 
-// InviteGroup returns the group an invite token opens. Revoked, expired,
+// InviteThread returns the thread an invite token opens. Revoked, expired,
 // used-up and unknown tokens are all ENOTFOUND.
-func (d *DB) InviteGroup(ctx context.Context, token string) (Group, error) {
-	var g Group
+func (d *DB) InviteThread(ctx context.Context, token string) (Thread, error) {
+	var g Thread
 	err := d.x.GetContext(ctx, &g, `
 		SELECT g.id, g.name, g.currency, g.created_by, g.created_at,
 		       (SELECT count(*) FROM group_members c WHERE c.group_id = g.id) AS members
@@ -69,14 +69,14 @@ func (d *DB) InviteGroup(ctx context.Context, token string) (Group, error) {
 	return g, mapErr(err, "invite")
 }
 
-// JoinByInvite adds the user to the group of a live invite. Joining twice
-// is harmless. It returns the group.
-func (d *DB) JoinByInvite(ctx context.Context, token string, userID int64) (Group, error) {
-	var g Group
+// JoinByInvite adds the user to the thread of a live invite. Joining twice
+// is harmless. It returns the thread.
+func (d *DB) JoinByInvite(ctx context.Context, token string, userID int64) (Thread, error) {
+	var g Thread
 	err := d.inTx(ctx, nil, func(tx *sqlx.Tx) error {
 		var inv struct {
-			ID      int64 `db:"id"`
-			GroupID int64 `db:"group_id"`
+			ID       int64 `db:"id"`
+			ThreadID int64 `db:"group_id"`
 		}
 		// Lock the invite so a use-limited link cannot be over-used by racing joins.
 		err := tx.GetContext(ctx, &inv, `SELECT id, group_id FROM group_invites
@@ -86,7 +86,7 @@ func (d *DB) JoinByInvite(ctx context.Context, token string, userID int64) (Grou
 		if err != nil {
 			return Errorf(ENOTFOUND, "This invite link is not valid any more. Ask for a new one.")
 		}
-		added, err := addMember(ctx, tx, inv.GroupID, userID)
+		added, err := addMember(ctx, tx, inv.ThreadID, userID)
 		if err != nil {
 			return err
 		}
@@ -95,7 +95,7 @@ func (d *DB) JoinByInvite(ctx context.Context, token string, userID int64) (Grou
 				return err
 			}
 		}
-		return tx.GetContext(ctx, &g, `SELECT id, name, currency, created_by, created_at FROM groups WHERE id = $1`, inv.GroupID)
+		return tx.GetContext(ctx, &g, `SELECT id, name, currency, created_by, created_at FROM groups WHERE id = $1`, inv.ThreadID)
 	})
 	if err == nil {
 		d.changed(g.ID)

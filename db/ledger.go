@@ -30,7 +30,7 @@ const (
 	AccountAvailable AccountKind = "user_available"
 	// AccountPending holds a user's card receipts until the provider settles them.
 	AccountPending AccountKind = "user_pending"
-	// AccountMemo records, per user and group, cash paid outside Divvy; it
+	// AccountMemo records, per user and thread, cash paid outside Divvy; it
 	// may go negative (the payer's side).
 	AccountMemo AccountKind = "user_memo"
 	// AccountClearing is, per payer, what their card brought in: it goes
@@ -67,7 +67,7 @@ type Account struct {
 	ID            int64
 	Kind          AccountKind
 	UserID        int64 // 0 for system accounts
-	GroupID       int64 // memo accounts only
+	ThreadID      int64 // memo accounts only
 	Currency      string
 	MayGoNegative bool
 	Balance       decimal.Decimal
@@ -77,14 +77,14 @@ type accountRow struct {
 	ID            int64           `db:"id"`
 	Kind          string          `db:"kind"`
 	UserID        sql.NullInt64   `db:"user_id"`
-	GroupID       sql.NullInt64   `db:"group_id"`
+	ThreadID      sql.NullInt64   `db:"group_id"`
 	Currency      string          `db:"currency"`
 	MayGoNegative bool            `db:"may_go_negative"`
 	Balance       decimal.Decimal `db:"balance"`
 }
 
 func (r accountRow) account() Account {
-	return Account{ID: r.ID, Kind: AccountKind(r.Kind), UserID: r.UserID.Int64, GroupID: r.GroupID.Int64,
+	return Account{ID: r.ID, Kind: AccountKind(r.Kind), UserID: r.UserID.Int64, ThreadID: r.ThreadID.Int64,
 		Currency: r.Currency, MayGoNegative: r.MayGoNegative, Balance: r.Balance}
 }
 
@@ -110,10 +110,10 @@ const insertAccount = `
 	ON CONFLICT ON CONSTRAINT ledger_accounts_owner DO NOTHING
 	RETURNING ` + accountColumns
 
-// ensureAccount returns the account of kind owned by userID (and groupID,
+// ensureAccount returns the account of kind owned by userID (and threadID,
 // for memo accounts) in currency, creating it on first use. Concurrent
 // callers get the same account.
-func ensureAccount(ctx context.Context, q sqlx.ExtContext, kind AccountKind, userID, groupID int64, currency string) (Account, error) {
+func ensureAccount(ctx context.Context, q sqlx.ExtContext, kind AccountKind, userID, threadID int64, currency string) (Account, error) {
 	c, ok := money.LookupCurrency(currency)
 	if !ok {
 		return Account{}, Errorf(EINVALID, "%q is not a currency Divvy knows.", currency)
@@ -123,10 +123,10 @@ func ensureAccount(ctx context.Context, q sqlx.ExtContext, kind AccountKind, use
 		return Account{}, Errorf(EINVALID, "%q is not an account kind.", kind)
 	case kind.ownedByUser() != (userID != 0):
 		return Account{}, Errorf(EINVALID, "A %s account must have an owner exactly when it belongs to a user.", kind)
-	case (kind == AccountMemo) != (groupID != 0):
-		return Account{}, Errorf(EINVALID, "Only memo accounts, and all of them, belong to a group.")
+	case (kind == AccountMemo) != (threadID != 0):
+		return Account{}, Errorf(EINVALID, "Only memo accounts, and all of them, belong to a thread.")
 	}
-	args := []any{string(kind), nullID(userID), nullID(groupID), c.Code}
+	args := []any{string(kind), nullID(userID), nullID(threadID), c.Code}
 	// Three tries: a row deleted between our insert and select is impossible
 	// (accounts are never deleted), but a conflict with an uncommitted insert
 	// that then rolls back leaves neither, so look again.
@@ -156,15 +156,15 @@ func nullID(id int64) sql.NullInt64 { return sql.NullInt64{Int64: id, Valid: id 
 // AccountPending or AccountClearing) in currency, creating it on first use.
 func (d *DB) UserAccount(ctx context.Context, userID int64, kind AccountKind, currency string) (Account, error) {
 	if kind == AccountMemo {
-		return Account{}, Errorf(EINVALID, "A memo account belongs to a group: use MemoAccount.")
+		return Account{}, Errorf(EINVALID, "A memo account belongs to a thread: use MemoAccount.")
 	}
 	return ensureAccount(ctx, d.x, kind, userID, 0, currency)
 }
 
-// MemoAccount returns the user's cash memo account in a group, creating it
+// MemoAccount returns the user's cash memo account in a thread, creating it
 // on first use.
-func (d *DB) MemoAccount(ctx context.Context, userID, groupID int64, currency string) (Account, error) {
-	return ensureAccount(ctx, d.x, AccountMemo, userID, groupID, currency)
+func (d *DB) MemoAccount(ctx context.Context, userID, threadID int64, currency string) (Account, error) {
+	return ensureAccount(ctx, d.x, AccountMemo, userID, threadID, currency)
 }
 
 // SystemAccount returns the system account of kind (AccountPayouts or

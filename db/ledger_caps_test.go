@@ -96,7 +96,7 @@ func TestCapPerPayment(t *testing.T) {
 	p := newSandbox(t, time.Hour)
 	u := users(t, d, 2)
 	tok := card(t, p, "4242424242424242")
-	_, err := d.PayByCard(ctx, p, db.CardPayment{ID: newID(), PayerID: u[0], PayeeID: u[1], Amount: eur("500.01"), Token: tok})
+	_, err := d.PayByCard(ctx, p, db.CardPayment{ID: newID(), PayerID: u[0], CollectorID: u[1], Amount: eur("500.01"), Token: tok})
 	wantCode(t, err, db.ELIMIT)
 	if !strings.Contains(english(err), "€500.00") {
 		t.Errorf("message %q should name the limit", english(err))
@@ -104,7 +104,7 @@ func TestCapPerPayment(t *testing.T) {
 	if p.charges.Load() != 0 {
 		t.Errorf("the card was charged %d times for a refused payment", p.charges.Load())
 	}
-	if _, err := d.PayByCard(ctx, p, db.CardPayment{ID: newID(), PayerID: u[0], PayeeID: u[1], Amount: eur("500"), Token: tok}); err != nil {
+	if _, err := d.PayByCard(ctx, p, db.CardPayment{ID: newID(), PayerID: u[0], CollectorID: u[1], Amount: eur("500"), Token: tok}); err != nil {
 		t.Fatalf("a payment at the limit: %v", err)
 	}
 	// Limits set per currency: JPY has its own default, USD gets EUR's numbers.
@@ -146,7 +146,7 @@ func TestCapRollingUnderRace(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range amounts {
 		wg.Go(func() {
-			_, errs[i] = d.PayByCard(ctx, p, db.CardPayment{ID: newID(), PayerID: u[0], PayeeID: u[1+i%2],
+			_, errs[i] = d.PayByCard(ctx, p, db.CardPayment{ID: newID(), PayerID: u[0], CollectorID: u[1+i%2],
 				Amount: amounts[i], Token: tok})
 		})
 	}

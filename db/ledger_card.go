@@ -11,22 +11,22 @@ import (
 	"divvy/db/money"
 )
 
-// CardPayment asks to pay Amount from the payer's card to the payee.
+// CardPayment asks to pay Amount from the payer's card to the collector.
 type CardPayment struct {
-	ID      string // the idempotency key, made when the pay form is rendered
-	PayerID int64
-	PayeeID int64
-	Amount  money.Money
-	Token   string // the payer's card, from PaymentProvider.Tokenize
-	SplitID int64  // optional
-	ShareID int64  // optional; a share is paid at most once
+	ID          string // the idempotency key, made when the pay form is rendered
+	PayerID     int64
+	CollectorID int64
+	Amount      money.Money
+	Token       string // the payer's card, from PaymentProvider.Tokenize
+	SplitID     int64  // optional
+	ShareID     int64  // optional; a share is paid at most once
 	// Then runs in the transaction that records the payment; see
 	// TransferRequest.Then.
 	Then TransferHook
 }
 
 // PayByCard charges the payer's card and records the money as pending in
-// the payee's balance, until SettlePending posts or voids it.
+// the collector's balance, until SettlePending posts or voids it.
 //
 // It is safe to retry: an id already recorded returns its first result
 // without charging again, and a refused id (declined, over a cap, share
@@ -43,14 +43,14 @@ func (d *DB) PayByCard(ctx context.Context, p PaymentProvider, c CardPayment) (T
 	if err != nil {
 		return Transfer{}, Errorf(EINVALID, "The amount is not valid: %v.", err)
 	}
-	if c.PayerID == c.PayeeID {
+	if c.PayerID == c.CollectorID {
 		return Transfer{}, Errorf(EINVALID, "You cannot pay yourself.")
 	}
 	from, err := ensureAccount(ctx, d.prep(d.x), AccountClearing, c.PayerID, 0, amount.Currency)
 	if err != nil {
 		return Transfer{}, err
 	}
-	to, err := ensureAccount(ctx, d.prep(d.x), AccountPending, c.PayeeID, 0, amount.Currency)
+	to, err := ensureAccount(ctx, d.prep(d.x), AccountPending, c.CollectorID, 0, amount.Currency)
 	if err != nil {
 		return Transfer{}, err
 	}
@@ -99,23 +99,23 @@ func (d *DB) PayByCard(ctx context.Context, p PaymentProvider, c CardPayment) (T
 
 // paymentFailed is the hook of a card payment's void: a message in the
 // split's thread and the split's event, in the void's transaction. It sets
-// *groupID to the split's group.
-func paymentFailed(t Transfer, groupID *int64) TransferHook {
+// *threadID to the split's thread.
+func paymentFailed(t Transfer, threadID *int64) TransferHook {
 	return TransferHook{After: func(ctx context.Context, tx sqlx.ExtContext, _ Transfer) error {
 		var sp struct {
-			GroupID int64  `db:"group_id"`
-			Title   string `db:"title"`
+			ThreadID int64  `db:"group_id"`
+			Title    string `db:"title"`
 		}
 		if err := sqlx.GetContext(ctx, tx, &sp, `SELECT group_id, title FROM splits WHERE id = $1`, t.SplitID); err != nil {
 			return err
 		}
-		*groupID = sp.GroupID
-		msg, err := insertMessageRow(ctx, tx, sp.GroupID, "system", t.PayerID, "", &t.SplitID,
+		*threadID = sp.ThreadID
+		msg, err := insertMessageRow(ctx, tx, sp.ThreadID, "system", t.PayerID, "", &t.SplitID,
 			map[string]any{"event": "payment_failed", "title": sp.Title, "transfer_id": t.ID})
 		if err != nil {
 			return err
 		}
-		return addEvents(ctx, tx, sp.GroupID, newEvent{kind: EventMessage, messageID: msg, splitID: t.SplitID},
+		return addEvents(ctx, tx, sp.ThreadID, newEvent{kind: EventMessage, messageID: msg, splitID: t.SplitID},
 			newEvent{kind: EventSplit, splitID: t.SplitID, shareID: t.ShareID})
 	}}
 }
@@ -226,7 +226,7 @@ func (d *DB) settleOne(ctx context.Context, p PaymentProvider, id string, checks
 		return "", err
 	}
 	r := TransferRequest{Amount: t.Amount, PendingOf: t.ID, From: t.To}
-	var groupID int64 // of the split a voided payment was for
+	var threadID int64 // of the split a voided payment was for
 	switch status {
 	case SettlementSettled:
 		pending, err := d.AccountByID(ctx, t.To)
@@ -243,7 +243,7 @@ func (d *DB) settleOne(ctx context.Context, p PaymentProvider, id string, checks
 		if t.SplitID != 0 {
 			// The share is due again: the thread says so, and its open
 			// pages redraw the card.
-			r.Then = paymentFailed(t, &groupID)
+			r.Then = paymentFailed(t, &threadID)
 		}
 	default:
 		next := time.Duration(500<<min(checks-1, 20)) * time.Millisecond
@@ -255,8 +255,8 @@ func (d *DB) settleOne(ctx context.Context, p PaymentProvider, id string, checks
 	if err != nil {
 		return "", err
 	}
-	if groupID != 0 && o.created {
-		d.changed(groupID)
+	if threadID != 0 && o.created {
+		d.changed(threadID)
 	}
 	if o.fail != nil {
 		// Resolved by a racing worker, or the ledger refused: the queue row
@@ -273,10 +273,10 @@ func (d *DB) settleOne(ctx context.Context, p PaymentProvider, id string, checks
 }
 
 // RefundCardPayment gives a card payment back, at most once. Once settled,
-// the amount leaves the payee's available balance; before, it leaves their
+// the amount leaves the collector's available balance; before, it leaves their
 // pending balance and the payment will not settle. It goes back to the
 // payer's card, and the provider refunds the charge. The ledger is written
-// first, so money the payee no longer has is never refunded; if the
+// first, so money the collector no longer has is never refunded; if the
 // provider then fails, the same call again (same id) finishes the job.
 func (d *DB) RefundCardPayment(ctx context.Context, p PaymentProvider, id, paymentID string) (Transfer, error) {
 	if err := checkTransferID(id, 100); err != nil {

@@ -38,7 +38,7 @@ func TestCardPaymentSettlesOnce(t *testing.T) {
 	_, _, second := newSplit(t, d, u[0], u[1:4], "10")
 	shares := append(first, second...)
 	for i := range n {
-		tr, err := d.PayByCard(ctx, p, db.CardPayment{ID: newID(), PayerID: u[1+i%3], PayeeID: u[0], Amount: eur("10"), Token: tok, ShareID: shares[i]})
+		tr, err := d.PayByCard(ctx, p, db.CardPayment{ID: newID(), PayerID: u[1+i%3], CollectorID: u[0], Amount: eur("10"), Token: tok, ShareID: shares[i]})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -47,7 +47,7 @@ func TestCardPaymentSettlesOnce(t *testing.T) {
 		}
 	}
 	if a, pe := balances(t, d, u[0]); a != "0.00 EUR" || pe != "60.00 EUR" {
-		t.Fatalf("payee: available %s, pending %s; want 0 and 60", a, pe)
+		t.Fatalf("collector: available %s, pending %s; want 0 and 60", a, pe)
 	}
 	if posted, voided, err := d.SettlePending(ctx, p, 100); err != nil || posted+voided != 0 {
 		t.Fatalf("settle before the delay: %d posted, %d voided, %v", posted, voided, err)
@@ -77,7 +77,7 @@ func TestCardPaymentSettlesOnce(t *testing.T) {
 		t.Fatalf("settle again: %d posted, %d voided, %v", posted, voided, err)
 	}
 	if a, pe := balances(t, d, u[0]); a != "60.00 EUR" || pe != "0.00 EUR" {
-		t.Fatalf("payee: available %s, pending %s; want 60 and 0", a, pe)
+		t.Fatalf("collector: available %s, pending %s; want 60 and 0", a, pe)
 	}
 	var settlements int
 	d.SQL().Get(&settlements, `SELECT count(*) FROM ledger_transfers WHERE kind = 'settlement'`)
@@ -94,7 +94,7 @@ func TestCardPaymentVoided(t *testing.T) {
 	d := dbtest.New(t)
 	p := newSandbox(t, 0)
 	u := users(t, d, 2)
-	tr, err := d.PayByCard(ctx, p, db.CardPayment{ID: newID(), PayerID: u[1], PayeeID: u[0], Amount: eur("12.5"), Token: card(t, p, "4000000000000259")})
+	tr, err := d.PayByCard(ctx, p, db.CardPayment{ID: newID(), PayerID: u[1], CollectorID: u[0], Amount: eur("12.5"), Token: card(t, p, "4000000000000259")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +103,7 @@ func TestCardPaymentVoided(t *testing.T) {
 		t.Fatalf("settle: %d posted, %d voided, %v; want one void", posted, voided, err)
 	}
 	if a, pe := balances(t, d, u[0]); a != "0.00 EUR" || pe != "0.00 EUR" {
-		t.Fatalf("payee: available %s, pending %s; want nothing", a, pe)
+		t.Fatalf("collector: available %s, pending %s; want nothing", a, pe)
 	}
 	clearing, _ := d.AccountByID(ctx, tr.From)
 	if !clearing.Balance.IsZero() {
@@ -125,7 +125,7 @@ func TestCardDeclinedStaysDeclined(t *testing.T) {
 		{"4000000000009995", "insufficient funds"},
 	} {
 		id := newID()
-		pay := db.CardPayment{ID: id, PayerID: u[1], PayeeID: u[0], Amount: eur("10"), Token: card(t, p, tc.number)}
+		pay := db.CardPayment{ID: id, PayerID: u[1], CollectorID: u[0], Amount: eur("10"), Token: card(t, p, tc.number)}
 		_, err := d.PayByCard(ctx, p, pay)
 		wantCode(t, err, db.EDECLINED)
 		if !strings.Contains(english(err), tc.want) {
@@ -156,7 +156,7 @@ func TestCardDoubleSubmit(t *testing.T) {
 	p := newSandbox(t, time.Hour)
 	u := users(t, d, 2)
 	_, split, share := newSplit(t, d, u[0], u[1:2], "11.88")
-	pay := db.CardPayment{ID: newID(), PayerID: u[1], PayeeID: u[0], Amount: eur("11.88"), Token: card(t, p, "4242424242424242"), SplitID: split, ShareID: share[0]}
+	pay := db.CardPayment{ID: newID(), PayerID: u[1], CollectorID: u[0], Amount: eur("11.88"), Token: card(t, p, "4242424242424242"), SplitID: split, ShareID: share[0]}
 	got := make([]db.Transfer, 10)
 	errs := make([]error, 10)
 	var wg sync.WaitGroup
@@ -183,16 +183,16 @@ func TestSharePaidOnce(t *testing.T) {
 	d := dbtest.New(t)
 	p := newSandbox(t, time.Hour)
 	u := users(t, d, 3)
-	group, _, share := newSplit(t, d, u[0], u[1:2], "5")
+	thread, _, share := newSplit(t, d, u[0], u[1:2], "5")
 	tok := card(t, p, "4242424242424242")
 	errs := make([]error, 8)
 	var wg sync.WaitGroup
 	for i := range errs {
 		wg.Go(func() {
 			if i%2 == 0 {
-				_, errs[i] = d.PayByCard(ctx, p, db.CardPayment{ID: newID(), PayerID: u[1+i%4/2], PayeeID: u[0], Amount: eur("5"), Token: tok, ShareID: share[0]})
+				_, errs[i] = d.PayByCard(ctx, p, db.CardPayment{ID: newID(), PayerID: u[1+i%4/2], CollectorID: u[0], Amount: eur("5"), Token: tok, ShareID: share[0]})
 			} else {
-				_, errs[i] = d.RecordCash(ctx, db.CashPayment{ID: newID(), PayerID: u[1+i%4/2], PayeeID: u[0], GroupID: group, Amount: eur("5"), ShareID: share[0]})
+				_, errs[i] = d.RecordCash(ctx, db.CashPayment{ID: newID(), PayerID: u[1+i%4/2], CollectorID: u[0], ThreadID: thread, Amount: eur("5"), ShareID: share[0]})
 			}
 		})
 	}
@@ -225,7 +225,7 @@ func TestRefundCardPayment(t *testing.T) {
 	u := users(t, d, 2)
 	tok := card(t, p, "5555555555554444")
 	payment := func() db.Transfer {
-		pay, err := d.PayByCard(ctx, p, db.CardPayment{ID: newID(), PayerID: u[1], PayeeID: u[0], Amount: eur("20"), Token: tok})
+		pay, err := d.PayByCard(ctx, p, db.CardPayment{ID: newID(), PayerID: u[1], CollectorID: u[0], Amount: eur("20"), Token: tok})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -261,7 +261,7 @@ func TestRefundCardPayment(t *testing.T) {
 	_, err = d.RefundCardPayment(ctx, p, id, early.ID)
 	wantCode(t, err, db.ECONFLICT)
 	if a, pe := balances(t, d, u[0]); a != "0.00 EUR" || pe != "0.00 EUR" {
-		t.Errorf("payee after refunds: %s, %s", a, pe)
+		t.Errorf("collector after refunds: %s, %s", a, pe)
 	}
 	clearing, _ := d.AccountByID(ctx, pay.From)
 	if !clearing.Balance.IsZero() {
@@ -281,7 +281,7 @@ func TestRefundRacesSettlement(t *testing.T) {
 	tok := card(t, p, "4242424242424242")
 	var pays []db.Transfer
 	for range 8 {
-		pay, err := d.PayByCard(ctx, p, db.CardPayment{ID: newID(), PayerID: u[1], PayeeID: u[0], Amount: eur("3"), Token: tok})
+		pay, err := d.PayByCard(ctx, p, db.CardPayment{ID: newID(), PayerID: u[1], CollectorID: u[0], Amount: eur("3"), Token: tok})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -302,7 +302,7 @@ func TestRefundRacesSettlement(t *testing.T) {
 	}
 	wg.Wait()
 	if a, pe := balances(t, d, u[0]); a != "0.00 EUR" || pe != "0.00 EUR" {
-		t.Errorf("payee after the refunds: available %s, pending %s", a, pe)
+		t.Errorf("collector after the refunds: available %s, pending %s", a, pe)
 	}
 	auditClean(t, d)
 }
@@ -364,7 +364,7 @@ func TestReverse(t *testing.T) {
 	if got := available(t, d, u[0], "EUR"); got.String() != "50.00 EUR" {
 		t.Errorf("after the reversal: %s", got)
 	}
-	// The payee spent the money: the reversal cannot overdraw them.
+	// The collector spent the money: the reversal cannot overdraw them.
 	s2, _ := d.Send(ctx, newID(), u[0], u[1], eur("20"))
 	d.Send(ctx, newID(), u[1], u[0], eur("20"))
 	_, err = d.Reverse(ctx, newID(), s2.ID)

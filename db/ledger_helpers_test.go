@@ -98,24 +98,24 @@ func sameTransfer(a, b db.Transfer) bool {
 		a.CreatedAt.Equal(b.CreatedAt)
 }
 
-// newSplit creates, straight in SQL, a group and a split collected by payee
-// with one share of amount per payer, and returns the group, the split and
+// newSplit creates, straight in SQL, a thread and a split collected by collector
+// with one share of amount per payer, and returns the thread, the split and
 // the share ids (the ledger's share_id and split_id refer to them).
-func newSplit(t testing.TB, d *db.DB, payee int64, payers []int64, amount string) (group, split int64, shares []int64) {
+func newSplit(t testing.TB, d *db.DB, collector int64, payers []int64, amount string) (thread, split int64, shares []int64) {
 	t.Helper()
 	tx, err := d.SQL().Beginx()
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer tx.Rollback()
-	if err := tx.Get(&group, `INSERT INTO groups (name, currency, created_by) VALUES ('Pizza Friday', 'EUR', $1) RETURNING id`, payee); err != nil {
+	if err := tx.Get(&thread, `INSERT INTO groups (name, currency, created_by) VALUES ('Pizza Friday', 'EUR', $1) RETURNING id`, collector); err != nil {
 		t.Fatal(err)
 	}
 	total := decimal.RequireFromString(amount).Mul(decimal.NewFromInt(int64(len(payers))))
 	var nonce [16]byte
 	rand.Read(nonce[:])
 	if err := tx.Get(&split, `INSERT INTO splits (group_id, title, currency, total, payee_id, created_by, mode, pay_nonce, pay_token_hash)
-		VALUES ($1, 'Pizza night', 'EUR', $2, $3, $3, 'equal', $4, $4) RETURNING id`, group, total.String(), payee, nonce[:]); err != nil {
+		VALUES ($1, 'Pizza night', 'EUR', $2, $3, $3, 'equal', $4, $4) RETURNING id`, thread, total.String(), collector, nonce[:]); err != nil {
 		t.Fatal(err)
 	}
 	for i, p := range payers {
@@ -128,5 +128,5 @@ func newSplit(t testing.TB, d *db.DB, payee int64, payers []int64, amount string
 	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
 	}
-	return group, split, shares
+	return thread, split, shares
 }

@@ -10,23 +10,23 @@ const (
 	TransferDeposit TransferKind = "deposit"
 	// TransferSend: a user's available balance -> another user's.
 	TransferSend TransferKind = "transfer"
-	// TransferCardPayment: the payer's clearing -> the payee's pending
+	// TransferCardPayment: the payer's clearing -> the collector's pending
 	// balance, until the provider settles the charge. Capped per payer.
 	TransferCardPayment TransferKind = "card_payment"
-	// TransferSettlement: the payee's pending -> available balance, once the
+	// TransferSettlement: the collector's pending -> available balance, once the
 	// provider settled the card payment named by PendingOf.
 	TransferSettlement TransferKind = "settlement"
-	// TransferVoid: the payee's pending balance -> back to the payer's
+	// TransferVoid: the collector's pending balance -> back to the payer's
 	// clearing, when the charge of PendingOf failed to settle.
 	TransferVoid TransferKind = "void"
-	// TransferCash: the payer's memo -> the payee's memo in a group: a share
+	// TransferCash: the payer's memo -> the collector's memo in a thread: a share
 	// paid outside Divvy, recorded so it counts as paid.
 	TransferCash TransferKind = "cash"
 	// TransferPayout: a user's available balance -> payouts (to their bank).
 	TransferPayout TransferKind = "payout"
-	// TransferRefund: the payee's available balance -> the payer's clearing,
+	// TransferRefund: the collector's available balance -> the payer's clearing,
 	// giving back the settled card payment named by Reverses; or, before it
-	// settled, the payee's pending balance -> the payer's clearing, which
+	// settled, the collector's pending balance -> the payer's clearing, which
 	// also resolves it (PendingOf = Reverses).
 	TransferRefund TransferKind = "refund"
 	// TransferReversal: the opposite of the transfer named by Reverses (a

@@ -16,7 +16,7 @@ import (
 // transaction may deadlock: PostgreSQL counts deadlocks per database, and
 // the count must stay 0 (the ledger retries a deadlock silently, so the
 // callers' errors alone would not tell).
-func TestHotPayeeMixedTransfersNoDeadlock(t *testing.T) {
+func TestHotCollectorMixedTransfersNoDeadlock(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	url := dbtest.URL(t)
@@ -35,7 +35,7 @@ func TestHotPayeeMixedTransfersNoDeadlock(t *testing.T) {
 	for round := range 6 {
 		for _, payer := range payers {
 			wg.Go(func() { // payer -> hub, refunded at once while the payer's next payments run
-				tr, err := d.PayByCard(ctx, p, db.CardPayment{ID: newID(), PayerID: payer, PayeeID: hub, Amount: eur("5"), Token: tok})
+				tr, err := d.PayByCard(ctx, p, db.CardPayment{ID: newID(), PayerID: payer, CollectorID: hub, Amount: eur("5"), Token: tok})
 				if err != nil {
 					t.Errorf("pay the hub: %v", err)
 					return
@@ -50,7 +50,7 @@ func TestHotPayeeMixedTransfersNoDeadlock(t *testing.T) {
 				}
 			})
 			wg.Go(func() { // hub -> payer
-				if _, err := d.PayByCard(ctx, p, db.CardPayment{ID: newID(), PayerID: hub, PayeeID: payer, Amount: eur("1"), Token: tok}); err != nil {
+				if _, err := d.PayByCard(ctx, p, db.CardPayment{ID: newID(), PayerID: hub, CollectorID: payer, Amount: eur("1"), Token: tok}); err != nil {
 					t.Errorf("the hub pays: %v", err)
 				}
 			})

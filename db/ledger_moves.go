@@ -36,29 +36,29 @@ func (d *DB) Send(ctx context.Context, id string, fromUser, toUser int64, amount
 		Amount: amount, PayerID: fromUser})
 }
 
-// CashPayment records that the payer paid the payee outside Divvy (cash,
-// a bank transfer), in a group, usually for a share.
+// CashPayment records that the payer paid the collector outside Divvy (cash,
+// a bank transfer), in a thread, usually for a share.
 type CashPayment struct {
-	ID      string
-	PayerID int64
-	PayeeID int64
-	GroupID int64
-	Amount  money.Money
-	SplitID int64 // optional
-	ShareID int64 // optional; a share is paid at most once
+	ID          string
+	PayerID     int64
+	CollectorID int64
+	ThreadID    int64
+	Amount      money.Money
+	SplitID     int64 // optional
+	ShareID     int64 // optional; a share is paid at most once
 	// Then runs in the transaction that records it; see TransferRequest.Then.
 	Then TransferHook
 }
 
 // RecordCash records a cash payment between the memo accounts of the payer
-// and payee in the group: no money moves in Divvy, but the share counts as
+// and collector in the thread: no money moves in Divvy, but the share counts as
 // paid and the record balances like any other.
 func (d *DB) RecordCash(ctx context.Context, c CashPayment) (Transfer, error) {
-	from, err := ensureAccount(ctx, d.x, AccountMemo, c.PayerID, c.GroupID, c.Amount.Currency)
+	from, err := ensureAccount(ctx, d.x, AccountMemo, c.PayerID, c.ThreadID, c.Amount.Currency)
 	if err != nil {
 		return Transfer{}, err
 	}
-	to, err := ensureAccount(ctx, d.x, AccountMemo, c.PayeeID, c.GroupID, c.Amount.Currency)
+	to, err := ensureAccount(ctx, d.x, AccountMemo, c.CollectorID, c.ThreadID, c.Amount.Currency)
 	if err != nil {
 		return Transfer{}, err
 	}

@@ -46,8 +46,8 @@ func (d *DB) checkTransfer(ctx context.Context, tx sqlx.QueryerContext, r Transf
 			return Errorf(EINVALID, "You cannot pay yourself."), nil
 		}
 	case TransferCash:
-		if from.GroupID != to.GroupID || from.UserID == to.UserID {
-			return Errorf(EINVALID, "A cash payment is between two people of the same group."), nil
+		if from.ThreadID != to.ThreadID || from.UserID == to.UserID {
+			return Errorf(EINVALID, "A cash payment is between two people of the same thread."), nil
 		}
 	case TransferSettlement, TransferVoid:
 		if e, err := checkResolution(ctx, tx, r, from, to); err != nil || e != nil {
@@ -109,7 +109,7 @@ func checkResolution(ctx context.Context, tx sqlx.QueryerContext, r TransferRequ
 		return Errorf(EINVALID, "A settlement or void moves the whole pending payment, %s.", p.Amount), nil
 	}
 	if r.Kind == TransferSettlement && to.UserID != from.UserID {
-		return Errorf(EINVALID, "A settlement makes the payee's pending money available to the payee."), nil
+		return Errorf(EINVALID, "A settlement makes the collector's pending money available to the collector."), nil
 	}
 	if r.Kind == TransferVoid && to.ID != p.From {
 		return Errorf(EINVALID, "A void gives the pending money back to the card it came from."), nil
@@ -166,15 +166,15 @@ func checkReversal(ctx context.Context, tx sqlx.QueryerContext, r TransferReques
 		// The payment settled since the caller looked.
 		return nil, errRefundRace
 	case !resolved && from.ID != o.To:
-		return Errorf(EINVALID, "A refund before settlement takes the payee's pending money."), nil
+		return Errorf(EINVALID, "A refund before settlement takes the collector's pending money."), nil
 	}
 	if resolved {
-		var payee int64
-		if err := sqlx.GetContext(ctx, tx, &payee, `SELECT user_id FROM ledger_accounts WHERE id = $1`, o.To); err != nil {
+		var collector int64
+		if err := sqlx.GetContext(ctx, tx, &collector, `SELECT user_id FROM ledger_accounts WHERE id = $1`, o.To); err != nil {
 			return nil, err
 		}
-		if from.Kind != AccountAvailable || from.UserID != payee {
-			return Errorf(EINVALID, "A refund after settlement takes the payee's available money."), nil
+		if from.Kind != AccountAvailable || from.UserID != collector {
+			return Errorf(EINVALID, "A refund after settlement takes the collector's available money."), nil
 		}
 	}
 	return nil, nil

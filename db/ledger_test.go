@@ -54,7 +54,7 @@ func TestAccountsGetOrCreate(t *testing.T) {
 		err  error
 	}{
 		{"unknown currency", func() error { _, err := d.UserAccount(ctx, u, db.AccountAvailable, "XXX"); return err }()},
-		{"memo without group", func() error { _, err := d.UserAccount(ctx, u, db.AccountMemo, "EUR"); return err }()},
+		{"memo without thread", func() error { _, err := d.UserAccount(ctx, u, db.AccountMemo, "EUR"); return err }()},
 		{"system kind for a user", func() error { _, err := d.UserAccount(ctx, u, db.AccountPayouts, "EUR"); return err }()},
 		{"user kind for the system", func() error { _, err := d.SystemAccount(ctx, db.AccountAvailable, "EUR"); return err }()},
 		{"no such user", func() error { _, err := d.UserAccount(ctx, u+1000, db.AccountAvailable, "EUR"); return err }()},

@@ -13,7 +13,7 @@ import (
 // Message is one entry of a thread's stream.
 type Message struct {
 	ID         int64           `db:"id"`
-	GroupID    int64           `db:"group_id"`
+	ThreadID   int64           `db:"group_id"`
 	Kind       string          `db:"kind"` // text, split, payment, reminder, system
 	AuthorID   *int64          `db:"author_id"`
 	AuthorName string          `db:"author_name"`
@@ -26,14 +26,14 @@ type Message struct {
 // MaxMessageLength is the longest text message, in characters.
 const MaxMessageLength = 2000
 
-func postMessage(ctx context.Context, tx sqlx.ExtContext, groupID int64, kind string, authorID int64, body string, data map[string]any) error {
-	_, err := insertMessage(ctx, tx, groupID, kind, authorID, body, nil, data)
+func postMessage(ctx context.Context, tx sqlx.ExtContext, threadID int64, kind string, authorID int64, body string, data map[string]any) error {
+	_, err := insertMessage(ctx, tx, threadID, kind, authorID, body, nil, data)
 	return err
 }
 
 // insertMessage writes a message and its live-update event.
-func insertMessage(ctx context.Context, tx sqlx.ExtContext, groupID int64, kind string, authorID int64, body string, splitID *int64, data map[string]any) (int64, error) {
-	id, err := insertMessageRow(ctx, tx, groupID, kind, authorID, body, splitID, data)
+func insertMessage(ctx context.Context, tx sqlx.ExtContext, threadID int64, kind string, authorID int64, body string, splitID *int64, data map[string]any) (int64, error) {
+	id, err := insertMessageRow(ctx, tx, threadID, kind, authorID, body, splitID, data)
 	if err != nil {
 		return 0, err
 	}
@@ -41,12 +41,12 @@ func insertMessage(ctx context.Context, tx sqlx.ExtContext, groupID int64, kind 
 	if splitID != nil {
 		sid = *splitID
 	}
-	return id, addEvent(ctx, tx, groupID, EventMessage, id, sid)
+	return id, addEvent(ctx, tx, threadID, EventMessage, id, sid)
 }
 
 // insertMessageRow writes a message without its event, for a caller that
 // adds the event itself (see addEvents).
-func insertMessageRow(ctx context.Context, tx sqlx.ExtContext, groupID int64, kind string, authorID int64, body string, splitID *int64, data map[string]any) (int64, error) {
+func insertMessageRow(ctx context.Context, tx sqlx.ExtContext, threadID int64, kind string, authorID int64, body string, splitID *int64, data map[string]any) (int64, error) {
 	if data == nil {
 		data = map[string]any{}
 	}
@@ -60,13 +60,13 @@ func insertMessageRow(ctx context.Context, tx sqlx.ExtContext, groupID int64, ki
 	}
 	var id int64
 	err = sqlx.GetContext(ctx, tx, &id, `INSERT INTO messages (group_id, kind, author_id, body, split_id, data)
-		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, groupID, kind, author, body, splitID, b)
+		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, threadID, kind, author, body, splitID, b)
 	return id, err
 }
 
 // PostText posts a text message from a member. The membership is checked
 // in the same statement, so a removed member cannot post.
-func (d *DB) PostText(ctx context.Context, groupID, userID int64, body string) (Message, error) {
+func (d *DB) PostText(ctx context.Context, threadID, userID int64, body string) (Message, error) {
 	body = strings.TrimSpace(body)
 	switch n := utf8.RuneCountInString(body); {
 	case n == 0:
@@ -77,20 +77,20 @@ func (d *DB) PostText(ctx context.Context, groupID, userID int64, body string) (
 	var id int64
 	err := d.inTx(ctx, nil, func(tx *sqlx.Tx) error {
 		var ok bool
-		if err := tx.GetContext(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM group_members WHERE group_id = $1 AND user_id = $2)`, groupID, userID); err != nil {
+		if err := tx.GetContext(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM group_members WHERE group_id = $1 AND user_id = $2)`, threadID, userID); err != nil {
 			return err
 		}
 		if !ok {
 			return Errorf(ENOTFOUND, "Thread not found.")
 		}
 		var err error
-		id, err = insertMessage(ctx, tx, groupID, "text", userID, body, nil, nil)
+		id, err = insertMessage(ctx, tx, threadID, "text", userID, body, nil, nil)
 		return err
 	})
 	if err != nil {
 		return Message{}, err
 	}
-	d.changed(groupID)
+	d.changed(threadID)
 	ms, err := d.messages(ctx, `m.id = $1`, id)
 	if err != nil || len(ms) == 0 {
 		return Message{}, err
@@ -115,15 +115,15 @@ func (d *DB) messagesInto(ctx context.Context, ms []Message, where string, args 
 	return ms, err
 }
 
-// Messages returns up to limit messages of a group older than before (all
+// Messages returns up to limit messages of a thread older than before (all
 // when before is 0), oldest first, and whether there are earlier ones. It
 // reads one page by index, so a thread with many thousands of messages opens
 // as fast as a new one.
-func (d *DB) Messages(ctx context.Context, groupID, before int64, limit int) ([]Message, bool, error) {
+func (d *DB) Messages(ctx context.Context, threadID, before int64, limit int) ([]Message, bool, error) {
 	if before <= 0 {
 		before = 1<<63 - 1
 	}
-	ms, err := d.messagesInto(ctx, make([]Message, 0, limit+1), `m.group_id = $1 AND m.id < $2 ORDER BY m.id DESC LIMIT $3`, groupID, before, limit+1)
+	ms, err := d.messagesInto(ctx, make([]Message, 0, limit+1), `m.group_id = $1 AND m.id < $2 ORDER BY m.id DESC LIMIT $3`, threadID, before, limit+1)
 	if err != nil {
 		return nil, false, err
 	}
@@ -137,10 +137,10 @@ func (d *DB) Messages(ctx context.Context, groupID, before int64, limit int) ([]
 	return ms, more, nil
 }
 
-// MessagePage returns a page of a group's messages (see Messages), whether
+// MessagePage returns a page of a thread's messages (see Messages), whether
 // there are earlier ones, and the splits its split messages show.
-func (d *DB) MessagePage(ctx context.Context, groupID, before int64, limit int) ([]Message, bool, map[int64]Split, error) {
-	msgs, more, err := d.Messages(ctx, groupID, before, limit)
+func (d *DB) MessagePage(ctx context.Context, threadID, before int64, limit int) ([]Message, bool, map[int64]Split, error) {
+	msgs, more, err := d.Messages(ctx, threadID, before, limit)
 	if err != nil {
 		return nil, false, nil, err
 	}

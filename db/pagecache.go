@@ -5,13 +5,13 @@ import (
 	"sync"
 )
 
-// A thread page shows the group's members, its newest messages and the
+// A thread page shows the thread's members, its newest messages and the
 // splits they show. Every change to those (a member joining or keeping
 // their account, a message, a split, a share, a payment, its void, a
-// reminder, a cancellation) writes one of the group's events in its own
-// transaction, so the group's event id is a version of that data: reads
+// reminder, a cancellation) writes one of the thread's events in its own
+// transaction, so the thread's event id is a version of that data: reads
 // made at the same event id read the same rows. ThreadPage keeps the last
-// read per group and reuses it while the event id is unchanged; the first
+// read per thread and reuses it while the event id is unchanged; the first
 // request after a change reads afresh. Only rows are kept, never
 // rendered HTML: what a viewer sees still depends on who they are, their
 // language and the time, and is drawn per request.
@@ -41,23 +41,23 @@ type ThreadRows struct {
 	Splits   map[int64]Split
 }
 
-// ThreadPage returns the group's members, its newest messages (up to limit)
-// and the splits the split messages show. seq is the group's event id read
-// before (Group.EventSeq from Membership): the rows are those of that event
+// ThreadPage returns the thread's members, its newest messages (up to limit)
+// and the splits the split messages show. seq is the thread's event id read
+// before (Thread.EventSeq from Membership): the rows are those of that event
 // id or later, read once per event id. Callers must not change what it
 // returns.
-func (d *DB) ThreadPage(ctx context.Context, groupID, seq int64, limit int) (ThreadRows, error) {
+func (d *DB) ThreadPage(ctx context.Context, threadID, seq int64, limit int) (ThreadRows, error) {
 	d.pages.mu.Lock()
-	c := d.pages.m[groupID]
+	c := d.pages.m[threadID]
 	d.pages.mu.Unlock()
 	if c != nil && c.seq == seq && len(c.msgs) <= limit {
 		return ThreadRows{c.members, c.msgs, c.more, c.splits}, nil
 	}
-	members, err := d.Members(ctx, groupID)
+	members, err := d.Members(ctx, threadID)
 	if err != nil {
 		return ThreadRows{}, err
 	}
-	msgs, more, splits, err := d.MessagePage(ctx, groupID, 0, limit)
+	msgs, more, splits, err := d.MessagePage(ctx, threadID, 0, limit)
 	if err != nil {
 		return ThreadRows{}, err
 	}
@@ -68,14 +68,14 @@ func (d *DB) ThreadPage(ctx context.Context, groupID, seq int64, limit int) (Thr
 	if d.pages.m == nil {
 		d.pages.m = map[int64]*threadRows{}
 	}
-	if old := d.pages.m[groupID]; old == nil || old.seq <= seq {
+	if old := d.pages.m[threadID]; old == nil || old.seq <= seq {
 		if old == nil && len(d.pages.m) >= maxCachedThreads {
 			for id := range d.pages.m {
 				delete(d.pages.m, id)
 				break
 			}
 		}
-		d.pages.m[groupID] = &threadRows{seq: seq, members: members, msgs: msgs, more: more, splits: splits}
+		d.pages.m[threadID] = &threadRows{seq: seq, members: members, msgs: msgs, more: more, splits: splits}
 	}
 	return ThreadRows{members, msgs, more, splits}, nil
 }

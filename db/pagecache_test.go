@@ -15,7 +15,7 @@ func TestThreadPageFollowsEvents(t *testing.T) {
 	ctx := context.Background()
 	d := dbtest.New(t)
 	u := users(t, d, 1)[0]
-	g, err := d.CreateGroup(ctx, u, db.NewGroup{Name: "Pizza Friday", Currency: "EUR"})
+	g, err := d.CreateThread(ctx, u, db.NewThread{Name: "Pizza Friday", Currency: "EUR"})
 	if err != nil {
 		t.Fatal(err)
 	}

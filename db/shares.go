@@ -17,9 +17,9 @@ import (
 const RemindEvery = 24 * time.Hour
 
 // shareContext loads a share with its split and checks it belongs to the
-// group, so share ids cannot be probed across groups.
-func (d *DB) shareContext(ctx context.Context, groupID, splitID, shareID int64) (Split, Share, error) {
-	s, err := d.SplitInGroup(ctx, groupID, splitID)
+// thread, so share ids cannot be probed across threads.
+func (d *DB) shareContext(ctx context.Context, threadID, splitID, shareID int64) (Split, Share, error) {
+	s, err := d.SplitInThread(ctx, threadID, splitID)
 	if err != nil {
 		return Split{}, Share{}, err
 	}
@@ -73,8 +73,8 @@ func requireOpen(s Split) error {
 
 // ClaimCash marks the caller's own share "paid another way", awaiting the
 // collector's confirmation.
-func (d *DB) ClaimCash(ctx context.Context, groupID, splitID, shareID, userID int64) error {
-	s, sh, err := d.shareContext(ctx, groupID, splitID, shareID)
+func (d *DB) ClaimCash(ctx context.Context, threadID, splitID, shareID, userID int64) error {
+	s, sh, err := d.shareContext(ctx, threadID, splitID, shareID)
 	if err != nil {
 		return err
 	}
@@ -96,14 +96,14 @@ func (d *DB) ClaimCash(ctx context.Context, groupID, splitID, shareID, userID in
 		if n, _ := res.RowsAffected(); n == 0 {
 			return nil
 		}
-		if _, err := insertMessage(ctx, tx, groupID, "system", userID, "", &s.ID, map[string]any{"event": "cash_claimed",
+		if _, err := insertMessage(ctx, tx, threadID, "system", userID, "", &s.ID, map[string]any{"event": "cash_claimed",
 			"title": s.Title, "amount": sh.Amount.Amount.String(), "currency": sh.Amount.Currency}); err != nil {
 			return err
 		}
-		return addEvent(ctx, tx, s.GroupID, EventSplit, 0, s.ID)
+		return addEvent(ctx, tx, s.ThreadID, EventSplit, 0, s.ID)
 	})
 	if err == nil {
-		d.changed(s.GroupID)
+		d.changed(s.ThreadID)
 	}
 	return err
 }
@@ -115,23 +115,23 @@ func (d *DB) shareChange(ctx context.Context, s Split, query string, shareID int
 		if _, err := tx.ExecContext(ctx, query, shareID); err != nil {
 			return err
 		}
-		return addEvent(ctx, tx, s.GroupID, EventSplit, 0, s.ID)
+		return addEvent(ctx, tx, s.ThreadID, EventSplit, 0, s.ID)
 	})
 	if err == nil {
-		d.changed(s.GroupID)
+		d.changed(s.ThreadID)
 	}
 	return err
 }
 
 // RejectCash is the collector saying "I did not get that money": the share
 // is due again.
-func (d *DB) RejectCash(ctx context.Context, groupID, splitID, shareID, collectorID int64) error {
-	s, sh, err := d.shareContext(ctx, groupID, splitID, shareID)
+func (d *DB) RejectCash(ctx context.Context, threadID, splitID, shareID, collectorID int64) error {
+	s, sh, err := d.shareContext(ctx, threadID, splitID, shareID)
 	if err != nil {
 		return err
 	}
-	if s.PayeeID != collectorID {
-		return errCollectorOnly.New(s.PayeeName)
+	if s.CollectorID != collectorID {
+		return errCollectorOnly.New(s.CollectorName)
 	}
 	if sh.Status != SharePending {
 		return errNothingToReject.New(sh.Name)
@@ -140,16 +140,16 @@ func (d *DB) RejectCash(ctx context.Context, groupID, splitID, shareID, collecto
 }
 
 // ConfirmCash is the collector confirming money received outside Divvy: a
-// cash transfer between the two people's memo accounts for this group is
+// cash transfer between the two people's memo accounts for this thread is
 // recorded, and the share is paid. Its id derives from the share, so a
 // double tap records it once.
-func (d *DB) ConfirmCash(ctx context.Context, groupID, splitID, shareID, collectorID int64) error {
-	s, sh, err := d.shareContext(ctx, groupID, splitID, shareID)
+func (d *DB) ConfirmCash(ctx context.Context, threadID, splitID, shareID, collectorID int64) error {
+	s, sh, err := d.shareContext(ctx, threadID, splitID, shareID)
 	if err != nil {
 		return err
 	}
-	if s.PayeeID != collectorID {
-		return errCollectorConfirms.New(s.PayeeName)
+	if s.CollectorID != collectorID {
+		return errCollectorConfirms.New(s.CollectorName)
 	}
 	if sh.Status == SharePaid {
 		return nil
@@ -157,8 +157,8 @@ func (d *DB) ConfirmCash(ctx context.Context, groupID, splitID, shareID, collect
 	if err := requireOpen(s); err != nil {
 		return err
 	}
-	_, err = d.RecordCash(ctx, CashPayment{ID: "cash-share-" + itoa(shareID), PayerID: sh.UserID, PayeeID: s.PayeeID,
-		GroupID: groupID, Amount: sh.Amount, SplitID: s.ID, ShareID: sh.ID, Then: PaymentRecorded(s, sh, "cash")})
+	_, err = d.RecordCash(ctx, CashPayment{ID: "cash-share-" + itoa(shareID), PayerID: sh.UserID, CollectorID: s.CollectorID,
+		ThreadID: threadID, Amount: sh.Amount, SplitID: s.ID, ShareID: sh.ID, Then: PaymentRecorded(s, sh, "cash")})
 	if err != nil {
 		return err
 	}
@@ -172,15 +172,15 @@ func PaymentRecorded(s Split, sh Share, method string) TransferHook {
 	var msgID int64
 	return TransferHook{
 		// The message before the money is written, the events (which lock
-		// the group row) last.
+		// the thread row) last.
 		Before: func(ctx context.Context, tx sqlx.ExtContext, t Transfer) (err error) {
-			msgID, err = insertMessageRow(ctx, tx, s.GroupID, "payment", sh.UserID, "", &s.ID, map[string]any{
+			msgID, err = insertMessageRow(ctx, tx, s.ThreadID, "payment", sh.UserID, "", &s.ID, map[string]any{
 				"share_id": sh.ID, "amount": t.Amount.Amount.String(), "currency": t.Amount.Currency,
 				"method": method, "transfer_id": t.ID})
 			return err
 		},
 		After: func(ctx context.Context, tx sqlx.ExtContext, t Transfer) error {
-			return addEvents(ctx, tx, s.GroupID, newEvent{kind: EventMessage, messageID: msgID, splitID: s.ID},
+			return addEvents(ctx, tx, s.ThreadID, newEvent{kind: EventMessage, messageID: msgID, splitID: s.ID},
 				newEvent{kind: EventSplit, splitID: s.ID, shareID: sh.ID})
 		},
 	}
@@ -189,7 +189,7 @@ func PaymentRecorded(s Split, sh Share, method string) TransferHook {
 // AfterPayment runs once a share's payment is committed: it signals the
 // change to live pages and closes the split when that was the last share.
 func (d *DB) AfterPayment(ctx context.Context, s Split) error {
-	d.changed(s.GroupID)
+	d.changed(s.ThreadID)
 	// Most payments are not the last: one read tells, without locking the
 	// split that everyone paying it would otherwise queue on. The payment
 	// that completes it, or one committed at the same time, sees no share
@@ -216,7 +216,7 @@ const dueSharesSQL = `
 // "All paid" once. Called after each payment commits, the last payer's
 // call always sees every payment.
 func (d *DB) CloseIfComplete(ctx context.Context, splitID int64) error {
-	var groupID int64
+	var threadID int64
 	err := d.inTx(ctx, nil, func(tx *sqlx.Tx) error {
 		var status string
 		if err := tx.GetContext(ctx, &status, `SELECT status FROM splits WHERE id = $1 FOR UPDATE`, splitID); err != nil {
@@ -236,27 +236,27 @@ func (d *DB) CloseIfComplete(ctx context.Context, splitID int64) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE splits SET status = 'complete', closed_at = now() WHERE id = $1`, splitID); err != nil {
 			return err
 		}
-		if _, err = insertMessage(ctx, tx, s.GroupID, "system", 0, "", &s.ID, map[string]any{"event": "split_closed", "title": s.Title}); err != nil {
+		if _, err = insertMessage(ctx, tx, s.ThreadID, "system", 0, "", &s.ID, map[string]any{"event": "split_closed", "title": s.Title}); err != nil {
 			return err
 		}
-		groupID = s.GroupID
-		return addEvent(ctx, tx, s.GroupID, EventSplit, 0, s.ID)
+		threadID = s.ThreadID
+		return addEvent(ctx, tx, s.ThreadID, EventSplit, 0, s.ID)
 	})
 	if err == nil {
-		d.changed(groupID)
+		d.changed(threadID)
 	}
 	return err
 }
 
 // Remind posts a reminder to the person of a share, at most once per
 // RemindEvery per share, and returns who to notify. Only the collector may.
-func (d *DB) Remind(ctx context.Context, groupID, splitID, shareID, collectorID int64) (User, Split, Share, error) {
-	s, sh, err := d.shareContext(ctx, groupID, splitID, shareID)
+func (d *DB) Remind(ctx context.Context, threadID, splitID, shareID, collectorID int64) (User, Split, Share, error) {
+	s, sh, err := d.shareContext(ctx, threadID, splitID, shareID)
 	if err != nil {
 		return User{}, Split{}, Share{}, err
 	}
-	if s.PayeeID != collectorID {
-		return User{}, Split{}, Share{}, errCollectorReminds.New(s.PayeeName)
+	if s.CollectorID != collectorID {
+		return User{}, Split{}, Share{}, errCollectorReminds.New(s.CollectorName)
 	}
 	if err := requireOpen(s); err != nil {
 		return User{}, Split{}, Share{}, err
@@ -280,11 +280,11 @@ func (d *DB) Remind(ctx context.Context, groupID, splitID, shareID, collectorID 
 		if err != nil {
 			return err
 		}
-		if _, err := insertMessage(ctx, tx, groupID, "reminder", collectorID, "", &s.ID,
+		if _, err := insertMessage(ctx, tx, threadID, "reminder", collectorID, "", &s.ID,
 			map[string]any{"share_id": sh.ID, "to": sh.Name, "amount": sh.Amount.Amount.String(), "currency": sh.Amount.Currency, "title": s.Title}); err != nil {
 			return err
 		}
-		if err := addEvent(ctx, tx, groupID, EventSplit, 0, s.ID); err != nil {
+		if err := addEvent(ctx, tx, threadID, EventSplit, 0, s.ID); err != nil {
 			return err
 		}
 		var r userRow
@@ -295,7 +295,7 @@ func (d *DB) Remind(ctx context.Context, groupID, splitID, shareID, collectorID 
 		return nil
 	})
 	if err == nil {
-		d.changed(groupID)
+		d.changed(threadID)
 	}
 	return who, s, sh, err
 }
@@ -314,13 +314,13 @@ func (e *RemindTooSoon) Error() string {
 // through the ledger: card payments refunded to the card, cash records
 // reversed. Each give-back has an id derived from its share, so a cancel
 // that failed half-way can simply be tried again. Only the collector may.
-func (d *DB) CancelSplit(ctx context.Context, p PaymentProvider, groupID, splitID, collectorID int64) error {
-	s, err := d.SplitInGroup(ctx, groupID, splitID)
+func (d *DB) CancelSplit(ctx context.Context, p PaymentProvider, threadID, splitID, collectorID int64) error {
+	s, err := d.SplitInThread(ctx, threadID, splitID)
 	if err != nil {
 		return err
 	}
-	if s.PayeeID != collectorID {
-		return ErrCollectorCancels.New(s.PayeeName)
+	if s.CollectorID != collectorID {
+		return ErrCollectorCancels.New(s.CollectorName)
 	}
 	if s.Status == SplitCancelled {
 		return nil
@@ -347,13 +347,13 @@ func (d *DB) CancelSplit(ctx context.Context, p PaymentProvider, groupID, splitI
 		if n, _ := res.RowsAffected(); n == 0 {
 			return nil
 		}
-		if _, err = insertMessage(ctx, tx, groupID, "system", collectorID, "", &s.ID, map[string]any{"event": "split_cancelled", "title": s.Title}); err != nil {
+		if _, err = insertMessage(ctx, tx, threadID, "system", collectorID, "", &s.ID, map[string]any{"event": "split_cancelled", "title": s.Title}); err != nil {
 			return err
 		}
-		return addEvent(ctx, tx, groupID, EventSplit, 0, s.ID)
+		return addEvent(ctx, tx, threadID, EventSplit, 0, s.ID)
 	})
 	if err == nil {
-		d.changed(groupID)
+		d.changed(threadID)
 	}
 	return err
 }
@@ -364,36 +364,36 @@ func (d *DB) CancelSplit(ctx context.Context, p PaymentProvider, groupID, splitI
 // equal part of the total, taken from the collector's own share, which must
 // be large enough. actorID must be the collector, or the person themselves
 // arriving by the split's pay link (viaLink).
-func (d *DB) AddToSplit(ctx context.Context, groupID, splitID, userID, actorID int64, viaLink bool) error {
+func (d *DB) AddToSplit(ctx context.Context, threadID, splitID, userID, actorID int64, viaLink bool) error {
 	err := d.inTx(ctx, nil, func(tx *sqlx.Tx) error {
-		if err := d.addToSplit(ctx, tx, groupID, splitID, userID, actorID, viaLink); err != nil {
+		if err := d.addToSplit(ctx, tx, threadID, splitID, userID, actorID, viaLink); err != nil {
 			return err
 		}
-		return addEvent(ctx, tx, groupID, EventSplit, 0, splitID)
+		return addEvent(ctx, tx, threadID, EventSplit, 0, splitID)
 	})
 	if err == nil {
-		d.changed(groupID)
+		d.changed(threadID)
 	}
 	return err
 }
 
-func (d *DB) addToSplit(ctx context.Context, tx *sqlx.Tx, groupID, splitID, userID, actorID int64, viaLink bool) error {
+func (d *DB) addToSplit(ctx context.Context, tx *sqlx.Tx, threadID, splitID, userID, actorID int64, viaLink bool) error {
 	{
 		// Lock the split so two additions or a payment announcement
 		// cannot interleave with the re-allocation.
 		var row struct {
-			Status  string `db:"status"`
-			PayeeID int64  `db:"payee_id"`
-			Mode    string `db:"mode"`
+			Status      string `db:"status"`
+			CollectorID int64  `db:"payee_id"`
+			Mode        string `db:"mode"`
 		}
-		if err := tx.GetContext(ctx, &row, `SELECT status, payee_id, mode FROM splits WHERE id = $1 AND group_id = $2 FOR UPDATE`, splitID, groupID); err != nil {
+		if err := tx.GetContext(ctx, &row, `SELECT status, payee_id, mode FROM splits WHERE id = $1 AND group_id = $2 FOR UPDATE`, splitID, threadID); err != nil {
 			return mapErr(err, "split")
 		}
-		if actorID != row.PayeeID && !(viaLink && actorID == userID) {
+		if actorID != row.CollectorID && !(viaLink && actorID == userID) {
 			return errCollectorAdds.New()
 		}
 		var member bool
-		if err := tx.GetContext(ctx, &member, `SELECT EXISTS (SELECT 1 FROM group_members WHERE group_id = $1 AND user_id = $2)`, groupID, userID); err != nil {
+		if err := tx.GetContext(ctx, &member, `SELECT EXISTS (SELECT 1 FROM group_members WHERE group_id = $1 AND user_id = $2)`, threadID, userID); err != nil {
 			return err
 		}
 		if !member {
@@ -454,9 +454,9 @@ func (d *DB) addToSplit(ctx context.Context, tx *sqlx.Tx, groupID, splitID, user
 			return err
 		}
 		part := equalPart[n-1]
-		own, ok := s.ShareOf(row.PayeeID)
+		own, ok := s.ShareOf(row.CollectorID)
 		if !ok || own.Amount.Amount.LessThan(part.Amount) {
-			return errNoRoom.New(s.PayeeName, part)
+			return errNoRoom.New(s.CollectorName, part)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE shares SET amount = amount - $2 WHERE id = $1`, own.ID, part.Amount); err != nil {
 			return err
@@ -467,23 +467,23 @@ func (d *DB) addToSplit(ctx context.Context, tx *sqlx.Tx, groupID, splitID, user
 	}
 }
 
-// JoinBySplitLink makes the user a member of the group of an open split's
+// JoinBySplitLink makes the user a member of the thread of an open split's
 // pay link (a pay link is also an invitation) and returns the split.
 func (d *DB) JoinBySplitLink(ctx context.Context, token string, userID int64) (Split, error) {
 	var ids struct {
-		ID      int64 `db:"id"`
-		GroupID int64 `db:"group_id"`
+		ID       int64 `db:"id"`
+		ThreadID int64 `db:"group_id"`
 	}
 	err := d.inTx(ctx, nil, func(tx *sqlx.Tx) error {
 		if err := tx.GetContext(ctx, &ids, `SELECT id, group_id FROM splits WHERE pay_token_hash = $1 AND status = 'open'`, hashToken(token)); err != nil {
 			return errPayLinkInvalid.New()
 		}
-		_, err := addMember(ctx, tx, ids.GroupID, userID)
+		_, err := addMember(ctx, tx, ids.ThreadID, userID)
 		return err
 	})
 	if err != nil {
 		return Split{}, err
 	}
-	d.changed(ids.GroupID)
-	return d.SplitInGroup(ctx, ids.GroupID, ids.ID)
+	d.changed(ids.ThreadID)
+	return d.SplitInThread(ctx, ids.ThreadID, ids.ID)
 }

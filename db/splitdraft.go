@@ -15,15 +15,15 @@ import (
 // the shares with money.Allocate — the same code for the live preview and
 // for saving, so what people see is what is saved.
 type SplitDraft struct {
-	Title    string
-	Total    string // may be empty in itemized mode: the items make it
-	Currency string
-	PayeeID  int64
-	People   []int64 // participants, in the order shares are listed
-	Mode     money.Mode
-	Values   map[int64]string // exact amounts, percentages or weights per person
-	Items    []DraftItem
-	Tax, Tip string // an amount, or a percentage of the items ("10%")
+	Title       string
+	Total       string // may be empty in itemized mode: the items make it
+	Currency    string
+	CollectorID int64
+	People      []int64 // participants, in the order shares are listed
+	Mode        money.Mode
+	Values      map[int64]string // exact amounts, percentages or weights per person
+	Items       []DraftItem
+	Tax, Tip    string // an amount, or a percentage of the items ("10%")
 }
 
 // DraftItem is one line of an itemized bill.
@@ -35,12 +35,12 @@ type DraftItem struct {
 
 // SplitPlan is a checked draft, ready to save.
 type SplitPlan struct {
-	Title   string
-	Total   money.Money
-	PayeeID int64
-	Mode    money.Mode
-	Shares  []ShareAmount
-	Spec    json.RawMessage // the draft, to re-allocate when someone joins later
+	Title       string
+	Total       money.Money
+	CollectorID int64
+	Mode        money.Mode
+	Shares      []ShareAmount
+	Spec        json.RawMessage // the draft, to re-allocate when someone joins later
 }
 
 // ShareAmount is one person's part of a split.
@@ -56,15 +56,15 @@ var (
 	errTitleLong     = Errorf(EINVALID, "title_long")
 	errNoPeople      = Errorf(EINVALID, "people_required")
 	errBadMode       = Errorf(EINVALID, "mode_unknown")
-	errBadPayee      = Errorf(EINVALID, "payee_invalid")
+	errBadCollector  = Errorf(EINVALID, "collector_invalid")
 	errBadNumber     = Errorf(EINVALID, "number_invalid")
 	errNoItems       = Errorf(EINVALID, "items_required")
 	errItemPeople    = Errorf(EINVALID, "item_people_required")
 )
 
-// Plan checks the draft against the group's members and computes the
+// Plan checks the draft against the thread's members and computes the
 // shares. Problems are keyed by form field: title, total, people, mode,
-// payee, value_<user id>, item_<n>, tax, tip, and split for a problem of the
+// collector, value_<user id>, item_<n>, tax, tip, and split for a problem of the
 // whole (parts that do not add up).
 func (s SplitDraft) Plan(members []Member) (SplitPlan, map[string]error) {
 	p := map[string]error{}
@@ -83,8 +83,8 @@ func (s SplitDraft) Plan(members []Member) (SplitPlan, map[string]error) {
 	for _, m := range members {
 		isMember[m.UserID] = true
 	}
-	if !isMember[s.PayeeID] {
-		p["payee"] = errBadPayee
+	if !isMember[s.CollectorID] {
+		p["collector"] = errBadCollector
 	}
 	people := dedupe(s.People)
 	for _, id := range people {
@@ -141,7 +141,7 @@ func (s SplitDraft) Plan(members []Member) (SplitPlan, map[string]error) {
 		p["split"] = err
 		return SplitPlan{}, p
 	}
-	plan := SplitPlan{Title: s.Title, Total: total, PayeeID: s.PayeeID, Mode: s.Mode}
+	plan := SplitPlan{Title: s.Title, Total: total, CollectorID: s.CollectorID, Mode: s.Mode}
 	for i, id := range people {
 		plan.Shares = append(plan.Shares, ShareAmount{UserID: id, Amount: amounts[i]})
 	}

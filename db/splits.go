@@ -28,17 +28,17 @@ const (
 
 // Split is a bill in a thread with its shares.
 type Split struct {
-	ID        int64
-	GroupID   int64
-	Title     string
-	Total     money.Money
-	PayeeID   int64
-	PayeeName string
-	CreatedBy int64
-	Mode      money.Mode
-	Status    string
-	CreatedAt time.Time
-	Shares    []Share
+	ID            int64
+	ThreadID      int64
+	Title         string
+	Total         money.Money
+	CollectorID   int64
+	CollectorName string
+	CreatedBy     int64
+	Mode          money.Mode
+	Status        string
+	CreatedAt     time.Time
+	Shares        []Share
 }
 
 // Share is one person's part of a split and where it stands.
@@ -89,14 +89,14 @@ func (s Split) ShareOf(userID int64) (Share, bool) {
 	return Share{}, false
 }
 
-// CreateSplit saves a checked plan as a split in the group, with its shares
+// CreateSplit saves a checked plan as a split in the thread, with its shares
 // and its card in the thread, in one transaction. The creator must be a
-// member; the payee and every participant must be members.
-func (d *DB) CreateSplit(ctx context.Context, groupID, creatorID int64, plan SplitPlan) (int64, error) {
+// member; the collector and every participant must be members.
+func (d *DB) CreateSplit(ctx context.Context, threadID, creatorID int64, plan SplitPlan) (int64, error) {
 	var id int64
 	err := d.inTx(ctx, nil, func(tx *sqlx.Tx) error {
 		var members []int64
-		if err := tx.SelectContext(ctx, &members, `SELECT user_id FROM group_members WHERE group_id = $1`, groupID); err != nil {
+		if err := tx.SelectContext(ctx, &members, `SELECT user_id FROM group_members WHERE group_id = $1`, threadID); err != nil {
 			return err
 		}
 		in := map[int64]bool{}
@@ -106,7 +106,7 @@ func (d *DB) CreateSplit(ctx context.Context, groupID, creatorID int64, plan Spl
 		if !in[creatorID] {
 			return ErrNotFound.New("thread")
 		}
-		if !in[plan.PayeeID] {
+		if !in[plan.CollectorID] {
 			return errCollectorNotMember.New()
 		}
 		for _, s := range plan.Shares {
@@ -117,7 +117,7 @@ func (d *DB) CreateSplit(ctx context.Context, groupID, creatorID int64, plan Spl
 		nonce, token := d.newLink()
 		err := tx.GetContext(ctx, &id, `INSERT INTO splits (group_id, title, currency, total, payee_id, created_by, mode, spec, pay_nonce, pay_token_hash)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
-			groupID, plan.Title, plan.Total.Currency, plan.Total.Amount, plan.PayeeID, creatorID, plan.Mode, plan.Spec, nonce, hashToken(token))
+			threadID, plan.Title, plan.Total.Currency, plan.Total.Amount, plan.CollectorID, creatorID, plan.Mode, plan.Spec, nonce, hashToken(token))
 		if err != nil {
 			return err
 		}
@@ -127,27 +127,27 @@ func (d *DB) CreateSplit(ctx context.Context, groupID, creatorID int64, plan Spl
 				return err
 			}
 		}
-		_, err = insertMessage(ctx, tx, groupID, "split", creatorID, plan.Title, &id, nil)
+		_, err = insertMessage(ctx, tx, threadID, "split", creatorID, plan.Title, &id, nil)
 		return err
 	})
 	if err == nil {
-		d.changed(groupID)
+		d.changed(threadID)
 	}
 	return id, err
 }
 
 type splitRow struct {
-	ID        int64           `db:"id"`
-	GroupID   int64           `db:"group_id"`
-	Title     string          `db:"title"`
-	Currency  string          `db:"currency"`
-	Total     decimal.Decimal `db:"total"`
-	PayeeID   int64           `db:"payee_id"`
-	PayeeName string          `db:"payee_name"`
-	CreatedBy int64           `db:"created_by"`
-	Mode      string          `db:"mode"`
-	Status    string          `db:"status"`
-	CreatedAt time.Time       `db:"created_at"`
+	ID            int64           `db:"id"`
+	ThreadID      int64           `db:"group_id"`
+	Title         string          `db:"title"`
+	Currency      string          `db:"currency"`
+	Total         decimal.Decimal `db:"total"`
+	CollectorID   int64           `db:"payee_id"`
+	CollectorName string          `db:"payee_name"`
+	CreatedBy     int64           `db:"created_by"`
+	Mode          string          `db:"mode"`
+	Status        string          `db:"status"`
+	CreatedAt     time.Time       `db:"created_at"`
 }
 
 type shareRow struct {
@@ -198,8 +198,8 @@ const paysShare = `t.share_id = sh.id AND t.kind IN ('card_payment', 'cash')
 		  AND NOT EXISTS (SELECT 1 FROM ledger_transfers v WHERE v.pending_of = t.id AND v.kind = 'void')`
 
 func (r splitRow) split() Split {
-	return Split{ID: r.ID, GroupID: r.GroupID, Title: r.Title, Total: atScale(r.Total, r.Currency),
-		PayeeID: r.PayeeID, PayeeName: r.PayeeName, CreatedBy: r.CreatedBy, Mode: money.Mode(r.Mode),
+	return Split{ID: r.ID, ThreadID: r.ThreadID, Title: r.Title, Total: atScale(r.Total, r.Currency),
+		CollectorID: r.CollectorID, CollectorName: r.CollectorName, CreatedBy: r.CreatedBy, Mode: money.Mode(r.Mode),
 		Status: r.Status, CreatedAt: r.CreatedAt}
 }
 
@@ -266,7 +266,7 @@ func readSplits(ids []int64, selectRows func(dest any, query string, args ...any
 func shareOf(r shareRow, s Split) Share {
 	sh := Share{ID: r.ID, UserID: r.UserID, Name: r.Name, Amount: atScale(r.Amount, s.Total.Currency), RemindedAt: r.RemindedAt}
 	switch {
-	case r.UserID == s.PayeeID:
+	case r.UserID == s.CollectorID:
 		sh.Status = ShareSelf
 	case r.TransferID != nil:
 		sh.Status, sh.TransferID = SharePaid, *r.TransferID
@@ -282,30 +282,30 @@ func shareOf(r shareRow, s Split) Share {
 	return sh
 }
 
-// SplitInGroup returns one split of a group; a split of another group is
-// ENOTFOUND, so ids cannot be probed across groups.
-func (d *DB) SplitInGroup(ctx context.Context, groupID, splitID int64) (Split, error) {
+// SplitInThread returns one split of a thread; a split of another thread is
+// ENOTFOUND, so ids cannot be probed across threads.
+func (d *DB) SplitInThread(ctx context.Context, threadID, splitID int64) (Split, error) {
 	m, err := d.Splits(ctx, []int64{splitID})
 	if err != nil {
 		return Split{}, err
 	}
 	s, ok := m[splitID]
-	if !ok || s.GroupID != groupID {
+	if !ok || s.ThreadID != threadID {
 		return Split{}, ErrNotFound.New("split")
 	}
 	return s, nil
 }
 
-// SplitShare returns a split of the group without its other shares, and
+// SplitShare returns a split of the thread without its other shares, and
 // the person's share of it (false when they have none): what paying a share
 // needs, read without the status of every other share. The split's Status
 // is as stored (open until closed), and its Shares hold that one share.
-func (d *DB) SplitShare(ctx context.Context, groupID, splitID, userID int64) (Split, Share, bool, error) {
+func (d *DB) SplitShare(ctx context.Context, threadID, splitID, userID int64) (Split, Share, bool, error) {
 	var rows []splitRow
 	if err := d.selectPrepared(ctx, d.x, &rows, splitsQuery, pq.Array([]int64{splitID})); err != nil {
 		return Split{}, Share{}, false, err
 	}
-	if len(rows) == 0 || rows[0].GroupID != groupID {
+	if len(rows) == 0 || rows[0].ThreadID != threadID {
 		return Split{}, Share{}, false, ErrNotFound.New("split")
 	}
 	s := rows[0].split()

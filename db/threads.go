@@ -11,13 +11,13 @@ import (
 	"divvy/db/money"
 )
 
-// Roles in a group.
+// Roles in a thread.
 const (
 	RoleOrganizer = "organizer"
 	RoleMember    = "member"
 )
 
-// Member is a person in a group.
+// Member is a person in a thread.
 type Member struct {
 	UserID      int64     `db:"user_id"`
 	DisplayName string    `db:"display_name"`
@@ -26,14 +26,14 @@ type Member struct {
 	JoinedAt    time.Time `db:"joined_at"`
 }
 
-// NewGroup is what a person types to create a thread.
-type NewGroup struct {
+// NewThread is what a person types to create a thread.
+type NewThread struct {
 	Name     string
 	Currency string
 }
 
 // Problems returns a message key per field that is wrong.
-func (g *NewGroup) Problems() map[string]string {
+func (g *NewThread) Problems() map[string]string {
 	p := map[string]string{}
 	g.Name = strings.TrimSpace(g.Name)
 	g.Currency = strings.ToUpper(strings.TrimSpace(g.Currency))
@@ -49,13 +49,13 @@ func (g *NewGroup) Problems() map[string]string {
 	return p
 }
 
-// CreateGroup creates a thread with its creator as organizer, its first
+// CreateThread creates a thread with its creator as organizer, its first
 // invite link and a "created" system message, in one transaction.
-func (d *DB) CreateGroup(ctx context.Context, userID int64, in NewGroup) (Group, error) {
+func (d *DB) CreateThread(ctx context.Context, userID int64, in NewThread) (Thread, error) {
 	if p := in.Problems(); len(p) > 0 {
-		return Group{}, Errorf(EINVALID, "The thread form has problems.")
+		return Thread{}, Errorf(EINVALID, "The thread form has problems.")
 	}
-	var g Group
+	var g Thread
 	err := d.inTx(ctx, nil, func(tx *sqlx.Tx) error {
 		if err := tx.GetContext(ctx, &g, `INSERT INTO groups (name, currency, created_by) VALUES ($1, $2, $3)
 			RETURNING id, name, currency, created_by, created_at`, in.Name, in.Currency, userID); err != nil {
@@ -73,7 +73,7 @@ func (d *DB) CreateGroup(ctx context.Context, userID int64, in NewGroup) (Group,
 	return g, err
 }
 
-// membershipQuery runs on every group route.
+// membershipQuery runs on every thread route.
 const membershipQuery = `
 	SELECT g.id, g.name, g.currency, g.created_by, g.created_at, g.event_seq,
 	       m.user_id, u.display_name, m.role, u.is_guest, m.joined_at
@@ -82,63 +82,63 @@ const membershipQuery = `
 	JOIN users u ON u.id = m.user_id
 	WHERE g.id = $1`
 
-// Membership returns the caller's membership of a group. A group that does
+// Membership returns the caller's membership of a thread. A thread that does
 // not exist and one the caller is not in look the same: ENOTFOUND.
-func (d *DB) Membership(ctx context.Context, groupID, userID int64) (Group, Member, error) {
+func (d *DB) Membership(ctx context.Context, threadID, userID int64) (Thread, Member, error) {
 	var r struct {
-		Group
+		Thread
 		Member
 	}
-	err := d.getPrepared(ctx, d.x, &r, membershipQuery, groupID, userID)
+	err := d.getPrepared(ctx, d.x, &r, membershipQuery, threadID, userID)
 	if err != nil {
-		return Group{}, Member{}, mapErr(err, "thread")
+		return Thread{}, Member{}, mapErr(err, "thread")
 	}
-	return r.Group, r.Member, nil
+	return r.Thread, r.Member, nil
 }
 
-// Members lists a group's members, organizers first, then by joining order.
-func (d *DB) Members(ctx context.Context, groupID int64) ([]Member, error) {
+// Members lists a thread's members, organizers first, then by joining order.
+func (d *DB) Members(ctx context.Context, threadID int64) ([]Member, error) {
 	var ms []Member
 	err := d.x.SelectContext(ctx, &ms, `
 		SELECT m.user_id, u.display_name, m.role, u.is_guest, m.joined_at
 		FROM group_members m JOIN users u ON u.id = m.user_id
 		WHERE m.group_id = $1
-		ORDER BY m.role = 'organizer' DESC, m.joined_at, m.user_id`, groupID)
+		ORDER BY m.role = 'organizer' DESC, m.joined_at, m.user_id`, threadID)
 	return ms, err
 }
 
-// addMember adds userID to a group (idempotent) and posts "joined" when new.
-func addMember(ctx context.Context, tx sqlx.ExtContext, groupID, userID int64) (bool, error) {
+// addMember adds userID to a thread (idempotent) and posts "joined" when new.
+func addMember(ctx context.Context, tx sqlx.ExtContext, threadID, userID int64) (bool, error) {
 	res, err := tx.ExecContext(ctx, `INSERT INTO group_members (group_id, user_id, role) VALUES ($1, $2, 'member')
-		ON CONFLICT DO NOTHING`, groupID, userID)
+		ON CONFLICT DO NOTHING`, threadID, userID)
 	if err != nil {
 		return false, err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return false, nil
 	}
-	if err := addEvent(ctx, tx, groupID, EventMembers, 0, 0); err != nil {
+	if err := addEvent(ctx, tx, threadID, EventMembers, 0, 0); err != nil {
 		return false, err
 	}
-	return true, postMessage(ctx, tx, groupID, "system", userID, "", map[string]any{"event": "joined"})
+	return true, postMessage(ctx, tx, threadID, "system", userID, "", map[string]any{"event": "joined"})
 }
 
-// Group is a thread: a conversation with a default currency.
-type Group struct {
+// Thread is a conversation of several people with a default currency.
+type Thread struct {
 	ID        int64     `db:"id"`
 	Name      string    `db:"name"`
 	Currency  string    `db:"currency"`
 	CreatedBy int64     `db:"created_by"`
 	CreatedAt time.Time `db:"created_at"`
 	Members   int       `db:"members"`
-	// EventSeq is the id of the group's latest event when it was read
+	// EventSeq is the id of the thread's latest event when it was read
 	// (Membership): what a thread page read after it shows at least.
 	EventSeq int64 `db:"event_seq"`
 }
 
-// GroupsOf lists the threads the user belongs to, most recent first.
-func (d *DB) GroupsOf(ctx context.Context, userID int64) ([]Group, error) {
-	var gs []Group
+// ThreadsOf lists the threads the user belongs to, most recent first.
+func (d *DB) ThreadsOf(ctx context.Context, userID int64) ([]Thread, error) {
+	var gs []Thread
 	err := d.x.SelectContext(ctx, &gs, `
 		SELECT g.id, g.name, g.currency, g.created_by, g.created_at,
 		       (SELECT count(*) FROM group_members c WHERE c.group_id = g.id) AS members

@@ -179,17 +179,17 @@ func (d *DB) KeepAccount(ctx context.Context, userID int64, email, password stri
 		return User{}, err
 	}
 	var r userRow
-	var groups []int64
+	var threads []int64
 	err = d.inTx(ctx, nil, func(tx *sqlx.Tx) error {
 		if err := tx.GetContext(ctx, &r, `UPDATE users SET email = $2, password_hash = $3, is_guest = false
 			WHERE id = $1 AND is_guest RETURNING `+userColumns, userID, s.Email, hash); err != nil {
 			return err
 		}
 		// No longer a guest: the members lists of their threads change.
-		if err := tx.SelectContext(ctx, &groups, `SELECT group_id FROM group_members WHERE user_id = $1 ORDER BY group_id`, userID); err != nil {
+		if err := tx.SelectContext(ctx, &threads, `SELECT group_id FROM group_members WHERE user_id = $1 ORDER BY group_id`, userID); err != nil {
 			return err
 		}
-		for _, g := range groups {
+		for _, g := range threads {
 			if err := addEvent(ctx, tx, g, EventMembers, 0, 0); err != nil {
 				return err
 			}
@@ -198,7 +198,7 @@ func (d *DB) KeepAccount(ctx context.Context, userID int64, email, password stri
 	})
 	switch ErrorCode(mapErr(err, "user")) {
 	case "":
-		for _, g := range groups {
+		for _, g := range threads {
 			d.changed(g)
 		}
 		return r.user(), nil

@@ -12,10 +12,10 @@ import (
 	"divvy/db"
 )
 
-// Broker fans a group's events out to the event streams open in this
+// Broker fans a thread's events out to the event streams open in this
 // process. Processes learn of each other's changes through PostgreSQL: a
 // writer signals after commit, the signals are coalesced into one NOTIFY,
-// and every process's LISTEN loop fetches the new event rows once per group
+// and every process's LISTEN loop fetches the new event rows once per thread
 // and hands them to its streams. Nothing but PostgreSQL is shared.
 type Broker struct {
 	store *db.DB
@@ -26,13 +26,13 @@ type Broker struct {
 	closed bool
 
 	outMu sync.Mutex
-	dirty map[int64]bool // groups changed here, not yet announced
+	dirty map[int64]bool // threads changed here, not yet announced
 	kick  chan struct{}
 
 	writers chan struct{} // bounds the goroutines writing to streams
 }
 
-// hub is one group's open streams and the last event handed to them.
+// hub is one thread's open streams and the last event handed to them.
 type hub struct {
 	sinks map[*sink]struct{}
 	last  int64
@@ -43,7 +43,7 @@ type hub struct {
 const mailbox = 32
 
 // eventBatch is new events with what they show, loaded once for every
-// stream of the group.
+// stream of the thread.
 type eventBatch struct {
 	events   []db.Event
 	messages map[int64]db.Message
@@ -60,11 +60,11 @@ func NewBroker(store *db.DB, log *slog.Logger) *Broker {
 		writers: make(chan struct{}, 4*runtime.GOMAXPROCS(0))}
 }
 
-// Signal records that a group changed; called by the store after commit.
+// Signal records that a thread changed; called by the store after commit.
 // It never blocks: the announcement goes out from another goroutine.
-func (b *Broker) Signal(groupID int64) {
+func (b *Broker) Signal(threadID int64) {
 	b.outMu.Lock()
-	b.dirty[groupID] = true
+	b.dirty[threadID] = true
 	b.outMu.Unlock()
 	select {
 	case b.kick <- struct{}{}:
@@ -88,10 +88,10 @@ func (b *Broker) Run(ctx context.Context) error {
 			case <-ctx.Done():
 				return
 			case n := <-l.Notify:
-				groups := map[int64]bool{}
+				threads := map[int64]bool{}
 				all := n == nil // reconnected: anything may have been missed
 				if n != nil {
-					addGroups(groups, n.Extra)
+					addThreads(threads, n.Extra)
 				}
 				// Coalesce whatever else is already waiting.
 			drain:
@@ -101,13 +101,13 @@ func (b *Broker) Run(ctx context.Context) error {
 						if n == nil {
 							all = true
 						} else {
-							addGroups(groups, n.Extra)
+							addThreads(threads, n.Extra)
 						}
 					default:
 						break drain
 					}
 				}
-				b.deliver(ctx, groups, all)
+				b.deliver(ctx, threads, all)
 			case <-time.After(time.Minute):
 				// A quiet connection may be a dead one.
 				go l.Ping()
@@ -117,7 +117,7 @@ func (b *Broker) Run(ctx context.Context) error {
 	return nil
 }
 
-func addGroups(into map[int64]bool, payload string) {
+func addThreads(into map[int64]bool, payload string) {
 	for _, s := range strings.Split(payload, ",") {
 		if id, err := strconv.ParseInt(s, 10, 64); err == nil {
 			into[id] = true
@@ -153,9 +153,9 @@ func (b *Broker) announce(ctx context.Context) {
 	}
 }
 
-// deliver fetches the new events of the groups with open streams here and
+// deliver fetches the new events of the threads with open streams here and
 // hands them out.
-func (b *Broker) deliver(ctx context.Context, groups map[int64]bool, all bool) {
+func (b *Broker) deliver(ctx context.Context, threads map[int64]bool, all bool) {
 	b.mu.Lock()
 	type job struct {
 		id   int64
@@ -163,7 +163,7 @@ func (b *Broker) deliver(ctx context.Context, groups map[int64]bool, all bool) {
 	}
 	var jobs []job
 	for id, h := range b.hubs {
-		if all || groups[id] {
+		if all || threads[id] {
 			jobs = append(jobs, job{id, h.last})
 		}
 	}
@@ -192,9 +192,9 @@ func (b *Broker) deliver(ctx context.Context, groups map[int64]bool, all bool) {
 }
 
 // fanOut runs write on every sink, a few goroutines at a time, and drops
-// the sinks it fails on. It returns when all are written, so a group's
+// the sinks it fails on. It returns when all are written, so a thread's
 // batches reach each stream in order.
-func (b *Broker) fanOut(groupID int64, sinks []*sink, write func(*sink) error) {
+func (b *Broker) fanOut(threadID int64, sinks []*sink, write func(*sink) error) {
 	const chunk = 128
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -215,7 +215,7 @@ func (b *Broker) fanOut(groupID int64, sinks []*sink, write func(*sink) error) {
 	}
 	wg.Wait()
 	for _, s := range failed {
-		b.drop(groupID, s)
+		b.drop(threadID, s)
 	}
 }
 
@@ -231,12 +231,12 @@ func (b *Broker) heartbeats(ctx context.Context) {
 		case <-t.C:
 		}
 		b.mu.Lock()
-		groups := map[int64][]*sink{}
+		threads := map[int64][]*sink{}
 		for id, h := range b.hubs {
-			groups[id] = h.list()
+			threads[id] = h.list()
 		}
 		b.mu.Unlock()
-		for id, sinks := range groups {
+		for id, sinks := range threads {
 			b.fanOut(id, sinks, (*sink).ping)
 		}
 	}
@@ -252,8 +252,8 @@ func (h *hub) list() []*sink {
 
 // loadBatch reads events after an id with the messages, splits and members
 // they show.
-func loadBatch(ctx context.Context, store *db.DB, groupID, after int64, limit int) (*eventBatch, error) {
-	evs, err := store.EventsAfter(ctx, groupID, after, limit)
+func loadBatch(ctx context.Context, store *db.DB, threadID, after int64, limit int) (*eventBatch, error) {
+	evs, err := store.EventsAfter(ctx, threadID, after, limit)
 	if err != nil || len(evs) == 0 {
 		return &eventBatch{events: evs}, err
 	}
@@ -281,23 +281,23 @@ func loadBatch(ctx context.Context, store *db.DB, groupID, after int64, limit in
 		return nil, err
 	}
 	if needMembers {
-		if b.members, err = store.Members(ctx, groupID); err != nil {
+		if b.members, err = store.Members(ctx, threadID); err != nil {
 			return nil, err
 		}
 	}
 	return b, nil
 }
 
-// subscribe adds a stream to its group's hub; false when shutting down.
-func (b *Broker) subscribe(ctx context.Context, groupID int64, s *sink) (bool, error) {
+// subscribe adds a stream to its thread's hub; false when shutting down.
+func (b *Broker) subscribe(ctx context.Context, threadID int64, s *sink) (bool, error) {
 	b.mu.Lock()
-	_, ok := b.hubs[groupID]
+	_, ok := b.hubs[threadID]
 	b.mu.Unlock()
 	var last int64
 	if !ok {
 		// A new hub starts from now: what came before is the replay's.
 		var err error
-		if last, err = b.store.LastEventID(ctx, groupID); err != nil {
+		if last, err = b.store.LastEventID(ctx, threadID); err != nil {
 			return false, err
 		}
 	}
@@ -306,24 +306,24 @@ func (b *Broker) subscribe(ctx context.Context, groupID int64, s *sink) (bool, e
 	if b.closed {
 		return false, nil
 	}
-	h := b.hubs[groupID]
+	h := b.hubs[threadID]
 	if h == nil {
 		h = &hub{sinks: map[*sink]struct{}{}, last: last}
-		b.hubs[groupID] = h
+		b.hubs[threadID] = h
 	}
 	h.sinks[s] = struct{}{}
 	return true, nil
 }
 
 // drop ends a stream and forgets it.
-func (b *Broker) drop(groupID int64, s *sink) {
+func (b *Broker) drop(threadID int64, s *sink) {
 	s.kill()
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if h := b.hubs[groupID]; h != nil {
+	if h := b.hubs[threadID]; h != nil {
 		delete(h.sinks, s)
 		if len(h.sinks) == 0 {
-			delete(b.hubs, groupID)
+			delete(b.hubs, threadID)
 		}
 	}
 }

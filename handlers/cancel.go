@@ -15,7 +15,7 @@ import (
 // was withdrawn cannot be refunded from Divvy).
 func cancelPage(r *http.Request, store *db.DB, s db.Split) (views.CancelPage, error) {
 	ctx := r.Context()
-	p := views.CancelPage{GroupName: currentMembership(r).group.Name, Card: splitCard(r, s)}
+	p := views.CancelPage{ThreadName: currentMembership(r).thread.Name, Card: splitCard(r, s)}
 	byCard := money.Zero(s.Total.Currency)
 	for _, sh := range s.Shares {
 		if sh.Status != db.SharePaid {
@@ -29,7 +29,7 @@ func cancelPage(r *http.Request, store *db.DB, s db.Split) (views.CancelPage, er
 	if byCard.IsZero() {
 		return p, nil
 	}
-	bs, err := store.Balances(ctx, s.PayeeID)
+	bs, err := store.Balances(ctx, s.CollectorID)
 	if err != nil {
 		return p, err
 	}
@@ -54,12 +54,12 @@ func handleSplitCancelShow(log *slog.Logger, store *db.DB) http.Handler {
 			fail(w, r, log, err)
 			return
 		}
-		if s.PayeeID != currentUser(r).ID {
-			fail(w, r, log, db.ErrCollectorCancels.New(s.PayeeName))
+		if s.CollectorID != currentUser(r).ID {
+			fail(w, r, log, db.ErrCollectorCancels.New(s.CollectorName))
 			return
 		}
 		if s.Status != db.SplitOpen {
-			http.Redirect(w, r, splitPath(s.GroupID, s.ID), http.StatusSeeOther)
+			http.Redirect(w, r, splitPath(s.ThreadID, s.ID), http.StatusSeeOther)
 			return
 		}
 		p, err := cancelPage(r, store, s)
@@ -74,9 +74,9 @@ func handleSplitCancelShow(log *slog.Logger, store *db.DB) http.Handler {
 // cancelRefused answers a cancel the collector's balance cannot refund
 // with the explained confirmation page (409), before anything is refunded.
 // It reports whether it answered.
-func cancelRefused(w http.ResponseWriter, r *http.Request, log *slog.Logger, store *db.DB, groupID, splitID int64) bool {
-	s, err := store.SplitInGroup(r.Context(), groupID, splitID)
-	if err != nil || s.PayeeID != currentUser(r).ID || s.Status != db.SplitOpen {
+func cancelRefused(w http.ResponseWriter, r *http.Request, log *slog.Logger, store *db.DB, threadID, splitID int64) bool {
+	s, err := store.SplitInThread(r.Context(), threadID, splitID)
+	if err != nil || s.CollectorID != currentUser(r).ID || s.Status != db.SplitOpen {
 		return false // CancelSplit gives the answer
 	}
 	p, err := cancelPage(r, store, s)
@@ -84,7 +84,7 @@ func cancelRefused(w http.ResponseWriter, r *http.Request, log *slog.Logger, sto
 		return false
 	}
 	if isHTMX(r) {
-		w.Header().Set("HX-Redirect", splitPath(groupID, splitID)+"/cancel")
+		w.Header().Set("HX-Redirect", splitPath(threadID, splitID)+"/cancel")
 	}
 	render(w, r, http.StatusConflict, views.CancelPageView(layout(r, views.T(r.Context(), "cancel.title", s.Title)), p))
 	return true
@@ -98,16 +98,16 @@ func handleSplitCancel(log *slog.Logger, store *db.DB, provider db.PaymentProvid
 			renderError(w, r, http.StatusNotFound, "error.404")
 			return
 		}
-		if cancelRefused(w, r, log, store, ms.group.ID, splitID) {
+		if cancelRefused(w, r, log, store, ms.thread.ID, splitID) {
 			return
 		}
-		if err := store.CancelSplit(r.Context(), provider, ms.group.ID, splitID, currentUser(r).ID); err != nil {
-			if db.ErrorCode(err) == db.EINSUFFICIENT && cancelRefused(w, r, log, store, ms.group.ID, splitID) {
+		if err := store.CancelSplit(r.Context(), provider, ms.thread.ID, splitID, currentUser(r).ID); err != nil {
+			if db.ErrorCode(err) == db.EINSUFFICIENT && cancelRefused(w, r, log, store, ms.thread.ID, splitID) {
 				return
 			}
 			fail(w, r, log, err)
 			return
 		}
-		respondWithCard(w, r, log, store, ms.group.ID, splitID, "")
+		respondWithCard(w, r, log, store, ms.thread.ID, splitID, "")
 	})
 }

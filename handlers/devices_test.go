@@ -60,7 +60,7 @@ func TestDevicesListAndSignOut(t *testing.T) {
 	if !strings.HasPrefix(gone.header.Get("Location"), "/login") {
 		t.Errorf("laptop after sign-out: sent to %q", gone.header.Get("Location"))
 	}
-	wantStatus(t, "laptop posting after sign-out", laptop.post("/groups", url.Values{"name": {"X"}, "currency": {"EUR"}}), http.StatusUnauthorized)
+	wantStatus(t, "laptop posting after sign-out", laptop.post("/threads", url.Values{"name": {"X"}, "currency": {"EUR"}}), http.StatusUnauthorized)
 	if n := strings.Count(phone.get("/account").body, `data-testid="device"`); n != 1 {
 		t.Errorf("%d devices after signing the laptop out; want 1", n)
 	}

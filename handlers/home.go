@@ -17,7 +17,7 @@ func handleHome(log *slog.Logger, store *db.DB) http.Handler {
 			render(w, r, http.StatusOK, views.Landing(layout(r, "")))
 			return
 		}
-		gs, err := store.GroupsOf(r.Context(), u.ID)
+		gs, err := store.ThreadsOf(r.Context(), u.ID)
 		if err != nil {
 			fail(w, r, log, err)
 			return

@@ -16,18 +16,18 @@ import (
 func handleInviteShow(log *slog.Logger, store *db.DB, baseURL string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ms := currentMembership(r)
-		token, err := store.InviteToken(r.Context(), ms.group.ID, currentUser(r).ID)
+		token, err := store.InviteToken(r.Context(), ms.thread.ID, currentUser(r).ID)
 		if err != nil {
 			fail(w, r, log, err)
 			return
 		}
 		in := views.Invite{
-			GroupID:     ms.group.ID,
-			GroupName:   ms.group.Name,
+			ThreadID:    ms.thread.ID,
+			ThreadName:  ms.thread.Name,
 			URL:         baseURL + "/join/" + token,
 			IsOrganizer: ms.member.Role == db.RoleOrganizer,
 		}
-		render(w, r, http.StatusOK, views.InvitePage(layout(r, views.T(r.Context(), "invite.title", ms.group.Name)), in))
+		render(w, r, http.StatusOK, views.InvitePage(layout(r, views.T(r.Context(), "invite.title", ms.thread.Name)), in))
 	})
 }
 
@@ -35,7 +35,7 @@ func handleInviteShow(log *slog.Logger, store *db.DB, baseURL string) http.Handl
 func handleInviteQR(log *slog.Logger, store *db.DB, baseURL string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ms := currentMembership(r)
-		token, err := store.InviteToken(r.Context(), ms.group.ID, currentUser(r).ID)
+		token, err := store.InviteToken(r.Context(), ms.thread.ID, currentUser(r).ID)
 		if err != nil {
 			fail(w, r, log, err)
 			return
@@ -74,25 +74,25 @@ func writeQR(w http.ResponseWriter, r *http.Request, log *slog.Logger, text stri
 func handleInviteReset(log *slog.Logger, store *db.DB) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ms := currentMembership(r)
-		if _, err := store.ResetInvite(r.Context(), ms.group.ID, currentUser(r).ID); err != nil {
+		if _, err := store.ResetInvite(r.Context(), ms.thread.ID, currentUser(r).ID); err != nil {
 			fail(w, r, log, err)
 			return
 		}
-		http.Redirect(w, r, "/groups/"+strconv.FormatInt(ms.group.ID, 10)+"/invite", http.StatusSeeOther)
+		http.Redirect(w, r, "/threads/"+strconv.FormatInt(ms.thread.ID, 10)+"/invite", http.StatusSeeOther)
 	})
 }
 
 func handleJoinShow(log *slog.Logger, store *db.DB) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		token := r.PathValue("token")
-		g, err := store.InviteGroup(r.Context(), token)
+		g, err := store.InviteThread(r.Context(), token)
 		if err != nil {
 			renderError(w, r, http.StatusNotFound, "join.invalid")
 			return
 		}
 		if u := currentUser(r); u != nil {
 			if _, _, err := store.Membership(r.Context(), g.ID, u.ID); err == nil {
-				http.Redirect(w, r, "/groups/"+strconv.FormatInt(g.ID, 10), http.StatusSeeOther)
+				http.Redirect(w, r, "/threads/"+strconv.FormatInt(g.ID, 10), http.StatusSeeOther)
 				return
 			}
 		}
@@ -108,7 +108,7 @@ func handleJoin(log *slog.Logger, store *db.DB, s *sessionManager) http.Handler 
 			return
 		}
 		token := r.PathValue("token")
-		g, err := store.InviteGroup(r.Context(), token)
+		g, err := store.InviteThread(r.Context(), token)
 		if err != nil {
 			renderError(w, r, http.StatusNotFound, "join.invalid")
 			return
@@ -122,12 +122,12 @@ func handleJoin(log *slog.Logger, store *db.DB, s *sessionManager) http.Handler 
 			fail(w, r, log, err)
 			return
 		}
-		http.Redirect(w, r, "/groups/"+strconv.FormatInt(joined.ID, 10), http.StatusSeeOther)
+		http.Redirect(w, r, "/threads/"+strconv.FormatInt(joined.ID, 10), http.StatusSeeOther)
 	})
 }
 
-func inviteJoin(r *http.Request, token string, g db.Group) views.Join {
-	return views.Join{Action: "/join/" + token, Title: views.T(r.Context(), "join.title", g.Name), GroupName: g.Name,
+func inviteJoin(r *http.Request, token string, g db.Thread) views.Join {
+	return views.Join{Action: "/join/" + token, Title: views.T(r.Context(), "join.title", g.Name), ThreadName: g.Name,
 		Lead: views.MembersText(r.Context(), g.Members), SignedIn: currentUser(r) != nil}
 }
 
@@ -142,7 +142,7 @@ func signedInOrGuest(w http.ResponseWriter, r *http.Request, log *slog.Logger, s
 	guest, err := store.CreateGuest(r.Context(), name, views.Locale(r.Context()))
 	if db.ErrorCode(err) == db.EINVALID {
 		j.Form = views.Form{Values: map[string]string{"name": name}, Problems: map[string]string{"name": views.ErrorText(r.Context(), err)}}
-		render(w, r, http.StatusUnprocessableEntity, views.JoinPage(layout(r, j.GroupName), j))
+		render(w, r, http.StatusUnprocessableEntity, views.JoinPage(layout(r, j.ThreadName), j))
 		return nil, false
 	}
 	if err == nil {

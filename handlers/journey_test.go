@@ -19,7 +19,7 @@ func TestPizzaNightJourney(t *testing.T) {
 	ctx := t.Context()
 
 	wantStatus(t, "post split", p.org.post(p.thread+"/splits", p.splitForm("Pizza night", "47,50 €", "equal", "Olivia", "Sam", "Léa")), http.StatusSeeOther)
-	split := regexp.MustCompile(`/groups/\d+/splits/\d+`).FindString(p.org.get(p.thread).body)
+	split := regexp.MustCompile(`/threads/\d+/splits/\d+`).FindString(p.org.get(p.thread).body)
 	payURL := split + "/pay"
 
 	// Nina joins later from the split's pay link: 47,50 among four.

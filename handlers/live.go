@@ -50,7 +50,7 @@ const (
 // streams with one write each.
 func handleEvents(log *slog.Logger, store *db.DB, b *Broker) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		groupID := currentMembership(r).group.ID
+		threadID := currentMembership(r).thread.ID
 		after := lastEventID(r)
 		conn, brw, err := http.NewResponseController(w).Hijack()
 		if err != nil {
@@ -81,9 +81,9 @@ func handleEvents(log *slog.Logger, store *db.DB, b *Broker) http.Handler {
 		}
 
 		s := newSink(conn, r, after)
-		if ok, err := b.subscribe(r.Context(), groupID, s); !ok {
+		if ok, err := b.subscribe(r.Context(), threadID, s); !ok {
 			if err != nil {
-				log.Error("open event stream", "group_id", groupID, "err", err)
+				log.Error("open event stream", "group_id", threadID, "err", err)
 			}
 			s.close() // shutting down, or the database is away: the browser retries
 			return
@@ -91,20 +91,20 @@ func handleEvents(log *slog.Logger, store *db.DB, b *Broker) http.Handler {
 		// Replay what was missed, then go live. Events the broker
 		// delivered meanwhile wait in the sink and are written after, those
 		// already replayed skipped by id.
-		missed, err := loadBatch(r.Context(), store, groupID, after, maxReplay+1)
+		missed, err := loadBatch(r.Context(), store, threadID, after, maxReplay+1)
 		if err != nil {
-			log.Error("replay events", "group_id", groupID, "err", err)
-			b.drop(groupID, s)
+			log.Error("replay events", "group_id", threadID, "err", err)
+			b.drop(threadID, s)
 			return
 		}
 		if len(missed.events) > maxReplay {
-			last, _ := store.LastEventID(r.Context(), groupID)
+			last, _ := store.LastEventID(r.Context(), threadID)
 			conn.Write(eventFrame(last, "reload", "reload"))
-			b.drop(groupID, s)
+			b.drop(threadID, s)
 			return
 		}
 		if err := s.goLive(missed); err != nil {
-			b.drop(groupID, s)
+			b.drop(threadID, s)
 		}
 		// From here the broker writes; the connection outlives the handler.
 	})
@@ -324,13 +324,13 @@ func (s *sink) close() { s.closed.Do(func() { s.conn.Close() }) }
 // same key get the same bytes, so an event is rendered once per kind of
 // viewer rather than once per open stream.
 type frameKey struct {
-	event    int64
-	locale   string
-	zone     string // times are shown in it
-	mine     bool   // the viewer wrote the message
-	payee    bool   // the viewer collects the split shown
-	share    int64  // the viewer's share in the split shown (0: none)
-	memberOf int64  // members list: the viewer (marked "you")
+	event     int64
+	locale    string
+	zone      string // times are shown in it
+	mine      bool   // the viewer wrote the message
+	collector bool   // the viewer collects the split shown
+	share     int64  // the viewer's share in the split shown (0: none)
+	memberOf  int64  // members list: the viewer (marked "you")
 }
 
 // frame is one rendered SSE event, made by the first stream that needs it.
@@ -363,7 +363,7 @@ func (b *eventBatch) frame(e db.Event, s *sink) []byte {
 		k.memberOf = s.me
 	}
 	if sp != nil {
-		k.payee = sp.PayeeID == s.me
+		k.collector = sp.CollectorID == s.me
 		if sh, ok := sp.ShareOf(s.me); ok {
 			k.share = sh.ID
 		}

@@ -26,17 +26,17 @@ import (
 func TestLiveEventRenderedOncePerKindOfViewer(t *testing.T) {
 	eur := func(s string) money.Money { m, _ := money.New(decimal.RequireFromString(s), "EUR"); return m }
 	splitID := int64(7)
-	sp := db.Split{ID: splitID, GroupID: 1, Title: "Pizza", Total: eur("30"), PayeeID: 1, PayeeName: "Olivia",
+	sp := db.Split{ID: splitID, ThreadID: 1, Title: "Pizza", Total: eur("30"), CollectorID: 1, CollectorName: "Olivia",
 		Status: db.SplitOpen, Shares: []db.Share{
 			{ID: 70, UserID: 1, Name: "Olivia", Amount: eur("10"), Status: db.ShareSelf},
 			{ID: 71, UserID: 2, Name: "Sam", Amount: eur("10"), Status: db.SharePaid, Method: "card"},
 			{ID: 72, UserID: 3, Name: "Léa", Amount: eur("10"), Status: db.ShareDue},
 		}}
-	b := &eventBatch{events: []db.Event{{GroupID: 1, ID: 5, Kind: db.EventSplit, SplitID: &splitID}},
+	b := &eventBatch{events: []db.Event{{ThreadID: 1, ID: 5, Kind: db.EventSplit, SplitID: &splitID}},
 		splits: map[int64]db.Split{splitID: sp}}
 
 	viewer := func(id int64, locale string, conn net.Conn) *sink {
-		r := httptest.NewRequest("GET", "/groups/1/events", nil)
+		r := httptest.NewRequest("GET", "/threads/1/events", nil)
 		ctx := context.WithValue(r.Context(), userKey, &db.User{ID: id})
 		s := newSink(conn, r.WithContext(views.WithLocale(ctx, locale)), 0)
 		s.busy = false // as after the replay
@@ -98,12 +98,12 @@ func TestLiveSlowReaderCatchesUp(t *testing.T) {
 	var batches []*eventBatch
 	for i := int64(1); i <= 10; i++ {
 		id := 100 + i
-		msgs[id] = db.Message{ID: id, GroupID: 1, Kind: "text", Body: fmt.Sprintf("message %02d", i)}
-		batches = append(batches, &eventBatch{events: []db.Event{{GroupID: 1, ID: i, Kind: db.EventMessage, MessageID: &id}}, messages: msgs})
+		msgs[id] = db.Message{ID: id, ThreadID: 1, Kind: "text", Body: fmt.Sprintf("message %02d", i)}
+		batches = append(batches, &eventBatch{events: []db.Event{{ThreadID: 1, ID: i, Kind: db.EventMessage, MessageID: &id}}, messages: msgs})
 	}
 	server, client := net.Pipe() // no buffer at all: a write waits for the reader
 	defer client.Close()
-	r := httptest.NewRequest("GET", "/groups/1/events", nil)
+	r := httptest.NewRequest("GET", "/threads/1/events", nil)
 	s := newSink(server, r.WithContext(context.WithValue(r.Context(), userKey, &db.User{ID: 9})), 0)
 	s.busy = false
 	start := time.Now()
@@ -166,7 +166,7 @@ func waitUntil(t *testing.T, cond func() bool) {
 // language and author-or-not, never another reader's.
 func TestRenderedMessagesMatchTheTemplate(t *testing.T) {
 	author := int64(3)
-	m := db.Message{ID: 41, GroupID: 1, Kind: "text", AuthorID: &author, AuthorName: "Sam", Body: "pizza at 8? https://example.com",
+	m := db.Message{ID: 41, ThreadID: 1, Kind: "text", AuthorID: &author, AuthorName: "Sam", Body: "pizza at 8? https://example.com",
 		Data: []byte(`{}`), CreatedAt: time.Date(2026, 11, 23, 19, 30, 0, 0, time.UTC)}
 	seen := map[string]bool{}
 	for _, v := range []struct {

@@ -220,7 +220,7 @@ func TestLiveReconnectReplaysMissed(t *testing.T) {
 
 	// Far behind: one reload event.
 	var gid int64
-	fmt.Sscanf(p.thread, "/groups/%d", &gid)
+	fmt.Sscanf(p.thread, "/threads/%d", &gid)
 	if _, err := p.app.store.SQL().Exec(`WITH g AS (UPDATE groups SET event_seq = event_seq + 600 WHERE id = $1 RETURNING event_seq)
 		INSERT INTO events (group_id, id, kind, message_id) SELECT $1, s, 'message', NULL FROM g, generate_series(g.event_seq - 599, g.event_seq) s`, gid); err != nil {
 		t.Fatal(err)

@@ -244,11 +244,11 @@ func withLocale(def string, next http.Handler) http.Handler {
 const membershipKey ctxKey = 10
 
 type membership struct {
-	group  db.Group
+	thread db.Thread
 	member db.Member
 }
 
-// member lets only members of the group in the path through. Anyone else,
+// member lets only members of the thread in the path through. Anyone else,
 // including for a guessed id, gets the same 404 as for a thread that does
 // not exist, so ids reveal nothing.
 func member(store *db.DB, log *slog.Logger, next http.Handler) http.Handler {
@@ -263,7 +263,7 @@ func member(store *db.DB, log *slog.Logger, next http.Handler) http.Handler {
 			fail(w, r, log, err)
 			return
 		}
-		ctx := context.WithValue(r.Context(), membershipKey, &membership{group: g, member: m})
+		ctx := context.WithValue(r.Context(), membershipKey, &membership{thread: g, member: m})
 		next.ServeHTTP(w, r.WithContext(ctx))
 	}))
 }

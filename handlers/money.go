@@ -10,18 +10,18 @@ import (
 	"divvy/views"
 )
 
-func walletView(r *http.Request, store *db.DB) (views.Wallet, error) {
+func moneyView(r *http.Request, store *db.DB) (views.MoneyView, error) {
 	ctx := r.Context()
 	u := currentUser(r)
 	bs, err := store.Balances(ctx, u.ID)
 	if err != nil {
-		return views.Wallet{}, err
+		return views.MoneyView{}, err
 	}
 	hs, err := store.History(ctx, u.ID, 50)
 	if err != nil {
-		return views.Wallet{}, err
+		return views.MoneyView{}, err
 	}
-	w := views.Wallet{PayoutID: "payout-" + db.NewToken(), Withdraw: views.Form{Values: map[string]string{}}}
+	w := views.MoneyView{PayoutID: "payout-" + db.NewToken(), Withdraw: views.Form{Values: map[string]string{}}}
 	if prof, err := store.PaymentProfile(ctx, u.ID); err != nil || !prof.Active {
 		w.NeedsSetup = true
 	}
@@ -36,25 +36,25 @@ func walletView(r *http.Request, store *db.DB) (views.Wallet, error) {
 			In: h.Amount.IsPositive(), Pending: h.Pending, When: h.CreatedAt.Local().Format("2006-01-02 15:04")}
 		if h.SplitTitle != "" {
 			line.What += " · " + h.SplitTitle
-			line.SplitURL = splitPath(h.GroupID, h.SplitID)
+			line.SplitURL = splitPath(h.ThreadID, h.SplitID)
 		}
 		w.History = append(w.History, line)
 	}
 	return w, nil
 }
 
-// handleWallet shows balances per currency, the history, and withdrawal.
-func handleWallet(log *slog.Logger, store *db.DB) http.Handler {
+// handleMoney shows balances per currency, the history, and withdrawal.
+func handleMoney(log *slog.Logger, store *db.DB) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		v, err := walletView(r, store)
+		v, err := moneyView(r, store)
 		if err != nil {
 			fail(w, r, log, err)
 			return
 		}
 		if r.URL.Query().Get("withdrawn") != "" {
-			v.Notice = views.T(r.Context(), "wallet.withdrawn")
+			v.Notice = views.T(r.Context(), "money.withdrawn")
 		}
-		render(w, r, http.StatusOK, views.WalletPage(layout(r, views.T(r.Context(), "wallet.title")), v))
+		render(w, r, http.StatusOK, views.MoneyPage(layout(r, views.T(r.Context(), "money.title")), v))
 	})
 }
 
@@ -72,13 +72,13 @@ func handleWithdraw(log *slog.Logger, store *db.DB, provider db.PaymentProvider)
 		// The page (balances, history, a fresh payout id) is loaded only to
 		// show the form again; a withdrawal that goes through redirects.
 		page := func(status int) {
-			v, err := walletView(r, store)
+			v, err := moneyView(r, store)
 			if err != nil {
 				fail(w, r, log, err)
 				return
 			}
 			v.Withdraw = form
-			render(w, r, status, views.WalletPage(layout(r, views.T(r.Context(), "wallet.title")), v))
+			render(w, r, status, views.MoneyPage(layout(r, views.T(r.Context(), "money.title")), v))
 		}
 		amount, err := money.Parse(f.Get("amount"), currency)
 		if err != nil {
@@ -98,7 +98,7 @@ func handleWithdraw(log *slog.Logger, store *db.DB, provider db.PaymentProvider)
 				form.Problems["pin"] = views.ErrorText(r.Context(), err)
 				page(http.StatusUnprocessableEntity)
 			case db.ENOTFOUND:
-				form.Error = views.T(r.Context(), "wallet.setup_first")
+				form.Error = views.T(r.Context(), "money.setup_first")
 				page(http.StatusUnprocessableEntity)
 			default:
 				fail(w, r, log, err)

@@ -10,7 +10,7 @@ import (
 
 // The collector's money: pending after a card payment, available once the
 // provider settles, withdrawn to a bank with the PIN.
-func TestWalletSettleAndWithdraw(t *testing.T) {
+func TestMoneySettleAndWithdraw(t *testing.T) {
 	p := newPizza(t)
 	_, payURL := p.postSplit(t)
 	p.setupPayments(t, p.sam, "Sam", "4242 4242 4242 4242", "271828", payURL)
@@ -19,7 +19,7 @@ func TestWalletSettleAndWithdraw(t *testing.T) {
 
 	page := p.org.get("/money")
 	wantStatus(t, "money page", page, 200)
-	wantBody(t, "pending", page, "€0.00", "€10.00 pending", "Card payment · Pizza night", `data-testid="wallet-setup"`)
+	wantBody(t, "pending", page, "€0.00", "€10.00 pending", "Card payment · Pizza night", `data-testid="money-setup"`)
 	wantBody(t, "Sam's history", p.sam.get("/money"), "-€10.00")
 
 	time.Sleep(1100 * time.Millisecond) // the test provider settles after 1 s

@@ -15,7 +15,7 @@ func TestThreadPageSentWhole(t *testing.T) {
 	p := newPizza(t)
 	t.Parallel()
 	wantStatus(t, "create", p.org.post(p.thread+"/splits", p.splitForm("Pizza night", "30", "equal", "Olivia", "Sam", "Léa")), http.StatusSeeOther)
-	split := regexp.MustCompile(`/groups/\d+/splits/\d+`).FindString(p.org.get(p.thread).body)
+	split := regexp.MustCompile(`/threads/\d+/splits/\d+`).FindString(p.org.get(p.thread).body)
 	var share string
 	p.app.store.SQL().Get(&share, `SELECT s.id FROM shares s JOIN users u ON u.id = s.user_id WHERE u.display_name = 'Sam'`)
 	wantStatus(t, "Sam claims cash", p.sam.post(split+"/shares/"+share+"/cash", nil), http.StatusSeeOther)
@@ -29,7 +29,7 @@ func TestThreadPageSentWhole(t *testing.T) {
 	wantBody(t, "thread", res, `class="split-card status-open"`, `class="share share-self"`, `class="share share-paid"`,
 		`class="share share-due"`, `class="button small secondary"`)
 
-	id, _ := strconv.ParseInt(strings.TrimPrefix(p.thread, "/groups/"), 10, 64)
+	id, _ := strconv.ParseInt(strings.TrimPrefix(p.thread, "/threads/"), 10, 64)
 	last, err := p.app.store.LastEventID(context.Background(), id)
 	if err != nil {
 		t.Fatal(err)

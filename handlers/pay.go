@@ -18,15 +18,15 @@ func payTarget(r *http.Request, store *db.DB) (db.Split, db.Share, views.PayCont
 		return db.Split{}, db.Share{}, views.PayContext{}, db.ErrNotFound.New("split")
 	}
 	// Only the payer's own share: paying does not need the others'.
-	s, sh, ok, err := store.SplitShare(r.Context(), currentMembership(r).group.ID, id, currentUser(r).ID)
+	s, sh, ok, err := store.SplitShare(r.Context(), currentMembership(r).thread.ID, id, currentUser(r).ID)
 	if err != nil {
 		return db.Split{}, db.Share{}, views.PayContext{}, err
 	}
 	if !ok || sh.Status == db.ShareSelf {
 		return db.Split{}, db.Share{}, views.PayContext{}, db.ErrNoShareToPay.New()
 	}
-	pc := views.PayContext{Title: s.Title, Amount: views.Money(r.Context(), sh.Amount), PayeeName: s.PayeeName,
-		Next: splitPath(s.GroupID, s.ID) + "/pay"}
+	pc := views.PayContext{Title: s.Title, Amount: views.Money(r.Context(), sh.Amount), CollectorName: s.CollectorName,
+		Next: splitPath(s.ThreadID, s.ID) + "/pay"}
 	return s, sh, pc, nil
 }
 
@@ -40,7 +40,7 @@ func handlePayShow(log *slog.Logger, store *db.DB) http.Handler {
 			return
 		}
 		if sh.Status != db.ShareDue || s.Status != db.SplitOpen {
-			http.Redirect(w, r, groupPath(s.GroupID)+"#split-"+itoa(s.ID), http.StatusSeeOther)
+			http.Redirect(w, r, threadPath(s.ThreadID)+"#split-"+itoa(s.ID), http.StatusSeeOther)
 			return
 		}
 		renderPayStep(w, r, log, store, pc, http.StatusOK, views.Form{})
@@ -186,7 +186,7 @@ func handlePay(log *slog.Logger, store *db.DB, provider db.PaymentProvider, skip
 		}
 		id := strings.TrimSpace(r.PostForm.Get("payment_id"))
 		done := func() {
-			http.Redirect(w, r, groupPath(s.GroupID)+"#split-"+itoa(s.ID), http.StatusSeeOther)
+			http.Redirect(w, r, threadPath(s.ThreadID)+"#split-"+itoa(s.ID), http.StatusSeeOther)
 		}
 		if sh.Status == db.SharePaid {
 			if sh.TransferID == id {
@@ -227,7 +227,7 @@ func handlePay(log *slog.Logger, store *db.DB, provider db.PaymentProvider, skip
 			http.Redirect(w, r, pc.Next, http.StatusSeeOther)
 			return
 		}
-		t, err := store.PayByCard(ctx, provider, db.CardPayment{ID: id, PayerID: u.ID, PayeeID: s.PayeeID,
+		t, err := store.PayByCard(ctx, provider, db.CardPayment{ID: id, PayerID: u.ID, CollectorID: s.CollectorID,
 			Amount: sh.Amount, Token: prof.Token, SplitID: s.ID, ShareID: sh.ID, Then: db.PaymentRecorded(s, sh, "card")})
 		switch db.ErrorCode(err) {
 		case "":

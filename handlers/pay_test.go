@@ -47,7 +47,7 @@ func payForm(t *testing.T, c *client, payURL string) string {
 func (p *pizza) postSplit(t *testing.T) (split string, pay string) {
 	t.Helper()
 	wantStatus(t, "create", p.org.post(p.thread+"/splits", p.splitForm("Pizza night", "30", "equal", "Olivia", "Sam", "Léa")), http.StatusSeeOther)
-	split = regexp.MustCompile(`/groups/\d+/splits/\d+`).FindString(p.org.get(p.thread).body)
+	split = regexp.MustCompile(`/threads/\d+/splits/\d+`).FindString(p.org.get(p.thread).body)
 	return split, split + "/pay"
 }
 

@@ -19,9 +19,9 @@ func handlePayLinkShow(log *slog.Logger, store *db.DB) http.Handler {
 			return
 		}
 		if u := currentUser(r); u != nil {
-			if _, _, err := store.Membership(r.Context(), s.GroupID, u.ID); err == nil {
+			if _, _, err := store.Membership(r.Context(), s.ThreadID, u.ID); err == nil {
 				if _, ok := s.ShareOf(u.ID); ok {
-					http.Redirect(w, r, splitPath(s.GroupID, s.ID)+"/pay", http.StatusSeeOther)
+					http.Redirect(w, r, splitPath(s.ThreadID, s.ID)+"/pay", http.StatusSeeOther)
 					return
 				}
 			}
@@ -52,21 +52,21 @@ func handlePayLink(log *slog.Logger, store *db.DB, s *sessionManager) http.Handl
 			fail(w, r, log, err)
 			return
 		}
-		if err := store.AddToSplit(r.Context(), joined.GroupID, joined.ID, u.ID, u.ID, true); err != nil {
+		if err := store.AddToSplit(r.Context(), joined.ThreadID, joined.ID, u.ID, u.ID, true); err != nil {
 			if db.ErrorCode(err) == db.ECONFLICT || db.ErrorCode(err) == db.EFORBIDDEN {
 				// A member now, but this split cannot take them in: the
 				// thread says who to ask.
-				http.Redirect(w, r, groupPath(joined.GroupID), http.StatusSeeOther)
+				http.Redirect(w, r, threadPath(joined.ThreadID), http.StatusSeeOther)
 				return
 			}
 			fail(w, r, log, err)
 			return
 		}
-		http.Redirect(w, r, splitPath(joined.GroupID, joined.ID)+"/pay", http.StatusSeeOther)
+		http.Redirect(w, r, splitPath(joined.ThreadID, joined.ID)+"/pay", http.StatusSeeOther)
 	})
 }
 
 func payLinkJoin(r *http.Request, token string, s db.Split) views.Join {
-	return views.Join{Action: "/pay/" + token, Title: views.T(r.Context(), "paylink.title", s.Title), GroupName: s.Title,
-		SignedIn: currentUser(r) != nil, Lead: views.T(r.Context(), "paylink.lead", s.PayeeName, views.Money(r.Context(), s.Total))}
+	return views.Join{Action: "/pay/" + token, Title: views.T(r.Context(), "paylink.title", s.Title), ThreadName: s.Title,
+		SignedIn: currentUser(r) != nil, Lead: views.T(r.Context(), "paylink.lead", s.CollectorName, views.Money(r.Context(), s.Total))}
 }

@@ -25,7 +25,7 @@ func payLinkOf(t *testing.T, c *client, split string) string {
 func TestPayLinkJoinsAndTakesAShare(t *testing.T) {
 	p := newPizza(t)
 	wantStatus(t, "create", p.org.post(p.thread+"/splits", p.splitForm("Pizza night", "47,50", "equal", "Olivia", "Sam", "Léa")), http.StatusSeeOther)
-	split := regexp.MustCompile(`/groups/\d+/splits/\d+`).FindString(p.org.get(p.thread).body)
+	split := regexp.MustCompile(`/threads/\d+/splits/\d+`).FindString(p.org.get(p.thread).body)
 	link := payLinkOf(t, p.org, split)
 
 	nina := p.app.client()
@@ -56,7 +56,7 @@ func app(p *pizza) *testApp { return p.app }
 func TestAddPersonAfterAPayment(t *testing.T) {
 	p := newPizza(t)
 	wantStatus(t, "create", p.org.post(p.thread+"/splits", p.splitForm("Pizza night", "30", "equal", "Olivia", "Sam", "Léa")), http.StatusSeeOther)
-	split := regexp.MustCompile(`/groups/\d+/splits/\d+`).FindString(p.org.get(p.thread).body)
+	split := regexp.MustCompile(`/threads/\d+/splits/\d+`).FindString(p.org.get(p.thread).body)
 	p.app.joinAsGuest(p.org.inviteURL(p.thread), "Nina")
 	var nina string
 	p.app.store.SQL().Get(&nina, `SELECT id FROM users WHERE display_name = 'Nina'`)

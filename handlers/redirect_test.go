@@ -67,8 +67,8 @@ func TestRedirectsStayOnSite(t *testing.T) {
 	wantLocal(t, "POST /payments/activate", next, p.lea.post("/payments/activate", url.Values{"code": {code}, "next": {next}}))
 
 	// A plain local path with its query still works.
-	res = visitor.post("/locale", url.Values{"locale": {"en"}, "next": {"/groups/1?after=3"}})
-	if loc := res.header.Get("Location"); loc != "/groups/1?after=3" {
+	res = visitor.post("/locale", url.Values{"locale": {"en"}, "next": {"/threads/1?after=3"}})
+	if loc := res.header.Get("Location"); loc != "/threads/1?after=3" {
 		t.Errorf("local next became %q", loc)
 	}
 }

@@ -196,9 +196,9 @@ func TestFrenchRefusalAlreadyPaid(t *testing.T) {
 func (p *pizza) postAnotherSplit(t *testing.T, title string) string {
 	t.Helper()
 	wantStatus(t, "create "+title, p.org.post(p.thread+"/splits", p.splitForm(title, "30", "equal", "Olivia", "Sam", "Léa")), http.StatusSeeOther)
-	var id, group int64
-	if err := p.app.store.SQL().QueryRow(`SELECT id, group_id FROM splits WHERE title = $1`, title).Scan(&id, &group); err != nil {
+	var id, thread int64
+	if err := p.app.store.SQL().QueryRow(`SELECT id, group_id FROM splits WHERE title = $1`, title).Scan(&id, &thread); err != nil {
 		t.Fatal(err)
 	}
-	return "/groups/" + strconv.FormatInt(group, 10) + "/splits/" + strconv.FormatInt(id, 10) + "/pay"
+	return "/threads/" + strconv.FormatInt(thread, 10) + "/splits/" + strconv.FormatInt(id, 10) + "/pay"
 }

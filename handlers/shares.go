@@ -19,7 +19,7 @@ var timeNow = time.Now
 // shareAction runs one of a share's one-tap actions, then answers with the
 // split's card as the caller now sees it (htmx swaps it in place), or sends
 // a browser without htmx back to the thread.
-func shareAction(log *slog.Logger, store *db.DB, act func(r *http.Request, groupID, splitID, shareID, userID int64) error) http.Handler {
+func shareAction(log *slog.Logger, store *db.DB, act func(r *http.Request, threadID, splitID, shareID, userID int64) error) http.Handler {
 	return shareActionNotice(log, store, func(r *http.Request, g, s, sh, u int64) (string, error) {
 		return "", act(r, g, s, sh, u)
 	})
@@ -27,7 +27,7 @@ func shareAction(log *slog.Logger, store *db.DB, act func(r *http.Request, group
 
 // shareActionNotice is shareAction whose action may leave a notice (a
 // message key) for the person who tapped.
-func shareActionNotice(log *slog.Logger, store *db.DB, act func(r *http.Request, groupID, splitID, shareID, userID int64) (string, error)) http.Handler {
+func shareActionNotice(log *slog.Logger, store *db.DB, act func(r *http.Request, threadID, splitID, shareID, userID int64) (string, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ms := currentMembership(r)
 		splitID, err1 := strconv.ParseInt(r.PathValue("split"), 10, 64)
@@ -36,7 +36,7 @@ func shareActionNotice(log *slog.Logger, store *db.DB, act func(r *http.Request,
 			renderError(w, r, http.StatusNotFound, "error.404")
 			return
 		}
-		notice, err := act(r, ms.group.ID, splitID, shareID, currentUser(r).ID)
+		notice, err := act(r, ms.thread.ID, splitID, shareID, currentUser(r).ID)
 		if err != nil {
 			var soon *db.RemindTooSoon
 			if errors.As(err, &soon) {
@@ -46,22 +46,22 @@ func shareActionNotice(log *slog.Logger, store *db.DB, act func(r *http.Request,
 			fail(w, r, log, err)
 			return
 		}
-		respondWithCard(w, r, log, store, ms.group.ID, splitID, notice)
+		respondWithCard(w, r, log, store, ms.thread.ID, splitID, notice)
 	})
 }
 
 // respondWithCard answers a card action: the card (and the notice, if any)
 // for htmx, else back to the card in the thread with the notice.
-func respondWithCard(w http.ResponseWriter, r *http.Request, log *slog.Logger, store *db.DB, groupID, splitID int64, notice string) {
+func respondWithCard(w http.ResponseWriter, r *http.Request, log *slog.Logger, store *db.DB, threadID, splitID int64, notice string) {
 	if !isHTMX(r) {
 		q := ""
 		if notice != "" {
 			q = "?notice=" + notice
 		}
-		http.Redirect(w, r, groupPath(groupID)+q+"#split-"+strconv.FormatInt(splitID, 10), http.StatusSeeOther)
+		http.Redirect(w, r, threadPath(threadID)+q+"#split-"+strconv.FormatInt(splitID, 10), http.StatusSeeOther)
 		return
 	}
-	s, err := store.SplitInGroup(r.Context(), groupID, splitID)
+	s, err := store.SplitInThread(r.Context(), threadID, splitID)
 	if err != nil {
 		fail(w, r, log, err)
 		return

@@ -25,11 +25,11 @@ func splitFormFromRequest(r *http.Request, ms *membership, members []db.Member) 
 		Tax:      f.Get("tax"),
 		Tip:      f.Get("tip"),
 	}
-	d.PayeeID, _ = strconv.ParseInt(f.Get("payee"), 10, 64)
+	d.CollectorID, _ = strconv.ParseInt(f.Get("collector"), 10, 64)
 	d.People = ids(f["people"])
 	v := splitFormView(ms, members)
 	v.Form.Values = map[string]string{
-		"title": d.Title, "total": d.Total, "currency": d.Currency, "payee": f.Get("payee"),
+		"title": d.Title, "total": d.Total, "currency": d.Currency, "collector": f.Get("collector"),
 		"mode": string(d.Mode), "tax": d.Tax, "tip": d.Tip,
 	}
 	v.People = map[int64]bool{}
@@ -63,10 +63,10 @@ func ids(values []string) []int64 {
 	return out
 }
 
-// splitFormView is the empty form of a group: everyone takes part, the
+// splitFormView is the empty form of a thread: everyone takes part, the
 // organizer... the viewer collects, equal split in the thread's currency.
 func splitFormView(ms *membership, members []db.Member) views.SplitForm {
-	v := views.SplitForm{GroupID: ms.group.ID, GroupName: ms.group.Name, Currencies: currencyCodes(), People: map[int64]bool{}}
+	v := views.SplitForm{ThreadID: ms.thread.ID, ThreadName: ms.thread.Name, Currencies: currencyCodes(), People: map[int64]bool{}}
 	for _, m := range members {
 		v.Members = append(v.Members, views.Person{ID: m.UserID, Name: m.DisplayName})
 	}
@@ -79,14 +79,14 @@ func splitFormView(ms *membership, members []db.Member) views.SplitForm {
 func handleSplitNew(log *slog.Logger, store *db.DB) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ms := currentMembership(r)
-		members, err := store.Members(r.Context(), ms.group.ID)
+		members, err := store.Members(r.Context(), ms.thread.ID)
 		if err != nil {
 			fail(w, r, log, err)
 			return
 		}
 		v := splitFormView(ms, members)
-		v.Form.Values = map[string]string{"currency": ms.group.Currency, "mode": string(money.ModeEqual),
-			"payee": strconv.FormatInt(currentUser(r).ID, 10)}
+		v.Form.Values = map[string]string{"currency": ms.thread.Currency, "mode": string(money.ModeEqual),
+			"collector": strconv.FormatInt(currentUser(r).ID, 10)}
 		for _, m := range members {
 			v.People[m.UserID] = true
 		}
@@ -134,7 +134,7 @@ func handleSplitPreview(log *slog.Logger, store *db.DB) http.Handler {
 			return
 		}
 		ms := currentMembership(r)
-		members, err := store.Members(r.Context(), ms.group.ID)
+		members, err := store.Members(r.Context(), ms.thread.ID)
 		if err != nil {
 			fail(w, r, log, err)
 			return
@@ -151,7 +151,7 @@ func handleSplitCreate(log *slog.Logger, store *db.DB) http.Handler {
 			return
 		}
 		ms := currentMembership(r)
-		members, err := store.Members(r.Context(), ms.group.ID)
+		members, err := store.Members(r.Context(), ms.thread.ID)
 		if err != nil {
 			fail(w, r, log, err)
 			return
@@ -170,11 +170,11 @@ func handleSplitCreate(log *slog.Logger, store *db.DB) http.Handler {
 			render(w, r, http.StatusUnprocessableEntity, views.SplitFormPage(layout(r, views.T(r.Context(), "split.title")), v))
 			return
 		}
-		if _, err := store.CreateSplit(r.Context(), ms.group.ID, currentUser(r).ID, plan); err != nil {
+		if _, err := store.CreateSplit(r.Context(), ms.thread.ID, currentUser(r).ID, plan); err != nil {
 			fail(w, r, log, err)
 			return
 		}
-		http.Redirect(w, r, "/groups/"+strconv.FormatInt(ms.group.ID, 10), http.StatusSeeOther)
+		http.Redirect(w, r, "/threads/"+strconv.FormatInt(ms.thread.ID, 10), http.StatusSeeOther)
 	})
 }
 
@@ -184,9 +184,9 @@ func splitCard(r *http.Request, s db.Split) views.SplitCard {
 	me := currentUser(r).ID
 	paid, of, collected, owed := s.Progress()
 	c := views.SplitCard{
-		ID: s.ID, GroupID: s.GroupID, Title: s.Title, Total: views.Money(ctx, s.Total), PayeeName: s.PayeeName,
+		ID: s.ID, ThreadID: s.ThreadID, Title: s.Title, Total: views.Money(ctx, s.Total), CollectorName: s.CollectorName,
 		Status: s.Status, Paid: paid, Of: of, Collected: views.Money(ctx, collected), Owed: views.Money(ctx, owed),
-		Progress: collected, Max: owed, IsCollector: s.PayeeID == me,
+		Progress: collected, Max: owed, IsCollector: s.CollectorID == me,
 	}
 	for _, sh := range s.Shares {
 		line := views.ShareLine{ID: sh.ID, Name: sh.Name, Amount: views.Money(ctx, sh.Amount), Status: sh.Status,
@@ -201,19 +201,19 @@ func splitCard(r *http.Request, s db.Split) views.SplitCard {
 	return c
 }
 
-func splitPath(groupID, splitID int64) string {
-	return "/groups/" + strconv.FormatInt(groupID, 10) + "/splits/" + strconv.FormatInt(splitID, 10)
+func splitPath(threadID, splitID int64) string {
+	return "/threads/" + strconv.FormatInt(threadID, 10) + "/splits/" + strconv.FormatInt(splitID, 10)
 }
 
-func groupPath(groupID int64) string { return "/groups/" + strconv.FormatInt(groupID, 10) }
+func threadPath(threadID int64) string { return "/threads/" + strconv.FormatInt(threadID, 10) }
 
-// splitFromPath loads the split of the path within the member's group.
+// splitFromPath loads the split of the path within the member's thread.
 func splitFromPath(r *http.Request, store *db.DB) (db.Split, error) {
 	id, err := strconv.ParseInt(r.PathValue("split"), 10, 64)
 	if err != nil || id <= 0 {
 		return db.Split{}, db.ErrNotFound.New("split")
 	}
-	return store.SplitInGroup(r.Context(), currentMembership(r).group.ID, id)
+	return store.SplitInThread(r.Context(), currentMembership(r).thread.ID, id)
 }
 
 // handleSplitCard answers the card fragment of a split (htmx refreshes).
@@ -240,9 +240,9 @@ func handleSplitShow(log *slog.Logger, store *db.DB, baseURL string) http.Handle
 			fail(w, r, log, err)
 			return
 		}
-		page := views.SplitPage{GroupName: currentMembership(r).group.Name, Card: splitCard(r, s), PayURL: baseURL + "/pay/" + url.PathEscape(token)}
+		page := views.SplitPage{ThreadName: currentMembership(r).thread.Name, Card: splitCard(r, s), PayURL: baseURL + "/pay/" + url.PathEscape(token)}
 		if page.Card.IsCollector {
-			members, err := store.Members(r.Context(), s.GroupID)
+			members, err := store.Members(r.Context(), s.ThreadID)
 			if err != nil {
 				fail(w, r, log, err)
 				return
@@ -289,10 +289,10 @@ func handleSplitAddPerson(log *slog.Logger, store *db.DB) http.Handler {
 			renderError(w, r, http.StatusUnprocessableEntity, "error.400")
 			return
 		}
-		if err := store.AddToSplit(r.Context(), ms.group.ID, splitID, userID, currentUser(r).ID, false); err != nil {
+		if err := store.AddToSplit(r.Context(), ms.thread.ID, splitID, userID, currentUser(r).ID, false); err != nil {
 			fail(w, r, log, err)
 			return
 		}
-		http.Redirect(w, r, splitPath(ms.group.ID, splitID), http.StatusSeeOther)
+		http.Redirect(w, r, splitPath(ms.thread.ID, splitID), http.StatusSeeOther)
 	})
 }

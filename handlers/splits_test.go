@@ -38,7 +38,7 @@ func newPizza(t *testing.T) *pizza {
 }
 
 func (p *pizza) splitForm(title, total, mode string, people ...string) url.Values {
-	f := url.Values{"title": {title}, "total": {total}, "currency": {"EUR"}, "payee": {p.ids["Olivia"]}, "mode": {mode}}
+	f := url.Values{"title": {title}, "total": {total}, "currency": {"EUR"}, "collector": {p.ids["Olivia"]}, "mode": {mode}}
 	for _, name := range people {
 		f.Add("people", p.ids[name])
 	}
@@ -122,7 +122,7 @@ func TestSplitCashRemindAndClose(t *testing.T) {
 	p := newPizza(t)
 	t.Parallel()
 	wantStatus(t, "create", p.org.post(p.thread+"/splits", p.splitForm("Pizza night", "30", "equal", "Olivia", "Sam", "Léa")), http.StatusSeeOther)
-	split := regexp.MustCompile(`/groups/\d+/splits/\d+`).FindString(p.org.get(p.thread).body)
+	split := regexp.MustCompile(`/threads/\d+/splits/\d+`).FindString(p.org.get(p.thread).body)
 	shareOf := func(name string) string {
 		var id string
 		p.app.store.SQL().Get(&id, `SELECT s.id FROM shares s JOIN users u ON u.id = s.user_id WHERE u.display_name = $1`, name)
@@ -196,12 +196,12 @@ func TestSplitCashRemindAndClose(t *testing.T) {
 	wantBody(t, "cancelled", p.org.get(p.thread), `data-testid="split-cancelled"`)
 }
 
-// Splits, shares and their actions are invisible outside the group.
+// Splits, shares and their actions are invisible outside the thread.
 func TestSplitRoutesHideFromNonMembers(t *testing.T) {
 	p := newPizza(t)
 	t.Parallel()
 	p.org.post(p.thread+"/splits", p.splitForm("Pizza night", "30", "equal", "Olivia", "Sam"))
-	split := regexp.MustCompile(`/groups/\d+/splits/\d+`).FindString(p.org.get(p.thread).body)
+	split := regexp.MustCompile(`/threads/\d+/splits/\d+`).FindString(p.org.get(p.thread).body)
 	var share string
 	p.app.store.SQL().Get(&share, `SELECT id FROM shares WHERE user_id = $1`, p.ids["Sam"])
 
@@ -215,10 +215,10 @@ func TestSplitRoutesHideFromNonMembers(t *testing.T) {
 		split + "/shares/" + share + "/remind", p.thread + "/splits"} {
 		wantStatus(t, "stranger POST "+path, eve.post(path, nil), http.StatusNotFound)
 	}
-	// A real split id under Eve's own group is not found either.
+	// A real split id under Eve's own thread is not found either.
 	cross := other + split[strings.Index(split, "/splits"):]
-	wantStatus(t, "split through another group", eve.get(cross), http.StatusNotFound)
-	wantStatus(t, "share through another group", eve.post(cross+"/shares/"+share+"/cash", nil), http.StatusNotFound)
+	wantStatus(t, "split through another thread", eve.get(cross), http.StatusNotFound)
+	wantStatus(t, "share through another thread", eve.post(cross+"/shares/"+share+"/cash", nil), http.StatusNotFound)
 	// Sam is a member but not the collector.
 	wantStatus(t, "member cancels", p.sam.post(split+"/cancel", nil), http.StatusForbidden)
 }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/shopspring/decimal"
 
@@ -25,35 +26,35 @@ func currencyCodes() []string {
 	return cs
 }
 
-func handleGroupNew() http.Handler {
+func handleThreadNew() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f := views.Form{Values: map[string]string{"currency": "EUR"}}
 		render(w, r, http.StatusOK, views.NewThreadPage(layout(r, views.T(r.Context(), "newthread.title")), f, currencyCodes()))
 	})
 }
 
-func handleGroupCreate(log *slog.Logger, store *db.DB) http.Handler {
+func handleThreadCreate(log *slog.Logger, store *db.DB) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !parseForm(w, r) {
 			return
 		}
-		in := db.NewGroup{Name: r.PostForm.Get("name"), Currency: r.PostForm.Get("currency")}
+		in := db.NewThread{Name: r.PostForm.Get("name"), Currency: r.PostForm.Get("currency")}
 		problems := in.Problems()
 		if len(problems) > 0 {
 			f := views.Form{Values: map[string]string{"name": in.Name, "currency": in.Currency}, Problems: problems}
 			render(w, r, http.StatusUnprocessableEntity, views.NewThreadPage(layout(r, views.T(r.Context(), "newthread.title")), f, currencyCodes()))
 			return
 		}
-		g, err := store.CreateGroup(r.Context(), currentUser(r).ID, in)
+		g, err := store.CreateThread(r.Context(), currentUser(r).ID, in)
 		if err != nil {
 			fail(w, r, log, err)
 			return
 		}
-		http.Redirect(w, r, "/groups/"+strconv.FormatInt(g.ID, 10), http.StatusSeeOther)
+		http.Redirect(w, r, "/threads/"+strconv.FormatInt(g.ID, 10), http.StatusSeeOther)
 	})
 }
 
-func handleGroupShow(log *slog.Logger, store *db.DB) http.Handler {
+func handleThreadShow(log *slog.Logger, store *db.DB) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ms := currentMembership(r)
 		t, err := threadView(r, store, ms)
@@ -61,7 +62,7 @@ func handleGroupShow(log *slog.Logger, store *db.DB) http.Handler {
 			fail(w, r, log, err)
 			return
 		}
-		render(w, r, http.StatusOK, views.ThreadPage(layout(r, ms.group.Name), t))
+		render(w, r, http.StatusOK, views.ThreadPage(layout(r, ms.thread.Name), t))
 	})
 }
 
@@ -70,18 +71,18 @@ func threadView(r *http.Request, store *db.DB, ms *membership) (views.Thread, er
 	// The live stream starts after the event id read with the membership,
 	// before the page's rows, so nothing between the two is lost (a
 	// message in both is shown once).
-	rows, err := store.ThreadPage(r.Context(), ms.group.ID, ms.group.EventSeq, messagesPerPage)
+	rows, err := store.ThreadPage(r.Context(), ms.thread.ID, ms.thread.EventSeq, messagesPerPage)
 	if err != nil {
 		return views.Thread{}, err
 	}
 	t := views.Thread{
-		ID:          ms.group.ID,
-		Name:        ms.group.Name,
-		Currency:    ms.group.Currency,
-		Symbol:      currencySymbol(ms.group.Currency),
+		ID:          ms.thread.ID,
+		Name:        ms.thread.Name,
+		Currency:    ms.thread.Currency,
+		Symbol:      currencySymbol(ms.thread.Currency),
 		IsOrganizer: ms.member.Role == db.RoleOrganizer,
-		Messages:    messagesView(r, store, ms.group.ID, rows.Messages, rows.Earlier, rows.Splits),
-		LastEventID: ms.group.EventSeq,
+		Messages:    messagesView(r, store, ms.thread.ID, rows.Messages, rows.Earlier, rows.Splits),
+		LastEventID: ms.thread.EventSeq,
 		Members:     memberItems(rows.Members, me),
 	}
 	return t, nil
@@ -95,19 +96,19 @@ func currencySymbol(code string) string {
 }
 
 // earlierMessages is the page of messages before a message.
-func earlierMessages(r *http.Request, store *db.DB, groupID, before int64) (views.Messages, error) {
-	ms, more, splits, err := store.MessagePage(r.Context(), groupID, before, messagesPerPage)
+func earlierMessages(r *http.Request, store *db.DB, threadID, before int64) (views.Messages, error) {
+	ms, more, splits, err := store.MessagePage(r.Context(), threadID, before, messagesPerPage)
 	if err != nil {
 		return views.Messages{}, err
 	}
-	return messagesView(r, store, groupID, ms, more, splits), nil
+	return messagesView(r, store, threadID, ms, more, splits), nil
 }
 
 // messagesView is a page of messages with the cards of the splits they
 // show, as the viewer sees them.
-func messagesView(r *http.Request, store *db.DB, groupID int64, ms []db.Message, more bool, splits map[int64]db.Split) views.Messages {
+func messagesView(r *http.Request, store *db.DB, threadID int64, ms []db.Message, more bool, splits map[int64]db.Split) views.Messages {
 	me := currentUser(r).ID
-	page := views.Messages{GroupID: groupID, HasEarlier: more, Items: make([]views.MessageItem, 0, len(ms))}
+	page := views.Messages{ThreadID: threadID, HasEarlier: more, Items: make([]views.MessageItem, 0, len(ms))}
 	locale := views.Locale(r.Context())
 	for _, m := range ms {
 		if m.Kind != "split" {
@@ -166,7 +167,7 @@ func handleMessagesEarlier(log *slog.Logger, store *db.DB) http.Handler {
 			renderError(w, r, http.StatusBadRequest, "error.400")
 			return
 		}
-		page, err := earlierMessages(r, store, currentMembership(r).group.ID, before)
+		page, err := earlierMessages(r, store, currentMembership(r).thread.ID, before)
 		if err != nil {
 			fail(w, r, log, err)
 			return
@@ -183,14 +184,14 @@ func handleMessagePost(log *slog.Logger, store *db.DB) http.Handler {
 			return
 		}
 		ms := currentMembership(r)
-		symbol := currencySymbol(ms.group.Currency)
-		m, err := store.PostText(r.Context(), ms.group.ID, currentUser(r).ID, r.PostForm.Get("body"))
+		symbol := currencySymbol(ms.thread.Currency)
+		m, err := store.PostText(r.Context(), ms.thread.ID, currentUser(r).ID, r.PostForm.Get("body"))
 		if db.ErrorCode(err) == db.EINVALID {
 			f := views.Form{Values: map[string]string{"body": r.PostForm.Get("body")}, Problems: map[string]string{"body": views.ErrorText(r.Context(), err)}}
 			if isHTMX(r) {
 				w.Header().Set("HX-Retarget", "#"+views.ComposerID)
 				w.Header().Set("HX-Reswap", "outerHTML")
-				render(w, r, http.StatusUnprocessableEntity, views.Composer(ms.group.ID, symbol, f, false))
+				render(w, r, http.StatusUnprocessableEntity, views.Composer(ms.thread.ID, symbol, f, false))
 				return
 			}
 			t, terr := threadView(r, store, ms)
@@ -199,7 +200,7 @@ func handleMessagePost(log *slog.Logger, store *db.DB) http.Handler {
 				return
 			}
 			t.Composer = f
-			render(w, r, http.StatusUnprocessableEntity, views.ThreadPage(layout(r, ms.group.Name), t))
+			render(w, r, http.StatusUnprocessableEntity, views.ThreadPage(layout(r, ms.thread.Name), t))
 			return
 		}
 		if err != nil {
@@ -207,11 +208,22 @@ func handleMessagePost(log *slog.Logger, store *db.DB) http.Handler {
 			return
 		}
 		if isHTMX(r) {
-			render(w, r, http.StatusOK, views.Posted(ms.group.ID, symbol, messageItem(r.Context(), m, currentUser(r).ID)))
+			render(w, r, http.StatusOK, views.Posted(ms.thread.ID, symbol, messageItem(r.Context(), m, currentUser(r).ID)))
 			return
 		}
-		http.Redirect(w, r, "/groups/"+strconv.FormatInt(ms.group.ID, 10)+"#m"+strconv.FormatInt(m.ID, 10), http.StatusSeeOther)
+		http.Redirect(w, r, "/threads/"+strconv.FormatInt(ms.thread.ID, 10)+"#m"+strconv.FormatInt(m.ID, 10), http.StatusSeeOther)
 	})
 }
 
 func isHTMX(r *http.Request) bool { return r.Header.Get("HX-Request") == "true" }
+
+// handleGroupsMoved sends /groups/<rest> to /threads/<rest>, query kept.
+func handleGroupsMoved() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		to := "/threads" + strings.TrimPrefix(r.URL.EscapedPath(), "/groups")
+		if r.URL.RawQuery != "" {
+			to += "?" + r.URL.RawQuery
+		}
+		http.Redirect(w, r, to, http.StatusPermanentRedirect)
+	})
+}

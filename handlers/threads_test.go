@@ -13,7 +13,7 @@ import (
 // thread's path.
 func (c *client) newThread(name string) string {
 	c.app.t.Helper()
-	res := c.post("/groups", url.Values{"name": {name}, "currency": {"EUR"}})
+	res := c.post("/threads", url.Values{"name": {name}, "currency": {"EUR"}})
 	wantStatus(c.app.t, "create thread", res, http.StatusSeeOther)
 	return res.header.Get("Location")
 }
@@ -46,7 +46,7 @@ func TestThreadCreateAndMessages(t *testing.T) {
 	org := app.client()
 	org.signup("Olivia", "olivia@example.com", "correct horse")
 
-	res := org.post("/groups", url.Values{"name": {"  "}, "currency": {"XYZ"}})
+	res := org.post("/threads", url.Values{"name": {"  "}, "currency": {"XYZ"}})
 	wantStatus(t, "bad thread form", res, http.StatusUnprocessableEntity)
 	wantBody(t, "bad thread form", res, `data-testid="problem-name"`, `data-testid="problem-currency"`)
 
@@ -147,8 +147,8 @@ func TestInviteJoinAsGuestAndKeepAccount(t *testing.T) {
 	}
 }
 
-// Non-members get 404 on every group route, for real and guessed ids alike.
-func TestGroupRoutesHideFromNonMembers(t *testing.T) {
+// Non-members get 404 on every thread route, for real and guessed ids alike.
+func TestThreadRoutesHideFromNonMembers(t *testing.T) {
 	app := newApp(t)
 	org := app.client()
 	org.signup("Olivia", "olivia@example.com", "correct horse")
@@ -156,11 +156,11 @@ func TestGroupRoutesHideFromNonMembers(t *testing.T) {
 	stranger := app.client()
 	stranger.signup("Eve", "eve@example.com", "correct horse")
 
-	for _, path := range []string{thread, thread + "/messages?before=99", thread + "/invite", thread + "/invite/qr.svg", "/groups/999999", "/groups/abc"} {
+	for _, path := range []string{thread, thread + "/messages?before=99", thread + "/invite", thread + "/invite/qr.svg", "/threads/999999", "/threads/abc"} {
 		res := stranger.get(path)
 		wantStatus(t, "stranger GET "+path, res, http.StatusNotFound)
 	}
-	for _, path := range []string{thread + "/messages", thread + "/invite/reset", "/groups/999999/messages"} {
+	for _, path := range []string{thread + "/messages", thread + "/invite/reset", "/threads/999999/messages"} {
 		res := stranger.post(path, url.Values{"body": {"hi"}})
 		wantStatus(t, "stranger POST "+path, res, http.StatusNotFound)
 	}
@@ -184,7 +184,7 @@ func TestMessagesPaginateBackwards(t *testing.T) {
 	org.signup("Olivia", "olivia@example.com", "correct horse")
 	thread := org.newThread("Busy")
 	var gid int64
-	fmt.Sscanf(thread, "/groups/%d", &gid)
+	fmt.Sscanf(thread, "/threads/%d", &gid)
 	_, err := app.store.SQL().Exec(`INSERT INTO messages (group_id, kind, author_id, body)
 		SELECT $1, 'text', created_by, 'message ' || i FROM groups, generate_series(1, 5000) i WHERE groups.id = $1`, gid)
 	if err != nil {
@@ -206,4 +206,32 @@ func TestMessagesPaginateBackwards(t *testing.T) {
 		t.Errorf("earlier page repeats a message")
 	}
 	wantStatus(t, "bad before", org.get(thread+"/messages?before=x"), http.StatusBadRequest)
+}
+
+// Links made when threads lived under /groups/ lead to the same place.
+func TestGroupsURLsRedirectToThreads(t *testing.T) {
+	app := newApp(t)
+	org := app.client()
+	org.signup("Olivia", "olivia@example.com", "correct horse")
+	thread := org.newThread("Pizza Friday")
+	old := strings.Replace(thread, "/threads/", "/groups/", 1)
+	for path, want := range map[string]string{
+		old:                           thread,
+		old + "/messages?before=99":   thread + "/messages?before=99",
+		"/groups":                     "/threads",
+		"/groups/new":                 "/threads/new",
+		"/groups/999999/splits/1/pay": "/threads/999999/splits/1/pay",
+	} {
+		res := org.get(path)
+		wantStatus(t, path, res, http.StatusPermanentRedirect)
+		if got := res.header.Get("Location"); got != want {
+			t.Errorf("%s: Location %q, want %q", path, got, want)
+		}
+	}
+	// A POST keeps its method and body through the 308.
+	res := org.post(old+"/messages", url.Values{"body": {"hello"}})
+	wantStatus(t, "POST to an old URL", res, http.StatusPermanentRedirect)
+	if got := res.header.Get("Location"); got != thread+"/messages" {
+		t.Errorf("POST Location %q", got)
+	}
 }

@@ -13,9 +13,9 @@ import templruntime "github.com/a-h/templ/runtime"
 // own with a plain POST form, so the question is asked with or without
 // JavaScript.
 type CancelPage struct {
-	GroupName string
-	Card      SplitCard
-	Refunds   []CancelLine
+	ThreadName string
+	Card       SplitCard
+	Refunds    []CancelLine
 	// Needed and Held are set when the collector's balance cannot cover the
 	// card refunds (money was withdrawn): nothing is refunded then.
 	Needed, Held string
@@ -61,7 +61,7 @@ func CancelPageView(l Layout, p CancelPage) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = backToThread(p.Card.GroupID, p.GroupName).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = backToThread(p.Card.ThreadID, p.ThreadName).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -283,7 +283,7 @@ func CancelPageView(l Layout, p CancelPage) templ.Component {
 
 // backToThread is the way back to the thread at the top of split and
 // payment pages.
-func backToThread(groupID int64, name string) templ.Component {
+func backToThread(threadID int64, name string) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -309,9 +309,9 @@ func backToThread(groupID int64, name string) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var16 templ.SafeURL
-		templ_7745c5c3_Var16, templ_7745c5c3_Err = templ.JoinURLErrs(templ.SafeURL(groupURL(groupID, "")))
+		templ_7745c5c3_Var16, templ_7745c5c3_Err = templ.JoinURLErrs(templ.SafeURL(threadURL(threadID, "")))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `cancel.templ`, Line: 64, Col: 63}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `cancel.templ`, Line: 64, Col: 65}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var16))
 		if templ_7745c5c3_Err != nil {
@@ -324,7 +324,7 @@ func backToThread(groupID int64, name string) templ.Component {
 		var templ_7745c5c3_Var17 string
 		templ_7745c5c3_Var17, templ_7745c5c3_Err = templ.JoinStringErrs(name)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `cancel.templ`, Line: 64, Col: 105}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `cancel.templ`, Line: 64, Col: 107}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var17))
 		if templ_7745c5c3_Err != nil {

@@ -10,10 +10,10 @@ import templruntime "github.com/a-h/templ/runtime"
 
 // PayContext says what is being paid, for the payment pages' header.
 type PayContext struct {
-	Title     string // the split
-	Amount    string
-	PayeeName string
-	Next      string // where to go after setup or activation
+	Title         string // the split
+	Amount        string
+	CollectorName string
+	Next          string // where to go after setup or activation
 }
 
 func payHeader(p PayContext) templ.Component {
@@ -42,9 +42,9 @@ func payHeader(p PayContext) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var2 string
-		templ_7745c5c3_Var2, templ_7745c5c3_Err = templ.JoinStringErrs(T(ctx, "pay.what", p.Amount, p.PayeeName, p.Title))
+		templ_7745c5c3_Var2, templ_7745c5c3_Err = templ.JoinStringErrs(T(ctx, "pay.what", p.Amount, p.CollectorName, p.Title))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `pay.templ`, Line: 12, Col: 92}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `pay.templ`, Line: 12, Col: 96}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var2))
 		if templ_7745c5c3_Err != nil {

@@ -155,7 +155,7 @@ func pluralOne(locale string, n int) bool {
 	return n == 1
 }
 
-// Number writes a whole number for the reader: French groups thousands
+// Number writes a whole number for the reader: French threads thousands
 // with a narrow no-break space, English with a comma.
 func Number(ctx context.Context, n int) string {
 	s := strconv.Itoa(n)

@@ -16,11 +16,11 @@ type Person struct {
 
 // SplitForm is the currency button's form.
 type SplitForm struct {
-	GroupID    int64
-	GroupName  string
+	ThreadID   int64
+	ThreadName string
 	Currencies []string
 	Members    []Person
-	Form       Form           // title, total, currency, payee, mode, value_<id>, tax, tip
+	Form       Form           // title, total, currency, collector, mode, value_<id>, tax, tip
 	People     map[int64]bool // who takes part
 	Items      []ItemRow
 	Preview    SplitPreview

@@ -48,7 +48,7 @@ func SplitFormPage(l Layout, s SplitForm) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = backToThread(s.GroupID, s.GroupName).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = backToThread(s.ThreadID, s.ThreadName).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -78,9 +78,9 @@ func SplitFormPage(l Layout, s SplitForm) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var4 templ.SafeURL
-			templ_7745c5c3_Var4, templ_7745c5c3_Err = templ.JoinURLErrs(templ.SafeURL(groupURL(s.GroupID, "/splits")))
+			templ_7745c5c3_Var4, templ_7745c5c3_Err = templ.JoinURLErrs(templ.SafeURL(threadURL(s.ThreadID, "/splits")))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `split.templ`, Line: 18, Col: 57}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `split.templ`, Line: 18, Col: 59}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var4))
 			if templ_7745c5c3_Err != nil {
@@ -91,9 +91,9 @@ func SplitFormPage(l Layout, s SplitForm) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var5 string
-			templ_7745c5c3_Var5, templ_7745c5c3_Err = templ.JoinStringErrs(groupURL(s.GroupID, "/splits/preview"))
+			templ_7745c5c3_Var5, templ_7745c5c3_Err = templ.JoinStringErrs(threadURL(s.ThreadID, "/splits/preview"))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `split.templ`, Line: 19, Col: 51}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `split.templ`, Line: 19, Col: 53}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var5))
 			if templ_7745c5c3_Err != nil {
@@ -187,20 +187,20 @@ func SplitFormPage(l Layout, s SplitForm) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "</select></div></div><div class=\"field\"><label for=\"f-payee\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "</select></div></div><div class=\"field\"><label for=\"f-collector\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var10 string
-			templ_7745c5c3_Var10, templ_7745c5c3_Err = templ.JoinStringErrs(T(ctx, "field.payee"))
+			templ_7745c5c3_Var10, templ_7745c5c3_Err = templ.JoinStringErrs(T(ctx, "field.collector"))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `split.templ`, Line: 42, Col: 49}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `split.templ`, Line: 42, Col: 57}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var10))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 16, "</label> <select id=\"f-payee\" name=\"payee\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 16, "</label> <select id=\"f-collector\" name=\"collector\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -222,7 +222,7 @@ func SplitFormPage(l Layout, s SplitForm) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				if itoa(m.ID) == s.Form.Value("payee") {
+				if itoa(m.ID) == s.Form.Value("collector") {
 					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, " selected")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
@@ -235,7 +235,7 @@ func SplitFormPage(l Layout, s SplitForm) templ.Component {
 				var templ_7745c5c3_Var12 string
 				templ_7745c5c3_Var12, templ_7745c5c3_Err = templ.JoinStringErrs(m.Name)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `split.templ`, Line: 45, Col: 94}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `split.templ`, Line: 45, Col: 98}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var12))
 				if templ_7745c5c3_Err != nil {
@@ -970,22 +970,22 @@ func Preview(p SplitPreview) templ.Component {
 // SplitCard is a split as everyone in the thread sees it (with the
 // viewer's own actions).
 type SplitCard struct {
-	ID          int64
-	GroupID     int64
-	Title       string
-	Total       string
-	PayeeName   string
-	Status      string // open, complete, cancelled
-	Paid, Of    int
-	Collected   string
-	Owed        string
-	Progress    money.Money // collected, for <progress>
-	Max         money.Money // owed
-	Shares      []ShareLine
-	IsCollector bool
-	Viewer      *ShareLine // the viewer's own share, when they owe one
-	OOB         bool       // swapped in out of band (a live update)
-	Notice      string     // said to the viewer after their action
+	ID            int64
+	ThreadID      int64
+	Title         string
+	Total         string
+	CollectorName string
+	Status        string // open, complete, cancelled
+	Paid, Of      int
+	Collected     string
+	Owed          string
+	Progress      money.Money // collected, for <progress>
+	Max           money.Money // owed
+	Shares        []ShareLine
+	IsCollector   bool
+	Viewer        *ShareLine // the viewer's own share, when they owe one
+	OOB           bool       // swapped in out of band (a live update)
+	Notice        string     // said to the viewer after their action
 }
 
 func withNotice(c SplitCard, notice string) SplitCard {
@@ -1010,7 +1010,7 @@ type ShareLine struct {
 }
 
 func splitURL(c SplitCard, rest string) string {
-	return groupURL(c.GroupID, "/splits/"+itoa(c.ID)+rest)
+	return threadURL(c.ThreadID, "/splits/"+itoa(c.ID)+rest)
 }
 
 func shareURL(c SplitCard, s ShareLine, rest string) string {
@@ -1318,9 +1318,9 @@ func splitProgress(c SplitCard, oob bool) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var67 string
-		templ_7745c5c3_Var67, templ_7745c5c3_Err = templ.JoinStringErrs(T(ctx, "split.collected_by", c.PayeeName))
+		templ_7745c5c3_Var67, templ_7745c5c3_Err = templ.JoinStringErrs(T(ctx, "split.collected_by", c.CollectorName))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `split.templ`, Line: 273, Col: 46}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `split.templ`, Line: 273, Col: 50}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var67))
 		if templ_7745c5c3_Err != nil {
@@ -1718,9 +1718,9 @@ func splitActions(c SplitCard, oob bool) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var87 string
-				templ_7745c5c3_Var87, templ_7745c5c3_Err = templ.JoinStringErrs(T(ctx, "split.waiting_confirmation", c.PayeeName))
+				templ_7745c5c3_Var87, templ_7745c5c3_Err = templ.JoinStringErrs(T(ctx, "split.waiting_confirmation", c.CollectorName))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `split.templ`, Line: 342, Col: 72}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `split.templ`, Line: 342, Col: 76}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var87))
 				if templ_7745c5c3_Err != nil {
@@ -1958,10 +1958,10 @@ func shareStatusText(ctx context.Context, s ShareLine) string {
 
 // SplitPage is one split on its own page: its card, its pay link and QR code.
 type SplitPage struct {
-	GroupName string
-	Card      SplitCard
-	PayURL    string
-	Addable   []Person // members without a share, for the collector to add
+	ThreadName string
+	Card       SplitCard
+	PayURL     string
+	Addable    []Person // members without a share, for the collector to add
 }
 
 func SplitPageView(l Layout, p SplitPage) templ.Component {
@@ -1997,7 +1997,7 @@ func SplitPageView(l Layout, p SplitPage) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = backToThread(p.Card.GroupID, p.GroupName).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = backToThread(p.Card.ThreadID, p.ThreadName).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// Thread is the conversation page of a group.
+// Thread is the conversation page.
 type Thread struct {
 	ID          int64
 	Name        string
@@ -31,7 +31,7 @@ type MemberItem struct {
 
 // Messages is one page of a thread's stream, oldest first.
 type Messages struct {
-	GroupID    int64
+	ThreadID   int64
 	Items      []MessageItem
 	HasEarlier bool
 }
@@ -104,8 +104,8 @@ func Clock(ctx context.Context, t time.Time) string {
 	return t.Format("3:04 PM")
 }
 
-func groupURL(id int64, rest string) string {
-	return "/groups/" + strconv.FormatInt(id, 10) + rest
+func threadURL(id int64, rest string) string {
+	return "/threads/" + strconv.FormatInt(id, 10) + rest
 }
 
 func roleText(ctx context.Context, role string) string {

@@ -69,7 +69,7 @@ func r2p50(m measured) float64 { return ms(summarize(m.lat).P50) }
 const preloadWorkers = 2
 
 // preload loads n ledger transfers with SQL: n/2 settled card payments of
-// filler people to one another (payer's card clearing -> payee pending,
+// filler people to one another (payer's card clearing -> collector pending,
 // then pending -> available), two balanced entries each, the balances
 // updated to match, in batches of big transactions. The ledger's triggers
 // stay on: each transfer is checked balanced at commit.
@@ -156,11 +156,11 @@ func preloadBatch(ctx context.Context, conn *sql.Conn, tag string, people, class
 		`CREATE TEMP TABLE preload_batch ON COMMIT DROP AS
 		 SELECT $1::text || '-' || lpad(g::text, 9, '0') AS id,
 		        round(((g * 7919) % 20000 + 100) / 100.0, 2) AS amount,
-		        payer.user_id AS payer, payer.clearing, payee.pending, payee.available,
+		        payer.user_id AS payer, payer.clearing, collector.pending, collector.available,
 		        now() - interval '3 days' - interval '1 hour' * (g % 8760) AS at
 		 FROM generate_series($2::int, $3::int - 1) g
 		 JOIN preload_people payer ON payer.n = $5::int + $4::int * (g % ($6::int / $4::int))
-		 JOIN preload_people payee ON payee.n = $5::int + $4::int * ((g + 1) % ($6::int / $4::int))`,
+		 JOIN preload_people collector ON collector.n = $5::int + $4::int * ((g + 1) % ($6::int / $4::int))`,
 		`INSERT INTO ledger_transfers (id, kind, currency, minor, amount, payer_user_id, provider_ref, request_hash, created_at)
 		 SELECT id, 'card_payment', 'EUR', 2, amount, payer, 'charge-' || id, 'preload', at FROM preload_batch ORDER BY id`,
 		`INSERT INTO ledger_transfers (id, kind, currency, minor, amount, pending_of, request_hash, created_at)

@@ -194,14 +194,14 @@ func pageSays(body []byte) string {
 
 // What the harness reads from pages, by their markup.
 var (
-	rePaymentID  = regexp.MustCompile(`name="payment_id" value="([^"]+)"`)
-	reInviteURL  = regexp.MustCompile(`value="([^"]+)" data-testid="invite-url"`)
-	rePayeeList  = regexp.MustCompile(`(?s)<select id="f-payee" name="payee">(.*?)</select>`)
-	reOption     = regexp.MustCompile(`<option value="([0-9]+)"[^>]*>([^<]*)</option>`)
-	reSplitTitle = regexp.MustCompile(`<h2><a href="/groups/[0-9]+/splits/([0-9]+)">([^<]*)</a></h2>`)
-	reAfter      = regexp.MustCompile(`/events\?after=([0-9]+)`)
-	reOutboxCode = regexp.MustCompile(`<strong>Your Divvy code: ([0-9]{6})</strong> · ([^ <]+) ·`)
-	reGroupPath  = regexp.MustCompile(`^/groups/([0-9]+)$`)
+	rePaymentID     = regexp.MustCompile(`name="payment_id" value="([^"]+)"`)
+	reInviteURL     = regexp.MustCompile(`value="([^"]+)" data-testid="invite-url"`)
+	reCollectorList = regexp.MustCompile(`(?s)<select id="f-collector" name="collector">(.*?)</select>`)
+	reOption        = regexp.MustCompile(`<option value="([0-9]+)"[^>]*>([^<]*)</option>`)
+	reSplitTitle    = regexp.MustCompile(`<h2><a href="/threads/[0-9]+/splits/([0-9]+)">([^<]*)</a></h2>`)
+	reAfter         = regexp.MustCompile(`/events\?after=([0-9]+)`)
+	reOutboxCode    = regexp.MustCompile(`<strong>Your Divvy code: ([0-9]{6})</strong> · ([^ <]+) ·`)
+	reThreadPath    = regexp.MustCompile(`^/threads/([0-9]+)$`)
 )
 
 func paymentIDOf(body []byte) (string, error) {
@@ -212,12 +212,12 @@ func paymentIDOf(body []byte) (string, error) {
 	return html.UnescapeString(string(m[1])), nil
 }
 
-// membersOf reads the members of a thread from the split form's payee
+// membersOf reads the members of a thread from the split form's collector
 // list: user id by display name.
 func membersOf(body []byte) (map[string]int64, error) {
-	m := rePayeeList.FindSubmatch(body)
+	m := reCollectorList.FindSubmatch(body)
 	if m == nil {
-		return nil, errors.New("split form without a payee list")
+		return nil, errors.New("split form without a collector list")
 	}
 	out := map[string]int64{}
 	for _, o := range reOption.FindAllSubmatch(m[1], -1) {

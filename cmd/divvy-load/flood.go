@@ -168,7 +168,7 @@ func (h *harness) seedFlood(ctx context.Context, s *site, n int) ([]task, error)
 			return err
 		}
 		all := append([]*browser{t.org}, t.payers...)
-		ids, err := h.createSplits(ctx, s, t, []splitSpec{{payee: t.org, people: all, total: fmt.Sprintf("%d,00", 15*len(all))}})
+		ids, err := h.createSplits(ctx, s, t, []splitSpec{{collector: t.org, people: all, total: fmt.Sprintf("%d,00", 15*len(all))}})
 		if err != nil {
 			return err
 		}

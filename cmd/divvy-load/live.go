@@ -99,7 +99,7 @@ func (h *harness) livePlan(ctx context.Context, s *site, d time.Duration) (*live
 	people := append([]*browser{t.org}, t.payers...)
 	var specs []splitSpec
 	for range (need + len(t.payers) - 1) / len(t.payers) {
-		specs = append(specs, splitSpec{payee: t.org, people: people, total: h.randomTotal()})
+		specs = append(specs, splitSpec{collector: t.org, people: people, total: h.randomTotal()})
 	}
 	h.prog.phase("live: splits", 0)
 	plan := &livePlan{bySplit: map[int64][]int{}}

@@ -190,13 +190,13 @@ func TestSawSplit(t *testing.T) {
 }
 
 func TestPageParsers(t *testing.T) {
-	form := `<select id="f-payee" name="payee"><option value="2" selected>Org &amp; Co</option><option value="13">Payer 001</option></select>`
+	form := `<select id="f-collector" name="collector"><option value="2" selected>Org &amp; Co</option><option value="13">Payer 001</option></select>`
 	ids, err := membersOf([]byte(form))
 	if err != nil || ids["Org & Co"] != 2 || ids["Payer 001"] != 13 || len(ids) != 2 {
 		t.Errorf("membersOf = %v, %v", ids, err)
 	}
-	thread := `<h2><a href="/groups/3/splits/17">Split 000001</a></h2>x<h2><a href="/groups/3/splits/18">Split 000002</a></h2>` +
-		`<li class="msg system" id="m1">a</li><li class="msg mine" id="m2">b</li><div sse-connect="/groups/3/events?after=41">`
+	thread := `<h2><a href="/threads/3/splits/17">Split 000001</a></h2>x<h2><a href="/threads/3/splits/18">Split 000002</a></h2>` +
+		`<li class="msg system" id="m1">a</li><li class="msg mine" id="m2">b</li><div sse-connect="/threads/3/events?after=41">`
 	if got := splitsOn([]byte(thread)); got["Split 000001"] != 17 || got["Split 000002"] != 18 {
 		t.Errorf("splitsOn = %v", got)
 	}
@@ -217,12 +217,12 @@ func TestPageParsers(t *testing.T) {
 
 func TestRoute(t *testing.T) {
 	for in, want := range map[string]string{
-		"/groups/12/splits/345/pay":       "/groups/{n}/splits/{n}/pay",
-		"/join/jzSE7mmFMOmirc6yn7Yihg":    "/join/{token}",
-		"/groups/3/events?after=41":       "/groups/{n}/events",
-		"/healthz":                        "/healthz",
-		"/pay/abc-DEF_1":                  "/pay/{token}",
-		"/groups/7/splits/8/shares/9/pay": "/groups/{n}/splits/{n}/shares/{n}/pay",
+		"/threads/12/splits/345/pay":       "/threads/{n}/splits/{n}/pay",
+		"/join/jzSE7mmFMOmirc6yn7Yihg":     "/join/{token}",
+		"/threads/3/events?after=41":       "/threads/{n}/events",
+		"/healthz":                         "/healthz",
+		"/pay/abc-DEF_1":                   "/pay/{token}",
+		"/threads/7/splits/8/shares/9/pay": "/threads/{n}/splits/{n}/shares/{n}/pay",
 	} {
 		if got := route(in); got != want {
 			t.Errorf("route(%q) = %q, want %q", in, got, want)

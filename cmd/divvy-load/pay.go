@@ -15,13 +15,13 @@ type task struct {
 	payer *browser
 }
 
-func (k task) payPath() string { return fmt.Sprintf("/groups/%d/splits/%d/pay", k.t.id, k.split) }
+func (k task) payPath() string { return fmt.Sprintf("/threads/%d/splits/%d/pay", k.t.id, k.split) }
 
 // splitSpec is a split to post in a thread.
 type splitSpec struct {
-	payee  *browser
-	people []*browser
-	total  string // as people type it: 47,50
+	collector *browser
+	people    []*browser
+	total     string // as people type it: 47,50
 }
 
 // createSplits posts splits in a thread as its organizer (equal split,
@@ -31,7 +31,7 @@ func (h *harness) createSplits(ctx context.Context, s *site, t *thread, specs []
 	for i, sp := range specs {
 		titles[i] = fmt.Sprintf("Split %06d", h.w.splits.Add(1))
 		form := url.Values{"title": {titles[i]}, "total": {sp.total}, "currency": {"EUR"},
-			"payee": {strconv.FormatInt(sp.payee.id, 10)}, "mode": {"equal"}}
+			"collector": {strconv.FormatInt(sp.collector.id, 10)}, "mode": {"equal"}}
 		for _, b := range sp.people {
 			form.Add("people", strconv.FormatInt(b.id, 10))
 		}
@@ -65,12 +65,12 @@ func (h *harness) randomTotal() string {
 // payer takes part (the organizer only when collecting).
 func (h *harness) poolSplit(t *thread) splitSpec {
 	all := append([]*browser{t.org}, t.payers...)
-	payee := all[h.w.intn(len(all))]
+	collector := all[h.w.intn(len(all))]
 	people := t.payers
-	if payee == t.org {
+	if collector == t.org {
 		people = all
 	}
-	return splitSpec{payee: payee, people: people, total: h.randomTotal()}
+	return splitSpec{collector: collector, people: people, total: h.randomTotal()}
 }
 
 // refill makes splits in the pool threads until every pay worker has at
@@ -91,7 +91,7 @@ func (h *harness) refill(ctx context.Context, s *site, perWorker int) error {
 			defer w.qmu.Unlock()
 			for j, sp := range specs {
 				for _, b := range sp.people {
-					if b != sp.payee && b != t.org {
+					if b != sp.collector && b != t.org {
 						o := w.owner[b]
 						w.queues[o] = append(w.queues[o], task{t: t, split: ids[j], payer: b})
 					}
@@ -146,7 +146,7 @@ func (h *harness) payShareTimed(ctx context.Context, s *site, k task, pin string
 	if err != nil {
 		return r, err
 	}
-	if want := fmt.Sprintf("/groups/%d#split-%d", k.t.id, k.split); p.location != want {
+	if want := fmt.Sprintf("/threads/%d#split-%d", k.t.id, k.split); p.location != want {
 		return r, fmt.Errorf("POST %s: redirected to %q, not the paid split", route(k.payPath()), p.location)
 	}
 	return r, nil

@@ -147,7 +147,7 @@ func (h *harness) payHot(kind string) func(context.Context) error {
 		people := append([]*browser{t.org}, friends...)
 		var specs []splitSpec
 		for range rounds {
-			specs = append(specs, splitSpec{payee: t.org, people: people, total: fmt.Sprintf("%d,%02d", 20*len(people)+h.w.intn(100), h.w.intn(100))})
+			specs = append(specs, splitSpec{collector: t.org, people: people, total: fmt.Sprintf("%d,%02d", 20*len(people)+h.w.intn(100), h.w.intn(100))})
 		}
 		h.prog.phase(label+": splits", 0)
 		var ids []int64
@@ -190,7 +190,7 @@ func (h *harness) payHot(kind string) func(context.Context) error {
 					start := time.Now()
 					p, err := s.post(ctx, b, k.payPath(), url.Values{"payment_id": {ids[i]}, "pin": {payPIN}}, 303)
 					res[i] = time.Since(start)
-					if err == nil && p.location != fmt.Sprintf("/groups/%d#split-%d", t.id, split) {
+					if err == nil && p.location != fmt.Sprintf("/threads/%d#split-%d", t.id, split) {
 						err = fmt.Errorf("POST %s: redirected to %q, not the paid split", route(k.payPath()), p.location)
 					}
 					if err != nil {

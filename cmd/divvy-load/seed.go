@@ -22,7 +22,7 @@ const (
 	testCard = "4242 4242 4242 4242" // the sandbox approves it
 )
 
-// thread is a group thread of the seeded world.
+// thread is a thread of the seeded world.
 type thread struct {
 	id     int64
 	name   string
@@ -31,7 +31,7 @@ type thread struct {
 	invite string     // join token
 }
 
-func (t *thread) path(s string) string { return "/groups/" + strconv.FormatInt(t.id, 10) + s }
+func (t *thread) path(s string) string { return "/threads/" + strconv.FormatInt(t.id, 10) + s }
 
 // world is everything seeded: people, threads, and the due shares left to
 // pay, queued per pay worker so that no two workers pay as the same person
@@ -203,11 +203,11 @@ func (h *harness) seed(ctx context.Context) error {
 
 // openThread creates the thread as its organizer and reads its invite link.
 func (h *harness) openThread(ctx context.Context, s *site, t *thread) error {
-	p, err := s.post(ctx, t.org, "/groups", url.Values{"name": {t.name}, "currency": {"EUR"}}, 303)
+	p, err := s.post(ctx, t.org, "/threads", url.Values{"name": {t.name}, "currency": {"EUR"}}, 303)
 	if err != nil {
 		return err
 	}
-	m := reGroupPath.FindStringSubmatch(p.location)
+	m := reThreadPath.FindStringSubmatch(p.location)
 	if m == nil {
 		return fmt.Errorf("new thread: redirected to %q, not the thread", p.location)
 	}
@@ -325,7 +325,7 @@ func (h *harness) fillPageThread(ctx context.Context, s *site) error {
 	people := append([]*browser{t.org}, t.payers...)
 	var specs []splitSpec
 	for _, total := range []string{"47,50", "120,00", "33,30", "86,00", "64,20"} {
-		specs = append(specs, splitSpec{payee: t.org, people: people, total: total})
+		specs = append(specs, splitSpec{collector: t.org, people: people, total: total})
 	}
 	ids, err := h.createSplits(ctx, s, t, specs)
 	if err != nil {

@@ -55,7 +55,7 @@ func seed(t *testing.T, base, email string, people int) seeded {
 		return res
 	}
 	post("/signup", url.Values{"name": {"Olivia"}, "email": {email}, "password": {"correct horse"}})
-	res := post("/groups", url.Values{"name": {"Pizza Friday"}, "currency": {"EUR"}})
+	res := post("/threads", url.Values{"name": {"Pizza Friday"}, "currency": {"EUR"}})
 	s := seeded{org: c, thread: res.Request.URL.Path}
 	s.invite = regexp.MustCompile(`data-testid="invite-url" value="([^"]+)"|value="([^"]+)"[^>]*data-testid="invite-url"`).FindStringSubmatch(get(s.thread + "/invite"))[0]
 	s.invite = regexp.MustCompile(`http[^"]+`).FindString(s.invite)
@@ -72,12 +72,12 @@ func seed(t *testing.T, base, email string, people int) seeded {
 	}
 	form := get(s.thread + "/splits/new")
 	f := url.Values{"title": {"Pizza night"}, "total": {"47,50"}, "currency": {"EUR"}, "mode": {"equal"}}
-	f.Set("payee", regexp.MustCompile(`<option value="(\d+)" selected>`).FindStringSubmatch(form)[1])
+	f.Set("collector", regexp.MustCompile(`<option value="(\d+)" selected>`).FindStringSubmatch(form)[1])
 	for _, m := range regexp.MustCompile(`name="people" value="(\d+)"`).FindAllStringSubmatch(form, -1) {
 		f.Add("people", m[1])
 	}
 	post(s.thread+"/splits", f)
-	s.split = regexp.MustCompile(`/groups/\d+/splits/\d+`).FindString(get(s.thread))
+	s.split = regexp.MustCompile(`/threads/\d+/splits/\d+`).FindString(get(s.thread))
 	s.payURL = regexp.MustCompile(`value="(http[^"]+/pay/[^"]+)"`).FindStringSubmatch(get(s.split))[1]
 	return s
 }

@@ -41,9 +41,9 @@ func TestShutdownWithOpenStreams(t *testing.T) {
 		return res
 	}
 	post("/signup", url.Values{"name": {"Olivia"}, "email": {"o@example.com"}, "password": {"correct horse"}})
-	res := post("/groups", url.Values{"name": {"Pizza Friday"}, "currency": {"EUR"}})
+	res := post("/threads", url.Values{"name": {"Pizza Friday"}, "currency": {"EUR"}})
 	thread := res.Request.URL.Path
-	if !strings.HasPrefix(thread, "/groups/") {
+	if !strings.HasPrefix(thread, "/threads/") {
 		t.Fatalf("thread at %q", thread)
 	}
 
