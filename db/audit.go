@@ -38,10 +38,22 @@ var auditQueries = []struct{ name, sql string }{
 		LEFT JOIN (SELECT account_id, sum(amount) AS total FROM ledger_entries GROUP BY account_id) s
 		       ON s.account_id = a.id
 		WHERE NOT a.may_go_negative`},
+	// A share is paid at most once among the payments nothing undid, read
+	// from the ledger alone; and share_payments, which enforces it, agrees
+	// with the ledger.
 	{"share_paid_once", `
-		SELECT count(*), count(*) FILTER (WHERE n > 1)
-		FROM (SELECT share_id, count(*) AS n FROM ledger_transfers
-		      WHERE share_id IS NOT NULL AND kind IN ('card_payment', 'cash') GROUP BY share_id) s`},
+		SELECT (SELECT count(DISTINCT share_id) FROM ledger_transfers WHERE share_id IS NOT NULL),
+		       (SELECT count(*) FROM (SELECT t.share_id FROM ledger_transfers t
+		        WHERE t.share_id IS NOT NULL AND t.kind IN ('card_payment', 'cash')
+		          AND NOT EXISTS (SELECT 1 FROM ledger_transfers u WHERE u.reverses = t.id OR (u.kind = 'void' AND u.pending_of = t.id))
+		        GROUP BY t.share_id HAVING count(*) > 1) s)
+		     + (SELECT count(*) FROM ledger_transfers t LEFT JOIN share_payments p ON p.transfer_id = t.id
+		        WHERE t.share_id IS NOT NULL AND t.kind IN ('card_payment', 'cash')
+		          AND (p.transfer_id IS NULL OR p.share_id <> t.share_id
+		            OR p.undone_by IS DISTINCT FROM (SELECT u.id FROM ledger_transfers u
+		               WHERE u.reverses = t.id OR (u.kind = 'void' AND u.pending_of = t.id) LIMIT 1)))
+		     + (SELECT count(*) FROM share_payments p JOIN ledger_transfers t ON t.id = p.transfer_id
+		        WHERE t.share_id IS NULL)`},
 	{"card_cap_per_transfer", `
 		SELECT count(*), count(*) FILTER (WHERE t.amount > l.per_transfer)
 		FROM ledger_transfers t

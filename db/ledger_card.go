@@ -133,7 +133,7 @@ func (o outcome) result(err error) (Transfer, error) {
 
 func sharePaid(ctx context.Context, q sqlx.QueryerContext, shareID int64) (*Error, error) {
 	var n int
-	err := sqlx.GetContext(ctx, q, &n, `SELECT count(*) FROM ledger_transfers WHERE share_id = $1 AND kind IN ('card_payment', 'cash')`, shareID)
+	err := sqlx.GetContext(ctx, q, &n, `SELECT count(*) FROM share_payments WHERE share_id = $1 AND undone_by IS NULL`, shareID)
 	if err != nil || n == 0 {
 		return nil, err
 	}

@@ -63,7 +63,7 @@ func (d *DB) checkTransfer(ctx context.Context, tx sqlx.QueryerContext, r Transf
 	}
 	if r.ShareID != 0 {
 		var by string
-		err := sqlx.GetContext(ctx, tx, &by, `SELECT id FROM ledger_transfers WHERE share_id = $1 AND kind IN ('card_payment', 'cash')`, r.ShareID)
+		err := sqlx.GetContext(ctx, tx, &by, `SELECT transfer_id FROM share_payments WHERE share_id = $1 AND undone_by IS NULL`, r.ShareID)
 		if err == nil {
 			return ErrSharePaid.New(), nil
 		}

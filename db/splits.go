@@ -162,8 +162,6 @@ type shareRow struct {
 	PaidKind    *string         `db:"paid_kind"`
 }
 
-// A share is paid by a card payment or cash transfer that nothing reversed,
-// refunded or voided.
 const splitsQuery = `SELECT s.id, s.group_id, s.title, s.currency, s.total, s.payee_id, u.display_name AS payee_name,
 	s.created_by, s.mode, s.status, s.created_at
 	FROM splits s JOIN users u ON u.id = s.payee_id WHERE s.id = ANY($1)`
@@ -181,21 +179,16 @@ const shareOfQuery = sharesSelect + `
 	WHERE sh.split_id = $1 AND sh.user_id = $2`
 
 const sharesSelect = `SELECT sh.id, sh.split_id, sh.user_id, u.display_name, sh.amount, sh.cash_claimed_at, sh.reminded_at,
-	t.id AS transfer_id, t.kind AS paid_kind
+	p.transfer_id, p.kind AS paid_kind
 	FROM shares sh
 	JOIN users u ON u.id = sh.user_id
-	-- LATERAL with the kinds spelled out lets PostgreSQL use the partial
-	-- unique index on share_id; a plain LEFT JOIN scanned every transfer.
-	LEFT JOIN LATERAL (
-		SELECT t.id, t.kind FROM ledger_transfers t WHERE ` + paysShare + `
-	) t ON true`
+	LEFT JOIN share_payments p ON ` + paysShare
 
-// paysShare is true of a transfer t that pays share sh: a card payment or
-// cash transfer for it that nothing reversed, refunded or voided. Every
-// query that asks whether a share is paid uses it.
-const paysShare = `t.share_id = sh.id AND t.kind IN ('card_payment', 'cash')
-		  AND NOT EXISTS (SELECT 1 FROM ledger_transfers r WHERE r.reverses = t.id)
-		  AND NOT EXISTS (SELECT 1 FROM ledger_transfers v WHERE v.pending_of = t.id AND v.kind = 'void')`
+// paysShare is true of the row p of share_payments that pays share sh: a
+// card payment or cash transfer for it that nothing reversed, refunded or
+// voided (at most one, by the index share_payments_once). Every query that
+// asks whether a share is paid uses it.
+const paysShare = `p.share_id = sh.id AND p.undone_by IS NULL`
 
 func (r splitRow) split() Split {
 	return Split{ID: r.ID, ThreadID: r.ThreadID, Title: r.Title, Total: atScale(r.Total, r.Currency),
