@@ -119,7 +119,7 @@ func TestDatabaseRefusesNegativeBalance(t *testing.T) {
 func TestDatabaseRefusesSecondPaymentOfShare(t *testing.T) {
 	t.Parallel()
 	d, _, pay := ledgerWithPayment(t)
-	mustFail(t, d, "second payment of a share", "ledger_transfers_share_paid_once", `
+	mustFail(t, d, "second payment of a share", "share_payments_once", `
 		INSERT INTO ledger_transfers (id, kind, currency, minor, amount, payer_user_id, share_id, provider_ref, request_hash, created_at)
 		SELECT 'second-pay', 'card_payment', 'EUR', 2, 20, payer_user_id, share_id, 'ch_x', 'x', now()
 		FROM ledger_transfers WHERE id = '`+pay.ID+`'`)

@@ -99,6 +99,15 @@ func (d *DB) applyTransfer(ctx context.Context, sqltx *sqlx.Tx, r TransferReques
 	if e := r.problem(); e != nil {
 		return failed(e)
 	}
+	if r.Then.First != nil {
+		// A refusal there is the id's final failure, like the ledger's own.
+		var e *Error
+		if err := r.Then.First(ctx, tx); errors.As(err, &e) && finalCodes[e.Code] {
+			return failed(e)
+		} else if err != nil {
+			return outcome{}, err
+		}
+	}
 	accts, err := lockAccounts(ctx, tx, r.Kind, r.From, r.To)
 	if err != nil {
 		return outcome{}, err
@@ -290,7 +299,7 @@ func ledgerErr(err error) error {
 	switch {
 	case pqe.Constraint == "ledger_accounts_no_overdraft":
 		return Errorf(EINSUFFICIENT, "Insufficient funds for this transfer.")
-	case pqe.Constraint == "ledger_transfers_share_paid_once":
+	case pqe.Constraint == "share_payments_once":
 		return ErrSharePaid.New()
 	case pqe.Code == "23505":
 		return Errorf(ECONFLICT, "This transfer clashes with another one recorded at the same time; please try again.")

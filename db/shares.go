@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -157,95 +158,27 @@ func (d *DB) ConfirmCash(ctx context.Context, threadID, splitID, shareID, collec
 	if err := requireOpen(s); err != nil {
 		return err
 	}
-	_, err = d.RecordCash(ctx, CashPayment{ID: "cash-share-" + itoa(shareID), PayerID: sh.UserID, CollectorID: s.CollectorID,
-		ThreadID: threadID, Amount: sh.Amount, SplitID: s.ID, ShareID: sh.ID, Then: PaymentRecorded(s, sh, "cash")})
+	var undone int
+	if err := d.x.GetContext(ctx, &undone, `SELECT count(*) FROM share_payments WHERE share_id = $1 AND undone_by IS NOT NULL`, sh.ID); err != nil {
+		return err
+	}
+	_, err = d.RecordCash(ctx, CashPayment{ID: cashShareID(shareID, undone), PayerID: sh.UserID, CollectorID: s.CollectorID,
+		ThreadID: threadID, Amount: sh.Amount, SplitID: s.ID, ShareID: sh.ID, Then: sharePayment(s, sh, "cash")})
 	if err != nil {
 		return err
 	}
-	return d.AfterPayment(ctx, s)
+	d.changed(threadID)
+	return nil
 }
 
-// PaymentRecorded returns the hook that goes with the money of a share's
-// payment, in its transaction: the payment's message in the thread and the
-// split's live-update event.
-func PaymentRecorded(s Split, sh Share, method string) TransferHook {
-	var msgID int64
-	return TransferHook{
-		// The message before the money is written, the events (which lock
-		// the thread row) last.
-		Before: func(ctx context.Context, tx sqlx.ExtContext, t Transfer) (err error) {
-			msgID, err = insertMessageRow(ctx, tx, s.ThreadID, "payment", sh.UserID, "", &s.ID, map[string]any{
-				"share_id": sh.ID, "amount": t.Amount.Amount.String(), "currency": t.Amount.Currency,
-				"method": method, "transfer_id": t.ID})
-			return err
-		},
-		After: func(ctx context.Context, tx sqlx.ExtContext, t Transfer) error {
-			return addEvents(ctx, tx, s.ThreadID, newEvent{kind: EventMessage, messageID: msgID, splitID: s.ID},
-				newEvent{kind: EventSplit, splitID: s.ID, shareID: sh.ID})
-		},
+// cashShareID is the id of the cash payment of a share: derived, so that a
+// double tap records it once, and counting the share's undone payments, so
+// that a share whose payment was given back can be paid in cash again.
+func cashShareID(shareID int64, undone int) string {
+	if undone == 0 {
+		return "cash-share-" + itoa(shareID)
 	}
-}
-
-// AfterPayment runs once a share's payment is committed: it signals the
-// change to live pages and closes the split when that was the last share.
-func (d *DB) AfterPayment(ctx context.Context, s Split) error {
-	d.changed(s.ThreadID)
-	// Most payments are not the last: one read tells, without locking the
-	// split that everyone paying it would otherwise queue on. The payment
-	// that completes it, or one committed at the same time, sees no share
-	// left, since it reads after its own commit.
-	var open, due bool
-	err := d.prep(d.x).QueryRowxContext(ctx, dueSharesSQL, s.ID).Scan(&open, &due)
-	if err != nil || !open || due {
-		return err
-	}
-	return d.CloseIfComplete(ctx, s.ID)
-}
-
-// dueSharesSQL says whether a split is open and whether any of its shares
-// (the collector's aside) is not covered by a payment; see sharesQuery. It
-// stops at the first one.
-const dueSharesSQL = `
-	SELECT s.status = 'open', EXISTS (
-		SELECT 1 FROM shares sh
-		WHERE sh.split_id = s.id AND sh.user_id <> s.payee_id
-		  AND NOT EXISTS (SELECT 1 FROM ledger_transfers t WHERE ` + paysShare + `)
-	) FROM splits s WHERE s.id = $1`
-
-// CloseIfComplete closes an open split whose shares are all paid and posts
-// "All paid" once. Called after each payment commits, the last payer's
-// call always sees every payment.
-func (d *DB) CloseIfComplete(ctx context.Context, splitID int64) error {
-	var threadID int64
-	err := d.inTx(ctx, nil, func(tx *sqlx.Tx) error {
-		var status string
-		if err := tx.GetContext(ctx, &status, `SELECT status FROM splits WHERE id = $1 FOR UPDATE`, splitID); err != nil {
-			return mapErr(err, "split")
-		}
-		if status != SplitOpen {
-			return nil
-		}
-		m, err := splitsByID(ctx, tx, []int64{splitID})
-		if err != nil {
-			return err
-		}
-		s := m[splitID]
-		if paid, of, _, _ := s.Progress(); of == 0 || paid < of {
-			return nil
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE splits SET status = 'complete', closed_at = now() WHERE id = $1`, splitID); err != nil {
-			return err
-		}
-		if _, err = insertMessage(ctx, tx, s.ThreadID, "system", 0, "", &s.ID, map[string]any{"event": "split_closed", "title": s.Title}); err != nil {
-			return err
-		}
-		threadID = s.ThreadID
-		return addEvent(ctx, tx, s.ThreadID, EventSplit, 0, s.ID)
-	})
-	if err == nil {
-		d.changed(threadID)
-	}
-	return err
+	return "cash-share-" + itoa(shareID) + "." + strconv.Itoa(undone)
 }
 
 // Remind posts a reminder to the person of a share, at most once per
@@ -308,54 +241,6 @@ type RemindTooSoon struct {
 
 func (e *RemindTooSoon) Error() string {
 	return "You already reminded " + e.Name + " today; you can again from " + e.Next.UTC().Format("2 Jan 15:04 MST") + "."
-}
-
-// CancelSplit cancels a split. Payments already made are given back first
-// through the ledger: card payments refunded to the card, cash records
-// reversed. Each give-back has an id derived from its share, so a cancel
-// that failed half-way can simply be tried again. Only the collector may.
-func (d *DB) CancelSplit(ctx context.Context, p PaymentProvider, threadID, splitID, collectorID int64) error {
-	s, err := d.SplitInThread(ctx, threadID, splitID)
-	if err != nil {
-		return err
-	}
-	if s.CollectorID != collectorID {
-		return ErrCollectorCancels.New(s.CollectorName)
-	}
-	if s.Status == SplitCancelled {
-		return nil
-	}
-	for _, sh := range s.Shares {
-		if sh.Status != SharePaid {
-			continue
-		}
-		switch sh.Method {
-		case "card":
-			_, err = d.RefundCardPayment(ctx, p, "refund-share-"+itoa(sh.ID), sh.TransferID)
-		default:
-			_, err = d.Reverse(ctx, "reverse-share-"+itoa(sh.ID), sh.TransferID)
-		}
-		if err != nil {
-			return err
-		}
-	}
-	err = d.inTx(ctx, nil, func(tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE splits SET status = 'cancelled', closed_at = now() WHERE id = $1 AND status <> 'cancelled'`, splitID)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return nil
-		}
-		if _, err = insertMessage(ctx, tx, threadID, "system", collectorID, "", &s.ID, map[string]any{"event": "split_cancelled", "title": s.Title}); err != nil {
-			return err
-		}
-		return addEvent(ctx, tx, threadID, EventSplit, 0, s.ID)
-	})
-	if err == nil {
-		d.changed(threadID)
-	}
-	return err
 }
 
 // AddToSplit gives a member who joined later a share of an open split.

@@ -38,12 +38,16 @@ type TransferRequest struct {
 }
 
 // TransferHook is work that goes with a new transfer, in the transaction
-// that records it (not on a replay of its id). Before runs once the
-// ledger's checks have passed, before the transfer is written; After runs
-// once it is written, just before commit. Keep After short: the account
-// credited is locked from the write to the commit, and every payment to the
-// same person waits for it.
+// that records it (not on a replay of its id). First runs before the
+// accounts are locked: it takes the locks that rank before accounts (a
+// split's), so that every transaction locks in one order, and may refuse
+// the transfer with what it finds under them. Before runs once the ledger's
+// checks have passed, before the transfer is written; After runs once it is
+// written, just before commit. Keep After short: the account credited is
+// locked from the write to the commit, and every payment to the same person
+// waits for it.
 type TransferHook struct {
+	First  func(ctx context.Context, tx sqlx.ExtContext) error
 	Before func(ctx context.Context, tx sqlx.ExtContext, t Transfer) error
 	After  func(ctx context.Context, tx sqlx.ExtContext, t Transfer) error
 }

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -92,21 +93,19 @@ func handleWithdraw(log *slog.Logger, store *db.DB, provider db.PaymentProvider)
 			return
 		}
 		// Money leaves Divvy only with the PIN, like a payment.
-		if err := store.CheckPIN(r.Context(), currentUser(r).ID, f.Get("pin")); err != nil {
-			switch db.ErrorCode(err) {
-			case db.EINVALID, db.ETOOMANY:
-				form.Problems["pin"] = views.ErrorText(r.Context(), err)
-				page(http.StatusUnprocessableEntity)
-			case db.ENOTFOUND:
-				form.Error = views.T(r.Context(), "money.setup_first")
-				page(http.StatusUnprocessableEntity)
-			default:
-				fail(w, r, log, err)
-			}
+		_, err = store.Withdraw(r.Context(), provider, db.Withdrawal{UserID: currentUser(r).ID, PayoutID: f.Get("payout_id"),
+			Amount: amount, IBAN: f.Get("iban"), PIN: f.Get("pin")})
+		var pin *db.PINRefused
+		switch {
+		case errors.As(err, &pin):
+			form.Problems["pin"] = pinProblem(r, pin)
+			page(http.StatusUnprocessableEntity)
+			return
+		case errors.Is(err, db.ErrSetupFirst):
+			form.Error = views.T(r.Context(), "money.setup_first")
+			page(http.StatusUnprocessableEntity)
 			return
 		}
-		_, _, err = store.Payout(r.Context(), provider, db.PayoutRequest{ID: f.Get("payout_id"), UserID: currentUser(r).ID,
-			Amount: amount, Destination: f.Get("iban")})
 		switch db.ErrorCode(err) {
 		case "":
 			http.Redirect(w, r, "/money?withdrawn=1", http.StatusSeeOther)

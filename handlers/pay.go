@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -25,9 +26,12 @@ func payTarget(r *http.Request, store *db.DB) (db.Split, db.Share, views.PayCont
 	if !ok || sh.Status == db.ShareSelf {
 		return db.Split{}, db.Share{}, views.PayContext{}, db.ErrNoShareToPay.New()
 	}
-	pc := views.PayContext{Title: s.Title, Amount: views.Money(r.Context(), sh.Amount), CollectorName: s.CollectorName,
+	return s, sh, payContext(r, s, sh), nil
+}
+
+func payContext(r *http.Request, s db.Split, sh db.Share) views.PayContext {
+	return views.PayContext{Title: s.Title, Amount: views.Money(r.Context(), sh.Amount), CollectorName: s.CollectorName,
 		Next: splitPath(s.ThreadID, s.ID) + "/pay"}
-	return s, sh, pc, nil
 }
 
 // handlePayShow leads to paying a share: payment setup the first time, the
@@ -103,13 +107,6 @@ func handlePaySetup(log *slog.Logger, store *db.DB, provider db.PaymentProvider,
 			page(http.StatusUnprocessableEntity)
 			return
 		}
-		// Active payments are changed only through a new setup proven with
-		// the PIN (not offered yet): a stolen session must not swap the PIN
-		// that guards payments and withdrawals.
-		if prof, err := store.PaymentProfile(r.Context(), currentUser(r).ID); err == nil && prof.Active {
-			fail(w, r, log, db.ErrPaymentsActive.New())
-			return
-		}
 		prof, err := store.SetupPayments(r.Context(), currentUser(r).ID, provider, notify, in)
 		switch db.ErrorCode(err) {
 		case "":
@@ -169,87 +166,57 @@ func handlePayResend(log *slog.Logger, store *db.DB, notify db.Notifier) http.Ha
 	})
 }
 
-// handlePay confirms a payment with the PIN and records it: charged to the
-// card, pending in the collector's balance until the provider settles, the
-// share paid once, the payment posted in the thread.
+// handlePay pays the viewer's share with the PIN (see db.PayShare) and
+// goes back to the thread, or shows the form again with what went wrong.
 func handlePay(log *slog.Logger, store *db.DB, provider db.PaymentProvider, skipPIN bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !parseForm(w, r) {
 			return
 		}
-		ctx := r.Context()
-		u := currentUser(r)
-		s, sh, pc, err := payTarget(r, store)
-		if err != nil {
-			fail(w, r, log, err)
+		splitID, err := strconv.ParseInt(r.PathValue("split"), 10, 64)
+		if err != nil || splitID <= 0 {
+			fail(w, r, log, db.Errorf(db.ENOTFOUND, "Split not found."))
 			return
 		}
-		id := strings.TrimSpace(r.PostForm.Get("payment_id"))
-		done := func() {
+		paid, err := store.PayShare(r.Context(), provider, db.SharePayment{ThreadID: currentMembership(r).thread.ID, SplitID: splitID,
+			PayerID: currentUser(r).ID, PaymentID: r.PostForm.Get("payment_id"), PIN: r.PostForm.Get("pin"), SkipPIN: skipPIN})
+		s, sh := paid.Split, paid.Share
+		pc := payContext(r, s, sh)
+		again := func(status int, f views.Form) { renderPayStep(w, r, log, store, pc, status, f) }
+		var pin *db.PINRefused
+		switch {
+		case err == nil:
+			log.Info("share paid", "split_id", s.ID, "share_id", sh.ID, "transfer_id", paid.Transfer.ID)
 			http.Redirect(w, r, threadPath(s.ThreadID)+"#split-"+itoa(s.ID), http.StatusSeeOther)
-		}
-		if sh.Status == db.SharePaid {
-			if sh.TransferID == id {
-				done() // a retry of the payment that went through
-				return
-			}
-			fail(w, r, log, db.ErrSharePaid.New())
-			return
-		}
-		// Checked again under lock by the payment itself once the pay use
-		// case owns the split lock; until then this keeps a cancelled split
-		// from being charged.
-		if err := s.RequireOpen(); err != nil {
-			fail(w, r, log, err)
-			return
-		}
-		again := func(status int, problem string) {
-			renderPayStep(w, r, log, store, pc, status, views.Form{Problems: map[string]string{"pin": problem}})
-		}
-		if err := checkPIN(r, store, u.ID, skipPIN); err != nil {
-			switch db.ErrorCode(err) {
-			case db.EINVALID:
-				again(http.StatusUnprocessableEntity, views.ErrorText(ctx, err))
-			case db.ETOOMANY:
-				if _, until, err := store.PINStatus(ctx, u.ID); err == nil && until.After(time.Now()) {
-					w.Header().Set("Retry-After", strconv.Itoa(int(time.Until(until).Seconds())+1))
+		case errors.As(err, &pin):
+			// The wrong PIN that locks payments is a 422 like the others;
+			// the tries refused while they are locked are 429s.
+			status := http.StatusUnprocessableEntity
+			if db.ErrorCode(err) == db.ETOOMANY {
+				status = http.StatusTooManyRequests
+				if !pin.LockedUntil.IsZero() {
+					w.Header().Set("Retry-After", strconv.Itoa(int(time.Until(pin.LockedUntil).Seconds())+1))
 				}
-				again(http.StatusTooManyRequests, views.ErrorText(ctx, err))
-			case db.ENOTFOUND:
-				http.Redirect(w, r, pc.Next, http.StatusSeeOther)
-			default:
-				fail(w, r, log, err)
 			}
-			return
-		}
-		prof, err := store.PaymentProfile(ctx, u.ID)
-		if err != nil || !prof.Active {
+			again(status, views.Form{Problems: map[string]string{"pin": pinProblem(r, pin)}})
+		case errors.Is(err, db.ErrSetupFirst):
 			http.Redirect(w, r, pc.Next, http.StatusSeeOther)
-			return
-		}
-		t, err := store.PayByCard(ctx, provider, db.CardPayment{ID: id, PayerID: u.ID, CollectorID: s.CollectorID,
-			Amount: sh.Amount, Token: prof.Token, SplitID: s.ID, ShareID: sh.ID, Then: db.PaymentRecorded(s, sh, "card")})
-		switch db.ErrorCode(err) {
-		case "":
-		case db.EDECLINED, db.ELIMIT, db.EINSUFFICIENT:
+		case s.ID != 0 && (db.ErrorCode(err) == db.EDECLINED || db.ErrorCode(err) == db.ELIMIT || db.ErrorCode(err) == db.EINSUFFICIENT):
 			// The refused id stays refused; the page comes back with a new one.
 			status := http.StatusUnprocessableEntity
 			if db.ErrorCode(err) == db.EDECLINED {
 				status = http.StatusPaymentRequired
 			}
-			renderPayStep(w, r, log, store, pc, status, views.Form{Error: views.ErrorText(ctx, err)})
-			return
+			again(status, views.Form{Error: views.ErrorText(r.Context(), err)})
 		default:
 			fail(w, r, log, err)
-			return
 		}
-		if err := store.AfterPayment(ctx, s); err != nil {
-			fail(w, r, log, err)
-			return
-		}
-		log.Info("share paid", "split_id", s.ID, "share_id", sh.ID, "transfer_id", t.ID)
-		done()
 	})
+}
+
+// pinProblem says what is wrong with the PIN in the reader's language.
+func pinProblem(r *http.Request, pin *db.PINRefused) string {
+	return views.ErrorText(r.Context(), pin)
 }
 
 // handlePaySetupShow is payment setup on its own (from the Money page):
@@ -264,11 +231,4 @@ func handlePaySetupShow(log *slog.Logger, store *db.DB) http.Handler {
 		}
 		renderPayStep(w, r, log, store, views.PayContext{Next: r.URL.RequestURI()}, http.StatusOK, views.Form{})
 	})
-}
-
-func checkPIN(r *http.Request, store *db.DB, userID int64, skip bool) error {
-	if skip {
-		return nil
-	}
-	return store.CheckPIN(r.Context(), userID, r.PostForm.Get("pin"))
 }

@@ -62,6 +62,9 @@ var refusals = map[string]map[string]string{
 		"paylink.invalid":            "This pay link is not valid any more.",
 		"split.collector_not_member": "The person collecting must be in the thread.",
 		"split.people_not_members":   "Everyone in the split must be in the thread.",
+		"pay.in_flight":              "This payment is already being processed. Wait a moment, then look at the split again.",
+		"share.amount_changed":       "The amount of your share has just changed. Look at the split again.",
+		"cancel.refunds_unconfirmed": "The split is cancelled and its refunds are recorded, but the card provider did not confirm them yet. Please try again.",
 	},
 	"fr": {
 		"not_found":                  "{what:thing} introuvable.",
@@ -120,5 +123,8 @@ var refusals = map[string]map[string]string{
 		"paylink.invalid":            "Ce lien de paiement n’est plus valide.",
 		"split.collector_not_member": "La personne qui encaisse doit faire partie du fil.",
 		"split.people_not_members":   "Toutes les personnes du partage doivent faire partie du fil.",
+		"pay.in_flight":              "Ce paiement est déjà en cours de traitement. Patientez un instant, puis regardez à nouveau l’addition.",
+		"share.amount_changed":       "Le montant de votre part vient de changer. Regardez à nouveau l’addition.",
+		"cancel.refunds_unconfirmed": "L’addition est annulée et ses remboursements enregistrés, mais le prestataire de carte ne les a pas encore confirmés. Réessayez.",
 	},
 }

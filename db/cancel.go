@@ -1,0 +1,155 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+)
+
+// CancelSplit cancels an open split and gives back every payment made for
+// it, all in one transaction: card payments refunded in the ledger (from
+// the collector's pending money, or their available money once settled),
+// cash records reversed, the split marked cancelled, or none of it (say,
+// when the collector already withdrew the money). The provider is told of
+// the card refunds after commit, each under its refund's id; the same call
+// again on the cancelled split repeats that, and gives back any payment
+// still standing. Only the collector may, also once the split is paid in
+// full.
+func (d *DB) CancelSplit(ctx context.Context, p PaymentProvider, threadID, splitID, collectorID int64) error {
+	err := d.inTx(ctx, nil, func(tx *sqlx.Tx) error {
+		var sp struct {
+			Status        string `db:"status"`
+			CollectorID   int64  `db:"payee_id"`
+			CollectorName string `db:"collector_name"`
+			Title         string `db:"title"`
+		}
+		err := tx.GetContext(ctx, &sp, `SELECT s.status, s.payee_id, u.display_name AS collector_name, s.title
+			FROM splits s JOIN users u ON u.id = s.payee_id WHERE s.id = $1 AND s.group_id = $2 FOR UPDATE OF s`, splitID, threadID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound.New("split")
+		}
+		if err != nil {
+			return err
+		}
+		if sp.CollectorID != collectorID {
+			return ErrCollectorCancels.New(sp.CollectorName)
+		}
+		if err := d.giveBack(ctx, tx, splitID); err != nil {
+			return err
+		}
+		if sp.Status == SplitCancelled {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE splits SET status = 'cancelled', closed_at = now() WHERE id = $1`, splitID); err != nil {
+			return err
+		}
+		if _, err = insertMessage(ctx, tx, threadID, "system", collectorID, "", &splitID, map[string]any{"event": "split_cancelled", "title": sp.Title}); err != nil {
+			return err
+		}
+		return addEvent(ctx, tx, threadID, EventSplit, 0, splitID)
+	})
+	if err != nil {
+		return err
+	}
+	d.changed(threadID)
+	return d.tellRefunds(ctx, p, splitID)
+}
+
+var errRefundsUnconfirmed = NewReason(EUNAVAILABLE, "cancel.refunds_unconfirmed")
+
+// giveBack records, in tx, the refund or reversal of every payment of the
+// split's shares that nothing undid yet. The accounts they touch are locked
+// first, all at once in the ledger's order, so that whether a card payment
+// has settled (and so where its refund comes from) cannot change under it.
+func (d *DB) giveBack(ctx context.Context, tx *sqlx.Tx, splitID int64) error {
+	var ids []string
+	if err := tx.SelectContext(ctx, &ids, `SELECT p.transfer_id FROM share_payments p JOIN shares sh ON sh.id = p.share_id
+		WHERE sh.split_id = $1 AND p.undone_by IS NULL ORDER BY p.transfer_id`, splitID); err != nil || len(ids) == 0 {
+		return err
+	}
+	pays := make([]Transfer, len(ids))
+	avail := map[int64]int64{} // a card payment's pending account -> the same person's available one
+	var accts []int64
+	for i, id := range ids {
+		t, err := loadTransfer(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		pays[i] = t
+		accts = append(accts, t.From, t.To)
+		if t.Kind == TransferCardPayment {
+			pending, err := loadAccount(ctx, tx, t.To)
+			if err != nil {
+				return err
+			}
+			a, err := ensureAccount(ctx, tx, AccountAvailable, pending.UserID, 0, t.Amount.Currency)
+			if err != nil {
+				return err
+			}
+			avail[t.To] = a.ID
+			accts = append(accts, a.ID)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `SELECT id FROM ledger_accounts WHERE id = ANY($1) ORDER BY `+lockRankSQL()+`, id FOR NO KEY UPDATE`,
+		pq.Array(accts)); err != nil {
+		return err
+	}
+	for _, t := range pays {
+		r := TransferRequest{ID: "reverse-share-" + itoa(t.ShareID), Kind: TransferReversal, From: t.To, To: t.From,
+			Amount: t.Amount, PayerID: t.PayerID, Reverses: t.ID}
+		if t.Kind == TransferCardPayment {
+			r = TransferRequest{ID: "refund-share-" + itoa(t.ShareID), Kind: TransferRefund, From: t.To, To: t.From,
+				Amount: t.Amount, Reverses: t.ID, PendingOf: t.ID}
+			var settled bool
+			if err := tx.GetContext(ctx, &settled, `SELECT EXISTS (SELECT 1 FROM ledger_transfers WHERE pending_of = $1 AND kind = 'settlement')`, t.ID); err != nil {
+				return err
+			}
+			if settled {
+				r.From, r.PendingOf = avail[t.To], ""
+			}
+		}
+		r, hash := prepare(r)
+		o, err := d.applyTransfer(ctx, tx, r, hash)
+		if err != nil {
+			return ledgerErr(err)
+		}
+		if o.fail != nil {
+			return o.fail
+		}
+	}
+	return nil
+}
+
+// tellRefunds asks the provider to refund the charges of a split's card
+// payments that the ledger refunded. The provider's idempotency key is the
+// refund's id, so asking again refunds once.
+func (d *DB) tellRefunds(ctx context.Context, p PaymentProvider, splitID int64) error {
+	var rows []struct {
+		ID   string `db:"id"`
+		Card string `db:"reverses"`
+	}
+	if err := d.x.SelectContext(ctx, &rows, `SELECT r.id, r.reverses FROM ledger_transfers r
+		JOIN ledger_transfers c ON c.id = r.reverses WHERE r.kind = 'refund' AND c.split_id = $1`, splitID); err != nil {
+		return err
+	}
+	for _, row := range rows {
+		pay, err := loadTransfer(ctx, d.x, row.Card)
+		if err != nil {
+			return err
+		}
+		if err := p.Refund(ctx, pay.ProviderRef, pay.Amount, row.ID); err != nil {
+			d.log.Error("refund of a cancelled split's payment", "refund", row.ID, "err", err)
+			return errRefundsUnconfirmed.New()
+		}
+	}
+	return nil
+}
+
+func loadAccount(ctx context.Context, q sqlx.QueryerContext, id int64) (Account, error) {
+	var r accountRow
+	err := sqlx.GetContext(ctx, q, &r, `SELECT `+accountColumns+` FROM ledger_accounts WHERE id = $1`, id)
+	return r.account(), mapErr(err, "Account")
+}

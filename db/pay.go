@@ -1,0 +1,258 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/shopspring/decimal"
+)
+
+// SharePayment asks to pay the payer's own share of a split by card.
+type SharePayment struct {
+	ThreadID, SplitID int64
+	PayerID           int64
+	PaymentID         string // the idempotency key, made when the pay form was rendered
+	PIN               string
+	SkipPIN           bool // development and load runs only: no PIN asked
+}
+
+// PaidShare is the split and share a payment was for, as they were read
+// before paying (set whenever they could be read, also with an error, so a
+// refused payment can show its form again).
+type PaidShare struct {
+	Split    Split
+	Share    Share
+	Transfer Transfer // the payment; zero when refused
+}
+
+// PINRefused is a PIN that did not confirm a payment or a withdrawal: the
+// refusal (EINVALID for a wrong PIN, ETOOMANY while payments are locked,
+// its reason worded by views) and, typed, what decides the answer.
+type PINRefused struct {
+	Err         *Error
+	BadFormat   bool      // not 6 digits: no try was counted
+	TriesLeft   int       // after a wrong PIN, before payments lock
+	LockedUntil time.Time // zero unless payments are now locked
+}
+
+func (e *PINRefused) Error() string { return e.Err.Error() }
+func (e *PINRefused) Unwrap() error { return e.Err }
+
+// Refusals of paying a share.
+var (
+	errInFlight      = NewReason(ECONFLICT, "pay.in_flight")
+	errAmountChanged = NewReason(ECONFLICT, "share.amount_changed")
+)
+
+// ErrSetupFirst: payments are not set up, or not activated yet; the pay
+// page leads through setup and activation.
+var ErrSetupFirst = errPaymentsNotSetUp.New()
+
+// PayShare pays the payer's share of a split by card, confirmed with their
+// PIN: the charge, the pending money in the collector's balance, the share
+// paid, the payment's message in the thread, and the split closed when this
+// was the last share due, all in the transaction that records the money.
+// The split's state is checked before charging and again under its lock
+// when recording (a cancel between the two gets the charge refunded).
+//
+// The same PaymentID again returns the first result without charging; while
+// a request with it is still running, others are refused (ECONFLICT) before
+// their PIN is counted.
+func (d *DB) PayShare(ctx context.Context, p PaymentProvider, in SharePayment) (PaidShare, error) {
+	in.PaymentID = strings.TrimSpace(in.PaymentID)
+	if err := checkTransferID(in.PaymentID, 100); err != nil {
+		return PaidShare{}, err
+	}
+	release, err := d.holdPayment(ctx, "pay", in.PayerID, in.PaymentID)
+	if err != nil {
+		return PaidShare{}, err
+	}
+	defer release()
+
+	s, sh, ok, err := d.SplitShare(ctx, in.ThreadID, in.SplitID, in.PayerID)
+	if err != nil {
+		return PaidShare{}, err
+	}
+	out := PaidShare{Split: s, Share: sh}
+	switch {
+	case !ok || sh.Status == ShareSelf:
+		return out, ErrNoShareToPay.New()
+	case sh.Status == SharePaid && sh.TransferID == in.PaymentID:
+		// A retry of the payment that went through.
+		out.Transfer, err = d.TransferByID(ctx, in.PaymentID)
+		return out, err
+	case sh.Status == SharePaid:
+		return out, ErrSharePaid.New()
+	}
+	if err := requireOpen(s); err != nil {
+		return out, err
+	}
+	if !in.SkipPIN {
+		if err := d.confirmPIN(ctx, in.PayerID, in.PIN); err != nil {
+			return out, err
+		}
+	}
+	prof, err := d.PaymentProfile(ctx, in.PayerID)
+	if ErrorCode(err) == ENOTFOUND || (err == nil && !prof.Active) {
+		return out, ErrSetupFirst
+	}
+	if err != nil {
+		return out, err
+	}
+	t, err := d.PayByCard(ctx, p, CardPayment{ID: in.PaymentID, PayerID: in.PayerID, CollectorID: s.CollectorID,
+		Amount: sh.Amount, Token: prof.Token, SplitID: s.ID, ShareID: sh.ID, Then: sharePayment(s, sh, "card")})
+	if err != nil {
+		return out, err
+	}
+	d.changed(s.ThreadID)
+	out.Transfer = t
+	return out, nil
+}
+
+// inFlightFor is how long a payment is taken to be running when nothing
+// says it finished: past it, the mark of a request whose process died no
+// longer blocks the same form sent again.
+const inFlightFor = 2 * time.Minute
+
+// holdPayment marks a payment (or payout) id of a user as being processed
+// until release, so that a double submit is told so instead of spending a
+// PIN try. The mark is a row, not a lock held on a connection: a request
+// waiting for a second connection while holding one could starve the pool.
+func (d *DB) holdPayment(ctx context.Context, action string, userID int64, id string) (release func(), err error) {
+	now := d.ledgerTime()
+	var got []string
+	err = d.x.SelectContext(ctx, &got, `INSERT INTO payments_in_flight AS f (user_id, action, id, started_at) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (user_id, action, id) DO UPDATE SET started_at = EXCLUDED.started_at WHERE f.started_at < $5
+		RETURNING f.id`, userID, action, id, now, now.Add(-inFlightFor))
+	if err != nil {
+		return nil, mapErr(err, "user")
+	}
+	if len(got) == 0 {
+		return nil, errInFlight.New()
+	}
+	return func() {
+		_, err := d.x.ExecContext(context.WithoutCancel(ctx), `DELETE FROM payments_in_flight
+			WHERE user_id = $1 AND action = $2 AND id = $3 AND started_at = $4`, userID, action, id, now)
+		if err != nil {
+			d.log.Warn("a payment's in-flight mark stays until it is stale", "user_id", userID, "err", err)
+		}
+	}, nil
+}
+
+// confirmPIN checks the PIN of a payment or withdrawal and says, when it is
+// refused, why in a *PINRefused; ErrSetupFirst without a payment profile.
+func (d *DB) confirmPIN(ctx context.Context, userID int64, pin string) error {
+	err := d.CheckPIN(ctx, userID, pin)
+	var e *Error
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, ErrSetupFirst):
+		return ErrSetupFirst
+	case !errors.As(err, &e) || (e.Code != EINVALID && e.Code != ETOOMANY):
+		return err
+	}
+	r := &PINRefused{Err: e, BadFormat: e.Reason == errPINFormat.Key}
+	r.TriesLeft, _ = e.Params["left"].(int)
+	r.LockedUntil, _ = e.Params["until"].(time.Time)
+	return r
+}
+
+// sharePayment is the hook that goes with the money of a share's payment,
+// in its transaction. Under the split's lock it checks that the split is
+// still open and the share still what the payer was asked (a cancel or a
+// re-allocation waits for it, or it for them); it posts the payment's
+// message; and it closes the split when this was the last share due, so a
+// split paid in full is never left open, whatever fails after the commit.
+func sharePayment(s Split, sh Share, method string) TransferHook {
+	var msgID int64
+	return TransferHook{
+		// KEY SHARE: payments of one split do not wait for each other
+		// here, while a cancel (FOR UPDATE) waits for them all.
+		First: func(ctx context.Context, tx sqlx.ExtContext) error {
+			var st struct {
+				Status string          `db:"status"`
+				Amount decimal.Decimal `db:"amount"`
+			}
+			err := sqlx.GetContext(ctx, tx, &st, `SELECT s.status, sh.amount FROM splits s JOIN shares sh ON sh.split_id = s.id
+				WHERE s.id = $1 AND sh.id = $2 FOR KEY SHARE OF s`, s.ID, sh.ID)
+			if errors.Is(err, sql.ErrNoRows) {
+				return ErrNotFound.New("share")
+			}
+			if err != nil {
+				return err
+			}
+			if err := requireOpen(Split{Status: st.Status}); err != nil {
+				return err
+			}
+			if !st.Amount.Equal(sh.Amount.Amount) {
+				return errAmountChanged.New()
+			}
+			return nil
+		},
+		// The message before the money is written, the events (which lock
+		// the group row) last.
+		Before: func(ctx context.Context, tx sqlx.ExtContext, t Transfer) (err error) {
+			msgID, err = insertMessageRow(ctx, tx, s.ThreadID, "payment", sh.UserID, "", &s.ID, map[string]any{
+				"share_id": sh.ID, "amount": t.Amount.Amount.String(), "currency": t.Amount.Currency,
+				"method": method, "transfer_id": t.ID})
+			return err
+		},
+		After: func(ctx context.Context, tx sqlx.ExtContext, t Transfer) error {
+			evs := []newEvent{{kind: EventMessage, messageID: msgID, splitID: s.ID},
+				{kind: EventSplit, splitID: s.ID, shareID: sh.ID}}
+			closedMsg, err := closeIfPaid(ctx, tx, s)
+			if err != nil {
+				return err
+			}
+			if closedMsg != 0 {
+				evs = append(evs, newEvent{kind: EventMessage, messageID: closedMsg, splitID: s.ID},
+					newEvent{kind: EventSplit, splitID: s.ID})
+			}
+			return addEvents(ctx, tx, s.ThreadID, evs...)
+		},
+	}
+}
+
+// closeIfPaid closes split s, inside the transaction of a payment of it,
+// when no share is left due, and returns its "All paid" message (0 when it
+// stays open). The payments of one split pass here one at a time (the
+// advisory lock, held to commit), so of two last payments committing at
+// once the second sees the first.
+func closeIfPaid(ctx context.Context, tx sqlx.ExtContext, s Split) (int64, error) {
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('split-close:' || $1::text, 0))`, s.ID); err != nil {
+		return 0, err
+	}
+	var open, due bool
+	if err := tx.QueryRowxContext(ctx, dueSharesSQL, s.ID).Scan(&open, &due); err != nil || !open || due {
+		return 0, err
+	}
+	return markComplete(ctx, tx, s)
+}
+
+// markComplete records that an open split is paid in full, with its "All
+// paid" message (without its event), and returns the message.
+func markComplete(ctx context.Context, tx sqlx.ExtContext, s Split) (int64, error) {
+	res, err := tx.ExecContext(ctx, `UPDATE splits SET status = 'complete', closed_at = now() WHERE id = $1 AND status = 'open'`, s.ID)
+	if err != nil {
+		return 0, err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return 0, nil
+	}
+	return insertMessageRow(ctx, tx, s.ThreadID, "system", 0, "", &s.ID, map[string]any{"event": "split_closed", "title": s.Title})
+}
+
+// dueSharesSQL says whether a split is open and whether any of its shares
+// (the collector's aside) is not covered by a payment; see sharesQuery. It
+// stops at the first one.
+const dueSharesSQL = `
+	SELECT s.status = 'open', EXISTS (
+		SELECT 1 FROM shares sh
+		WHERE sh.split_id = s.id AND sh.user_id <> s.payee_id
+		  AND NOT EXISTS (SELECT 1 FROM share_payments p WHERE ` + paysShare + `)
+	) FROM splits s WHERE s.id = $1`
