@@ -130,9 +130,14 @@ func (s *PaymentSetup) Problems() map[string]string {
 	return p
 }
 
-// Re-running setup replaces everything and needs a new activation, but not
-// while payments are locked after wrong PINs (a new PIN must not undo a
-// lock-out), and the growth of lock-outs is kept.
+// Setup may run again until payments are activated (the code did not
+// arrive, another card): it replaces everything and needs a new
+// activation. Not once they are active: a stolen session must not swap the
+// PIN that guards payments and withdrawals (a change proven with the PIN is
+// not offered yet). Not while payments are locked after wrong PINs either
+// (a new PIN must not undo a lock-out), and the growth of lock-outs is
+// kept. The rule is in the statement's condition, so a setup racing an
+// activation cannot slip in after it.
 const upsertPaymentProfile = `
 INSERT INTO payment_profiles AS p (user_id, legal_name, contact_email, card_token, card_brand, card_last4,
 	card_exp_month, card_exp_year, pin_hash, code_hash, code_expires_at)
@@ -145,16 +150,18 @@ ON CONFLICT (user_id) DO UPDATE SET
 	active = false, activated_at = NULL,
 	code_hash = EXCLUDED.code_hash, code_expires_at = EXCLUDED.code_expires_at, code_attempts = 0,
 	updated_at = now()
-WHERE (p.pin_locked_until IS NULL OR p.pin_locked_until <= now()) AND p.pin_attempts < $12
+WHERE NOT p.active AND (p.pin_locked_until IS NULL OR p.pin_locked_until <= now()) AND p.pin_attempts < $12
 RETURNING ` + paymentProfileColumns
 
-// SetupPayments sets up (or replaces) the user's card and PIN: it checks the
-// form (EINVALID; Problems says what), has the provider tokenize the card (a
-// refusal comes back as the provider's *Error, EINVALID or EDECLINED, to show
-// by the card field), hashes the PIN with the pepper, and sends a new 6-digit
-// activation code to in.Contact through n. Payments stay inactive until
-// ActivatePayments gets the code. ETOOMANY while payments are locked after
-// wrong PINs, or when too many codes were sent lately.
+// SetupPayments sets up (or, until activated, replaces) the user's card
+// and PIN: it checks the form (EINVALID; Problems says what), has the
+// provider tokenize the card (a refusal comes back as the provider's
+// *Error, EINVALID or EDECLINED, to show by the card field), hashes the PIN
+// with the pepper, and sends a new 6-digit activation code to in.Contact
+// through n. Payments stay inactive until
+// ActivatePayments gets the code. ECONFLICT once payments are active;
+// ETOOMANY while payments are locked after wrong PINs, or when too many
+// codes were sent lately.
 //
 // The profile is saved before the code is sent: when sending fails, the
 // saved profile comes back with an EUNAVAILABLE error saying to ask for a
@@ -166,6 +173,11 @@ func (d *DB) SetupPayments(ctx context.Context, userID int64, p PaymentProvider,
 	pepper, err := d.pinPepper()
 	if err != nil {
 		return PaymentProfile{}, err
+	}
+	// Refused early when it can be told (no card sent to the provider, no
+	// code counted); the upsert's condition is what holds under races.
+	if prof, err := d.PaymentProfile(ctx, userID); err == nil && prof.Active {
+		return PaymentProfile{}, ErrPaymentsActive.New()
 	}
 	if _, until, err := d.PINStatus(ctx, userID); err == nil && !until.IsZero() {
 		return PaymentProfile{}, d.pinRefusal(ctx, userID)
@@ -193,7 +205,10 @@ func (d *DB) SetupPayments(ctx context.Context, userID int64, p PaymentProvider,
 	})
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		// The upsert's condition refused: payments are locked.
+		// The upsert's condition refused: payments are active, or locked.
+		if prof, err := d.PaymentProfile(ctx, userID); err == nil && prof.Active {
+			return PaymentProfile{}, ErrPaymentsActive.New()
+		}
 		return PaymentProfile{}, d.pinRefusal(ctx, userID)
 	case ErrorCode(mapErr(err, "")) == ENOTFOUND:
 		return PaymentProfile{}, ErrNotFound.New("user")
