@@ -253,10 +253,10 @@ func TestSetupPaymentsAgain(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	d, n := payStore(t)
-	u, code := setUp(t, d, n, "482913")
-	if err := d.ActivatePayments(ctx, u, code); err != nil {
-		t.Fatal(err)
-	}
+	// Again before activating (the code did not arrive, another card):
+	// everything is replaced, and needs activating. Once active, see
+	// TestSetupActiveIsNotReplaced.
+	u, _ := setUp(t, d, n, "482913")
 	in := goodSetup("5555 5555 5555 4444", "739164")
 	in.LegalName = "Sam B. Martin"
 	p, err := d.SetupPayments(ctx, u, paySandbox(t), n, in)

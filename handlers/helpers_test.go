@@ -9,11 +9,14 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"divvy/db"
 	"divvy/db/dbtest"
+	"divvy/db/money"
 	"divvy/db/sandbox"
 	"divvy/handlers"
 )
@@ -24,6 +27,7 @@ type testApp struct {
 	srv      *httptest.Server
 	store    *db.DB
 	provider *sandbox.Provider
+	cards    *testProvider // the provider the app uses: provider, counted
 	broker   *handlers.Broker
 }
 
@@ -43,13 +47,44 @@ func newApp(t *testing.T) *testApp {
 	if err := broker.Run(ctx); err != nil {
 		t.Fatal(err)
 	}
-	h := handlers.New(log, store, provider, db.NewOutboxNotifier(store, log), broker, handlers.Options{
+	cards := &testProvider{Provider: provider}
+	h := handlers.New(log, store, cards, db.NewOutboxNotifier(store, log), broker, handlers.Options{
 		SessionKeys: []string{"test-session-key-0123456789abcdef0123456789"},
 		BaseURL:     "http://divvy.test",
 	})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &testApp{t: t, srv: srv, store: store, provider: provider, broker: broker}
+	return &testApp{t: t, srv: srv, store: store, provider: provider, cards: cards, broker: broker}
+}
+
+// testProvider is the sandbox as the app sees it, counting charges and
+// refunds, with a hook to act while a payment is between its charge and
+// its record.
+type testProvider struct {
+	*sandbox.Provider
+	charges, refunds atomic.Int64
+	mu               sync.Mutex
+	afterCharge      func() // runs once, after the next charge that succeeds
+}
+
+func (p *testProvider) Charge(ctx context.Context, token string, amount money.Money, key string) (db.Charge, error) {
+	ch, err := p.Provider.Charge(ctx, token, amount, key)
+	if err == nil {
+		p.charges.Add(1)
+		p.mu.Lock()
+		f := p.afterCharge
+		p.afterCharge = nil
+		p.mu.Unlock()
+		if f != nil {
+			f()
+		}
+	}
+	return ch, err
+}
+
+func (p *testProvider) Refund(ctx context.Context, charge string, amount money.Money, key string) error {
+	p.refunds.Add(1)
+	return p.Provider.Refund(ctx, charge, amount, key)
 }
 
 // client is one person's browser: its own cookies, no automatic redirects.
