@@ -14,7 +14,10 @@ import (
 // ResetLinkTTL is how long a password reset link works.
 const ResetLinkTTL = 30 * time.Minute
 
-var errResetLinkDead = NewReason(ENOTFOUND, "reset.link_dead")
+var (
+	errResetLinkDead  = NewReason(ENOTFOUND, "reset.link_dead")
+	errPasswordLength = NewReason(EINVALID, "password.length")
+)
 
 // PasswordProblem returns the problem key of a new password, "" when it will do.
 func PasswordProblem(password string) string {
@@ -75,7 +78,7 @@ func (d *DB) PasswordResetUser(ctx context.Context, token string) (User, error) 
 // find it used and are refused.
 func (d *DB) ResetPassword(ctx context.Context, token, password string) (User, error) {
 	if p := PasswordProblem(password); p != "" {
-		return User{}, Errorf(EINVALID, "%s", p)
+		return User{}, errPasswordLength.New()
 	}
 	// Check before the slow hash, so a dead link costs nothing.
 	if _, err := d.PasswordResetUser(ctx, token); err != nil {

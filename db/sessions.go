@@ -9,6 +9,8 @@ import (
 	"errors"
 	"time"
 	"unicode/utf8"
+
+	"github.com/lib/pq"
 )
 
 // SessionTTL is how long a session lasts without use.
@@ -137,4 +139,25 @@ func (d *DB) DeleteUserSessions(ctx context.Context, userID int64) (int64, error
 		return 0, err
 	}
 	return res.RowsAffected()
+}
+
+// LiveSessions reports which of these session ids are live (neither
+// revoked nor expired).
+func (d *DB) LiveSessions(ctx context.Context, sessionIDs []string) (map[string]bool, error) {
+	hashes := make([][]byte, len(sessionIDs))
+	byHash := make(map[string]string, len(sessionIDs))
+	for i, id := range sessionIDs {
+		hashes[i] = hashToken(id)
+		byHash[string(hashes[i])] = id
+	}
+	var live [][]byte
+	if err := d.x.SelectContext(ctx, &live, `SELECT id_hash FROM sessions WHERE id_hash = ANY($1) AND expires_at > now()`,
+		pq.ByteaArray(hashes)); err != nil {
+		return nil, err
+	}
+	out := make(map[string]bool, len(live))
+	for _, h := range live {
+		out[byHash[string(h)]] = true
+	}
+	return out, nil
 }

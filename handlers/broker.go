@@ -230,16 +230,57 @@ func (b *Broker) heartbeats(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		b.mu.Lock()
-		threads := map[int64][]*sink{}
-		for id, h := range b.hubs {
-			threads[id] = h.list()
-		}
-		b.mu.Unlock()
+		threads := b.streams()
+		b.endRevoked(ctx, threads)
 		for id, sinks := range threads {
 			b.fanOut(id, sinks, (*sink).ping)
 		}
 	}
+}
+
+// endRevoked ends the streams whose session was revoked (signed out, that
+// device signed out from another, a password reset) in any process: a
+// revoked session must stop receiving the thread, not only making requests.
+// One query per heartbeat checks every stream of this process.
+func (b *Broker) endRevoked(ctx context.Context, threads map[int64][]*sink) {
+	var ids []string
+	for _, sinks := range threads {
+		for _, s := range sinks {
+			ids = append(ids, s.session)
+		}
+	}
+	if len(ids) == 0 {
+		return
+	}
+	live, err := b.store.LiveSessions(ctx, ids)
+	if err != nil {
+		if ctx.Err() == nil {
+			b.log.Warn("check the sessions of event streams", "err", err)
+		}
+		return
+	}
+	for id, sinks := range threads {
+		kept := sinks[:0]
+		for _, s := range sinks {
+			if live[s.session] {
+				kept = append(kept, s)
+			} else {
+				b.drop(id, s)
+			}
+		}
+		threads[id] = kept
+	}
+}
+
+// streams returns the open streams by thread.
+func (b *Broker) streams() map[int64][]*sink {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	threads := make(map[int64][]*sink, len(b.hubs))
+	for id, h := range b.hubs {
+		threads[id] = h.list()
+	}
+	return threads
 }
 
 func (h *hub) list() []*sink {

@@ -132,11 +132,12 @@ func lastEventID(r *http.Request) int64 {
 // stream that is still stuck then, or falls mailbox batches behind, is
 // closed, and its browser reconnects and replays from its last id.
 type sink struct {
-	conn   net.Conn
-	r      *http.Request // carries only the viewer and their language, for rendering
-	me     int64
-	locale string
-	zone   string
+	conn    net.Conn
+	r       *http.Request // carries only the viewer and their language, for rendering
+	me      int64
+	locale  string
+	zone    string
+	session string // the viewer's session: when it is revoked, the stream ends
 
 	mu     sync.Mutex
 	sent   int64         // the last event id written
@@ -151,7 +152,8 @@ func newSink(conn net.Conn, r *http.Request, after int64) *sink {
 	locale := views.Locale(r.Context())
 	// Not the request's own context, which ends with the handler.
 	ctx := views.WithZone(views.WithLocale(context.WithValue(context.Background(), userKey, u), locale), views.Zone(r.Context()))
-	return &sink{conn: conn, r: (&http.Request{}).WithContext(ctx), me: u.ID, locale: locale, zone: views.Zone(ctx).String(), sent: after, busy: true}
+	return &sink{conn: conn, r: (&http.Request{}).WithContext(ctx), me: u.ID, locale: locale, zone: views.Zone(ctx).String(),
+		session: currentSessionID(r.Context()), sent: after, busy: true}
 }
 
 var (

@@ -115,12 +115,23 @@ func (s *sessionManager) load(next http.Handler) http.Handler {
 			return
 		}
 		ctx := context.WithValue(r.Context(), userKey, &u)
+		ctx = context.WithValue(ctx, sessionIDKey{}, id)
 		if views.Supported(u.Locale) {
 			ctx = views.WithLocale(ctx, u.Locale)
 		}
 		infoOf(ctx).userID = u.ID
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// sessionIDKey carries the id of the request's live session.
+type sessionIDKey struct{}
+
+// currentSessionID returns the id of the request's live session, "" when
+// signed out.
+func currentSessionID(ctx context.Context) string {
+	id, _ := ctx.Value(sessionIDKey{}).(string)
+	return id
 }
 
 // currentUser returns the signed-in user, nil when signed out.

@@ -84,10 +84,12 @@ func init() {
 		"en": {
 			"reset.link_dead": "This reset link has expired or was already used.",
 			"device.gone":     "That device is already signed out.",
+			"password.length": "A password has 8 to 200 characters.",
 		},
 		"fr": {
 			"reset.link_dead": "Ce lien de réinitialisation a expiré ou a déjà servi.",
 			"device.gone":     "Cet appareil est déjà déconnecté.",
+			"password.length": "Un mot de passe a de 8 à 200 caractères.",
 		},
 	} {
 		for k, v := range m {
