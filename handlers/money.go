@@ -25,6 +25,8 @@ func moneyView(r *http.Request, store *db.DB) (views.MoneyView, error) {
 	w := views.MoneyView{PayoutID: "payout-" + db.NewToken(), Withdraw: views.Form{Values: map[string]string{}}}
 	if prof, err := store.PaymentProfile(ctx, u.ID); err != nil || !prof.Active {
 		w.NeedsSetup = true
+	} else {
+		w.Card = cardText(prof)
 	}
 	for _, b := range bs {
 		w.Balances = append(w.Balances, views.BalanceLine{Currency: b.Currency, Available: views.Money(ctx, b.Available), Pending: views.Money(ctx, b.Pending)})

@@ -31,7 +31,7 @@ func payTarget(r *http.Request, store *db.DB) (db.Split, db.Share, views.PayCont
 
 func payContext(r *http.Request, s db.Split, sh db.Share) views.PayContext {
 	return views.PayContext{Title: s.Title, Amount: views.Money(r.Context(), sh.Amount), CollectorName: s.CollectorName,
-		Next: splitPath(s.ThreadID, s.ID) + "/pay"}
+		Next: splitPath(s.ThreadID, s.ID) + "/pay", ThreadID: s.ThreadID, ThreadName: currentMembership(r).thread.Name}
 }
 
 // handlePayShow leads to paying a share: payment setup the first time, the

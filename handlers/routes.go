@@ -70,6 +70,12 @@ func addRoutes(mux *http.ServeMux, log *slog.Logger, store *db.DB, provider db.P
 	mux.Handle("GET /payments/setup", requireUser(handlePaySetupShow(log, store)))
 	mux.Handle("POST /payments/setup", requireUser(handlePaySetup(log, store, provider, notify)))
 	mux.Handle("POST /payments/activate", requireUser(handlePayActivate(log, store)))
+	mux.Handle("GET /payments/card", requireUser(handleCardChangeShow(log, store)))
+	mux.Handle("POST /payments/card", requireUser(handleCardChange(log, store, provider, notify)))
+	mux.Handle("GET /payments/pin", requireUser(handlePINChangeShow(log, store)))
+	mux.Handle("POST /payments/pin", requireUser(handlePINChange(log, store, notify)))
+	mux.Handle("GET /payments/confirm", requireUser(handlePayChangeCodeShow(log, store)))
+	mux.Handle("POST /payments/confirm", requireUser(handlePayChangeConfirm(log, store)))
 	mux.Handle("POST /payments/resend", requireUser(handlePayResend(log, store, notify)))
 
 	mux.Handle("POST /threads/{id}/splits/{split}/people", member(store, log, handleSplitAddPerson(log, store)))

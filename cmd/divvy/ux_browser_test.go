@@ -138,3 +138,63 @@ func TestBrowserShareHiddenWithoutWebShare(t *testing.T) {
 		t.Errorf("the invite page shows Share where Web Share is missing")
 	}
 }
+
+// field is the XPath of an input by its label's visible text.
+func field(label string) string {
+	return fmt.Sprintf(`//input[@id=//label[normalize-space()=%q]/@for]`, label)
+}
+
+// The card changes from the Money page, proven with the current PIN and
+// a one-time code.
+func TestBrowserChangeCardWithPINAndCode(t *testing.T) {
+	base, dbURL := startAppDB(t)
+	for _, sc := range screens {
+		t.Run(sc.name, func(t *testing.T) {
+			email := "olivia-card-" + sc.name + "@example.com"
+			seed(t, base, email, 1)
+			b := newBrowser(t, sc.name, sc.width, sc.height)
+			b.logIn(base, email)
+			b.run("open Money", chromedp.Click(labelled("Money")), chromedp.WaitVisible(`h1`))
+			b.run("set up payments", chromedp.Navigate(base+"/payments/setup?next=/money"))
+			p := &person{b, "Olivia"}
+			p.run("fill payment setup",
+				chromedp.WaitVisible(`[data-testid=setup-form]`),
+				chromedp.SendKeys(`#f-legal_name`, "Olivia Martin"),
+				chromedp.SetValue(`#f-contact`, "olivia.pay@example.com"),
+				chromedp.SendKeys(`#f-card_number`, "4242 4242 4242 4242"),
+				chromedp.SendKeys(`#f-exp_month`, "12"),
+				chromedp.SendKeys(`#f-exp_year`, "35"),
+				chromedp.SendKeys(`#f-cvc`, "123"),
+				chromedp.SendKeys(`#f-pin`, "482916"),
+				chromedp.SendKeys(`#f-pin_confirm`, "482916"),
+				chromedp.Click(`[data-testid=setup-submit]`),
+				chromedp.WaitVisible(`[data-testid=activate-form]`))
+			p.run("activate", chromedp.SendKeys(`#f-code`, lastCode(t, dbURL)), chromedp.Click(`[data-testid=activate-submit]`),
+				chromedp.WaitVisible(labelled("Change card")))
+			b.shot("money-settings")
+			b.run("change card", chromedp.Click(labelled("Change card")), chromedp.WaitVisible(field("Card number")))
+			b.run("type the new card and a wrong PIN",
+				chromedp.SendKeys(field("Card number"), "5555 5555 5555 4444"),
+				chromedp.SendKeys(field("Month (MM)"), "11"),
+				chromedp.SendKeys(field("Year (YY)"), "34"),
+				chromedp.SendKeys(field("CVC"), "321"),
+				chromedp.SendKeys(field("Current PIN"), "000000"),
+				chromedp.Click(labelled("Send me a code")),
+				chromedp.WaitVisible(`//p[contains(., "Wrong PIN")]`))
+			b.shot("card-change-wrong-pin")
+			b.run("type the card again with the right PIN",
+				chromedp.SendKeys(field("Card number"), "5555 5555 5555 4444"),
+				chromedp.SendKeys(field("CVC"), "321"),
+				chromedp.SendKeys(field("Current PIN"), "482916"),
+				chromedp.Click(labelled("Send me a code")),
+				chromedp.WaitVisible(labelled("Confirm the change")))
+			b.shot("card-change-code")
+			b.run("confirm with the code",
+				chromedp.SendKeys(field("Code"), lastCode(t, dbURL)),
+				chromedp.Click(labelled("Confirm the change")),
+				chromedp.WaitVisible(`//p[contains(., "Your new card is saved")]`),
+				chromedp.WaitVisible(`//p[contains(., "Mastercard ···· 4444")]`))
+			b.shot("card-changed")
+		})
+	}
+}
