@@ -14,6 +14,16 @@ import (
 // current PIN (counted like any PIN try) and a one-time code sent to the
 // payment contact. A stolen session alone can do neither.
 
+// Refusals of a change of card or PIN (the PIN and code checks refuse with
+// their own reasons).
+var (
+	errChangeInactive  = NewReason(ECONFLICT, "paychange.inactive")
+	errChangeNone      = NewReason(ENOTFOUND, "paychange.none")
+	ErrNewPINTooSimple = NewReason(EINVALID, "paychange.pin_too_simple")
+	ErrNewPINMismatch  = NewReason(EINVALID, "paychange.pin_mismatch")
+	ErrNewPINFormat    = NewReason(EINVALID, "paychange.pin_format")
+)
+
 // PaymentChange says what a pending change is, for the code page.
 type PaymentChange struct {
 	Kind    string // card, pin
@@ -40,7 +50,7 @@ func (d *DB) activeContact(ctx context.Context, userID int64) (string, error) {
 		return "", err
 	}
 	if !prof.Active {
-		return "", Errorf(ECONFLICT, "Finish setting up payments first.")
+		return "", errChangeInactive.New()
 	}
 	return prof.Contact, nil
 }
@@ -75,11 +85,14 @@ func (d *DB) StartPINChange(ctx context.Context, userID int64, n Notifier, curre
 		return err
 	}
 	next, confirm = strings.TrimSpace(next), strings.TrimSpace(confirm)
-	if msg := pinProblem(next); msg != "" {
-		return Errorf(EINVALID, "%s", msg)
+	switch pinProblem(next) {
+	case "pin_format":
+		return ErrNewPINFormat.New()
+	case "pin_too_simple":
+		return ErrNewPINTooSimple.New()
 	}
 	if next != confirm {
-		return Errorf(EINVALID, "pin_mismatch")
+		return ErrNewPINMismatch.New()
 	}
 	if err := d.CheckPIN(ctx, userID, current); err != nil {
 		return err
@@ -134,7 +147,7 @@ func (d *DB) PendingPaymentChange(ctx context.Context, userID int64) (PaymentCha
 		FROM payment_changes c JOIN payment_profiles p USING (user_id)
 		WHERE c.user_id = $1 AND c.code_expires_at > now()`, userID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return PaymentChange{}, Errorf(ENOTFOUND, "There is no change waiting for a code.")
+		return PaymentChange{}, errChangeNone.New()
 	}
 	if err != nil {
 		return PaymentChange{}, err
@@ -161,7 +174,7 @@ func (d *DB) ConfirmPaymentChange(ctx context.Context, userID int64, code string
 		return r
 	}, code)
 	if len(code) != 6 || strings.Trim(code, "0123456789") != "" {
-		return "", Errorf(EINVALID, "The code has 6 digits.")
+		return "", errCodeFormat.New()
 	}
 	var kind string
 	var refusal error
@@ -177,15 +190,15 @@ func (d *DB) ConfirmPaymentChange(ctx context.Context, userID int64, code string
 			FROM payment_changes WHERE user_id = $1 FOR UPDATE`, userID)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
-			refusal = Errorf(ENOTFOUND, "There is no change waiting for a code.")
+			refusal = errChangeNone.New()
 			return nil
 		case err != nil:
 			return err
 		case s.Attempts >= maxCodeTries:
-			refusal = Errorf(EINVALID, "This code no longer works after too many wrong tries. Ask for a new code.")
+			refusal = errCodeUsedUp.New()
 			return nil
 		case !s.Fresh:
-			refusal = Errorf(EINVALID, "This code has expired. Ask for a new code.")
+			refusal = errCodeExpired.New()
 			return nil
 		}
 		if !hmac.Equal(s.Hash, changeCodeHash(pepper, userID, code)) {
@@ -193,9 +206,9 @@ func (d *DB) ConfirmPaymentChange(ctx context.Context, userID int64, code string
 				return err
 			}
 			if left := maxCodeTries - s.Attempts - 1; left > 0 {
-				refusal = Errorf(EINVALID, "Wrong code, %s left.", countOf(left, "try", "tries"))
+				refusal = errCodeWrong.New(left)
 			} else {
-				refusal = Errorf(EINVALID, "Wrong code. That was the last try: ask for a new code.")
+				refusal = errCodeLastTry.New()
 			}
 			return nil
 		}

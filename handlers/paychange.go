@@ -68,7 +68,7 @@ func handleCardChange(log *slog.Logger, store *db.DB, provider db.PaymentProvide
 			http.Redirect(w, r, "/payments/confirm?next="+p.Next, http.StatusSeeOther)
 			return
 		}
-		if !changeProblem(r, store, err, &p.Form, "card_number") {
+		if !changeProblem(r, err, &p.Form, "card_number") {
 			fail(w, r, log, err)
 			return
 		}
@@ -77,18 +77,19 @@ func handleCardChange(log *slog.Logger, store *db.DB, provider db.PaymentProvide
 }
 
 // changeProblem puts a refusal next to its field: PIN refusals by the
-// PIN, the others by field. It reports whether err was such a refusal.
-func changeProblem(r *http.Request, store *db.DB, err error, f *views.Form, field string) bool {
-	msg := db.ErrorMessage(err)
+// PIN, a refused card by the card. It reports whether err was a refusal.
+func changeProblem(r *http.Request, err error, f *views.Form, field string) bool {
+	text := views.ErrorText(r.Context(), err)
+	reason := db.ReasonOf(err)
 	switch {
-	case strings.Contains(msg, "PIN") || db.ErrorCode(err) == db.ETOOMANY && strings.Contains(msg, "locked"):
-		f.Problems["pin"] = pinProblem(r, store, currentUser(r).ID, err)
-	case db.ErrorCode(err) == db.ETOOMANY:
-		f.Error = msg
+	case strings.HasPrefix(reason, "pin."):
+		f.Problems["pin"] = text
+	case strings.HasPrefix(reason, "paychange.pin_"):
+		f.Problems[field] = text
 	case db.ErrorCode(err) == db.EINVALID || db.ErrorCode(err) == db.EDECLINED:
-		f.Problems[field] = msg
-	case db.ErrorCode(err) == db.EUNAVAILABLE:
-		f.Error = msg
+		f.Problems[field] = text
+	case db.ErrorCode(err) == db.ETOOMANY || db.ErrorCode(err) == db.EUNAVAILABLE || db.ErrorCode(err) == db.ECONFLICT:
+		f.Error = text
 	default:
 		return false
 	}
@@ -119,16 +120,13 @@ func handlePINChange(log *slog.Logger, store *db.DB, notify db.Notifier) http.Ha
 			http.Redirect(w, r, "/payments/confirm?next="+p.Next, http.StatusSeeOther)
 			return
 		}
-		switch msg := db.ErrorMessage(err); {
-		case msg == "pin_mismatch":
-			p.Form.Problems["new_pin_confirm"] = msg
-		case db.ErrorCode(err) == db.EINVALID && !strings.Contains(msg, "PIN"):
-			p.Form.Problems["new_pin"] = msg
-		default:
-			if !changeProblem(r, store, err, &p.Form, "new_pin") {
-				fail(w, r, log, err)
-				return
-			}
+		field := "new_pin"
+		if db.ReasonOf(err) == db.ReasonOf(db.ErrNewPINMismatch.New()) {
+			field = "new_pin_confirm"
+		}
+		if !changeProblem(r, err, &p.Form, field) {
+			fail(w, r, log, err)
+			return
 		}
 		render(w, r, http.StatusUnprocessableEntity, views.PINChangePage(layout(r, views.T(r.Context(), "paychange.pin_title")), p))
 	})
@@ -170,7 +168,7 @@ func handlePayChangeConfirm(log *slog.Logger, store *db.DB) http.Handler {
 			}
 			http.Redirect(w, r, next+sep+"notice=paychange."+kind+"_done", http.StatusSeeOther)
 		case db.EINVALID:
-			payChangeCodePage(w, r, log, store, http.StatusUnprocessableEntity, views.Form{Problems: map[string]string{"code": db.ErrorMessage(err)}})
+			payChangeCodePage(w, r, log, store, http.StatusUnprocessableEntity, views.Form{Problems: map[string]string{"code": views.ErrorText(r.Context(), err)}})
 		case db.ENOTFOUND:
 			http.Redirect(w, r, payChangeNext(r), http.StatusSeeOther)
 		default:
