@@ -21,7 +21,17 @@ type HistoryItem struct {
 	SplitID    int64
 	ThreadID   int64
 	SplitTitle string
-	CreatedAt  time.Time
+	// Counterpart is the other person of a split's transfer: who paid the
+	// user, or whom the user paid ("" for payouts and the like).
+	Counterpart string
+	CreatedAt   time.Time
+}
+
+// HistoryCursor is where a page of history starts: before this transfer
+// (the zero cursor starts at the newest).
+type HistoryCursor struct {
+	At time.Time
+	ID string
 }
 
 // History lists the latest transfers that moved a user's money: payments
@@ -30,34 +40,56 @@ type HistoryItem struct {
 // balances, so they are left out: the payment they settle is shown, no
 // longer pending.
 func (d *DB) History(ctx context.Context, userID int64, limit int) ([]HistoryItem, error) {
+	items, _, err := d.HistoryPage(ctx, userID, HistoryCursor{}, limit)
+	return items, err
+}
+
+// HistoryPage is History from a cursor, newest first; more says whether
+// older transfers remain (the last item's time and id continue from there).
+func (d *DB) HistoryPage(ctx context.Context, userID int64, before HistoryCursor, limit int) (items []HistoryItem, more bool, err error) {
 	var rows []struct {
-		ID       string          `db:"id"`
-		Kind     string          `db:"kind"`
-		Currency string          `db:"currency"`
-		Net      decimal.Decimal `db:"net"`
-		Pending  bool            `db:"pending"`
-		SplitID  *int64          `db:"split_id"`
-		ThreadID *int64          `db:"group_id"`
-		Title    *string         `db:"title"`
-		At       time.Time       `db:"created_at"`
+		ID          string          `db:"id"`
+		Kind        string          `db:"kind"`
+		Currency    string          `db:"currency"`
+		Net         decimal.Decimal `db:"net"`
+		Pending     bool            `db:"pending"`
+		SplitID     *int64          `db:"split_id"`
+		ThreadID    *int64          `db:"group_id"`
+		Title       *string         `db:"title"`
+		Counterpart *string         `db:"counterpart"`
+		At          time.Time       `db:"created_at"`
 	}
-	err := d.x.SelectContext(ctx, &rows, `
+	var at *time.Time
+	if !before.At.IsZero() {
+		at = &before.At
+	}
+	err = d.x.SelectContext(ctx, &rows, `
 		SELECT t.id, t.kind, t.currency, sum(e.amount) AS net,
 		       (t.kind = 'card_payment' AND sum(e.amount) > 0
 		        AND NOT EXISTS (SELECT 1 FROM ledger_transfers p WHERE p.pending_of = t.id)) AS pending,
-		       t.split_id, s.group_id, s.title, t.created_at
+		       s.id AS split_id, s.group_id, s.title,
+		       CASE WHEN s.payee_id = $1 THEN pu.display_name ELSE cu.display_name END AS counterpart,
+		       t.created_at
 		FROM ledger_entries e
 		JOIN ledger_accounts a ON a.id = e.account_id AND a.user_id = $1
 		JOIN ledger_transfers t ON t.id = e.transfer_id
-		LEFT JOIN splits s ON s.id = t.split_id
+		LEFT JOIN ledger_transfers r ON r.id = t.reverses
+		LEFT JOIN splits s ON s.id = coalesce(t.split_id, r.split_id)
+		LEFT JOIN shares sh ON sh.id = coalesce(t.share_id, r.share_id)
+		LEFT JOIN users pu ON pu.id = coalesce(t.payer_user_id, r.payer_user_id, sh.user_id)
+		LEFT JOIN users cu ON cu.id = s.payee_id
 		WHERE t.kind NOT IN ('settlement')
-		GROUP BY t.id, s.group_id, s.title
-		ORDER BY t.created_at DESC, t.id
-		LIMIT $2`, userID, limit)
+		  AND ($3::timestamptz IS NULL OR (t.created_at, t.id) < ($3, $4))
+		GROUP BY t.id, s.id, s.group_id, s.title, pu.display_name, cu.display_name
+		ORDER BY t.created_at DESC, t.id DESC
+		LIMIT $2`, userID, limit+1, at, before.ID)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	out := make([]HistoryItem, 0, len(rows))
+	if len(rows) > limit {
+		rows, more = rows[:limit], true
+	}
+	items = make([]HistoryItem, 0, len(rows))
 	for _, r := range rows {
 		it := HistoryItem{TransferID: r.ID, Kind: TransferKind(r.Kind), Amount: atScale(r.Net, r.Currency), Pending: r.Pending, CreatedAt: r.At}
 		if r.SplitID != nil {
@@ -69,7 +101,10 @@ func (d *DB) History(ctx context.Context, userID int64, limit int) ([]HistoryIte
 		if r.Title != nil {
 			it.SplitTitle = *r.Title
 		}
-		out = append(out, it)
+		if r.Counterpart != nil {
+			it.Counterpart = *r.Counterpart
+		}
+		items = append(items, it)
 	}
-	return out, nil
+	return items, more, nil
 }

@@ -4,12 +4,17 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
+	"time"
 
 	"divvy/db"
 	"divvy/db/money"
 	"divvy/views"
 )
+
+// historyPerPage is how many transfers the Money page lists at a time.
+const historyPerPage = 50
 
 func moneyView(r *http.Request, store *db.DB) (views.MoneyView, error) {
 	ctx := r.Context()
@@ -18,7 +23,11 @@ func moneyView(r *http.Request, store *db.DB) (views.MoneyView, error) {
 	if err != nil {
 		return views.MoneyView{}, err
 	}
-	hs, err := store.History(ctx, u.ID, 50)
+	var cur db.HistoryCursor
+	if at, err := time.Parse(time.RFC3339Nano, r.URL.Query().Get("before")); err == nil {
+		cur = db.HistoryCursor{At: at, ID: r.URL.Query().Get("id")}
+	}
+	hs, more, err := store.HistoryPage(ctx, u.ID, cur, historyPerPage)
 	if err != nil {
 		return views.MoneyView{}, err
 	}
@@ -29,19 +38,36 @@ func moneyView(r *http.Request, store *db.DB) (views.MoneyView, error) {
 		w.Card = cardText(prof)
 	}
 	for _, b := range bs {
-		w.Balances = append(w.Balances, views.BalanceLine{Currency: b.Currency, Available: views.Money(ctx, b.Available), Pending: views.Money(ctx, b.Pending)})
+		line := views.BalanceLine{Currency: b.Currency, Available: views.Money(ctx, b.Available)}
+		if !b.Pending.IsZero() {
+			line.Pending = views.Money(ctx, b.Pending)
+			w.Live = true
+		}
+		w.Balances = append(w.Balances, line)
 		if w.Withdraw.Values["currency"] == "" {
 			w.Withdraw.Values["currency"] = b.Currency
 		}
 	}
 	for _, h := range hs {
-		line := views.HistoryLine{What: views.T(ctx, "kind."+string(h.Kind)), Amount: views.Money(ctx, h.Amount),
-			In: h.Amount.IsPositive(), Pending: h.Pending, When: h.CreatedAt.Local().Format("2006-01-02 15:04")}
+		what := views.T(ctx, "kind."+string(h.Kind))
+		if h.Counterpart != "" {
+			if h.Amount.IsPositive() {
+				what = views.T(ctx, "money.from", what, h.Counterpart)
+			} else {
+				what = views.T(ctx, "money.to", what, h.Counterpart)
+			}
+		}
+		line := views.HistoryLine{What: what, Amount: views.Money(ctx, h.Amount), Cash: h.Kind == db.TransferCash,
+			In: h.Amount.IsPositive(), Pending: h.Pending, When: views.DateTime(ctx, h.CreatedAt)}
 		if h.SplitTitle != "" {
 			line.What += " · " + h.SplitTitle
 			line.SplitURL = splitPath(h.ThreadID, h.SplitID)
 		}
 		w.History = append(w.History, line)
+	}
+	if more && len(hs) > 0 {
+		last := hs[len(hs)-1]
+		w.Older = "/money?" + url.Values{"before": {last.CreatedAt.Format(time.RFC3339Nano)}, "id": {last.TransferID}}.Encode()
 	}
 	return w, nil
 }
@@ -56,6 +82,11 @@ func handleMoney(log *slog.Logger, store *db.DB) http.Handler {
 		}
 		if r.URL.Query().Get("withdrawn") != "" {
 			v.Notice = views.T(r.Context(), "money.withdrawn")
+		}
+		if isHTMX(r) && r.URL.Query().Get("live") != "" {
+			w.Header().Set("Vary", "HX-Request")
+			render(w, r, http.StatusOK, views.MoneyLive(v))
+			return
 		}
 		render(w, r, http.StatusOK, views.MoneyPage(layout(r, views.T(r.Context(), "money.title")), v))
 	})

@@ -1,9 +1,11 @@
 package handlers_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 )
@@ -19,15 +21,30 @@ func TestMoneySettleAndWithdraw(t *testing.T) {
 
 	page := p.org.get("/money")
 	wantStatus(t, "money page", page, 200)
-	wantBody(t, "pending", page, "€0.00", "€10.00 pending", "Card payment · Pizza night", `data-testid="money-setup"`)
-	wantBody(t, "Sam's history", p.sam.get("/money"), "-€10.00")
+	wantBody(t, "pending", page, "€0.00", "€10.00 pending", "Card payment from Sam · Pizza night", `data-testid="money-setup"`,
+		`hx-get="/money?live=1"`)
+	wantBody(t, "Sam's history", p.sam.get("/money"), "-€10.00", "Card payment to Olivia · Pizza night")
 
 	time.Sleep(1100 * time.Millisecond) // the test provider settles after 1 s
 	posted, _, err := p.app.store.SettlePending(t.Context(), p.app.provider, 10)
 	if err != nil || posted != 1 {
 		t.Fatalf("SettlePending = %d, %v; want 1 posted", posted, err)
 	}
-	wantBody(t, "settled", p.org.get("/money"), "€10.00", "€0.00 pending")
+	settled := p.org.get("/money")
+	wantBody(t, "settled", settled, "€10.00")
+	if strings.Contains(settled.body, "€0.00 pending") || strings.Contains(settled.body, `hx-get="/money?live=1"`) {
+		t.Errorf("the settled page still shows or polls pending money")
+	}
+	// The page that was open refreshes its figures: the refresh answers
+	// with the settled balance and history.
+	req, _ := http.NewRequest(http.MethodGet, p.app.srv.URL+"/money?live=1", nil)
+	req.Header.Set("HX-Request", "true")
+	live := p.org.do(req)
+	wantStatus(t, "live refresh", live, 200)
+	wantBody(t, "live refresh", live, `id="money-balances"`, `id="money-history" hx-swap-oob="true"`, "€10.00")
+	if strings.Contains(live.body, "<html") || strings.Contains(live.body, "pending") {
+		t.Errorf("the live refresh is not the settled fragment:\n%.500s", live.body)
+	}
 
 	// Withdrawing needs payment setup and its PIN.
 	setupURL := "/payments/setup?next=/money"
@@ -55,5 +72,55 @@ func TestMoneySettleAndWithdraw(t *testing.T) {
 	p.app.store.SQL().Get(&n, `SELECT count(*) FROM ledger_transfers WHERE kind = 'payout'`)
 	if n != 1 {
 		t.Errorf("%d payouts after a double submit; want 1", n)
+	}
+}
+
+// The history pages past 50, and money paid another way is listed as
+// outside the balance, without "No money yet" above it.
+func TestMoneyHistoryPagesAndCash(t *testing.T) {
+	p := newPizza(t)
+	t.Parallel()
+	shares := func() []string {
+		var ids []string
+		if err := p.app.store.SQL().Select(&ids, `SELECT s.id::text FROM shares s
+			WHERE s.user_id <> (SELECT payee_id FROM splits WHERE id = s.split_id) ORDER BY s.id`); err != nil {
+			t.Fatal(err)
+		}
+		return ids
+	}
+	for i := 0; i < 26; i++ {
+		wantStatus(t, "create", p.org.post(p.thread+"/splits", p.splitForm(fmt.Sprintf("Round %d", i), "10", "equal", "Olivia", "Sam", "Léa")), http.StatusSeeOther)
+	}
+	for _, id := range shares() {
+		var split, who string
+		p.app.store.SQL().Get(&split, `SELECT split_id::text FROM shares WHERE id = $1`, id)
+		p.app.store.SQL().Get(&who, `SELECT u.display_name FROM shares s JOIN users u ON u.id = s.user_id WHERE s.id = $1`, id)
+		c := p.sam
+		if who == "Léa" {
+			c = p.lea
+		}
+		path := p.thread + "/splits/" + split + "/shares/" + id
+		wantStatus(t, "claim", c.post(path+"/cash", nil), http.StatusSeeOther)
+		wantStatus(t, "confirm", p.org.post(path+"/confirm", nil), http.StatusSeeOther)
+	}
+	page := p.org.get("/money")
+	wantBody(t, "money page", page, "Paid another way from Sam", "Paid outside Divvy: not in your balance", `data-testid="history-older"`)
+	if strings.Contains(page.body, "No money yet") {
+		t.Errorf("\"No money yet\" above the history of money paid another way")
+	}
+	if n := strings.Count(page.body, `data-testid="history-item"`); n != 50 {
+		t.Errorf("first page lists %d transfers, want 50", n)
+	}
+	older := regexp.MustCompile(`href="(/money\?[^"]+)" data-testid="history-older"`).FindStringSubmatch(page.body)
+	if older == nil {
+		t.Fatal("no link to older transfers")
+	}
+	next := p.org.get(strings.ReplaceAll(older[1], "&amp;", "&"))
+	wantStatus(t, "older page", next, 200)
+	if n := strings.Count(next.body, `data-testid="history-item"`); n != 2 {
+		t.Errorf("second page lists %d transfers, want 2", n)
+	}
+	if strings.Contains(next.body, `data-testid="history-older"`) {
+		t.Errorf("the last page links to older transfers")
 	}
 }
