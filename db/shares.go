@@ -181,23 +181,33 @@ func cashShareID(shareID int64, undone int) string {
 	return "cash-share-" + itoa(shareID) + "." + strconv.Itoa(undone)
 }
 
+// Reminder is a reminder posted in a thread, and where to mail it.
+type Reminder struct {
+	To      User   // the person reminded
+	Contact string // their account email, else the one given for payment codes; "" for none
+	Split   Split
+	Share   Share
+}
+
 // Remind posts a reminder to the person of a share, at most once per
-// RemindEvery per share, and returns who to notify. Only the collector may.
-func (d *DB) Remind(ctx context.Context, threadID, splitID, shareID, collectorID int64) (User, Split, Share, error) {
+// RemindEvery per share, and returns it with who to mail. Only the
+// collector may.
+func (d *DB) Remind(ctx context.Context, threadID, splitID, shareID, collectorID int64) (Reminder, error) {
 	s, sh, err := d.shareContext(ctx, threadID, splitID, shareID)
 	if err != nil {
-		return User{}, Split{}, Share{}, err
+		return Reminder{}, err
 	}
 	if s.CollectorID != collectorID {
-		return User{}, Split{}, Share{}, errCollectorReminds.New(s.CollectorName)
+		return Reminder{}, errCollectorReminds.New(s.CollectorName)
 	}
 	if err := requireOpen(s); err != nil {
-		return User{}, Split{}, Share{}, err
+		return Reminder{}, err
 	}
 	if sh.Status == SharePaid || sh.Status == ShareSelf {
-		return User{}, Split{}, Share{}, errNothingToPay.New(sh.Name)
+		return Reminder{}, errNothingToPay.New(sh.Name)
 	}
 	var who User
+	var contact string
 	err = d.inTx(ctx, nil, func(tx *sqlx.Tx) error {
 		// The condition and the update are one statement: two taps at once
 		// send one reminder.
@@ -225,12 +235,23 @@ func (d *DB) Remind(ctx context.Context, threadID, splitID, shareID, collectorID
 			return err
 		}
 		who = r.user()
-		return nil
+		if who.Email != "" {
+			return nil
+		}
+		err = tx.GetContext(ctx, &contact, `SELECT contact_email FROM payment_profiles WHERE user_id = $1`, who.ID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		return err
 	})
-	if err == nil {
-		d.changed(threadID)
+	if err != nil {
+		return Reminder{}, err
 	}
-	return who, s, sh, err
+	d.changed(threadID)
+	if who.Email != "" {
+		contact = who.Email
+	}
+	return Reminder{To: who, Contact: contact, Split: s, Share: sh}, nil
 }
 
 // RemindTooSoon says a share was reminded less than RemindEvery ago.

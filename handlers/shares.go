@@ -96,17 +96,11 @@ func handleShareReject(log *slog.Logger, store *db.DB) http.Handler {
 // told that only the thread shows it.
 func handleShareRemind(log *slog.Logger, store *db.DB, notify db.Notifier) http.Handler {
 	return shareActionNotice(log, store, func(r *http.Request, g, s, sh, u int64) (string, error) {
-		who, split, share, err := store.Remind(r.Context(), g, s, sh, u)
+		rem, err := store.Remind(r.Context(), g, s, sh, u)
 		if err != nil {
 			return "", err
 		}
-		// Their account email, else the one given for payment codes.
-		to := who.Email
-		if to == "" {
-			if prof, err := store.PaymentProfile(r.Context(), who.ID); err == nil {
-				to = prof.Contact
-			}
-		}
+		who, split, share, to := rem.To, rem.Split, rem.Share, rem.Contact
 		if to == "" || notify == nil {
 			return "remind.thread_only", nil
 		}
