@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -14,9 +15,9 @@ import (
 // the collector's pending money, or their available money once settled),
 // cash records reversed, the split marked cancelled, or none of it (say,
 // when the collector already withdrew the money). The provider is told of
-// the card refunds after commit, each under its refund's id; the same call
-// again on the cancelled split repeats that, and gives back any payment
-// still standing. Only the collector may, also once the split is paid in
+// the card refunds after commit, each under its refund's id; what it did
+// not confirm is told again by TellRefunds, or by the same call again,
+// which also gives back any payment still standing. Only the collector may, also once the split is paid in
 // full.
 func (d *DB) CancelSplit(ctx context.Context, p PaymentProvider, threadID, splitID, collectorID int64) error {
 	err := d.inTx(ctx, nil, func(tx *sqlx.Tx) error {
@@ -119,33 +120,75 @@ func (d *DB) giveBack(ctx context.Context, tx *sqlx.Tx, splitID int64) error {
 		if o.fail != nil {
 			return o.fail
 		}
+		if r.Kind == TransferRefund {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO refunds_to_tell (refund_id, split_id, check_after) VALUES ($1, $2, $3)
+				ON CONFLICT DO NOTHING`, r.ID, splitID, d.ledgerTime().Add(refundLease)); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
 
-// tellRefunds asks the provider to refund the charges of a split's card
-// payments that the ledger refunded. The provider's idempotency key is the
-// refund's id, so asking again refunds once.
+// refundLease is how long a worker owns the refunds it is telling the
+// provider about: if it dies, another tells them after this.
+const refundLease = 30 * time.Second
+
+// tellRefunds tells the provider of the card refunds of a cancelled split
+// it has not confirmed; see tellRefund.
 func (d *DB) tellRefunds(ctx context.Context, p PaymentProvider, splitID int64) error {
-	var rows []struct {
-		ID   string `db:"id"`
-		Card string `db:"reverses"`
-	}
-	if err := d.x.SelectContext(ctx, &rows, `SELECT r.id, r.reverses FROM ledger_transfers r
-		JOIN ledger_transfers c ON c.id = r.reverses WHERE r.kind = 'refund' AND c.split_id = $1`, splitID); err != nil {
+	var ids []string
+	if err := d.x.SelectContext(ctx, &ids, `SELECT refund_id FROM refunds_to_tell WHERE split_id = $1`, splitID); err != nil {
 		return err
 	}
-	for _, row := range rows {
-		pay, err := loadTransfer(ctx, d.x, row.Card)
-		if err != nil {
-			return err
-		}
-		if err := p.Refund(ctx, pay.ProviderRef, pay.Amount, row.ID); err != nil {
-			d.log.Error("refund of a cancelled split's payment", "refund", row.ID, "err", err)
+	for _, id := range ids {
+		if err := d.tellRefund(ctx, p, id); err != nil {
+			d.log.Error("refund of a cancelled split's payment", "refund", id, "err", err)
 			return errRefundsUnconfirmed.New()
 		}
 	}
 	return nil
+}
+
+// TellRefunds tells the provider of up to limit card refunds recorded by
+// cancels that it has not confirmed, their process having died or the
+// provider having failed, and returns how many it told. Several processes
+// may run it at once: they lease disjoint refunds.
+func (d *DB) TellRefunds(ctx context.Context, p PaymentProvider, limit int) (int, error) {
+	now := d.ledgerTime()
+	var ids []string
+	if err := d.x.SelectContext(ctx, &ids, `UPDATE refunds_to_tell r SET check_after = $2
+		FROM (SELECT refund_id FROM refunds_to_tell WHERE check_after <= $1 ORDER BY check_after LIMIT $3 FOR UPDATE SKIP LOCKED) due
+		WHERE r.refund_id = due.refund_id RETURNING r.refund_id`, now, now.Add(refundLease), limit); err != nil {
+		return 0, err
+	}
+	told := 0
+	for _, id := range ids {
+		if err := d.tellRefund(ctx, p, id); err != nil {
+			return told, err
+		}
+		told++
+	}
+	return told, nil
+}
+
+// tellRefund asks the provider to refund the charge of the card payment
+// that refund id gives back, under the refund's id as idempotency key (so
+// asking twice refunds once), then forgets it.
+func (d *DB) tellRefund(ctx context.Context, p PaymentProvider, id string) error {
+	refund, err := loadTransfer(ctx, d.x, id)
+	if err != nil {
+		return err
+	}
+	pay, err := loadTransfer(ctx, d.x, refund.Reverses)
+	if err != nil {
+		return err
+	}
+	if err := p.Refund(ctx, pay.ProviderRef, pay.Amount, id); err != nil {
+		return err
+	}
+	_, err = d.x.ExecContext(ctx, `DELETE FROM refunds_to_tell WHERE refund_id = $1`, id)
+	return err
 }
 
 func loadAccount(ctx context.Context, q sqlx.QueryerContext, id int64) (Account, error) {

@@ -8,6 +8,7 @@ import (
 
 	"divvy/db"
 	"divvy/db/dbtest"
+	"divvy/db/money"
 )
 
 // An active payment setup is not replaced: a stolen session must not swap
@@ -190,5 +191,68 @@ func TestUndoneShareIsPaidAgain(t *testing.T) {
 			kinds, ok, cards, cashes)
 	}
 	_ = again
+	auditClean(t, d)
+}
+
+// refusingRefunds is a provider that is down for refunds.
+type refusingRefunds struct{ db.PaymentProvider }
+
+func (refusingRefunds) Refund(context.Context, string, money.Money, string) error {
+	return db.Errorf(db.EUNAVAILABLE, "provider down")
+}
+
+// A cancel gives back every payment in one transaction, or none; the card
+// refunds the provider did not confirm are told again later, once each.
+func TestCancelGivesBackAllOrNothing(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := dbtest.New(t)
+	p := newSandbox(t, time.Millisecond)
+	u := users(t, d, 4)
+	thread, split, shares := newSplit(t, d, u[0], u[1:4], "10")
+	tok := card(t, p, "4242 4242 4242 4242")
+	for i, sh := range shares[:2] {
+		if _, err := d.PayByCard(ctx, p, db.CardPayment{ID: newID(), PayerID: u[1+i], CollectorID: u[0], Amount: eur("10"),
+			Token: tok, SplitID: split, ShareID: sh}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := d.ConfirmCash(ctx, thread, split, shares[2], u[0]); err != nil {
+		t.Fatal(err)
+	}
+	// The second card payment settles and the collector withdraws it: the
+	// cancel cannot refund it, so it gives back nothing at all.
+	time.Sleep(10 * time.Millisecond)
+	if posted, _, err := d.SettlePending(ctx, p, 10); err != nil || posted != 2 {
+		t.Fatalf("settle: %d, %v", posted, err)
+	}
+	if _, err := d.Send(ctx, newID(), u[0], u[3], eur("5")); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, d.CancelSplit(ctx, p, thread, split, u[0]), db.EINSUFFICIENT)
+	var undone, status int
+	d.SQL().Get(&undone, `SELECT count(*) FROM ledger_transfers WHERE kind IN ('refund', 'reversal')`)
+	d.SQL().Get(&status, `SELECT count(*) FROM splits WHERE status = 'cancelled'`)
+	if undone != 0 || status != 0 {
+		t.Fatalf("a refused cancel left %d payments undone and %d splits cancelled; want none", undone, status)
+	}
+	// The money back: the cancel goes through, the provider down for refunds.
+	if _, err := d.Send(ctx, newID(), u[3], u[0], eur("5")); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, d.CancelSplit(ctx, refusingRefunds{p}, thread, split, u[0]), db.EUNAVAILABLE)
+	d.SQL().Get(&undone, `SELECT count(*) FROM ledger_transfers WHERE kind IN ('refund', 'reversal')`)
+	d.SQL().Get(&status, `SELECT count(*) FROM splits WHERE status = 'cancelled'`)
+	if undone != 3 || status != 1 {
+		t.Fatalf("after the cancel: %d payments undone, %d splits cancelled; want 3 and 1", undone, status)
+	}
+	// Later (past the lease), a worker tells the provider, once.
+	db.SetClock(d, func() time.Time { return time.Now().Add(time.Minute) })
+	if n, err := d.TellRefunds(ctx, p, 10); err != nil || n != 2 {
+		t.Fatalf("TellRefunds = %d, %v; want 2", n, err)
+	}
+	if n, err := d.TellRefunds(ctx, p, 10); err != nil || n != 0 {
+		t.Fatalf("TellRefunds again = %d, %v; want 0", n, err)
+	}
 	auditClean(t, d)
 }

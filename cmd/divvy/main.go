@@ -250,6 +250,13 @@ func settle(ctx context.Context, log *slog.Logger, store *db.DB, provider db.Pay
 		if posted+voided > 0 {
 			log.Info("settled card payments", "posted", posted, "voided", voided)
 		}
+		told, err := store.TellRefunds(ctx, provider, 100)
+		if err != nil && ctx.Err() == nil {
+			log.Error("tell the provider of refunds", "err", err)
+		}
+		if told > 0 {
+			log.Info("refunds told to the provider after a cancel", "refunds", told)
+		}
 	}
 }
 
