@@ -54,7 +54,7 @@ func TestDevicesListAndSignOut(t *testing.T) {
 
 	res := phone.post("/account/devices/"+laptopNumber+"/sign-out", nil)
 	wantStatus(t, "sign the laptop out", res, http.StatusSeeOther)
-	wantBody(t, "after signing out", phone.get(res.header.Get("Location")), "That device was signed out.")
+	wantBody(t, "after signing out", phone.get(res.header.Get("Location")), "That device was logged out.")
 	gone := laptop.get("/account")
 	wantStatus(t, "laptop after sign-out", gone, http.StatusSeeOther)
 	if !strings.HasPrefix(gone.header.Get("Location"), "/login") {

@@ -96,6 +96,13 @@ func TestPasswordReset(t *testing.T) {
 	wantStatus(t, "short password", short, http.StatusUnprocessableEntity)
 	wantBody(t, "short password", short, `data-testid="problem-password"`, "olivia@example.com")
 
+	// CSRF as everywhere: a cross-origin post is refused and uses nothing up.
+	req, _ := http.NewRequest(http.MethodPost, app.srv.URL+link, strings.NewReader(url.Values{"password": {"evil password"}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", "https://evil.example")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	wantStatus(t, "cross-origin reset", other.do(req), http.StatusForbidden)
+
 	done := other.post(link, url.Values{"password": {"new password 2"}})
 	wantStatus(t, "reset", done, http.StatusSeeOther)
 	if loc := done.header.Get("Location"); loc != "/account?done=password" {

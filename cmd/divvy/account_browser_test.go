@@ -28,6 +28,35 @@ func TestBrowserPasswordReset(t *testing.T) {
 				chromedp.Click(`[data-testid=signup-submit]`),
 				chromedp.WaitVisible(`[data-testid=new-thread]`))
 
+			// Signed in on a second browser too: the account page lists
+			// both, and signs the other one out.
+			other := newBrowser(t, s.name, s.width, s.height)
+			other.run("log in elsewhere",
+				chromedp.Navigate(base+"/login"),
+				chromedp.SendKeys(`#f-email`, email),
+				chromedp.SendKeys(`#f-password`, "correct horse"),
+				chromedp.Click(`[data-testid=login-submit]`),
+				chromedp.WaitVisible(`[data-testid=new-thread]`))
+			old.run("open the account page",
+				chromedp.Click(`[data-testid=nav-account]`),
+				chromedp.WaitVisible(`[data-testid=this-device]`))
+			var n int
+			old.run("count devices", chromedp.Evaluate(`document.querySelectorAll("[data-testid=device]").length`, &n))
+			if n != 2 {
+				t.Errorf("%d devices; want 2", n)
+			}
+			old.shot("devices")
+			old.run("sign the other browser out",
+				chromedp.Click(`[data-current=false] [data-testid=device-sign-out]`),
+				chromedp.WaitVisible(`[data-testid=notice]`))
+			old.run("count devices", chromedp.Evaluate(`document.querySelectorAll("[data-testid=device]").length`, &n))
+			if n != 1 {
+				t.Errorf("%d devices after signing one out; want 1", n)
+			}
+			other.run("the other browser is signed out",
+				chromedp.Navigate(base+"/"),
+				chromedp.WaitVisible(`[data-testid=nav-login]`))
+
 			lang := "en-US,en"
 			if s.name == "phone" {
 				lang = "fr-FR,fr"
