@@ -373,23 +373,52 @@ func (d *DB) addToSplit(ctx context.Context, tx *sqlx.Tx, threadID, splitID, use
 	}
 }
 
+// PayLinkJoin is what following a split's pay link came to: the split,
+// and whether the person has a share of it (when the split could not take
+// them in, they are a member of its thread, which says who to ask).
+type PayLinkJoin struct {
+	Split   Split
+	InSplit bool
+}
+
 // JoinBySplitLink makes the user a member of the thread of an open split's
-// pay link (a pay link is also an invitation) and returns the split.
-func (d *DB) JoinBySplitLink(ctx context.Context, token string, userID int64) (Split, error) {
+// pay link (a pay link is also an invitation) and gives them a share of the
+// split when it can take them in (see AddToSplit), in one transaction.
+func (d *DB) JoinBySplitLink(ctx context.Context, token string, userID int64) (PayLinkJoin, error) {
 	var ids struct {
 		ID       int64 `db:"id"`
 		ThreadID int64 `db:"group_id"`
 	}
+	var in bool
 	err := d.inTx(ctx, nil, func(tx *sqlx.Tx) error {
-		if err := tx.GetContext(ctx, &ids, `SELECT id, group_id FROM splits WHERE pay_token_hash = $1 AND status = 'open'`, hashToken(token)); err != nil {
+		// The split first, then the thread's row (by the events), as a
+		// payment of the split does.
+		if err := tx.GetContext(ctx, &ids, `SELECT id, group_id FROM splits WHERE pay_token_hash = $1 AND status = 'open' FOR UPDATE`,
+			hashToken(token)); err != nil {
 			return errPayLinkInvalid.New()
 		}
-		_, err := addMember(ctx, tx, ids.ThreadID, userID)
-		return err
+		if _, err := addMember(ctx, tx, ids.ThreadID, userID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `SAVEPOINT add_share`); err != nil {
+			return err
+		}
+		err := d.addToSplit(ctx, tx, ids.ThreadID, ids.ID, userID, userID, true)
+		if code := ErrorCode(err); code == ECONFLICT || code == EFORBIDDEN {
+			in = false
+			_, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT add_share`)
+			return err
+		}
+		if err != nil {
+			return err
+		}
+		in = true
+		return addEvent(ctx, tx, ids.ThreadID, EventSplit, 0, ids.ID)
 	})
 	if err != nil {
-		return Split{}, err
+		return PayLinkJoin{}, err
 	}
 	d.changed(ids.ThreadID)
-	return d.SplitInThread(ctx, ids.ThreadID, ids.ID)
+	s, err := d.SplitInThread(ctx, ids.ThreadID, ids.ID)
+	return PayLinkJoin{Split: s, InSplit: in}, err
 }

@@ -52,17 +52,13 @@ func handlePayLink(log *slog.Logger, store *db.DB, s *sessionManager) http.Handl
 			fail(w, r, log, err)
 			return
 		}
-		if err := store.AddToSplit(r.Context(), joined.ThreadID, joined.ID, u.ID, u.ID, true); err != nil {
-			if db.ErrorCode(err) == db.ECONFLICT || db.ErrorCode(err) == db.EFORBIDDEN {
-				// A member now, but this split cannot take them in: the
-				// thread says who to ask.
-				http.Redirect(w, r, threadPath(joined.ThreadID), http.StatusSeeOther)
-				return
-			}
-			fail(w, r, log, err)
+		if !joined.InSplit {
+			// A member now, but this split cannot take them in: the
+			// thread says who to ask.
+			http.Redirect(w, r, threadPath(joined.Split.ThreadID), http.StatusSeeOther)
 			return
 		}
-		http.Redirect(w, r, splitPath(joined.ThreadID, joined.ID)+"/pay", http.StatusSeeOther)
+		http.Redirect(w, r, splitPath(joined.Split.ThreadID, joined.Split.ID)+"/pay", http.StatusSeeOther)
 	})
 }
 

@@ -76,3 +76,31 @@ func TestAddPersonAfterAPayment(t *testing.T) {
 	}
 	wantStatus(t, "add a non-member", p.org.post(split+"/people", url.Values{"user_id": {"99999"}}), http.StatusUnprocessableEntity)
 }
+
+// A split that cannot take one more in (the collector has no share of
+// their own to make room, and someone paid): the pay link still makes the
+// visitor a member, in the same step, and leads to the thread.
+func TestPayLinkJoinsWhenTheSplitCannotTakeThemIn(t *testing.T) {
+	p := newPizza(t)
+	t.Parallel()
+	wantStatus(t, "create", p.org.post(p.thread+"/splits", p.splitForm("Pizza night", "30", "equal", "Sam", "Léa")), http.StatusSeeOther)
+	split := regexp.MustCompile(`/threads/\d+/splits/\d+`).FindString(p.org.get(p.thread).body)
+	var samShare string
+	p.app.store.SQL().Get(&samShare, `SELECT id FROM shares WHERE user_id = $1`, p.ids["Sam"])
+	wantStatus(t, "Sam claims", p.sam.post(split+"/shares/"+samShare+"/cash", nil), http.StatusSeeOther)
+	wantStatus(t, "confirm", p.org.post(split+"/shares/"+samShare+"/confirm", nil), http.StatusSeeOther)
+	link := payLinkOf(t, p.org, split)
+
+	nina := p.app.client()
+	res := nina.post(link, url.Values{"name": {"Nina"}})
+	wantStatus(t, "join by pay link", res, http.StatusSeeOther)
+	if loc := res.header.Get("Location"); !strings.HasSuffix(loc, p.thread) {
+		t.Fatalf("pay link went to %q, want the thread", loc)
+	}
+	wantBody(t, "Nina reads the thread", nina.get(p.thread), "Pizza night")
+	var shares int
+	p.app.store.SQL().Get(&shares, `SELECT count(*) FROM shares sh JOIN users u ON u.id = sh.user_id WHERE u.display_name = 'Nina'`)
+	if shares != 0 {
+		t.Errorf("Nina has %d shares; want none", shares)
+	}
+}
