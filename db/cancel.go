@@ -47,7 +47,7 @@ func (d *DB) CancelSplit(ctx context.Context, p PaymentProvider, threadID, split
 		if _, err := tx.ExecContext(ctx, `UPDATE splits SET status = 'cancelled', closed_at = now() WHERE id = $1`, splitID); err != nil {
 			return err
 		}
-		if _, err = insertMessage(ctx, tx, threadID, "system", collectorID, "", &splitID, map[string]any{"event": "split_cancelled", "title": sp.Title}); err != nil {
+		if _, err = insertMessage(ctx, tx, threadID, "system", collectorID, "", &splitID, SystemData{Event: "split_cancelled", Title: sp.Title}); err != nil {
 			return err
 		}
 		return addEvent(ctx, tx, threadID, EventSplit, 0, splitID)
@@ -55,7 +55,6 @@ func (d *DB) CancelSplit(ctx context.Context, p PaymentProvider, threadID, split
 	if err != nil {
 		return err
 	}
-	d.changed(threadID)
 	return d.tellRefunds(ctx, p, splitID)
 }
 

@@ -65,9 +65,11 @@ func (d *DB) Ping(ctx context.Context) error { return d.x.PingContext(ctx) }
 // database directly (the audit, load seeding).
 func (d *DB) SQL() *sqlx.DB { return d.x }
 
-// inTx runs fn in a transaction, committing on success. Serialization
-// failures and deadlocks are retried a bounded number of times, so callers
-// never see them.
+// inTx runs fn in a transaction, committing on success, and is the one way
+// to write a change: after the commit it signals every thread whose events
+// fn wrote (see addEvents), so live pages hear of every change and no use
+// case has to remember to tell them. Serialization failures and deadlocks
+// are retried a bounded number of times, so callers never see them.
 func (d *DB) inTx(ctx context.Context, opts *sql.TxOptions, fn func(tx *sqlx.Tx) error) error {
 	const attempts = 8
 	var err error
@@ -91,11 +93,20 @@ func (d *DB) tryTx(ctx context.Context, opts *sql.TxOptions, fn func(tx *sqlx.Tx
 	if err != nil {
 		return err
 	}
+	changes := &changeSet{}
+	openChanges.Store(tx, changes)
+	defer openChanges.Delete(tx)
 	if err := fn(tx); err != nil {
 		tx.Rollback()
 		return err
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	for _, id := range changes.threads {
+		d.changed(id)
+	}
+	return nil
 }
 
 // prefixed qualifies a column list with a table alias.

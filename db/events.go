@@ -3,7 +3,10 @@ package db
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -44,6 +47,9 @@ func addEvent(ctx context.Context, tx sqlx.ExtContext, threadID int64, kind stri
 // locked from here to commit, so a busy thread's writers should call it
 // last.
 func addEvents(ctx context.Context, tx sqlx.ExtContext, threadID int64, evs ...newEvent) error {
+	if err := noteChange(tx, threadID); err != nil {
+		return err
+	}
 	kinds := make([]string, len(evs))
 	msgs := make([]sql.NullInt64, len(evs))
 	splits := make([]sql.NullInt64, len(evs))
@@ -96,6 +102,32 @@ func (d *DB) MessagesByID(ctx context.Context, ids []int64) (map[int64]Message, 
 // Signalling outside the money transactions keeps NOTIFY's commit-time lock
 // out of them.
 func (d *DB) SetChangeHook(fn func(threadID int64)) { d.onChange = fn }
+
+// changeSet is the threads whose events a transaction wrote.
+type changeSet struct{ threads []int64 }
+
+// openChanges maps each transaction inTx has open to its changeSet.
+// addEvents finds the set through the transaction it writes in (the ledger
+// hands its hooks the transaction wrapped by prep), so an event row written
+// in a transaction inTx did not open is refused rather than left unsignalled.
+var openChanges sync.Map // *sqlx.Tx -> *changeSet
+
+// noteChange records that q's transaction wrote events of the thread.
+func noteChange(q sqlx.ExtContext, threadID int64) error {
+	if p, ok := q.(prepared); ok {
+		q = p.ExtContext
+	}
+	tx, _ := q.(*sqlx.Tx)
+	v, ok := openChanges.Load(tx)
+	if tx == nil || !ok {
+		return errors.New("db: events written outside inTx: no live page would hear of them")
+	}
+	cs := v.(*changeSet)
+	if !slices.Contains(cs.threads, threadID) {
+		cs.threads = append(cs.threads, threadID)
+	}
+	return nil
+}
 
 func (d *DB) changed(threadID int64) {
 	if d.onChange != nil && threadID != 0 {

@@ -97,8 +97,5 @@ func (d *DB) JoinByInvite(ctx context.Context, token string, userID int64) (Thre
 		}
 		return tx.GetContext(ctx, &g, `SELECT id, name, currency, created_by, created_at FROM groups WHERE id = $1`, inv.ThreadID)
 	})
-	if err == nil {
-		d.changed(g.ID)
-	}
 	return g, err
 }

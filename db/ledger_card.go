@@ -98,9 +98,8 @@ func (d *DB) PayByCard(ctx context.Context, p PaymentProvider, c CardPayment) (T
 }
 
 // paymentFailed is the hook of a card payment's void: a message in the
-// split's thread and the split's event, in the void's transaction. It sets
-// *threadID to the split's thread.
-func paymentFailed(t Transfer, threadID *int64) TransferHook {
+// split's thread and the split's event, in the void's transaction.
+func paymentFailed(t Transfer) TransferHook {
 	return TransferHook{After: func(ctx context.Context, tx sqlx.ExtContext, _ Transfer) error {
 		var sp struct {
 			ThreadID int64  `db:"group_id"`
@@ -109,9 +108,8 @@ func paymentFailed(t Transfer, threadID *int64) TransferHook {
 		if err := sqlx.GetContext(ctx, tx, &sp, `SELECT group_id, title FROM splits WHERE id = $1`, t.SplitID); err != nil {
 			return err
 		}
-		*threadID = sp.ThreadID
 		msg, err := insertMessageRow(ctx, tx, sp.ThreadID, "system", t.PayerID, "", &t.SplitID,
-			map[string]any{"event": "payment_failed", "title": sp.Title, "transfer_id": t.ID})
+			SystemData{Event: "payment_failed", Title: sp.Title, TransferID: t.ID})
 		if err != nil {
 			return err
 		}
@@ -226,7 +224,6 @@ func (d *DB) settleOne(ctx context.Context, p PaymentProvider, id string, checks
 		return "", err
 	}
 	r := TransferRequest{Amount: t.Amount, PendingOf: t.ID, From: t.To}
-	var threadID int64 // of the split a voided payment was for
 	switch status {
 	case SettlementSettled:
 		pending, err := d.AccountByID(ctx, t.To)
@@ -243,7 +240,7 @@ func (d *DB) settleOne(ctx context.Context, p PaymentProvider, id string, checks
 		if t.SplitID != 0 {
 			// The share is due again: the thread says so, and its open
 			// pages redraw the card.
-			r.Then = paymentFailed(t, &threadID)
+			r.Then = paymentFailed(t)
 		}
 	default:
 		next := time.Duration(500<<min(checks-1, 20)) * time.Millisecond
@@ -254,9 +251,6 @@ func (d *DB) settleOne(ctx context.Context, p PaymentProvider, id string, checks
 	o, err := d.recordTransfer(ctx, r)
 	if err != nil {
 		return "", err
-	}
-	if threadID != 0 && o.created {
-		d.changed(threadID)
 	}
 	if o.fail != nil {
 		// Resolved by a racing worker, or the ledger refused: the queue row

@@ -3,11 +3,15 @@ package db
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/shopspring/decimal"
+
+	"divvy/db/money"
 )
 
 // Message is one entry of a thread's stream.
@@ -23,16 +27,91 @@ type Message struct {
 	CreatedAt  time.Time       `db:"created_at"`
 }
 
+// MessageData is what a message of one kind carries besides its text, one
+// type per kind: SystemData, PaymentData, ReminderData (text and split
+// messages carry none). It is stored as JSON in messages.data.
+type MessageData interface{ messageKind() string }
+
+// SystemData is what a system message says happened in the thread.
+type SystemData struct {
+	Event string `json:"event"`           // created, joined, cash_claimed, split_closed, split_cancelled, payment_failed
+	Title string `json:"title,omitempty"` // the split's
+	StoredAmount
+	TransferID string `json:"transfer_id,omitempty"` // payment_failed: the voided payment
+}
+
+// PaymentData is the data of a payment message: a share paid.
+type PaymentData struct {
+	ShareID int64 `json:"share_id"`
+	StoredAmount
+	Method     string `json:"method"` // card, cash
+	TransferID string `json:"transfer_id"`
+}
+
+// ReminderData is the data of a reminder message.
+type ReminderData struct {
+	ShareID int64  `json:"share_id"`
+	To      string `json:"to"` // the reminded person's name
+	StoredAmount
+	Title string `json:"title"` // the split's
+}
+
+func (SystemData) messageKind() string   { return "system" }
+func (PaymentData) messageKind() string  { return "payment" }
+func (ReminderData) messageKind() string { return "reminder" }
+
+// StoredAmount is an amount as message data keeps it.
+type StoredAmount struct {
+	Amount   string `json:"amount,omitempty"`
+	Currency string `json:"currency,omitempty"`
+}
+
+func storedAmount(m money.Money) StoredAmount {
+	return StoredAmount{Amount: m.Amount.String(), Currency: m.Currency}
+}
+
+// Money is the amount; false when the message has none.
+func (a StoredAmount) Money() (money.Money, bool) {
+	d, err := decimal.NewFromString(a.Amount)
+	if err != nil {
+		return money.Money{}, false
+	}
+	m, err := money.New(d, a.Currency)
+	return m, err == nil
+}
+
+// Payload decodes the message's data by its kind; nil for text and split
+// messages, and for data that does not decode.
+func (m Message) Payload() MessageData {
+	var d MessageData
+	var err error
+	switch m.Kind {
+	case "system":
+		var v SystemData
+		err, d = json.Unmarshal(m.Data, &v), v
+	case "payment":
+		var v PaymentData
+		err, d = json.Unmarshal(m.Data, &v), v
+	case "reminder":
+		var v ReminderData
+		err, d = json.Unmarshal(m.Data, &v), v
+	}
+	if err != nil {
+		return nil
+	}
+	return d
+}
+
 // MaxMessageLength is the longest text message, in characters.
 const MaxMessageLength = 2000
 
-func postMessage(ctx context.Context, tx sqlx.ExtContext, threadID int64, kind string, authorID int64, body string, data map[string]any) error {
+func postMessage(ctx context.Context, tx sqlx.ExtContext, threadID int64, kind string, authorID int64, body string, data MessageData) error {
 	_, err := insertMessage(ctx, tx, threadID, kind, authorID, body, nil, data)
 	return err
 }
 
 // insertMessage writes a message and its live-update event.
-func insertMessage(ctx context.Context, tx sqlx.ExtContext, threadID int64, kind string, authorID int64, body string, splitID *int64, data map[string]any) (int64, error) {
+func insertMessage(ctx context.Context, tx sqlx.ExtContext, threadID int64, kind string, authorID int64, body string, splitID *int64, data MessageData) (int64, error) {
 	id, err := insertMessageRow(ctx, tx, threadID, kind, authorID, body, splitID, data)
 	if err != nil {
 		return 0, err
@@ -46,20 +125,23 @@ func insertMessage(ctx context.Context, tx sqlx.ExtContext, threadID int64, kind
 
 // insertMessageRow writes a message without its event, for a caller that
 // adds the event itself (see addEvents).
-func insertMessageRow(ctx context.Context, tx sqlx.ExtContext, threadID int64, kind string, authorID int64, body string, splitID *int64, data map[string]any) (int64, error) {
-	if data == nil {
-		data = map[string]any{}
-	}
-	b, err := json.Marshal(data)
-	if err != nil {
-		return 0, err
+func insertMessageRow(ctx context.Context, tx sqlx.ExtContext, threadID int64, kind string, authorID int64, body string, splitID *int64, data MessageData) (int64, error) {
+	b := []byte("{}")
+	if data != nil {
+		if data.messageKind() != kind {
+			return 0, fmt.Errorf("db: %T in a %s message", data, kind)
+		}
+		var err error
+		if b, err = json.Marshal(data); err != nil {
+			return 0, err
+		}
 	}
 	var author *int64
 	if authorID != 0 {
 		author = &authorID
 	}
 	var id int64
-	err = sqlx.GetContext(ctx, tx, &id, `INSERT INTO messages (group_id, kind, author_id, body, split_id, data)
+	err := sqlx.GetContext(ctx, tx, &id, `INSERT INTO messages (group_id, kind, author_id, body, split_id, data)
 		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, threadID, kind, author, body, splitID, b)
 	return id, err
 }
@@ -90,7 +172,6 @@ func (d *DB) PostText(ctx context.Context, threadID, userID int64, body string) 
 	if err != nil {
 		return Message{}, err
 	}
-	d.changed(threadID)
 	ms, err := d.messages(ctx, `m.id = $1`, id)
 	if err != nil || len(ms) == 0 {
 		return Message{}, err

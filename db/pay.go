@@ -108,7 +108,6 @@ func (d *DB) PayShare(ctx context.Context, p PaymentProvider, in SharePayment) (
 	if err != nil {
 		return out, err
 	}
-	d.changed(s.ThreadID)
 	out.Transfer = t
 	return out, nil
 }
@@ -197,9 +196,8 @@ func sharePayment(s Split, sh Share, method string) TransferHook {
 		// The message before the money is written, the events (which lock
 		// the group row) last.
 		Before: func(ctx context.Context, tx sqlx.ExtContext, t Transfer) (err error) {
-			msgID, err = insertMessageRow(ctx, tx, s.ThreadID, "payment", sh.UserID, "", &s.ID, map[string]any{
-				"share_id": sh.ID, "amount": t.Amount.Amount.String(), "currency": t.Amount.Currency,
-				"method": method, "transfer_id": t.ID})
+			msgID, err = insertMessageRow(ctx, tx, s.ThreadID, "payment", sh.UserID, "", &s.ID, PaymentData{
+				ShareID: sh.ID, StoredAmount: storedAmount(t.Amount), Method: method, TransferID: t.ID})
 			return err
 		},
 		After: func(ctx context.Context, tx sqlx.ExtContext, t Transfer) error {
@@ -244,7 +242,7 @@ func markComplete(ctx context.Context, tx sqlx.ExtContext, s Split) (int64, erro
 	if n, _ := res.RowsAffected(); n == 0 {
 		return 0, nil
 	}
-	return insertMessageRow(ctx, tx, s.ThreadID, "system", 0, "", &s.ID, map[string]any{"event": "split_closed", "title": s.Title})
+	return insertMessageRow(ctx, tx, s.ThreadID, "system", 0, "", &s.ID, SystemData{Event: "split_closed", Title: s.Title})
 }
 
 // dueSharesSQL says whether a split is open and whether any of its shares

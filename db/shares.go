@@ -97,15 +97,12 @@ func (d *DB) ClaimCash(ctx context.Context, threadID, splitID, shareID, userID i
 		if n, _ := res.RowsAffected(); n == 0 {
 			return nil
 		}
-		if _, err := insertMessage(ctx, tx, threadID, "system", userID, "", &s.ID, map[string]any{"event": "cash_claimed",
-			"title": s.Title, "amount": sh.Amount.Amount.String(), "currency": sh.Amount.Currency}); err != nil {
+		if _, err := insertMessage(ctx, tx, threadID, "system", userID, "", &s.ID, SystemData{Event: "cash_claimed",
+			Title: s.Title, StoredAmount: storedAmount(sh.Amount)}); err != nil {
 			return err
 		}
 		return addEvent(ctx, tx, s.ThreadID, EventSplit, 0, s.ID)
 	})
-	if err == nil {
-		d.changed(s.ThreadID)
-	}
 	return err
 }
 
@@ -118,9 +115,6 @@ func (d *DB) shareChange(ctx context.Context, s Split, query string, shareID int
 		}
 		return addEvent(ctx, tx, s.ThreadID, EventSplit, 0, s.ID)
 	})
-	if err == nil {
-		d.changed(s.ThreadID)
-	}
 	return err
 }
 
@@ -167,7 +161,6 @@ func (d *DB) ConfirmCash(ctx context.Context, threadID, splitID, shareID, collec
 	if err != nil {
 		return err
 	}
-	d.changed(threadID)
 	return nil
 }
 
@@ -224,7 +217,7 @@ func (d *DB) Remind(ctx context.Context, threadID, splitID, shareID, collectorID
 			return err
 		}
 		if _, err := insertMessage(ctx, tx, threadID, "reminder", collectorID, "", &s.ID,
-			map[string]any{"share_id": sh.ID, "to": sh.Name, "amount": sh.Amount.Amount.String(), "currency": sh.Amount.Currency, "title": s.Title}); err != nil {
+			ReminderData{ShareID: sh.ID, To: sh.Name, StoredAmount: storedAmount(sh.Amount), Title: s.Title}); err != nil {
 			return err
 		}
 		if err := addEvent(ctx, tx, threadID, EventSplit, 0, s.ID); err != nil {
@@ -247,7 +240,6 @@ func (d *DB) Remind(ctx context.Context, threadID, splitID, shareID, collectorID
 	if err != nil {
 		return Reminder{}, err
 	}
-	d.changed(threadID)
 	if who.Email != "" {
 		contact = who.Email
 	}
@@ -277,9 +269,6 @@ func (d *DB) AddToSplit(ctx context.Context, threadID, splitID, userID, actorID 
 		}
 		return addEvent(ctx, tx, threadID, EventSplit, 0, splitID)
 	})
-	if err == nil {
-		d.changed(threadID)
-	}
 	return err
 }
 
@@ -418,7 +407,6 @@ func (d *DB) JoinBySplitLink(ctx context.Context, token string, userID int64) (P
 	if err != nil {
 		return PayLinkJoin{}, err
 	}
-	d.changed(ids.ThreadID)
 	s, err := d.SplitInThread(ctx, ids.ThreadID, ids.ID)
 	return PayLinkJoin{Split: s, InSplit: in}, err
 }

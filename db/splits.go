@@ -130,9 +130,6 @@ func (d *DB) CreateSplit(ctx context.Context, threadID, creatorID int64, plan Sp
 		_, err = insertMessage(ctx, tx, threadID, "split", creatorID, plan.Title, &id, nil)
 		return err
 	})
-	if err == nil {
-		d.changed(threadID)
-	}
 	return id, err
 }
 

@@ -67,7 +67,7 @@ func (d *DB) CreateThread(ctx context.Context, userID int64, in NewThread) (Thre
 		if _, err := d.newInvite(ctx, tx, g.ID, userID); err != nil {
 			return err
 		}
-		return postMessage(ctx, tx, g.ID, "system", userID, "", map[string]any{"event": "created"})
+		return postMessage(ctx, tx, g.ID, "system", userID, "", SystemData{Event: "created"})
 	})
 	g.Members = 1
 	return g, err
@@ -120,7 +120,7 @@ func addMember(ctx context.Context, tx sqlx.ExtContext, threadID, userID int64) 
 	if err := addEvent(ctx, tx, threadID, EventMembers, 0, 0); err != nil {
 		return false, err
 	}
-	return true, postMessage(ctx, tx, threadID, "system", userID, "", map[string]any{"event": "joined"})
+	return true, postMessage(ctx, tx, threadID, "system", userID, "", SystemData{Event: "joined"})
 }
 
 // Thread is a conversation of several people with a default currency.

@@ -198,9 +198,6 @@ func (d *DB) KeepAccount(ctx context.Context, userID int64, email, password stri
 	})
 	switch ErrorCode(mapErr(err, "user")) {
 	case "":
-		for _, g := range threads {
-			d.changed(g)
-		}
 		return r.user(), nil
 	case ECONFLICT:
 		return User{}, Errorf(ECONFLICT, "An account with this email already exists. Log in instead.")

@@ -2,13 +2,10 @@ package handlers
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
-
-	"github.com/shopspring/decimal"
 
 	"divvy/db"
 	"divvy/db/money"
@@ -140,21 +137,17 @@ func messagesView(r *http.Request, store *db.DB, threadID int64, ms []db.Message
 func messageItem(ctx context.Context, m db.Message, me int64) views.MessageItem {
 	it := views.MessageItem{ID: m.ID, Kind: m.Kind, Author: m.AuthorName, Text: m.Body, At: m.CreatedAt}
 	it.Mine = m.AuthorID != nil && *m.AuthorID == me
-	// Text messages carry no data (jsonb prints an empty object as {}):
-	// pages show fifty messages, most of them text.
-	if string(m.Data) == "{}" {
-		return it
+	var amount db.StoredAmount
+	switch d := m.Payload().(type) {
+	case db.SystemData:
+		it.Event, it.Title, amount = d.Event, d.Title, d.StoredAmount
+	case db.PaymentData:
+		it.Method, amount = d.Method, d.StoredAmount
+	case db.ReminderData:
+		it.To, it.Title, amount = d.To, d.Title, d.StoredAmount
 	}
-	// Decoded once per message.
-	var d struct {
-		Event, Title, To, Method, Amount, Currency string
-	}
-	json.Unmarshal(m.Data, &d)
-	it.Event, it.Title, it.To, it.Method = d.Event, d.Title, d.To, d.Method
-	if a, err := decimal.NewFromString(d.Amount); err == nil {
-		if am, err := money.New(a, d.Currency); err == nil {
-			it.Amount = views.Money(ctx, am)
-		}
+	if am, ok := amount.Money(); ok {
+		it.Amount = views.Money(ctx, am)
 	}
 	return it
 }
