@@ -3,6 +3,7 @@ package handlers
 import (
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	"divvy/db"
 	"divvy/views"
@@ -26,7 +27,20 @@ func handlePayLinkShow(log *slog.Logger, store *db.DB) http.Handler {
 				}
 			}
 		}
-		render(w, r, http.StatusOK, views.JoinPage(layout(r, s.Title), payLinkJoin(r, token, s)))
+		j := payLinkJoin(r, token, s)
+		if currentUser(r) == nil {
+			// People added by name before they joined: the first to say
+			// "I am Nina" takes Nina's place and share.
+			named, err := store.NamedGuestsInSplit(r.Context(), s.ThreadID, s.ID)
+			if err != nil {
+				fail(w, r, log, err)
+				return
+			}
+			for _, n := range named {
+				j.Named = append(j.Named, views.Person{ID: n.UserID, Name: n.Name})
+			}
+		}
+		render(w, r, http.StatusOK, views.JoinPage(layout(r, s.Title), j))
 	})
 }
 
@@ -43,6 +57,18 @@ func handlePayLink(log *slog.Logger, store *db.DB, s *sessionManager) http.Handl
 			renderError(w, r, http.StatusNotFound, "paylink.invalid")
 			return
 		}
+		if as, err := strconv.ParseInt(r.PostForm.Get("as"), 10, 64); err == nil && currentUser(r) == nil {
+			if err := store.ClaimNamedGuest(r.Context(), split.ThreadID, split.ID, as); err != nil {
+				fail(w, r, log, err)
+				return
+			}
+			if err := s.start(w, r, as); err != nil {
+				fail(w, r, log, err)
+				return
+			}
+			http.Redirect(w, r, splitPath(split.ThreadID, split.ID)+"/pay", http.StatusSeeOther)
+			return
+		}
 		u, ok := signedInOrGuest(w, r, log, store, s, payLinkJoin(r, token, split))
 		if !ok {
 			return
@@ -55,7 +81,7 @@ func handlePayLink(log *slog.Logger, store *db.DB, s *sessionManager) http.Handl
 		if !joined.InSplit {
 			// A member now, but this split cannot take them in: the
 			// thread says who to ask.
-			http.Redirect(w, r, threadPath(joined.Split.ThreadID), http.StatusSeeOther)
+			http.Redirect(w, r, threadPath(joined.Split.ThreadID)+"?notice=paylink.ask_collector", http.StatusSeeOther)
 			return
 		}
 		http.Redirect(w, r, splitPath(joined.Split.ThreadID, joined.Split.ID)+"/pay", http.StatusSeeOther)

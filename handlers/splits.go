@@ -53,6 +53,33 @@ func splitFormFromRequest(r *http.Request, ms *membership, members []db.Member) 
 	return d, v
 }
 
+// newcomers reads the names typed in the split form's "add people by
+// name" field (comma or line separated, each once) and adds them to the
+// draft as placeholders with ids -1, -2, ... and to a copy of members.
+func newcomers(r *http.Request, d *db.SplitDraft, v *views.SplitForm, members []db.Member) ([]db.Member, []string) {
+	raw := r.PostForm.Get("newcomers")
+	v.Form.Values["newcomers"] = raw
+	var names []string
+	seen := map[string]bool{}
+	for _, n := range strings.FieldsFunc(raw, func(c rune) bool { return c == ',' || c == '\n' || c == ';' }) {
+		n = strings.Join(strings.Fields(n), " ")
+		if n != "" && !seen[strings.ToLower(n)] {
+			seen[strings.ToLower(n)] = true
+			names = append(names, n)
+		}
+	}
+	if len(names) == 0 {
+		return members, nil
+	}
+	all := append(append([]db.Member(nil), members...), make([]db.Member, len(names))...)
+	for i, n := range names {
+		id := -int64(i + 1)
+		all[len(members)+i] = db.Member{UserID: id, DisplayName: n, IsGuest: true}
+		d.People = append(d.People, id)
+	}
+	return all, names
+}
+
 func ids(values []string) []int64 {
 	var out []int64
 	for _, s := range values {
@@ -139,8 +166,12 @@ func handleSplitPreview(log *slog.Logger, store *db.DB) http.Handler {
 			fail(w, r, log, err)
 			return
 		}
-		d, _ := splitFormFromRequest(r, ms, members)
-		_, _, p := previewOf(r, d, members)
+		d, v := splitFormFromRequest(r, ms, members)
+		all, names := newcomers(r, &d, &v, members)
+		_, problems, p := previewOf(r, d, all)
+		if len(names) > 0 && d.Mode != money.ModeEqual && len(problems) == 0 {
+			p = views.SplitPreview{Problem: views.T(r.Context(), "split.newcomers_equal")}
+		}
 		render(w, r, http.StatusOK, views.Preview(p))
 	})
 }
@@ -157,7 +188,14 @@ func handleSplitCreate(log *slog.Logger, store *db.DB) http.Handler {
 			return
 		}
 		d, v := splitFormFromRequest(r, ms, members)
-		plan, problems, p := previewOf(r, d, members)
+		all, names := newcomers(r, &d, &v, members)
+		plan, problems, p := previewOf(r, d, all)
+		if len(names) > 0 && d.Mode != money.ModeEqual {
+			if problems == nil {
+				problems = map[string]error{}
+			}
+			problems["newcomers"] = db.Errorf(db.EINVALID, "split.newcomers_equal")
+		}
 		if len(problems) > 0 {
 			v.Preview = p
 			v.Form.Problems = map[string]string{}
@@ -170,11 +208,35 @@ func handleSplitCreate(log *slog.Logger, store *db.DB) http.Handler {
 			render(w, r, http.StatusUnprocessableEntity, views.SplitFormPage(layout(r, views.T(r.Context(), "split.title")), v))
 			return
 		}
-		if _, err := store.CreateSplit(r.Context(), ms.thread.ID, currentUser(r).ID, plan); err != nil {
+		if len(names) > 0 {
+			// The people added by name become guests of the thread, then
+			// the plan is made again with their real ids.
+			guests, err := store.AddNamedGuests(r.Context(), ms.thread.ID, currentUser(r).ID, names, views.Locale(r.Context()))
+			if err != nil {
+				fail(w, r, log, err)
+				return
+			}
+			for i, id := range d.People {
+				if id < 0 {
+					d.People[i] = guests[-id-1].UserID
+				}
+			}
+			if plan, problems, _ = previewOf(r, d, append(members, guests...)); len(problems) > 0 {
+				fail(w, r, log, db.Errorf(db.EINVALID, "split.newcomers_equal"))
+				return
+			}
+		}
+		splitID, err := store.CreateSplit(r.Context(), ms.thread.ID, currentUser(r).ID, plan)
+		if err != nil {
 			fail(w, r, log, err)
 			return
 		}
-		http.Redirect(w, r, "/threads/"+strconv.FormatInt(ms.thread.ID, 10), http.StatusSeeOther)
+		if len(names) > 0 {
+			// They get the split's pay link from the collector: its page has it.
+			http.Redirect(w, r, splitPath(ms.thread.ID, splitID)+"?notice=split.newcomers_added", http.StatusSeeOther)
+			return
+		}
+		http.Redirect(w, r, "/threads/"+strconv.FormatInt(ms.thread.ID, 10)+"#split-"+strconv.FormatInt(splitID, 10), http.StatusSeeOther)
 	})
 }
 
@@ -240,7 +302,22 @@ func handleSplitShow(log *slog.Logger, store *db.DB, baseURL string) http.Handle
 			fail(w, r, log, err)
 			return
 		}
-		page := views.SplitPage{ThreadName: currentMembership(r).thread.Name, Card: splitCard(r, s), PayURL: baseURL + "/pay/" + url.PathEscape(token)}
+		page := views.SplitPage{ThreadName: currentMembership(r).thread.Name, Card: splitCard(r, s), PayURL: baseURL + "/pay/" + url.PathEscape(token),
+			Fixed: s.Mode != money.ModeEqual && s.Mode != money.ModeShares}
+		if s.Mode != money.ModeShares {
+			// Someone added gets an equal part (taken from the collector's
+			// own share once anything is paid): say how much.
+			if parts, err := money.Allocate(s.Total, money.Spec{Mode: money.ModeEqual, People: len(s.Shares) + 1}); err == nil {
+				part := parts[len(parts)-1]
+				paid, _, _, _ := s.Progress()
+				own, in := s.ShareOf(s.CollectorID)
+				if s.Mode == money.ModeEqual && paid == 0 || in && !own.Amount.Amount.LessThan(part.Amount) {
+					page.AddAmount = views.Money(r.Context(), part)
+				} else {
+					page.NoRoom = true
+				}
+			}
+		}
 		if page.Card.IsCollector {
 			members, err := store.Members(r.Context(), s.ThreadID)
 			if err != nil {
