@@ -198,3 +198,35 @@ func TestBrowserChangeCardWithPINAndCode(t *testing.T) {
 		})
 	}
 }
+
+// The organizer adds Nina by name from the split form; Nina opens the pay
+// link, says who she is, and lands on paying her share.
+func TestBrowserAddPersonFromSplitForm(t *testing.T) {
+	base := startApp(t)
+	for _, sc := range screens {
+		t.Run(sc.name, func(t *testing.T) {
+			email := "olivia-add-" + sc.name + "@example.com"
+			s := seed(t, base, email, 2)
+			b := newBrowser(t, sc.name, sc.width, sc.height)
+			b.logIn(base, email)
+			b.run("open the split form", chromedp.Navigate(base+s.thread+"/splits/new"), chromedp.WaitVisible(field("Add people not in the thread yet")))
+			b.run("fill it",
+				chromedp.SendKeys(field("What for"), "Cinema"),
+				chromedp.SendKeys(field("Total"), "30"),
+				chromedp.SendKeys(field("Add people not in the thread yet"), "Nina"),
+				chromedp.WaitVisible(`//li[@data-testid="preview-line"][contains(., "Nina")]`))
+			b.shot("split-form-newcomer")
+			var link string
+			b.run("post it",
+				chromedp.Click(labelled("Post the split")),
+				chromedp.WaitVisible(`//li[@data-testid="share"][@data-name="Nina"]`),
+				chromedp.Value(`#pay-url`, &link))
+			b.shot("split-page-newcomer")
+			nina := newBrowser(t, sc.name, sc.width, sc.height)
+			nina.run("open the pay link", chromedp.Navigate(link), chromedp.WaitVisible(labelled("I am Nina")))
+			nina.shot("paylink-named")
+			nina.run("say who she is", chromedp.Click(labelled("I am Nina")),
+				chromedp.WaitVisible(`//p[@data-testid="pay-what"][contains(., "€10.00 to Olivia for Cinema")]`))
+		})
+	}
+}
