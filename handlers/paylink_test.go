@@ -94,8 +94,8 @@ func TestPayLinkJoinsWhenTheSplitCannotTakeThemIn(t *testing.T) {
 	nina := p.app.client()
 	res := nina.post(link, url.Values{"name": {"Nina"}})
 	wantStatus(t, "join by pay link", res, http.StatusSeeOther)
-	if loc := res.header.Get("Location"); !strings.HasSuffix(loc, p.thread) {
-		t.Fatalf("pay link went to %q, want the thread", loc)
+	if loc := res.header.Get("Location"); !strings.HasPrefix(loc, p.thread+"?notice=paylink.ask_collector") {
+		t.Fatalf("pay link went to %q, want the thread saying whom to ask", loc)
 	}
 	wantBody(t, "Nina reads the thread", nina.get(p.thread), "Pizza night")
 	var shares int
