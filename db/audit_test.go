@@ -43,6 +43,7 @@ func busyLedger(t *testing.T) (*db.DB, []int64) {
 	}
 	must(d.RefundCardPayment(ctx, p, newID(), pay.ID))
 	must(d.RecordCash(ctx, db.CashPayment{ID: newID(), PayerID: u[2], CollectorID: u[0], ThreadID: thread, Amount: eur("7"), SplitID: split3, ShareID: share3[0]}))
+	activePayments(t, d, u[0])
 	tr, _, err := d.Payout(ctx, p, db.PayoutRequest{ID: newID(), UserID: u[0], Amount: eur("50"), Destination: "DE89370400440532013000"})
 	must(tr, err)
 	return d, u

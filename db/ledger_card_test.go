@@ -314,6 +314,14 @@ func TestPayout(t *testing.T) {
 	p := newSandbox(t, 0)
 	u := users(t, d, 1)[0]
 	fund(t, d, u, eur("100"))
+	_, _, err := d.Payout(ctx, p, db.PayoutRequest{ID: newID(), UserID: u, Amount: eur("60"), Destination: "DE89 3704 0044 0532 0130 00"})
+	wantCode(t, err, db.EFORBIDDEN) // payments not activated
+	activePayments(t, d, u)
+	_, _, err = d.Payout(ctx, p, db.PayoutRequest{ID: newID(), UserID: u, Amount: eur("60"), Destination: "DE89 3704 0044 0532 0130 01"})
+	wantCode(t, err, db.EINVALID) // fails mod-97
+	if n := count(t, d, `SELECT count(*) FROM ledger_transfers WHERE kind = 'payout'`); n != 0 {
+		t.Fatalf("%d payouts written for refused requests", n)
+	}
 	tr, pid, err := d.Payout(ctx, p, db.PayoutRequest{ID: newID(), UserID: u, Amount: eur("60"), Destination: "DE89 3704 0044 0532 0130 00"})
 	if err != nil || pid == "" || tr.Kind != db.TransferPayout {
 		t.Fatalf("payout: %+v, %q, %v", tr, pid, err)

@@ -130,3 +130,27 @@ func newSplit(t testing.TB, d *db.DB, collector int64, payers []int64, amount st
 	}
 	return thread, split, shares
 }
+
+// activePayments gives user an activated payment setup, as the setup and
+// activation steps would, so that money may leave their balance.
+func activePayments(t testing.TB, d *db.DB, user int64) {
+	t.Helper()
+	_, err := d.SQL().Exec(`
+		INSERT INTO payment_profiles (user_id, legal_name, contact_email, card_token, card_brand, card_last4,
+			card_exp_month, card_exp_year, pin_hash, active, activated_at)
+		VALUES ($1, 'Test Person', 'test@example.com', 'tok_test', 'visa', '4242', 12, 2035, 'x', true, now())
+		ON CONFLICT (user_id) DO NOTHING`, user)
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// count runs a query that returns one number.
+func count(t testing.TB, d *db.DB, query string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := d.SQL().Get(&n, query, args...); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}

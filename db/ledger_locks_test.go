@@ -27,6 +27,7 @@ func TestHotCollectorMixedTransfersNoDeadlock(t *testing.T) {
 	p := newSandbox(t, 0)
 	u := users(t, d, 9)
 	hub, payers := u[0], u[1:]
+	activePayments(t, d, hub)
 	tok := card(t, p, "4242 4242 4242 4242")
 
 	var mu sync.Mutex

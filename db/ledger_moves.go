@@ -83,6 +83,15 @@ type PayoutRequest struct {
 // the id stays failed (EDECLINED); if it cannot be reached, the error says
 // so and the same call again (same id) retries the provider only.
 func (d *DB) Payout(ctx context.Context, p PaymentProvider, r PayoutRequest) (Transfer, string, error) {
+	// Checked before anything is written: a payout that cannot reach a bank
+	// never takes the money, even for a moment.
+	if !ValidIBAN(r.Destination) {
+		return Transfer{}, "", Errorf(EINVALID, "The bank account number (IBAN) is not valid; check it and try again.")
+	}
+	r.Destination = NormalizeIBAN(r.Destination)
+	if err := d.requireActivePayments(ctx, r.UserID); err != nil {
+		return Transfer{}, "", err
+	}
 	from, err := ensureAccount(ctx, d.x, AccountAvailable, r.UserID, 0, r.Amount.Currency)
 	if err != nil {
 		return Transfer{}, "", err
@@ -136,4 +145,16 @@ func (d *DB) reverse(ctx context.Context, id string, o Transfer) (Transfer, erro
 	out, err := d.recordTransfer(ctx, TransferRequest{ID: id, Kind: TransferReversal, From: o.To, To: o.From,
 		Amount: o.Amount, PayerID: o.PayerID, Reverses: o.ID})
 	return out.result(err)
+}
+
+// requireActivePayments refuses money going out for someone whose payment
+// setup is missing or not activated: the activation code proves the contact
+// the payment setup names, and withdrawals rely on it like payments do.
+func (d *DB) requireActivePayments(ctx context.Context, userID int64) error {
+	var active bool
+	err := d.x.GetContext(ctx, &active, `SELECT active FROM payment_profiles WHERE user_id = $1`, userID)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && !active) {
+		return Errorf(EFORBIDDEN, "Withdrawing needs activated payments: finish your payment setup first.")
+	}
+	return err
 }

@@ -115,14 +115,32 @@ func handleWithdraw(log *slog.Logger, store *db.DB, provider db.PaymentProvider)
 			render(w, r, status, views.MoneyPage(layout(r, views.T(r.Context(), "money.title")), v))
 		}
 		amount, err := money.Parse(f.Get("amount"), currency)
-		if err != nil {
+		switch {
+		case err != nil:
 			form.Problems["amount"] = views.ErrorText(r.Context(), err)
+		case amount.Currency != currency:
+			// "1 USD" typed in a EUR withdrawal: neither currency is
+			// safe to guess, so the person says which.
+			form.Problems["amount"] = views.T(r.Context(), "wallet.currency_mismatch", amount.Currency, currency)
 		}
-		if strings.TrimSpace(f.Get("iban")) == "" {
+		switch iban := f.Get("iban"); {
+		case strings.TrimSpace(iban) == "":
 			form.Problems["iban"] = "iban_required"
+		case !db.ValidIBAN(iban):
+			form.Problems["iban"] = "iban_invalid"
 		}
 		if len(form.Problems) > 0 {
 			page(http.StatusUnprocessableEntity)
+			return
+		}
+		// Money leaves only for someone whose payments are activated.
+		if prof, err := store.PaymentProfile(r.Context(), currentUser(r).ID); err != nil || !prof.Active {
+			if err != nil && db.ErrorCode(err) != db.ENOTFOUND {
+				fail(w, r, log, err)
+				return
+			}
+			form.Error = views.T(r.Context(), "wallet.setup_first")
+			page(http.StatusForbidden)
 			return
 		}
 		// Money leaves Divvy only with the PIN, like a payment.

@@ -5,9 +5,12 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"divvy/db/money"
 )
 
 // The collector's money: pending after a card payment, available once the
@@ -122,5 +125,61 @@ func TestMoneyHistoryPagesAndCash(t *testing.T) {
 	}
 	if strings.Contains(next.body, `data-testid="history-older"`) {
 		t.Errorf("the last page links to older transfers")
+	}
+}
+
+// A withdrawal is refused before anything is written when the typed amount
+// names another currency than the form's, when the IBAN fails its mod-97
+// check, or when the person's payments are not activated.
+func TestWithdrawRefusedBeforeWriting(t *testing.T) {
+	p := newPizza(t)
+	_, payURL := p.postSplit(t)
+	ctx := t.Context()
+	org, _ := strconv.ParseInt(p.ids["Olivia"], 10, 64)
+	sam, _ := strconv.ParseInt(p.ids["Sam"], 10, 64)
+	for _, m := range []string{"20 EUR", "20 USD"} {
+		amount, _ := money.Parse(m, "")
+		for _, u := range []int64{org, sam} {
+			if _, err := p.app.store.Deposit(ctx, "fund-"+strconv.FormatInt(u, 10)+"-"+amount.Currency, u, amount); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	p.setupPayments(t, p.org, "Olivia", "4242 4242 4242 4242", "482916", "/payments/setup?next=/money")
+	payouts := func() (n int) {
+		t.Helper()
+		if err := p.app.store.SQL().Get(&n, `SELECT count(*) FROM ledger_transfers WHERE kind IN ('payout', 'reversal')`); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	w := url.Values{"payout_id": {"payout-refusals-1"}, "currency": {"EUR"}, "amount": {"1 USD"}, "iban": {"FR76 3000 6000 0112 3456 7890 189"}, "pin": {"482916"}}
+	res := p.org.post("/money/withdraw", w)
+	wantStatus(t, "1 USD in a EUR withdrawal", res, http.StatusUnprocessableEntity)
+	wantBody(t, "1 USD in a EUR withdrawal", res, "The amount is in USD but the withdrawal is in EUR")
+
+	w.Set("amount", "1")
+	w.Set("iban", "FR76 3000 6000 0112 3456 7890 188") // one digit off
+	w.Set("payout_id", "payout-refusals-2")
+	res = p.org.post("/money/withdraw", w)
+	wantStatus(t, "an IBAN failing mod-97", res, http.StatusUnprocessableEntity)
+	wantBody(t, "an IBAN failing mod-97", res, "This IBAN is not valid")
+	if n := payouts(); n != 0 {
+		t.Fatalf("%d payouts or reversals written for refused withdrawals; want none", n)
+	}
+
+	// Sam sets up payments but never types the activation code.
+	res = p.sam.post("/payments/setup", url.Values{"legal_name": {"Sam"}, "contact": {"sam@example.com"},
+		"card_number": {"4242 4242 4242 4242"}, "exp_month": {"12"}, "exp_year": {"35"}, "cvc": {"123"}, "pin": {"271828"}, "pin_confirm": {"271828"}, "next": {payURL}})
+	wantStatus(t, "setup without activation", res, http.StatusSeeOther)
+	w = url.Values{"payout_id": {"payout-refusals-3"}, "currency": {"EUR"}, "amount": {"5"}, "iban": {"FR76 3000 6000 0112 3456 7890 189"}, "pin": {"271828"}}
+	res = p.sam.post("/money/withdraw", w)
+	wantStatus(t, "withdraw without activated payments", res, http.StatusForbidden)
+	wantBody(t, "withdraw without activated payments", res, "Withdrawing needs your payment setup")
+	if n := payouts(); n != 0 {
+		t.Fatalf("%d payouts or reversals written for refused withdrawals; want none", n)
+	}
+	if b, _ := p.app.store.Balance(ctx, sam, "EUR"); b.Available.String() != "20.00 EUR" {
+		t.Errorf("Sam's balance after a refused withdrawal: %s", b.Available)
 	}
 }

@@ -137,27 +137,3 @@ func expired(month, year int, now time.Time) bool {
 	end := time.Date(year, time.Month(month)+1, 1, 0, 0, 0, 0, time.UTC)
 	return !now.Before(end)
 }
-
-// validIBAN checks an IBAN's shape (country letters, check digits, account
-// letters and digits) and its mod-97 check digits.
-func validIBAN(s string) bool {
-	s = strings.ToUpper(strings.ReplaceAll(s, " ", ""))
-	if len(s) < 15 || len(s) > 34 || !isLetters(s[:2]) || !isDigits(s[2:4]) {
-		return false
-	}
-	rem := 0
-	for _, r := range s[4:] + s[:4] {
-		switch {
-		case r >= '0' && r <= '9':
-			rem = (rem*10 + int(r-'0')) % 97
-		case r >= 'A' && r <= 'Z':
-			rem = (rem*100 + int(r-'A'+10)) % 97
-		default:
-			return false
-		}
-	}
-	return rem == 1
-}
-
-func isLetters(s string) bool { return strings.Trim(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == "" }
-func isDigits(s string) bool  { return strings.Trim(s, "0123456789") == "" }

@@ -132,8 +132,8 @@ func (p *Provider) Refund(ctx context.Context, chargeID string, amount money.Mon
 
 // Payout accepts a payout to any valid IBAN but RefusedIBAN.
 func (p *Provider) Payout(ctx context.Context, dest string, amount money.Money, idempotencyKey string) (string, error) {
-	iban := strings.ToUpper(strings.ReplaceAll(dest, " ", ""))
-	if !validIBAN(iban) {
+	iban := db.NormalizeIBAN(dest)
+	if !db.ValidIBAN(iban) {
 		return "", db.ErrPayoutIBAN.New()
 	}
 	if iban == RefusedIBAN {
