@@ -166,8 +166,11 @@ func (d *DB) refuse(ctx context.Context, id, hash string, e *Error) outcome {
 }
 
 // settleLease is how long a worker owns the pending payments it claimed:
-// if it dies, another takes them over after this.
-const settleLease = time.Minute
+// if it dies, another takes them over after this. It is short, so a crash
+// delays settlements by seconds; a worker still busy when its lease ends
+// stops and leaves the rest of its batch to the next claim. A payment
+// asked about twice (a slow provider) is harmless: it is resolved once.
+const settleLease = 5 * time.Second
 
 // claimPending leases due pending payments to this worker. SKIP LOCKED lets
 // workers in several processes claim disjoint sets at once.
@@ -196,6 +199,9 @@ func (d *DB) SettlePending(ctx context.Context, p PaymentProvider, limit int) (p
 	}
 	var firstErr error
 	for _, q := range due {
+		if d.ledgerTime().After(now.Add(settleLease * 4 / 5)) {
+			break // the lease is running out: the rest go back to the queue
+		}
 		kind, err := d.settleOne(ctx, p, q.ID, q.Checks)
 		switch {
 		case err != nil:
