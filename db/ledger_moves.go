@@ -86,7 +86,7 @@ func (d *DB) Payout(ctx context.Context, p PaymentProvider, r PayoutRequest) (Tr
 	// Checked before anything is written: a payout that cannot reach a bank
 	// never takes the money, even for a moment.
 	if !ValidIBAN(r.Destination) {
-		return Transfer{}, "", Errorf(EINVALID, "The bank account number (IBAN) is not valid; check it and try again.")
+		return Transfer{}, "", ErrPayoutIBAN.New()
 	}
 	r.Destination = NormalizeIBAN(r.Destination)
 	if err := d.requireActivePayments(ctx, r.UserID); err != nil {
@@ -147,6 +147,10 @@ func (d *DB) reverse(ctx context.Context, id string, o Transfer) (Transfer, erro
 	return out.result(err)
 }
 
+var (
+	errPayoutNotActivated = NewReason(EFORBIDDEN, "payout.not_activated")
+)
+
 // requireActivePayments refuses money going out for someone whose payment
 // setup is missing or not activated: the activation code proves the contact
 // the payment setup names, and withdrawals rely on it like payments do.
@@ -154,7 +158,7 @@ func (d *DB) requireActivePayments(ctx context.Context, userID int64) error {
 	var active bool
 	err := d.x.GetContext(ctx, &active, `SELECT active FROM payment_profiles WHERE user_id = $1`, userID)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && !active) {
-		return Errorf(EFORBIDDEN, "Withdrawing needs activated payments: finish your payment setup first.")
+		return errPayoutNotActivated.New()
 	}
 	return err
 }
