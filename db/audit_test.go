@@ -27,7 +27,7 @@ func busyLedger(t *testing.T) (*db.DB, []int64) {
 	}
 	must(d.Send(ctx, newID(), u[0], u[1], eur("10")))
 	s, _ := d.Send(ctx, newID(), u[0], u[2], eur("5"))
-	must(d.Reverse(ctx, newID(), s.ID))
+	must(d.Reverse(ctx, s.ID))
 	d.Send(ctx, newID(), u[1], u[2], eur("1000")) // refused
 	tok := card(t, p, "4242424242424242")
 	_, split1, share1 := newSplit(t, d, u[0], u[1:2], "20")
@@ -41,7 +41,7 @@ func busyLedger(t *testing.T) (*db.DB, []int64) {
 	if _, _, err := d.SettlePending(ctx, p, 10); err != nil {
 		t.Fatal(err)
 	}
-	must(d.RefundCardPayment(ctx, p, newID(), pay.ID))
+	must(d.RefundCardPayment(ctx, p, pay.ID))
 	must(d.RecordCash(ctx, db.CashPayment{ID: newID(), PayerID: u[2], CollectorID: u[0], ThreadID: thread, Amount: eur("7"), SplitID: split3, ShareID: share3[0]}))
 	activePayments(t, d, u[0])
 	tr, _, err := d.Payout(ctx, p, db.PayoutRequest{ID: newID(), UserID: u[0], Amount: eur("50"), Destination: "DE89370400440532013000"})

@@ -98,10 +98,10 @@ func (d *DB) giveBack(ctx context.Context, tx *sqlx.Tx, splitID int64) error {
 		return err
 	}
 	for _, t := range pays {
-		r := TransferRequest{ID: "reverse-share-" + itoa(t.ShareID), Kind: TransferReversal, From: t.To, To: t.From,
+		r := TransferRequest{ID: ReversalID(t.ID), Kind: TransferReversal, From: t.To, To: t.From,
 			Amount: t.Amount, PayerID: t.PayerID, Reverses: t.ID}
 		if t.Kind == TransferCardPayment {
-			r = TransferRequest{ID: "refund-share-" + itoa(t.ShareID), Kind: TransferRefund, From: t.To, To: t.From,
+			r = TransferRequest{ID: RefundID(t.ID), Kind: TransferRefund, From: t.To, To: t.From,
 				Amount: t.Amount, Reverses: t.ID, PendingOf: t.ID}
 			var settled bool
 			if err := tx.GetContext(ctx, &settled, `SELECT EXISTS (SELECT 1 FROM ledger_transfers WHERE pending_of = $1 AND kind = 'settlement')`, t.ID); err != nil {

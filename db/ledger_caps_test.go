@@ -198,7 +198,7 @@ func TestCapRollingExact(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range errs {
 		wg.Go(func() {
-			_, errs[i] = d.RecordTransfer(ctx, db.TransferRequest{ID: newID(), Kind: db.TransferCardPayment,
+			_, errs[i] = d.RecordTransfer(ctx, db.TransferRequest{ID: db.CardPaymentID(u[0], newID()), Kind: db.TransferCardPayment,
 				From: clearing.ID, To: pending.ID, Amount: eur("100"), PayerID: u[0], ProviderRef: "ch_test"})
 		})
 	}
@@ -229,7 +229,7 @@ func TestCapRollingFreesUp(t *testing.T) {
 	clearing, _ := d.UserAccount(ctx, u[0], db.AccountClearing, "EUR")
 	pending, _ := d.UserAccount(ctx, u[1], db.AccountPending, "EUR")
 	pay := func(amount string) error {
-		_, err := d.RecordTransfer(ctx, db.TransferRequest{ID: newID(), Kind: db.TransferCardPayment,
+		_, err := d.RecordTransfer(ctx, db.TransferRequest{ID: db.CardPaymentID(u[0], newID()), Kind: db.TransferCardPayment,
 			From: clearing.ID, To: pending.ID, Amount: eur(amount), PayerID: u[0], ProviderRef: "ch_test"})
 		return err
 	}

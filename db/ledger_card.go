@@ -36,7 +36,7 @@ type CardPayment struct {
 // The provider gets the id as idempotency key, so a real provider charges
 // once even when the recording fails and the client retries.
 func (d *DB) PayByCard(ctx context.Context, p PaymentProvider, c CardPayment) (Transfer, error) {
-	if err := checkTransferID(c.ID, 100); err != nil {
+	if err := checkTransferID(c.ID, clientIDMax); err != nil {
 		return Transfer{}, err
 	}
 	amount, err := money.New(c.Amount.Amount, c.Amount.Currency)
@@ -54,7 +54,7 @@ func (d *DB) PayByCard(ctx context.Context, p PaymentProvider, c CardPayment) (T
 	if err != nil {
 		return Transfer{}, err
 	}
-	r := TransferRequest{ID: c.ID, Kind: TransferCardPayment, From: from.ID, To: to.ID, Amount: amount, Then: c.Then,
+	r := TransferRequest{ID: CardPaymentID(c.PayerID, c.ID), Kind: TransferCardPayment, From: from.ID, To: to.ID, Amount: amount, Then: c.Then,
 		PayerID: c.PayerID, SplitID: c.SplitID, ShareID: c.ShareID}
 	r, hash := prepare(r)
 	if o, found, err := priorOutcome(ctx, d.prep(d.x), r.ID, hash); err != nil || found {
@@ -240,9 +240,9 @@ func (d *DB) settleOne(ctx context.Context, p PaymentProvider, id string, checks
 		if err != nil {
 			return "", err
 		}
-		r.ID, r.Kind, r.To = "settle:"+t.ID, TransferSettlement, avail.ID
+		r.ID, r.Kind, r.To = SettlementID(t.ID), TransferSettlement, avail.ID
 	case SettlementFailed:
-		r.ID, r.Kind, r.To = "void:"+t.ID, TransferVoid, t.From
+		r.ID, r.Kind, r.To = VoidID(t.ID), TransferVoid, t.From
 		if t.SplitID != 0 {
 			// The share is due again: the thread says so, and its open
 			// pages redraw the card.
@@ -278,10 +278,8 @@ func (d *DB) settleOne(ctx context.Context, p PaymentProvider, id string, checks
 // payer's card, and the provider refunds the charge. The ledger is written
 // first, so money the collector no longer has is never refunded; if the
 // provider then fails, the same call again (same id) finishes the job.
-func (d *DB) RefundCardPayment(ctx context.Context, p PaymentProvider, id, paymentID string) (Transfer, error) {
-	if err := checkTransferID(id, 100); err != nil {
-		return Transfer{}, err
-	}
+func (d *DB) RefundCardPayment(ctx context.Context, p PaymentProvider, paymentID string) (Transfer, error) {
+	id := RefundID(paymentID)
 	pay, err := loadTransfer(ctx, d.x, paymentID)
 	if err != nil {
 		return Transfer{}, err

@@ -109,7 +109,7 @@ func TestCardPaymentVoided(t *testing.T) {
 	if !clearing.Balance.IsZero() {
 		t.Errorf("the card's clearing account holds %s, want 0", clearing.Balance)
 	}
-	_, err = d.RefundCardPayment(ctx, p, newID(), tr.ID)
+	_, err = d.RefundCardPayment(ctx, p, tr.ID)
 	wantCode(t, err, db.ECONFLICT)
 	auditClean(t, d)
 }
@@ -233,7 +233,7 @@ func TestRefundCardPayment(t *testing.T) {
 	}
 	// Before settlement: the pending money goes back, and nothing settles.
 	early := payment()
-	r, err := d.RefundCardPayment(ctx, p, newID(), early.ID)
+	r, err := d.RefundCardPayment(ctx, p, early.ID)
 	if err != nil || r.From != early.To || r.PendingOf != early.ID {
 		t.Fatalf("refund before settlement: %+v, %v", r, err)
 	}
@@ -245,21 +245,24 @@ func TestRefundCardPayment(t *testing.T) {
 	if posted, _, err := d.SettlePending(ctx, p, 10); err != nil || posted != 1 {
 		t.Fatalf("settle: %d, %v", posted, err)
 	}
-	id := newID()
-	r, err = d.RefundCardPayment(ctx, p, id, pay.ID)
+	r, err = d.RefundCardPayment(ctx, p, pay.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if r.Kind != db.TransferRefund || r.Reverses != pay.ID || r.To != pay.From || r.PendingOf != "" {
 		t.Errorf("refund = %+v", r)
 	}
-	if again, err := d.RefundCardPayment(ctx, p, id, pay.ID); err != nil || !sameTransfer(again, r) {
+	if again, err := d.RefundCardPayment(ctx, p, pay.ID); err != nil || !sameTransfer(again, r) {
 		t.Errorf("retry: %+v, %v", again, err)
 	}
-	_, err = d.RefundCardPayment(ctx, p, newID(), pay.ID)
-	wantCode(t, err, db.ECONFLICT)
-	_, err = d.RefundCardPayment(ctx, p, id, early.ID)
-	wantCode(t, err, db.ECONFLICT)
+	// A refund's id derives from its payment: asking again is a retry, and
+	// a refund under any other id is refused before anything is written.
+	if again, err := d.RefundCardPayment(ctx, p, early.ID); err != nil || again.Reverses != early.ID {
+		t.Errorf("refund the early payment again: %+v, %v", again, err)
+	}
+	_, err = d.RecordTransfer(ctx, db.TransferRequest{ID: newID(), Kind: db.TransferRefund, From: r.From, To: r.To,
+		Amount: pay.Amount, Reverses: pay.ID})
+	wantCode(t, err, db.EINVALID)
 	if a, pe := balances(t, d, u[0]); a != "0.00 EUR" || pe != "0.00 EUR" {
 		t.Errorf("collector after refunds: %s, %s", a, pe)
 	}
@@ -290,7 +293,7 @@ func TestRefundRacesSettlement(t *testing.T) {
 	var wg sync.WaitGroup
 	for _, pay := range pays {
 		wg.Go(func() {
-			if _, err := d.RefundCardPayment(ctx, p, newID(), pay.ID); err != nil {
+			if _, err := d.RefundCardPayment(ctx, p, pay.ID); err != nil {
 				t.Errorf("refund %s: %v", pay.ID, err)
 			}
 		})
@@ -357,17 +360,17 @@ func TestReverse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	id := newID()
-	r, err := d.Reverse(ctx, id, s.ID)
+	r, err := d.Reverse(ctx, s.ID)
 	if err != nil || r.From != s.To || r.To != s.From || r.Reverses != s.ID {
 		t.Fatalf("reverse: %+v, %v", r, err)
 	}
-	if again, err := d.Reverse(ctx, id, s.ID); err != nil || !sameTransfer(again, r) {
+	if again, err := d.Reverse(ctx, s.ID); err != nil || !sameTransfer(again, r) {
 		t.Errorf("retry: %+v, %v", again, err)
 	}
-	_, err = d.Reverse(ctx, newID(), s.ID)
-	wantCode(t, err, db.ECONFLICT)
-	_, err = d.Reverse(ctx, newID(), r.ID)
+	_, err = d.RecordTransfer(ctx, db.TransferRequest{ID: newID(), Kind: db.TransferReversal, From: s.To, To: s.From,
+		Amount: s.Amount, Reverses: s.ID})
+	wantCode(t, err, db.EINVALID) // a reversal's id derives from what it undoes
+	_, err = d.Reverse(ctx, r.ID)
 	wantCode(t, err, db.EINVALID)
 	if got := available(t, d, u[0], "EUR"); got.String() != "50.00 EUR" {
 		t.Errorf("after the reversal: %s", got)
@@ -375,7 +378,7 @@ func TestReverse(t *testing.T) {
 	// The collector spent the money: the reversal cannot overdraw them.
 	s2, _ := d.Send(ctx, newID(), u[0], u[1], eur("20"))
 	d.Send(ctx, newID(), u[1], u[0], eur("20"))
-	_, err = d.Reverse(ctx, newID(), s2.ID)
+	_, err = d.Reverse(ctx, s2.ID)
 	wantCode(t, err, db.EINSUFFICIENT)
 	auditClean(t, d)
 }

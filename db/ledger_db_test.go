@@ -28,7 +28,7 @@ func ledgerWithPayment(t *testing.T) (d *db.DB, deposit, payment db.Transfer) {
 	clearing, _ := d.UserAccount(ctx, u[0], db.AccountClearing, "EUR")
 	pending, _ := d.UserAccount(ctx, u[1], db.AccountPending, "EUR")
 	_, split, share := newSplit(t, d, u[1], u[:1], "20")
-	payment, err = d.RecordTransfer(ctx, db.TransferRequest{ID: newID(), Kind: db.TransferCardPayment,
+	payment, err = d.RecordTransfer(ctx, db.TransferRequest{ID: db.CardPaymentID(u[0], newID()), Kind: db.TransferCardPayment,
 		From: clearing.ID, To: pending.ID, Amount: eur("20"), PayerID: u[0], SplitID: split, ShareID: share[0], ProviderRef: "ch_test"})
 	if err != nil {
 		t.Fatal(err)
@@ -121,12 +121,12 @@ func TestDatabaseRefusesSecondPaymentOfShare(t *testing.T) {
 	d, _, pay := ledgerWithPayment(t)
 	mustFail(t, d, "second payment of a share", "share_payments_once", `
 		INSERT INTO ledger_transfers (id, kind, currency, minor, amount, payer_user_id, share_id, provider_ref, request_hash, created_at)
-		SELECT 'second-pay', 'card_payment', 'EUR', 2, 20, payer_user_id, share_id, 'ch_x', 'x', now()
+		SELECT 'pay:u' || payer_user_id || ':second-pay', 'card_payment', 'EUR', 2, 20, payer_user_id, share_id, 'ch_x', 'x', now()
 		FROM ledger_transfers WHERE id = '`+pay.ID+`'`)
 	// Through the store: a clear refusal, not a 500.
 	u := pay.PayerID
 	clearing, _ := d.UserAccount(context.Background(), u, db.AccountClearing, "EUR")
-	_, err := d.RecordTransfer(context.Background(), db.TransferRequest{ID: newID(), Kind: db.TransferCardPayment,
+	_, err := d.RecordTransfer(context.Background(), db.TransferRequest{ID: db.CardPaymentID(u, newID()), Kind: db.TransferCardPayment,
 		From: clearing.ID, To: pay.To, Amount: eur("20"), PayerID: u, ShareID: pay.ShareID, ProviderRef: "ch_y"})
 	wantCode(t, err, db.ECONFLICT)
 }
@@ -135,26 +135,57 @@ func TestDatabaseRefusesSecondResolution(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	d, _, pay := ledgerWithPayment(t)
-	void, err := d.RecordTransfer(ctx, db.TransferRequest{ID: newID(), Kind: db.TransferVoid,
+	void, err := d.RecordTransfer(ctx, db.TransferRequest{ID: db.VoidID(pay.ID), Kind: db.TransferVoid,
 		From: pay.To, To: pay.From, Amount: pay.Amount, PendingOf: pay.ID})
 	if err != nil {
 		t.Fatal(err)
 	}
 	mustFail(t, d, "a settlement after the void", "ledger_transfers_pending_of_key", `
 		INSERT INTO ledger_transfers (id, kind, currency, minor, amount, pending_of, request_hash, created_at)
-		VALUES ('second-resolution', 'settlement', 'EUR', 2, 20, '`+pay.ID+`', 'x', now())`)
-	_, err = d.RecordTransfer(ctx, db.TransferRequest{ID: newID(), Kind: db.TransferVoid,
-		From: pay.To, To: pay.From, Amount: pay.Amount, PendingOf: pay.ID})
+		VALUES ('settle:`+pay.ID+`', 'settlement', 'EUR', 2, 20, '`+pay.ID+`', 'x', now())`)
+	avail, _ := d.UserAccount(ctx, u1(t, d, pay), db.AccountAvailable, "EUR")
+	_, err = d.RecordTransfer(ctx, db.TransferRequest{ID: db.SettlementID(pay.ID), Kind: db.TransferSettlement,
+		From: pay.To, To: avail.ID, Amount: pay.Amount, PendingOf: pay.ID})
 	wantCode(t, err, db.ECONFLICT)
 	if !strings.Contains(err.Error(), void.ID) {
 		t.Errorf("message %q should name the void", err)
 	}
-	mustFail(t, d, "a second reversal", "ledger_transfers_reverses_key", `
+	mustFail(t, d, "a second undoing", "ledger_transfers_reverses_key", `
 		INSERT INTO ledger_transfers (id, kind, currency, minor, amount, reverses, request_hash, created_at)
-		VALUES ('reversal-one', 'reversal', 'EUR', 2, 20, '`+pay.ID+`', 'x', now())`,
+		VALUES ('reversal:`+pay.ID+`', 'reversal', 'EUR', 2, 20, '`+pay.ID+`', 'x', now())`,
 		`INSERT INTO ledger_transfers (id, kind, currency, minor, amount, reverses, request_hash, created_at)
-		VALUES ('reversal-two', 'reversal', 'EUR', 2, 20, '`+pay.ID+`', 'x', now())`)
+		VALUES ('refund:`+pay.ID+`', 'refund', 'EUR', 2, 20, '`+pay.ID+`', 'x', now())`)
 	auditClean(t, d)
+}
+
+// u1 returns the owner of the account a transfer credited.
+func u1(t *testing.T, d *db.DB, tr db.Transfer) int64 {
+	t.Helper()
+	a, err := d.AccountByID(context.Background(), tr.To)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a.UserID
+}
+
+// Ids live in namespaces: a client's id under its sender and action, a
+// derived id as a function of what it resolves. Whatever writes the rows,
+// no id can sit in another's namespace.
+func TestDatabaseRefusesIDOutsideItsNamespace(t *testing.T) {
+	t.Parallel()
+	d, _, pay := ledgerWithPayment(t)
+	for name, stmt := range map[string]string{
+		"a card payment under another payer": `INSERT INTO ledger_transfers (id, kind, currency, minor, amount, payer_user_id, provider_ref, request_hash, created_at)
+			SELECT 'pay:u' || (payer_user_id + 1) || ':x-12345678', 'card_payment', 'EUR', 2, 1, payer_user_id, 'ch', 'x', now() FROM ledger_transfers WHERE id = '` + pay.ID + `'`,
+		"a settlement under any id": `INSERT INTO ledger_transfers (id, kind, currency, minor, amount, pending_of, request_hash, created_at)
+			VALUES ('cash-share-12', 'settlement', 'EUR', 2, 20, '` + pay.ID + `', 'x', now())`,
+		"a deposit in the settlements' namespace": `INSERT INTO ledger_transfers (id, kind, currency, minor, amount, request_hash, created_at)
+			VALUES ('settle:` + pay.ID + `', 'deposit', 'EUR', 2, 20, 'x', now())`,
+		"a refund of another payment": `INSERT INTO ledger_transfers (id, kind, currency, minor, amount, reverses, request_hash, created_at)
+			VALUES ('refund:someone-else-1', 'refund', 'EUR', 2, 20, '` + pay.ID + `', 'x', now())`,
+	} {
+		mustFail(t, d, name, "ledger_transfers_id_namespace", stmt)
+	}
 }
 
 // A transfer whose connection dies before commit leaves nothing behind.

@@ -41,7 +41,7 @@ func TestSettleAfterWorkerDies(t *testing.T) {
 	tok := card(t, p, "4242 4242 4242 4242")
 	for _, payer := range u[1:] {
 		for range 3 {
-			if _, err := live.PayByCard(ctx, p, db.CardPayment{ID: newID(), PayerID: payer, PayeeID: u[0], Amount: eur("5"), Token: tok}); err != nil {
+			if _, err := live.PayByCard(ctx, p, db.CardPayment{ID: newID(), PayerID: payer, CollectorID: u[0], Amount: eur("5"), Token: tok}); err != nil {
 				t.Fatal(err)
 			}
 		}

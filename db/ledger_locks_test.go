@@ -45,7 +45,7 @@ func TestHotCollectorMixedTransfersNoDeadlock(t *testing.T) {
 				paid = append(paid, tr)
 				mu.Unlock()
 				if round%2 == 0 {
-					if _, err := d.RefundCardPayment(ctx, p, newID(), tr.ID); err != nil {
+					if _, err := d.RefundCardPayment(ctx, p, tr.ID); err != nil {
 						t.Errorf("refund: %v", err)
 					}
 				}
@@ -69,7 +69,7 @@ func TestHotCollectorMixedTransfersNoDeadlock(t *testing.T) {
 			}
 			mu.Unlock()
 			for _, tr := range pick {
-				if _, err := d.RefundCardPayment(ctx, p, newID(), tr.ID); err != nil && db.ErrorCode(err) != db.ECONFLICT {
+				if _, err := d.RefundCardPayment(ctx, p, tr.ID); err != nil && db.ErrorCode(err) != db.ECONFLICT {
 					t.Errorf("refund: %v", err)
 				}
 			}

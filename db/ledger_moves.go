@@ -100,7 +100,10 @@ func (d *DB) Payout(ctx context.Context, p PaymentProvider, r PayoutRequest) (Tr
 	if err != nil {
 		return Transfer{}, "", err
 	}
-	t, err := d.RecordTransfer(ctx, TransferRequest{ID: r.ID, Kind: TransferPayout, From: from.ID, To: to.ID,
+	if err := checkTransferID(r.ID, clientIDMax); err != nil {
+		return Transfer{}, "", err
+	}
+	t, err := d.RecordTransfer(ctx, TransferRequest{ID: PayoutID(r.UserID, r.ID), Kind: TransferPayout, From: from.ID, To: to.ID,
 		Amount: r.Amount, PayerID: r.UserID})
 	if err != nil {
 		return Transfer{}, "", err
@@ -119,7 +122,7 @@ func (d *DB) Payout(ctx context.Context, p PaymentProvider, r PayoutRequest) (Tr
 		if !errors.As(err, &pe) || !finalCodes[pe.Code] {
 			return Transfer{}, "", err
 		}
-		if _, rerr := d.reverse(ctx, "reversal:"+t.ID, t); rerr != nil {
+		if _, rerr := d.reverse(ctx, t); rerr != nil {
 			return Transfer{}, "", rerr
 		}
 		return Transfer{}, "", Errorf(EDECLINED, "The payout was refused (%s); the money is back in your balance.", pe.Message)
@@ -128,21 +131,18 @@ func (d *DB) Payout(ctx context.Context, p PaymentProvider, r PayoutRequest) (Tr
 }
 
 // Reverse records the opposite of an earlier deposit, send, cash payment or
-// payout, under the new id: the money goes back the way it came, at most
-// once per transfer. The original stays as it was.
-func (d *DB) Reverse(ctx context.Context, id, transferID string) (Transfer, error) {
-	if err := checkTransferID(id, 100); err != nil {
-		return Transfer{}, err
-	}
+// payout, under the id ReversalID(transferID): the money goes back the way
+// it came, at most once per transfer. The original stays as it was.
+func (d *DB) Reverse(ctx context.Context, transferID string) (Transfer, error) {
 	o, err := loadTransfer(ctx, d.x, transferID)
 	if err != nil {
 		return Transfer{}, err
 	}
-	return d.reverse(ctx, id, o)
+	return d.reverse(ctx, o)
 }
 
-func (d *DB) reverse(ctx context.Context, id string, o Transfer) (Transfer, error) {
-	out, err := d.recordTransfer(ctx, TransferRequest{ID: id, Kind: TransferReversal, From: o.To, To: o.From,
+func (d *DB) reverse(ctx context.Context, o Transfer) (Transfer, error) {
+	out, err := d.recordTransfer(ctx, TransferRequest{ID: ReversalID(o.ID), Kind: TransferReversal, From: o.To, To: o.From,
 		Amount: o.Amount, PayerID: o.PayerID, Reverses: o.ID})
 	return out.result(err)
 }

@@ -208,7 +208,9 @@ func TestInvalidRequests(t *testing.T) {
 	}{
 		{"id too short", func(r *db.TransferRequest) { r.ID = "abc" }},
 		{"id with spaces", func(r *db.TransferRequest) { r.ID = "abc def ghi" }},
-		{"id too long", func(r *db.TransferRequest) { r.ID = strings.Repeat("a", 101) }},
+		{"id too long", func(r *db.TransferRequest) { r.ID = strings.Repeat("a", 129) }},
+		{"id in the settlements' namespace", func(r *db.TransferRequest) { r.ID = "settle:pay:u1:abcdefgh" }},
+		{"id in a payer's namespace", func(r *db.TransferRequest) { r.ID = db.CardPaymentID(u[0], "abcdefgh") }},
 		{"unknown kind", func(r *db.TransferRequest) { r.Kind = "gift" }},
 		{"zero", func(r *db.TransferRequest) { r.Amount = eur("0") }},
 		{"negative", func(r *db.TransferRequest) { r.Amount = eur("-1") }},

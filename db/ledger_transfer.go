@@ -34,7 +34,7 @@ type outcome struct {
 // success or failure, even if the failure would not happen now (a failed id
 // stays failed); with other parameters it is an ECONFLICT.
 func (d *DB) RecordTransfer(ctx context.Context, r TransferRequest) (Transfer, error) {
-	if err := checkTransferID(r.ID, 100); err != nil {
+	if err := checkTransferID(r.ID, 128); err != nil {
 		return Transfer{}, err
 	}
 	o, err := d.recordTransfer(ctx, r)
@@ -87,6 +87,9 @@ func (d *DB) applyTransfer(ctx context.Context, sqltx *sqlx.Tx, r TransferReques
 	// The statements of a transfer run prepared: planned once, one round
 	// trip each, which shortens the time the busy rows stay locked.
 	tx := d.prep(sqltx)
+	if err := checkNamespace(r); err != nil {
+		return outcome{}, err
+	}
 	// Requests with one id run one at a time, so the id is checked and then
 	// taken without a race, whichever accounts they touch.
 	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, r.ID); err != nil {

@@ -81,9 +81,9 @@ func (d *DB) PayShare(ctx context.Context, p PaymentProvider, in SharePayment) (
 	switch {
 	case !ok || sh.Status == ShareSelf:
 		return out, ErrNoShareToPay.New()
-	case sh.Status == SharePaid && sh.TransferID == in.PaymentID:
+	case sh.Status == SharePaid && sh.TransferID == CardPaymentID(in.PayerID, in.PaymentID):
 		// A retry of the payment that went through.
-		out.Transfer, err = d.TransferByID(ctx, in.PaymentID)
+		out.Transfer, err = d.TransferByID(ctx, sh.TransferID)
 		return out, err
 	case sh.Status == SharePaid:
 		return out, ErrSharePaid.New()

@@ -115,7 +115,7 @@ func TestUndoneShareIsPaidAgain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := d.RefundCardPayment(ctx, p, newID(), first.ID); err != nil {
+	if _, err := d.RefundCardPayment(ctx, p, first.ID); err != nil {
 		t.Fatal(err)
 	}
 	if s := status(shares[0]); s != db.ShareDue {
@@ -152,7 +152,7 @@ func TestUndoneShareIsPaidAgain(t *testing.T) {
 	// The cash reversed, then cash and cards at once: exactly one.
 	var cash string
 	d.SQL().Get(&cash, `SELECT id FROM ledger_transfers WHERE kind = 'cash' AND share_id = $1`, shares[1])
-	if _, err := d.Reverse(ctx, newID(), cash); err != nil {
+	if _, err := d.Reverse(ctx, cash); err != nil {
 		t.Fatal(err)
 	}
 	var wg sync.WaitGroup

@@ -154,7 +154,7 @@ func preloadBatch(ctx context.Context, conn *sql.Conn, tag string, people, class
 	defer tx.Rollback()
 	stmts := []string{
 		`CREATE TEMP TABLE preload_batch ON COMMIT DROP AS
-		 SELECT $1::text || '-' || lpad(g::text, 9, '0') AS id,
+		 SELECT 'pay:u' || payer.user_id || ':' || $1::text || '-' || lpad(g::text, 9, '0') AS id,
 		        round(((g * 7919) % 20000 + 100) / 100.0, 2) AS amount,
 		        payer.user_id AS payer, payer.clearing, collector.pending, collector.available,
 		        now() - interval '3 days' - interval '1 hour' * (g % 8760) AS at
