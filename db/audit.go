@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"database/sql"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -82,6 +83,19 @@ var auditQueries = []struct{ name, sql string }{
 		               = EXISTS (SELECT 1 FROM ledger_pending q WHERE q.transfer_id = p.id)))
 		     + (SELECT count(*) FROM ledger_transfers r JOIN ledger_transfers p ON p.id = r.pending_of
 		        WHERE p.kind <> 'card_payment')`},
+	// Cancelling a split gives every payment back: a card payment on a
+	// cancelled split is refunded or voided, a cash mark reversed.
+	{"cancelled_split_payments_undone", `
+		SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM ledger_transfers u WHERE u.reverses = t.id)
+		                                   AND NOT EXISTS (SELECT 1 FROM ledger_transfers v WHERE v.pending_of = t.id AND v.kind = 'void'))
+		FROM ledger_transfers t JOIN splits s ON s.id = t.split_id
+		WHERE t.kind IN ('card_payment', 'cash') AND s.status = 'cancelled'`},
+	// A card payment is settled or voided within the settlement window
+	// (SetSettlementWindow): one pending longer is stuck.
+	{"pending_resolved_in_window", `
+		SELECT count(*), count(*) FILTER (WHERE t.created_at < $1
+		                                   AND NOT EXISTS (SELECT 1 FROM ledger_transfers r WHERE r.pending_of = t.id))
+		FROM ledger_transfers t WHERE t.kind = 'card_payment'`},
 	{"id_used_once", `
 		SELECT (SELECT count(*) FROM ledger_transfers) + (SELECT count(*) FROM ledger_attempts),
 		       (SELECT count(*) FROM ledger_attempts a JOIN ledger_transfers t ON t.id = a.id)`},
@@ -112,8 +126,11 @@ func (d *DB) Audit(ctx context.Context) ([]AuditCheck, error) {
 		for _, q := range auditQueries {
 			c := AuditCheck{Name: q.name}
 			var args []any
-			if q.name == "card_cap_per_transfer" || q.name == "card_cap_30_days" {
+			switch q.name {
+			case "card_cap_per_transfer", "card_cap_30_days":
 				args = []any{pq.Array(codes), pq.Array(per), pq.Array(rolling)}
+			case "pending_resolved_in_window":
+				args = []any{d.ledgerTime().Add(-d.settlementWindow())}
 			}
 			if err := tx.QueryRowxContext(ctx, q.sql, args...).Scan(&c.Checked, &c.Violations); err != nil {
 				return err
@@ -123,4 +140,21 @@ func (d *DB) Audit(ctx context.Context) ([]AuditCheck, error) {
 		return nil
 	})
 	return out, err
+}
+
+// defaultSettleWindow is how long a card payment may stay pending when
+// SetSettlementWindow was not called: real providers settle in 1 to 3 days,
+// and the settlement loop checks every 10 minutes at worst.
+const defaultSettleWindow = 3*24*time.Hour + 11*time.Minute
+
+// SetSettlementWindow sets how long a card payment may stay pending before
+// the audit counts it as stuck: the provider's settlement delay and the
+// time the settlement loop takes to notice.
+func (d *DB) SetSettlementWindow(w time.Duration) { d.settleWindow = w }
+
+func (d *DB) settlementWindow() time.Duration {
+	if d.settleWindow <= 0 {
+		return defaultSettleWindow
+	}
+	return d.settleWindow
 }

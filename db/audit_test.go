@@ -3,6 +3,7 @@ package db_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -43,6 +44,12 @@ func busyLedger(t *testing.T) (*db.DB, []int64) {
 	}
 	must(d.RefundCardPayment(ctx, p, pay.ID))
 	must(d.RecordCash(ctx, db.CashPayment{ID: newID(), PayerID: u[2], CollectorID: u[0], ThreadID: thread, Amount: eur("7"), SplitID: split3, ShareID: share3[0]}))
+	// A split cancelled after a card payment: the payment is refunded.
+	thread4, split4, share4 := newSplit(t, d, u[0], u[1:2], "4")
+	must(d.PayByCard(ctx, p, db.CardPayment{ID: newID(), PayerID: u[1], CollectorID: u[0], Amount: eur("4"), Token: tok, SplitID: split4, ShareID: share4[0]}))
+	if err := d.CancelSplit(ctx, p, thread4, split4, u[0]); err != nil {
+		t.Fatal(err)
+	}
 	activePayments(t, d, u[0])
 	tr, _, err := d.Payout(ctx, p, db.PayoutRequest{ID: newID(), UserID: u[0], Amount: eur("50"), Destination: "DE89370400440532013000"})
 	must(tr, err)
@@ -53,8 +60,8 @@ func TestAuditClean(t *testing.T) {
 	t.Parallel()
 	d, _ := busyLedger(t)
 	checks := auditClean(t, d)
-	if len(checks) != 8 {
-		t.Errorf("%d checks, want 8", len(checks))
+	if len(checks) != 10 {
+		t.Errorf("%d checks, want 10", len(checks))
 	}
 	for _, c := range checks {
 		if c.Checked == 0 {
@@ -111,18 +118,72 @@ func TestAuditFindsTampering(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]int64{
-		"transfers_balanced":            1,
-		"balances_match_entries":        2, // the drained account and equity
-		"no_forbidden_negative_balance": 1,
-		"share_paid_once":               0,
-		"card_cap_per_transfer":         1, // the 400 EUR payment
-		"card_cap_30_days":              1,
-		"pending_resolved_once":         1, // the 400 EUR payment, queued again
-		"id_used_once":                  1,
+		"transfers_balanced":              1,
+		"balances_match_entries":          2, // the drained account and equity
+		"no_forbidden_negative_balance":   1,
+		"share_paid_once":                 0,
+		"card_cap_per_transfer":           1, // the 400 EUR payment
+		"card_cap_30_days":                1,
+		"pending_resolved_once":           1, // the 400 EUR payment, queued again
+		"id_used_once":                    1,
+		"cancelled_split_payments_undone": 0,
+		"pending_resolved_in_window":      0,
 	}
 	for _, c := range checks {
 		if c.Violations != want[c.Name] {
 			t.Errorf("%s: %d violations, want %d", c.Name, c.Violations, want[c.Name])
 		}
 	}
+}
+
+// The two checks that would have caught a card payment charged on a
+// cancelled split and never refunded, and a payment left pending for good.
+func TestAuditCancelledSplitAndStuckPayment(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := dbtest.New(t)
+	var now time.Time
+	db.SetClock(d, func() time.Time { return now })
+	now = time.Now()
+	d.SetSettlementWindow(time.Hour)
+	p := newSandbox(t, 2*time.Hour) // settles after 2 hours: too late
+	u := users(t, d, 2)
+	tok := card(t, p, "4242 4242 4242 4242")
+	_, split, shares := newSplit(t, d, u[0], u[1:], "9")
+	pay, err := d.PayByCard(ctx, p, db.CardPayment{ID: newID(), PayerID: u[1], CollectorID: u[0], Amount: eur("9"), Token: tok, SplitID: split, ShareID: shares[0]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	violations := func(name string) int64 {
+		t.Helper()
+		checks, err := d.Audit(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range checks {
+			if c.Name == name {
+				return c.Violations
+			}
+		}
+		t.Fatalf("no audit check %s", name)
+		return 0
+	}
+	// The split is cancelled the way the bug did it: no refund.
+	if _, err := d.SQL().Exec(`UPDATE splits SET status = 'cancelled' WHERE id = $1`, split); err != nil {
+		t.Fatal(err)
+	}
+	if n := violations("cancelled_split_payments_undone"); n != 1 {
+		t.Errorf("a payment on a cancelled split, not refunded: %d violations, want 1", n)
+	}
+	if n := violations("pending_resolved_in_window"); n != 0 {
+		t.Errorf("a payment pending for a second: %d violations, want 0", n)
+	}
+	now = now.Add(61 * time.Minute)
+	if n := violations("pending_resolved_in_window"); n != 1 {
+		t.Errorf("a payment pending for an hour and a minute: %d violations, want 1", n)
+	}
+	if _, err := d.RefundCardPayment(ctx, p, pay.ID); err != nil {
+		t.Fatal(err)
+	}
+	auditClean(t, d)
 }

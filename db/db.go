@@ -29,6 +29,8 @@ type DB struct {
 	onChange       func(threadID int64) // after commit of evented changes; see SetChangeHook
 	stmts          sync.Map             // query text -> *sqlx.Stmt; see stmt.go
 	pages          threadCache          // see ThreadPage
+
+	settleWindow time.Duration // see SetSettlementWindow
 }
 
 // Open connects to PostgreSQL at url and checks the connection.

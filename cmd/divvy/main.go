@@ -86,6 +86,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	defer closeDB()
+	// A card payment settles after the delay; the settlement loop's checks
+	// back off to one every 10 minutes, and a dead worker's lease is short.
+	store.SetSettlementWindow(2*cfg.SettleDelay + 11*time.Minute)
 
 	switch cmd {
 	case "migrate":
