@@ -96,6 +96,18 @@ var auditQueries = []struct{ name, sql string }{
 		SELECT count(*), count(*) FILTER (WHERE t.created_at < $1
 		                                   AND NOT EXISTS (SELECT 1 FROM ledger_transfers r WHERE r.pending_of = t.id))
 		FROM ledger_transfers t WHERE t.kind = 'card_payment'`},
+	// Every intent is resolved within minutes (ReconcileIntents), and
+	// waits in the queue of open intents exactly while it is not.
+	{"intents_resolved", `
+		SELECT count(*), count(*) FILTER (WHERE (open AND created_at < $1) OR open <> queued)
+		FROM (SELECT i.created_at,
+		             CASE i.kind
+		             WHEN 'charge' THEN NOT EXISTS (SELECT 1 FROM ledger_transfers t WHERE t.id = i.id)
+		                            AND NOT EXISTS (SELECT 1 FROM ledger_attempts a WHERE a.id = i.id)
+		             ELSE NOT EXISTS (SELECT 1 FROM ledger_payouts_sent s WHERE s.intent_id = i.id)
+		              AND NOT EXISTS (SELECT 1 FROM ledger_transfers r WHERE r.reverses = i.id) END AS open,
+		             EXISTS (SELECT 1 FROM ledger_intents_open o WHERE o.id = i.id) AS queued
+		      FROM ledger_intents i) x`},
 	{"id_used_once", `
 		SELECT (SELECT count(*) FROM ledger_transfers) + (SELECT count(*) FROM ledger_attempts),
 		       (SELECT count(*) FROM ledger_attempts a JOIN ledger_transfers t ON t.id = a.id)`},
@@ -131,6 +143,8 @@ func (d *DB) Audit(ctx context.Context) ([]AuditCheck, error) {
 				args = []any{pq.Array(codes), pq.Array(per), pq.Array(rolling)}
 			case "pending_resolved_in_window":
 				args = []any{d.ledgerTime().Add(-d.settlementWindow())}
+			case "intents_resolved":
+				args = []any{d.ledgerTime().Add(-intentOverdue)}
 			}
 			if err := tx.QueryRowxContext(ctx, q.sql, args...).Scan(&c.Checked, &c.Violations); err != nil {
 				return err
@@ -141,6 +155,10 @@ func (d *DB) Audit(ctx context.Context) ([]AuditCheck, error) {
 	})
 	return out, err
 }
+
+// intentOverdue is how long an intent may stay open before the audit
+// reports it: reconciliation looks at it after a minute, every few seconds.
+const intentOverdue = 5 * time.Minute
 
 // defaultSettleWindow is how long a card payment may stay pending when
 // SetSettlementWindow was not called: real providers settle in 1 to 3 days,

@@ -60,8 +60,8 @@ func TestAuditClean(t *testing.T) {
 	t.Parallel()
 	d, _ := busyLedger(t)
 	checks := auditClean(t, d)
-	if len(checks) != 10 {
-		t.Errorf("%d checks, want 10", len(checks))
+	if len(checks) != 11 {
+		t.Errorf("%d checks, want 11", len(checks))
 	}
 	for _, c := range checks {
 		if c.Checked == 0 {
@@ -128,6 +128,7 @@ func TestAuditFindsTampering(t *testing.T) {
 		"id_used_once":                    1,
 		"cancelled_split_payments_undone": 0,
 		"pending_resolved_in_window":      0,
+		"intents_resolved":                0,
 	}
 	for _, c := range checks {
 		if c.Violations != want[c.Name] {

@@ -30,7 +30,8 @@ type DB struct {
 	stmts          sync.Map             // query text -> *sqlx.Stmt; see stmt.go
 	pages          threadCache          // see ThreadPage
 
-	settleWindow time.Duration // see SetSettlementWindow
+	settleWindow time.Duration            // see SetSettlementWindow
+	faults       func(point string) error // tests only; see fault
 }
 
 // Open connects to PostgreSQL at url and checks the connection.

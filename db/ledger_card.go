@@ -26,15 +26,21 @@ type CardPayment struct {
 }
 
 // PayByCard charges the payer's card and records the money as pending in
-// the collector's balance, until SettlePending posts or voids it.
+// the collector's balance, until SettlePending posts or voids it. c.ID is the
+// client's idempotency key (the pay form's id); the payment's id is
+// CardPaymentID(c.PayerID, c.ID).
+//
+// The charge sits between two ledger facts: the intent, committed before
+// the provider is called with the payment's id as idempotency key, and the
+// card payment (or the refusal) after. If the process dies in between,
+// ReconcileIntents finishes the job from the provider's answer; meanwhile
+// the share cannot be charged again on another form.
 //
 // It is safe to retry: an id already recorded returns its first result
 // without charging again, and a refused id (declined, over a cap, share
 // already paid) stays refused. The caps are checked before the charge and
 // again, under the payer's lock, when recording; a charge the ledger then
 // refuses, or one that lost a race with an identical request, is refunded.
-// The provider gets the id as idempotency key, so a real provider charges
-// once even when the recording fails and the client retries.
 func (d *DB) PayByCard(ctx context.Context, p PaymentProvider, c CardPayment) (Transfer, error) {
 	if err := checkTransferID(c.ID, clientIDMax); err != nil {
 		return Transfer{}, err
@@ -60,6 +66,11 @@ func (d *DB) PayByCard(ctx context.Context, p PaymentProvider, c CardPayment) (T
 	if o, found, err := priorOutcome(ctx, d.prep(d.x), r.ID, hash); err != nil || found {
 		return o.result(err)
 	}
+	if c.ShareID != 0 {
+		if err := d.awaitShareIntents(ctx, p, c.ShareID, r.ID); err != nil {
+			return Transfer{}, err
+		}
+	}
 	// Refuse before charging what the ledger would refuse after.
 	e, err := d.checkCaps(ctx, d.prep(d.x), c.PayerID, amount, d.ledgerTime())
 	if err == nil && e == nil && c.ShareID != 0 {
@@ -72,29 +83,58 @@ func (d *DB) PayByCard(ctx context.Context, p PaymentProvider, c CardPayment) (T
 		return d.refuse(ctx, r.ID, hash, e).result(nil)
 	}
 
-	ch, err := p.Charge(ctx, c.Token, amount, r.ID)
+	cur, _ := money.LookupCurrency(amount.Currency)
+	in := intentRow{ID: r.ID, Kind: intentCharge, UserID: c.PayerID, PayeeID: nullID(c.CollectorID), Currency: cur.Code,
+		Minor: int32(cur.Minor), Amount: amount.Amount, Token: sql.NullString{String: c.Token, Valid: true},
+		SplitID: nullID(c.SplitID), ShareID: nullID(c.ShareID), Hash: hash, CreatedAt: d.ledgerTime()}
+	if err := insertIntent(ctx, d.x, in); err != nil {
+		return Transfer{}, err
+	}
+	if err := d.fault("intent_recorded"); err != nil {
+		return Transfer{}, err
+	}
+	pctx, cancel := context.WithTimeout(ctx, providerTimeout)
+	ch, err := p.Charge(pctx, c.Token, amount, r.ID)
+	cancel()
 	if err != nil {
 		var pe *Error
 		if errors.As(err, &pe) && finalCodes[pe.Code] {
 			return d.refuse(ctx, r.ID, hash, pe).result(nil)
 		}
+		// The outcome is unknown: the intent stays open, for a retry with
+		// this id or for reconciliation.
 		return Transfer{}, err
 	}
+	if err := d.fault("charged"); err != nil {
+		return Transfer{}, err
+	}
+	o, err := d.postCharge(ctx, p, r, hash, ch)
+	return o.result(err)
+}
+
+// postCharge records the charge ch as the card payment r, which resolves
+// its intent. If the ledger refuses it now (a cap, the share paid by a
+// racing payment, the split closed) the refusal is recorded against the id
+// and the charge refunded; so is a charge that lost a race with an
+// identical request.
+func (d *DB) postCharge(ctx context.Context, p PaymentProvider, r TransferRequest, hash string, ch Charge) (outcome, error) {
 	r.ProviderRef = ch.ID
 	o, err := d.recordTransfer(ctx, r)
 	var pe *Error
-	refused := err != nil && errors.As(err, &pe) && finalCodes[pe.Code]
-	if err != nil && !refused {
-		// Not refunded: the outcome is unknown, and the retry with this id
-		// will get the same charge back from the provider and record it.
-		return Transfer{}, err
+	if err != nil && errors.As(err, &pe) && finalCodes[pe.Code] {
+		o, err = d.refuse(ctx, r.ID, hash, pe), nil
 	}
-	if refused || o.fail != nil || o.t.ProviderRef != ch.ID {
-		if err := p.Refund(context.WithoutCancel(ctx), ch.ID, amount, "unused:"+ch.ID); err != nil {
+	if err != nil {
+		// Not refunded: the outcome is unknown, and the retry with this id
+		// (or reconciliation) will find the charge and record it.
+		return outcome{}, err
+	}
+	if o.fail != nil || o.t.ProviderRef != ch.ID {
+		if err := p.Refund(context.WithoutCancel(ctx), ch.ID, ch.Amount, "unused:"+ch.ID); err != nil {
 			d.log.Error("refund an unused charge", "transfer", r.ID, "charge", ch.ID, "err", err)
 		}
 	}
-	return o.result(err)
+	return o, nil
 }
 
 // paymentFailed is the hook of a card payment's void: a message in the

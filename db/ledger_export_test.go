@@ -11,6 +11,10 @@ import (
 // payments in the past of the 30-day window. Call it before using d.
 func SetClock(d *DB, now func() time.Time) { d.now = now }
 
+// SetFaults makes the use cases stop where f returns an error, as a crash
+// between two steps would.
+func SetFaults(d *DB, f func(point string) error) { d.faults = f }
+
 // ApplyTransferTx runs the core of RecordTransfer inside tx, so a test can
 // break the transaction before it commits.
 func ApplyTransferTx(ctx context.Context, d *DB, tx *sqlx.Tx, r TransferRequest) (Transfer, error) {

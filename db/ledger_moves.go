@@ -77,8 +77,10 @@ type PayoutRequest struct {
 
 // Payout sends money from the user's available balance to their bank and
 // returns the transfer and the provider's payout id. The ledger is written
-// first (so the balance is checked and held under its lock), then the
-// provider is called with the transfer id as idempotency key. If the
+// first, with the payout's intent (so the balance is checked and held under
+// its lock), then the provider is called with the transfer id as
+// idempotency key, then its confirmation is recorded; ReconcileIntents
+// finishes a payout whose process died on the way. If the
 // provider refuses the payout for good, a reversal puts the money back and
 // the id stays failed (EDECLINED); if it cannot be reached, the error says
 // so and the same call again (same id) retries the provider only.
@@ -103,31 +105,66 @@ func (d *DB) Payout(ctx context.Context, p PaymentProvider, r PayoutRequest) (Tr
 	if err := checkTransferID(r.ID, clientIDMax); err != nil {
 		return Transfer{}, "", err
 	}
-	t, err := d.RecordTransfer(ctx, TransferRequest{ID: PayoutID(r.UserID, r.ID), Kind: TransferPayout, From: from.ID, To: to.ID,
-		Amount: r.Amount, PayerID: r.UserID})
+	req := TransferRequest{ID: PayoutID(r.UserID, r.ID), Kind: TransferPayout, From: from.ID, To: to.ID,
+		Amount: r.Amount, PayerID: r.UserID}
+	_, hash := prepare(req)
+	req.Then = payoutIntent(r, hash)
+	t, err := d.RecordTransfer(ctx, req)
 	if err != nil {
 		return Transfer{}, "", err
 	}
-	var undone string
-	err = d.x.GetContext(ctx, &undone, `SELECT id FROM ledger_transfers WHERE reverses = $1`, t.ID)
-	if err == nil {
-		return Transfer{}, "", Errorf(EDECLINED, "This payout was refused by the bank; the money is back in your balance.")
+	// A retry of a payout already resolved gets its first result.
+	ref, reversed, err := d.payoutState(ctx, t.ID)
+	switch {
+	case err != nil:
+		return Transfer{}, "", err
+	case reversed:
+		return Transfer{}, "", errPayoutNotSent.New()
+	case ref != "":
+		return t, ref, nil
 	}
-	if !errors.Is(err, sql.ErrNoRows) {
+	dest, err := d.payoutDestination(ctx, t.ID, r.Destination)
+	if err != nil {
 		return Transfer{}, "", err
 	}
-	payoutID, err := p.Payout(ctx, r.Destination, t.Amount, t.ID)
+	if err := d.fault("payout_recorded"); err != nil {
+		return Transfer{}, "", err
+	}
+	pctx, cancel := context.WithTimeout(ctx, providerTimeout)
+	payoutID, err := p.Payout(pctx, dest, t.Amount, t.ID)
+	cancel()
 	if err != nil {
 		var pe *Error
 		if !errors.As(err, &pe) || !finalCodes[pe.Code] {
+			// Unknown: the payout stays open, for a retry with this id or
+			// for reconciliation.
 			return Transfer{}, "", err
 		}
 		if _, rerr := d.reverse(ctx, t); rerr != nil {
 			return Transfer{}, "", rerr
 		}
-		return Transfer{}, "", Errorf(EDECLINED, "The payout was refused (%s); the money is back in your balance.", pe.Message)
+		return Transfer{}, "", Errorf(EDECLINED, "The payout was refused (%s); the money is back in your balance.", ErrorMessage(pe))
+	}
+	if err := d.fault("paid_out"); err != nil {
+		return Transfer{}, "", err
+	}
+	if err := d.recordPayoutSent(ctx, t.ID, payoutID); err != nil {
+		return Transfer{}, "", err
 	}
 	return t, payoutID, nil
+}
+
+// payoutDestination is where the payout's intent says the money goes; a
+// payout recorded before intents existed goes where the request says.
+func (d *DB) payoutDestination(ctx context.Context, id, requested string) (string, error) {
+	in, err := loadIntent(ctx, d.x, id)
+	switch {
+	case err == nil:
+		return in.Destination.String, nil
+	case ErrorCode(err) == ENOTFOUND:
+		return requested, nil
+	}
+	return "", err
 }
 
 // Reverse records the opposite of an earlier deposit, send, cash payment or

@@ -184,7 +184,11 @@ func storeFailure(ctx context.Context, tx *sqlx.Tx, id, hash string, e *Error, n
 	if !finalCodes[e.Code] {
 		return nil
 	}
-	_, err := tx.ExecContext(ctx, insertAttempt, id, e.Code, e.stored(), hash, now)
+	if _, err := tx.ExecContext(ctx, insertAttempt, id, e.Code, e.stored(), hash, now); err != nil {
+		return err
+	}
+	// A refused charge resolves its intent, if it had one.
+	_, err := tx.ExecContext(ctx, `DELETE FROM ledger_intents_open WHERE id = $1`, id)
 	return err
 }
 
@@ -252,9 +256,9 @@ func lockAccounts(ctx context.Context, tx sqlx.QueryerContext, k TransferKind, f
 }
 
 // writeTransfer writes the transfer, its two entries and the two new
-// balances in one statement, and keeps the settlement queue: a card payment
-// joins it, its settlement or void leaves it. The triggers check at commit
-// that the entries balance.
+// balances in one statement, and keeps the settlement queue (a card payment
+// joins it, its settlement or void leaves it) and the queue of open
+// intents. The triggers check at commit that the entries balance.
 const writeTransferSQL = `
 	WITH t AS (
 		INSERT INTO ledger_transfers (id, kind, currency, minor, amount, payer_user_id, split_id, share_id,
@@ -271,6 +275,10 @@ const writeTransferSQL = `
 		SELECT t.id, $13 FROM t WHERE $2 = 'card_payment'
 	), dequeued AS (
 		DELETE FROM ledger_pending WHERE transfer_id = $9
+	), resolved AS (
+		-- A card payment resolves its charge intent; a payout's reversal
+		-- resolves the payout's.
+		DELETE FROM ledger_intents_open WHERE id = $1 OR id = $10
 	)
 	UPDATE ledger_accounts a SET balance = a.balance + legs.amount
 	FROM legs WHERE a.id = legs.account_id`

@@ -52,6 +52,15 @@ type PaymentProvider interface {
 	Payout(ctx context.Context, dest string, amount money.Money, idempotencyKey string) (payoutID string, err error)
 	// SettlementStatus says whether the money of a charge has arrived.
 	SettlementStatus(ctx context.Context, chargeID string) (SettlementStatus, error)
+	// FindCharge says what became of a charge asked for with
+	// idempotencyKey (on the card behind token, for amount, no earlier
+	// than since): the charge, or ENOTFOUND when none was made. It never
+	// charges.
+	FindCharge(ctx context.Context, token string, amount money.Money, idempotencyKey string, since time.Time) (Charge, error)
+	// FindPayout says what became of a payout asked for with
+	// idempotencyKey: the provider's payout id, or ENOTFOUND when none was
+	// sent. It never pays out.
+	FindPayout(ctx context.Context, dest string, amount money.Money, idempotencyKey string) (payoutID string, err error)
 }
 
 // CardInput is what a person types into the card form. It is never stored

@@ -215,6 +215,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, store *db.DB) erro
 	settleCtx, stopSettling := context.WithCancel(ctx)
 	defer stopSettling()
 	go settle(settleCtx, log, store, provider, cfg.SettleDelay)
+	go reconcile(settleCtx, log, store, provider)
 	select {
 	case err := <-errc:
 		return err
@@ -259,6 +260,28 @@ func settle(ctx context.Context, log *slog.Logger, store *db.DB, provider db.Pay
 		}
 		if told > 0 {
 			log.Info("refunds told to the provider after a cancel", "refunds", told)
+		}
+	}
+}
+
+// reconcile finishes the charges and payouts whose process died between
+// the provider's answer and the ledger's record: every few seconds it asks
+// the provider about intents left open for a minute.
+func reconcile(ctx context.Context, log *slog.Logger, store *db.DB, provider db.PaymentProvider) {
+	t := time.NewTicker(5 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		n, err := store.ReconcileIntents(ctx, provider, 100)
+		if err != nil && ctx.Err() == nil {
+			log.Error("reconcile intents", "err", err)
+		}
+		if n > 0 {
+			log.Info("reconciled intents", "resolved", n)
 		}
 	}
 }

@@ -22,7 +22,8 @@
 // sharing nothing. The card number and security code are never kept, logged
 // or put in a token. Being stateless, it does not remember idempotency keys:
 // two charges with one key are two charges (the ledger refunds the one it
-// does not record); nor does it remember refunds.
+// does not record); nor does it remember refunds. FindCharge and FindPayout
+// answer from the signed token and the key alone (see FindCharge).
 package sandbox
 
 import (
@@ -146,6 +147,49 @@ func (p *Provider) Payout(ctx context.Context, dest string, amount money.Money, 
 	key := sha256.Sum256([]byte(idempotencyKey))
 	return p.sign("po", m.Amount.String(), m.Currency, hex.EncodeToString(key[:8])), nil
 }
+
+// FindCharge answers what became of a charge asked with idempotencyKey. The
+// sandbox keeps nothing, so it answers from the signed token: a card that
+// would have been charged was (at since, the earliest it could have been),
+// and one that declines, or has expired, was not. It cannot tell a request
+// that never reached it from one that did; a real provider can, and answers
+// ENOTFOUND for the first.
+func (p *Provider) FindCharge(ctx context.Context, token string, amount money.Money, idempotencyKey string, since time.Time) (db.Charge, error) {
+	f, ok := p.open("tok", token, 5)
+	if !ok {
+		return db.Charge{}, errNoCharge.New()
+	}
+	month, _ := strconv.Atoi(f[2])
+	year, _ := strconv.Atoi(f[3])
+	m, err := money.New(amount.Amount, amount.Currency)
+	if err != nil || !m.IsPositive() || expired(month, year, since) {
+		return db.Charge{}, errNoCharge.New()
+	}
+	switch outcome(f[4]) {
+	case decline, noFunds:
+		return db.Charge{}, errNoCharge.New()
+	}
+	key := sha256.Sum256([]byte(idempotencyKey))
+	at := since.UnixMilli()
+	id := p.sign("ch", strconv.FormatInt(at, 10), m.Amount.String(), m.Currency, f[4], hex.EncodeToString(key[:6]))
+	return db.Charge{ID: id, Amount: m, Brand: f[0], Last4: f[1], CreatedAt: time.UnixMilli(at)}, nil
+}
+
+// FindPayout answers what became of a payout asked with idempotencyKey:
+// payout ids derive from the key, so the answer is the id Payout gave, or
+// ENOTFOUND for a destination the bank refuses.
+func (p *Provider) FindPayout(ctx context.Context, dest string, amount money.Money, idempotencyKey string) (string, error) {
+	id, err := p.Payout(ctx, dest, amount, idempotencyKey)
+	if err != nil {
+		return "", errNoPayout.New()
+	}
+	return id, nil
+}
+
+var (
+	errNoCharge = db.NewReason(db.ENOTFOUND, "sandbox.no_charge")
+	errNoPayout = db.NewReason(db.ENOTFOUND, "sandbox.no_payout")
+)
 
 // SettlementStatus says pending until the delay has passed since the
 // charge, then settled (or failed, for the card that fails to settle).
