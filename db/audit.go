@@ -64,12 +64,11 @@ var auditQueries = []struct{ name, sql string }{
 	// The window is the one checkCaps uses, (t - 30 days, t]: 720 hours less
 	// a microsecond, in hours so that no time zone's DST stretches it.
 	{"card_cap_30_days", `
-		SELECT count(*), count(*) FILTER (WHERE w.total > l.rolling)
-		FROM (SELECT currency, sum(amount) OVER (PARTITION BY payer_user_id, currency ORDER BY created_at
+		SELECT count(*), count(*) FILTER (WHERE w.total > $1)
+		FROM (SELECT sum(coalesce(t.cap_amount, round(t.amount / r.per_eur, 6))) OVER (PARTITION BY t.payer_user_id ORDER BY t.created_at
 		             RANGE BETWEEN interval '719:59:59.999999' PRECEDING AND CURRENT ROW) AS total
-		      FROM ledger_transfers WHERE kind = 'card_payment') w
-		JOIN unnest($1::text[], $2::numeric[], $3::numeric[]) AS l (currency, per_transfer, rolling)
-		  ON l.currency = w.currency::text`},
+		      FROM ledger_transfers t LEFT JOIN ledger_rates r ON r.currency = t.currency
+		      WHERE t.kind = 'card_payment') w`},
 	// A card payment is resolved (posted or voided) at most once, by a
 	// transfer of the same amount; it waits in the settlement queue exactly
 	// while unresolved; only card payments are resolved.
@@ -139,8 +138,11 @@ func (d *DB) Audit(ctx context.Context) ([]AuditCheck, error) {
 			c := AuditCheck{Name: q.name}
 			var args []any
 			switch q.name {
-			case "card_cap_per_transfer", "card_cap_30_days":
+			case "card_cap_per_transfer":
 				args = []any{pq.Array(codes), pq.Array(per), pq.Array(rolling)}
+			case "card_cap_30_days":
+				_, capRolling := limits.For(CapCurrency)
+				args = []any{capRolling.String()}
 			case "pending_resolved_in_window":
 				args = []any{d.ledgerTime().Add(-d.settlementWindow())}
 			case "intents_resolved":

@@ -15,9 +15,11 @@ import (
 // capWindow is the span of the rolling cap.
 const capWindow = 30 * 24 * time.Hour
 
-// Limits caps what one payer may pay by card, per currency (ISO code): at
-// most PerTransfer in one payment, and at most Rolling30 in the 30 days up to
-// a payment, that payment included. Voided and refunded payments still count.
+// Limits caps what one payer may pay by card: at most PerTransfer[c] in one
+// payment in currency c, and at most Rolling30[CapCurrency] in the 30 days
+// up to a payment, that payment included, all currencies counted in the cap
+// currency at reference rates (the Rolling30 of other currencies are not
+// used). Voided and refunded payments still count.
 type Limits struct {
 	PerTransfer map[string]decimal.Decimal
 	Rolling30   map[string]decimal.Decimal
@@ -117,26 +119,41 @@ func (d *DB) Limits(ctx context.Context) (Limits, error) {
 	return l, nil
 }
 
-// The caps in force and the payer's card payments in the window, in one
-// round trip. Inside a transfer the payer's clearing account is locked, so
-// this sum cannot change until the transfer commits: racing payments of one
-// payer are counted one after the other.
+// The caps in force and the payer's card payments in the window, all
+// currencies, in the cap currency, in one round trip. Inside a card payment
+// the payer's caps lock is held (lockPayerCaps), so this sum cannot change
+// until the payment commits: racing payments of one payer, in any
+// currencies, are counted one after the other.
 const selectCapState = `
 	SELECT (SELECT per_transfer FROM ledger_limits WHERE currency = $2) AS per_transfer,
-	       (SELECT rolling_30d FROM ledger_limits WHERE currency = $2) AS rolling_30d,
-	       coalesce((SELECT sum(amount) FROM ledger_transfers
-	                 WHERE kind = 'card_payment' AND payer_user_id = $1 AND currency = $2
-	                   AND created_at > $3), 0) AS spent`
+	       (SELECT rolling_30d FROM ledger_limits WHERE currency = '` + CapCurrency + `') AS rolling_30d,
+	       coalesce((SELECT sum(coalesce(t.cap_amount, round(t.amount / r.per_eur, 6)))
+	                 FROM ledger_transfers t LEFT JOIN ledger_rates r ON r.currency = t.currency
+	                 WHERE t.kind = 'card_payment' AND t.payer_user_id = $1 AND t.created_at > $3), 0) AS spent`
 
 // Refusals of the caps: limit is the cap, amount the payment refused, spent
-// what was paid in the window, frees the moment this payment would fit.
+// what was paid in the window (in the cap currency), counted the payment in
+// the cap currency, frees the moment this payment would fit.
 var (
-	errCapPerPayment = NewReason(ELIMIT, "cap.per_payment", "limit", "amount")
-	errCap30Days     = NewReason(ELIMIT, "cap.30_days", "limit", "spent", "amount", "frees")
+	errCapPerPayment      = NewReason(ELIMIT, "cap.per_payment", "limit", "amount")
+	errCap30Days          = NewReason(ELIMIT, "cap.30_days", "limit", "spent", "amount", "frees")
+	errCap30DaysConverted = NewReason(ELIMIT, "cap.30_days_converted", "limit", "spent", "amount", "counted", "frees")
+	errNoRate             = NewReason(ELIMIT, "cap.no_rate", "currency")
 )
+
+// lockPayerCaps serialises a payer's card payments, whatever their
+// currency, for the rest of the transaction: each sees the ones before it
+// when it checks the rolling cap. Taken before the accounts are locked.
+func lockPayerCaps(ctx context.Context, tx sqlx.ExecerContext, payer int64) error {
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('card-caps:' || $1::text, 0))`, payer)
+	return err
+}
 
 // checkCaps refuses a card payment of amount by payer at now that would
 // cross a cap, with a message that says the cap and when room frees up.
+// The per-payment cap is the payment currency's; the rolling cap counts
+// every currency, converted into the cap currency at the reference rates. A
+// currency without a reference rate cannot be counted, so it is refused.
 func (d *DB) checkCaps(ctx context.Context, q sqlx.QueryerContext, payer int64, amount money.Money, now time.Time) (*Error, error) {
 	var s struct {
 		PerTransfer decimal.NullDecimal `db:"per_transfer"`
@@ -147,39 +164,55 @@ func (d *DB) checkCaps(ctx context.Context, q sqlx.QueryerContext, payer int64, 
 	if err := sqlx.GetContext(ctx, q, &s, selectCapState, payer, amount.Currency, since); err != nil {
 		return nil, err
 	}
-	per, rolling := DefaultLimits().For(amount.Currency)
+	per, _ := DefaultLimits().For(amount.Currency)
 	if s.PerTransfer.Valid {
-		per, rolling = s.PerTransfer.Decimal, s.Rolling30.Decimal
+		per = s.PerTransfer.Decimal
 	}
-	show := func(v decimal.Decimal) money.Money { return atScale(v, amount.Currency) }
+	_, rolling := DefaultLimits().For(CapCurrency)
+	if s.Rolling30.Valid {
+		rolling = s.Rolling30.Decimal
+	}
 	if amount.Amount.GreaterThan(per) {
-		return errCapPerPayment.New(show(per), amount), nil
+		return errCapPerPayment.New(atScale(per, amount.Currency), amount), nil
 	}
-	if s.Spent.Add(amount.Amount).LessThanOrEqual(rolling) {
+	rate, ok, err := capRate(ctx, q, amount.Currency)
+	if err != nil || !ok {
+		if err != nil {
+			return nil, err
+		}
+		return errNoRate.New(amount.Currency), nil
+	}
+	counted := toCapCurrency(amount, rate)
+	if s.Spent.Add(counted).LessThanOrEqual(rolling) {
 		return nil, nil
 	}
 	// Find when enough of the window's payments will have left it: walk
 	// them oldest first until what remains leaves room for this one.
 	var recent []struct {
-		Amount    decimal.Decimal `db:"amount"`
+		Counted   decimal.Decimal `db:"counted"`
 		CreatedAt time.Time       `db:"created_at"`
 	}
-	err := sqlx.SelectContext(ctx, q, &recent, `
-		SELECT amount, created_at FROM ledger_transfers
-		WHERE kind = 'card_payment' AND payer_user_id = $1 AND currency = $2 AND created_at > $3
-		ORDER BY created_at`, payer, amount.Currency, since)
+	err = sqlx.SelectContext(ctx, q, &recent, `
+		SELECT coalesce(t.cap_amount, round(t.amount / r.per_eur, 6), 0) AS counted, t.created_at
+		FROM ledger_transfers t LEFT JOIN ledger_rates r ON r.currency = t.currency
+		WHERE t.kind = 'card_payment' AND t.payer_user_id = $1 AND t.created_at > $2
+		ORDER BY t.created_at`, payer, since)
 	if err != nil {
 		return nil, err
 	}
 	free, left := now, s.Spent
 	for _, p := range recent {
-		if left.Add(amount.Amount).LessThanOrEqual(rolling) {
+		if left.Add(counted).LessThanOrEqual(rolling) {
 			break
 		}
-		left = left.Sub(p.Amount)
+		left = left.Sub(p.Counted)
 		free = p.CreatedAt.Add(capWindow)
 	}
-	return errCap30Days.New(show(rolling), show(s.Spent), amount, free), nil
+	show := func(v decimal.Decimal) money.Money { return atScale(v, CapCurrency) }
+	if amount.Currency == CapCurrency {
+		return errCap30Days.New(show(rolling), show(s.Spent), amount, free), nil
+	}
+	return errCap30DaysConverted.New(show(rolling), show(s.Spent), amount, show(counted), free), nil
 }
 
 // CheckCaps says whether a card payment of amount by payer would cross a

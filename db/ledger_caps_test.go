@@ -94,6 +94,7 @@ func TestCapPerPayment(t *testing.T) {
 	ctx := context.Background()
 	d := dbtest.New(t)
 	p := newSandbox(t, time.Hour)
+	setRates(t, d)
 	u := users(t, d, 2)
 	tok := card(t, p, "4242424242424242")
 	_, err := d.PayByCard(ctx, p, db.CardPayment{ID: newID(), PayerID: u[0], CollectorID: u[1], Amount: eur("500.01"), Token: tok})
@@ -224,6 +225,7 @@ func TestCapRollingFreesUp(t *testing.T) {
 	d := dbtest.New(t)
 	var now atomic.Pointer[time.Time]
 	set := func(t time.Time) { now.Store(&t) }
+	d.SetSettlementWindow(365 * 24 * time.Hour) // the payments here are never settled
 	db.SetClock(d, func() time.Time { return *now.Load() })
 	u := users(t, d, 2)
 	clearing, _ := d.UserAccount(ctx, u[0], db.AccountClearing, "EUR")
@@ -257,6 +259,113 @@ func TestCapRollingFreesUp(t *testing.T) {
 	set(base.Add(day))
 	if err := pay("200"); err != nil {
 		t.Fatalf("once the oldest payment left the window: %v", err)
+	}
+	auditClean(t, d)
+}
+
+func money2(amount, currency string) money.Money {
+	m, err := money.New(decimal.RequireFromString(amount), currency)
+	if err != nil {
+		panic(err)
+	}
+	return m
+}
+
+// The 30-day cap is the payer's, across currencies: after 1 216,87 EUR,
+// 400 GBP (470,59 EUR at the reference rate) is refused, as the probe's
+// 400 GBP + 400 USD + 400 CHF were not. A currency without a reference
+// rate cannot be counted, so it is refused.
+func TestCapAcrossCurrencies(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := dbtest.New(t)
+	p := newSandbox(t, time.Hour)
+	setRates(t, d)
+	u := users(t, d, 2)
+	tok := card(t, p, "4242424242424242")
+	pay := func(amount, currency string) error {
+		_, err := d.PayByCard(ctx, p, db.CardPayment{ID: newID(), PayerID: u[0], PayeeID: u[1], Amount: money2(amount, currency), Token: tok})
+		return err
+	}
+	for _, a := range []string{"500", "500", "216.87"} {
+		if err := pay(a, "EUR"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err := pay("400", "GBP")
+	wantCode(t, err, db.ELIMIT)
+	for _, want := range []string{"€1,500.00 over 30 days, all currencies counted in euros", "€1,216.87 were paid", "£400.00 (€470.59 at the reference rate)"} {
+		if !strings.Contains(english(err), want) {
+			t.Errorf("refusal %q lacks %q", english(err), want)
+		}
+	}
+	wantCode(t, pay("400", "USD"), db.ELIMIT)
+	wantCode(t, pay("400", "CHF"), db.ELIMIT)
+	if err := pay("250", "CHF"); err != nil { // 265.96 EUR: 1 482.83 in all
+		t.Fatalf("250 CHF within the cap: %v", err)
+	}
+	wantCode(t, pay("20", "USD"), db.ELIMIT) // 19.05 EUR more is 1 501.88
+	err = pay("400", "NGN")
+	wantCode(t, err, db.ELIMIT)
+	if db.ReasonOf(err) != "cap.no_rate" {
+		t.Errorf("a currency without a rate: %v; want cap.no_rate", err)
+	}
+	var total decimal.Decimal
+	if err := d.SQL().Get(&total, `SELECT sum(cap_amount) FROM ledger_transfers WHERE kind = 'card_payment'`); err != nil {
+		t.Fatal(err)
+	}
+	if total.String() != "1482.827447" {
+		t.Errorf("counted %s EUR in all; want 1482.827447", total)
+	}
+	auditClean(t, d)
+}
+
+// Payments of one payer racing in different currencies are counted one
+// after the other: the cap holds whatever the currencies.
+func TestCapAcrossCurrenciesRacing(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := dbtest.New(t)
+	setRates(t, d)
+	for round := range 4 {
+		u := users(t, d, 2)
+		payer := u[0]
+		pay := func(amount, currency string) error {
+			clearing, _ := d.UserAccount(ctx, payer, db.AccountClearing, currency)
+			pending, _ := d.UserAccount(ctx, u[1], db.AccountPending, currency)
+			_, err := d.RecordTransfer(ctx, db.TransferRequest{ID: db.CardPaymentID(payer, newID()), Kind: db.TransferCardPayment,
+				From: clearing.ID, To: pending.ID, Amount: money2(amount, currency), PayerID: payer, ProviderRef: "ch_test"})
+			return err
+		}
+		for _, a := range []string{"500", "500", "480"} {
+			if err := pay(a, "EUR"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// 20 EUR of room; each payment below is worth 16 to 19 EUR.
+		var start, wg sync.WaitGroup
+		start.Add(1)
+		var passed atomic.Int64
+		for _, c := range []struct{ amount, currency string }{{"16", "GBP"}, {"20", "USD"}, {"17", "CHF"}, {"3000", "JPY"}} {
+			for range 3 {
+				wg.Go(func() {
+					start.Wait()
+					err := pay(c.amount, c.currency)
+					switch db.ErrorCode(err) {
+					case "":
+						passed.Add(1)
+					case db.ELIMIT:
+					default:
+						t.Error(err)
+					}
+				})
+			}
+		}
+		start.Done()
+		wg.Wait()
+		if n := passed.Load(); n != 1 {
+			t.Errorf("round %d: %d racing payments passed with room for one", round, n)
+		}
 	}
 	auditClean(t, d)
 }

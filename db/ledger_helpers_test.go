@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -153,4 +154,16 @@ func count(t testing.TB, d *db.DB, query string, args ...any) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// setRates gives d reference rates (units per euro) for the caps.
+func setRates(t testing.TB, d *db.DB) {
+	t.Helper()
+	_, err := d.SetRates(context.Background(), "operator", time.Now(), map[string]decimal.Decimal{
+		"GBP": decimal.RequireFromString("0.85"), "USD": decimal.RequireFromString("1.05"),
+		"CHF": decimal.RequireFromString("0.94"), "JPY": decimal.RequireFromString("160"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }

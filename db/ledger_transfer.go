@@ -111,6 +111,11 @@ func (d *DB) applyTransfer(ctx context.Context, sqltx *sqlx.Tx, r TransferReques
 			return outcome{}, err
 		}
 	}
+	if r.Kind == TransferCardPayment {
+		if err := lockPayerCaps(ctx, tx, r.PayerID); err != nil {
+			return outcome{}, err
+		}
+	}
 	accts, err := lockAccounts(ctx, tx, r.Kind, r.From, r.To)
 	if err != nil {
 		return outcome{}, err
@@ -262,8 +267,10 @@ func lockAccounts(ctx context.Context, tx sqlx.QueryerContext, k TransferKind, f
 const writeTransferSQL = `
 	WITH t AS (
 		INSERT INTO ledger_transfers (id, kind, currency, minor, amount, payer_user_id, split_id, share_id,
-			pending_of, reverses, provider_ref, request_hash, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+			pending_of, reverses, provider_ref, request_hash, created_at, cap_amount)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
+			-- A card payment counts against the rolling cap at today's rate.
+			CASE WHEN $2 = 'card_payment' THEN round($5::numeric / (SELECT per_eur FROM ledger_rates WHERE currency = $3), 6) END)
 		RETURNING id
 	), legs (account_id, amount) AS (
 		SELECT * FROM unnest($14::bigint[], $15::numeric[])

@@ -36,6 +36,9 @@ type config struct {
 	CapRolling30  decimal.Decimal // rolling 30-day cap per payer in EUR
 	Locale        string          // default locale when neither the user nor the browser says
 	SMTPURL       string          // when set, codes and reminders are mailed; else kept in the outbox
+	// RatesURL is where the server fetches the ECB's daily reference
+	// rates for the 30-day cap; "" (RATES_URL=off) fetches none.
+	RatesURL string
 	// Load-measurement switches, refused in production: LIVE_UPDATES=off
 	// sends no change notifications (live pages stop updating), and
 	// LOAD_SKIP_PIN=1 accepts any PIN, so a load run can measure the
@@ -96,6 +99,12 @@ func loadConfig(getenv func(string) string) (config, error) {
 		c.LocalPostgres = pglocal.DefaultURL
 	case "none":
 		c.LocalPostgres = ""
+	}
+	switch c.RatesURL = getenv("RATES_URL"); c.RatesURL {
+	case "":
+		c.RatesURL = ecbDailyRates
+	case "off":
+		c.RatesURL = ""
 	}
 	c.SettleDelay = 5 * time.Second
 	if s := getenv("SETTLEMENT_DELAY"); s != "" {

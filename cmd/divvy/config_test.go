@@ -10,7 +10,16 @@ import (
 	"divvy/db/pglocal"
 )
 
-func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+// env is the environment a test gives run. RATES_URL is off unless the
+// test sets it (to a local server): no test reaches the network.
+func env(m map[string]string) func(string) string {
+	return func(k string) string {
+		if v, ok := m[k]; ok || k != "RATES_URL" {
+			return v
+		}
+		return "off"
+	}
+}
 
 func TestConfigDefaults(t *testing.T) {
 	dir := t.TempDir()

@@ -68,12 +68,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		cmd = args[1]
 	}
 	switch cmd {
-	case "serve", "migrate", "audit":
+	case "serve", "migrate", "audit", "rates":
 	case "help", "-h", "--help":
-		fmt.Fprintln(stdout, "usage: divvy [serve|migrate|audit]")
+		fmt.Fprintln(stdout, "usage: divvy [serve|migrate|audit|rates [fetch | set CUR PER_EUR]]")
 		return nil
 	default:
-		return fmt.Errorf("unknown command %q; use serve, migrate or audit", cmd)
+		return fmt.Errorf("unknown command %q; use serve, migrate, audit or rates", cmd)
 	}
 	cfg, err := loadConfig(getenv)
 	if err != nil {
@@ -100,6 +100,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return nil
 	case "audit":
 		return audit(ctx, store, stdout)
+	case "rates":
+		return rates(ctx, cfg, store, args[2:], stdout)
 	}
 	return serve(ctx, cfg, log, store)
 }
@@ -216,6 +218,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, store *db.DB) erro
 	defer stopSettling()
 	go settle(settleCtx, log, store, provider, cfg.SettleDelay)
 	go reconcile(settleCtx, log, store, provider)
+	go keepRates(settleCtx, log, store, cfg.RatesURL)
 	select {
 	case err := <-errc:
 		return err
