@@ -206,6 +206,12 @@ func TestSharePaidOnce(t *testing.T) {
 			if !strings.Contains(english(err), "already paid") {
 				t.Errorf("message %q", err)
 			}
+		case db.EUNAVAILABLE:
+			// Another card payment of the share is being charged: this
+			// one waits rather than charge the card a second time.
+			if db.ReasonOf(err) != "pay.in_progress" {
+				t.Fatal(err)
+			}
 		default:
 			t.Fatal(err)
 		}

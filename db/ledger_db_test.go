@@ -120,8 +120,8 @@ func TestDatabaseRefusesSecondPaymentOfShare(t *testing.T) {
 	t.Parallel()
 	d, _, pay := ledgerWithPayment(t)
 	mustFail(t, d, "second payment of a share", "share_payments_once", `
-		INSERT INTO ledger_transfers (id, kind, currency, minor, amount, payer_user_id, share_id, provider_ref, request_hash, created_at)
-		SELECT 'pay:u' || payer_user_id || ':second-pay', 'card_payment', 'EUR', 2, 20, payer_user_id, share_id, 'ch_x', 'x', now()
+		INSERT INTO ledger_transfers (id, kind, currency, minor, amount, payer_user_id, share_id, provider_ref, request_hash, created_at, cap_amount)
+		SELECT 'pay:u' || payer_user_id || ':second-pay', 'card_payment', 'EUR', 2, 20, payer_user_id, share_id, 'ch_x', 'x', now(), 20
 		FROM ledger_transfers WHERE id = '`+pay.ID+`'`)
 	// Through the store: a clear refusal, not a 500.
 	u := pay.PayerID
@@ -175,8 +175,8 @@ func TestDatabaseRefusesIDOutsideItsNamespace(t *testing.T) {
 	t.Parallel()
 	d, _, pay := ledgerWithPayment(t)
 	for name, stmt := range map[string]string{
-		"a card payment under another payer": `INSERT INTO ledger_transfers (id, kind, currency, minor, amount, payer_user_id, provider_ref, request_hash, created_at)
-			SELECT 'pay:u' || (payer_user_id + 1) || ':x-12345678', 'card_payment', 'EUR', 2, 1, payer_user_id, 'ch', 'x', now() FROM ledger_transfers WHERE id = '` + pay.ID + `'`,
+		"a card payment under another payer": `INSERT INTO ledger_transfers (id, kind, currency, minor, amount, payer_user_id, provider_ref, request_hash, created_at, cap_amount)
+			SELECT 'pay:u' || (payer_user_id + 1) || ':x-12345678', 'card_payment', 'EUR', 2, 1, payer_user_id, 'ch', 'x', now(), 1 FROM ledger_transfers WHERE id = '` + pay.ID + `'`,
 		"a settlement under any id": `INSERT INTO ledger_transfers (id, kind, currency, minor, amount, pending_of, request_hash, created_at)
 			VALUES ('cash-share-12', 'settlement', 'EUR', 2, 20, '` + pay.ID + `', 'x', now())`,
 		"a deposit in the settlements' namespace": `INSERT INTO ledger_transfers (id, kind, currency, minor, amount, request_hash, created_at)

@@ -161,8 +161,8 @@ func preloadBatch(ctx context.Context, conn *sql.Conn, tag string, people, class
 		 FROM generate_series($2::int, $3::int - 1) g
 		 JOIN preload_people payer ON payer.n = $5::int + $4::int * (g % ($6::int / $4::int))
 		 JOIN preload_people collector ON collector.n = $5::int + $4::int * ((g + 1) % ($6::int / $4::int))`,
-		`INSERT INTO ledger_transfers (id, kind, currency, minor, amount, payer_user_id, provider_ref, request_hash, created_at)
-		 SELECT id, 'card_payment', 'EUR', 2, amount, payer, 'charge-' || id, 'preload', at FROM preload_batch ORDER BY id`,
+		`INSERT INTO ledger_transfers (id, kind, currency, minor, amount, payer_user_id, provider_ref, request_hash, created_at, cap_amount)
+		 SELECT id, 'card_payment', 'EUR', 2, amount, payer, 'charge-' || id, 'preload', at, amount FROM preload_batch ORDER BY id`,
 		`INSERT INTO ledger_transfers (id, kind, currency, minor, amount, pending_of, request_hash, created_at)
 		 SELECT 'settle:' || id, 'settlement', 'EUR', 2, amount, id, 'preload', at + interval '2 days' FROM preload_batch ORDER BY id`,
 		`INSERT INTO ledger_entries (transfer_id, account_id, currency, minor, amount)
