@@ -61,7 +61,6 @@ func (p *pizza) cardPay(t *testing.T, payURL, card string) string {
 // blocks the collector.
 func TestSquatShareIDs(t *testing.T) {
 	t.Run("cash-share", func(t *testing.T) {
-		t.Parallel()
 		p := newPizza(t)
 		split, _ := p.postSplit(t)
 		sam := p.shareIDOf(t, "Sam")
@@ -73,7 +72,6 @@ func TestSquatShareIDs(t *testing.T) {
 		}
 	})
 	t.Run("refund-share", func(t *testing.T) {
-		t.Parallel()
 		p := newPizza(t)
 		split, payURL := p.postSplit(t)
 		p.cardPay(t, payURL, "4242 4242 4242 4242")
@@ -84,7 +82,6 @@ func TestSquatShareIDs(t *testing.T) {
 		}
 	})
 	t.Run("reverse-share", func(t *testing.T) {
-		t.Parallel()
 		p := newPizza(t)
 		split, _ := p.postSplit(t)
 		lea := p.shareIDOf(t, "Léa")
@@ -109,7 +106,6 @@ func TestSquatSettlementIDs(t *testing.T) {
 		{"void:", "4000 0000 0000 0259", "void"},
 	} {
 		t.Run(tc.kind, func(t *testing.T) {
-			t.Parallel()
 			p := newPizza(t)
 			_, payURL := p.postSplit(t)
 			pay := p.cardPay(t, payURL, tc.card)
