@@ -284,7 +284,7 @@ func TestCapAcrossCurrencies(t *testing.T) {
 	u := users(t, d, 2)
 	tok := card(t, p, "4242424242424242")
 	pay := func(amount, currency string) error {
-		_, err := d.PayByCard(ctx, p, db.CardPayment{ID: newID(), PayerID: u[0], PayeeID: u[1], Amount: money2(amount, currency), Token: tok})
+		_, err := d.PayByCard(ctx, p, db.CardPayment{ID: newID(), PayerID: u[0], CollectorID: u[1], Amount: money2(amount, currency), Token: tok})
 		return err
 	}
 	for _, a := range []string{"500", "500", "216.87"} {

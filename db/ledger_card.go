@@ -84,7 +84,7 @@ func (d *DB) PayByCard(ctx context.Context, p PaymentProvider, c CardPayment) (T
 	}
 
 	cur, _ := money.LookupCurrency(amount.Currency)
-	in := intentRow{ID: r.ID, Kind: intentCharge, UserID: c.PayerID, PayeeID: nullID(c.CollectorID), Currency: cur.Code,
+	in := intentRow{ID: r.ID, Kind: intentCharge, UserID: c.PayerID, CollectorID: nullID(c.CollectorID), Currency: cur.Code,
 		Minor: int32(cur.Minor), Amount: amount.Amount, Token: sql.NullString{String: c.Token, Valid: true},
 		SplitID: nullID(c.SplitID), ShareID: nullID(c.ShareID), Hash: hash, CreatedAt: d.ledgerTime()}
 	if err := insertIntent(ctx, d.x, in); err != nil {

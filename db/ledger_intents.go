@@ -38,7 +38,7 @@ type intentRow struct {
 	ID          string          `db:"id"`
 	Kind        string          `db:"kind"`
 	UserID      int64           `db:"user_id"`
-	PayeeID     sql.NullInt64   `db:"payee_user_id"`
+	CollectorID sql.NullInt64   `db:"collector_user_id"`
 	Currency    string          `db:"currency"`
 	Minor       int32           `db:"minor"`
 	Amount      decimal.Decimal `db:"amount"`
@@ -54,7 +54,7 @@ func (in intentRow) amount() money.Money { return atScale(in.Amount, in.Currency
 
 const insertIntentSQL = `
 	WITH i AS (
-		INSERT INTO ledger_intents (id, kind, user_id, payee_user_id, currency, minor, amount, card_token,
+		INSERT INTO ledger_intents (id, kind, user_id, collector_user_id, currency, minor, amount, card_token,
 			destination, split_id, share_id, request_hash, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 		ON CONFLICT (id) DO NOTHING
@@ -66,7 +66,7 @@ const insertIntentSQL = `
 // insertIntent records in, unless its id has an intent already; an intent
 // of the id for another request is an ECONFLICT.
 func insertIntent(ctx context.Context, q sqlx.ExtContext, in intentRow) error {
-	_, err := q.ExecContext(ctx, insertIntentSQL, in.ID, in.Kind, in.UserID, in.PayeeID, in.Currency, in.Minor,
+	_, err := q.ExecContext(ctx, insertIntentSQL, in.ID, in.Kind, in.UserID, in.CollectorID, in.Currency, in.Minor,
 		in.Amount.String(), in.Token, in.Destination, in.SplitID, in.ShareID, in.Hash, in.CreatedAt, intentAge.String())
 	if err != nil {
 		return err
@@ -211,7 +211,7 @@ func (d *DB) chargeRequest(ctx context.Context, in intentRow) (TransferRequest, 
 	if err != nil {
 		return TransferRequest{}, nil, err
 	}
-	to, err := ensureAccount(ctx, d.x, AccountPending, in.PayeeID.Int64, 0, in.Currency)
+	to, err := ensureAccount(ctx, d.x, AccountPending, in.CollectorID.Int64, 0, in.Currency)
 	if err != nil {
 		return TransferRequest{}, nil, err
 	}

@@ -13,7 +13,7 @@ CREATE TABLE ledger_intents (
 	id            text PRIMARY KEY,
 	kind          text NOT NULL CHECK (kind IN ('charge', 'payout')),
 	user_id       bigint NOT NULL REFERENCES users (id),
-	payee_user_id bigint REFERENCES users (id),
+	collector_user_id bigint REFERENCES users (id),
 	currency      char(3) NOT NULL,
 	minor         smallint NOT NULL,
 	amount        numeric NOT NULL CHECK (amount > 0 AND amount = round(amount, minor)),
@@ -24,7 +24,7 @@ CREATE TABLE ledger_intents (
 	request_hash  text NOT NULL,
 	created_at    timestamptz NOT NULL,
 	FOREIGN KEY (currency, minor) REFERENCES currencies (code, minor),
-	CHECK ((kind = 'charge') = (card_token IS NOT NULL AND payee_user_id IS NOT NULL)),
+	CHECK ((kind = 'charge') = (card_token IS NOT NULL AND collector_user_id IS NOT NULL)),
 	CHECK ((kind = 'payout') = (destination IS NOT NULL)),
 	-- The same namespaces as the transfers they become.
 	CHECK (id LIKE CASE kind WHEN 'charge' THEN 'pay:u' ELSE 'payout:u' END || user_id || ':%')
