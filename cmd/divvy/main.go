@@ -4,6 +4,8 @@
 //	divvy [serve]   serve HTTP on $PORT (default 8080)
 //	divvy migrate   apply pending database migrations and exit
 //	divvy audit     check the ledger's invariants; exit 1 on any violation
+//	divvy rates     list the reference rates of the 30-day cap; "rates fetch"
+//	                fetches the ECB's from RATES_URL, "rates set GBP 0.85" sets one
 package main
 
 import (
