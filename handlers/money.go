@@ -121,7 +121,7 @@ func handleWithdraw(log *slog.Logger, store *db.DB, provider db.PaymentProvider)
 		case amount.Currency != currency:
 			// "1 USD" typed in a EUR withdrawal: neither currency is
 			// safe to guess, so the person says which.
-			form.Problems["amount"] = views.T(r.Context(), "wallet.currency_mismatch", amount.Currency, currency)
+			form.Problems["amount"] = views.T(r.Context(), "money.currency_mismatch", amount.Currency, currency)
 		}
 		switch iban := f.Get("iban"); {
 		case strings.TrimSpace(iban) == "":
@@ -139,7 +139,7 @@ func handleWithdraw(log *slog.Logger, store *db.DB, provider db.PaymentProvider)
 				fail(w, r, log, err)
 				return
 			}
-			form.Error = views.T(r.Context(), "wallet.setup_first")
+			form.Error = views.T(r.Context(), "money.setup_first")
 			page(http.StatusForbidden)
 			return
 		}
