@@ -329,31 +329,44 @@ func loadBatch(ctx context.Context, store *db.DB, threadID, after int64, limit i
 	return b, nil
 }
 
+// subscribeUnlocked, when set (by a test), runs while subscribe holds no lock
+// between looking for the thread's hub and making one.
+var subscribeUnlocked func()
+
 // subscribe adds a stream to its thread's hub; false when shutting down.
+// A new hub starts from the thread's latest event (what came before is the
+// replay's), read without holding the lock; the hub is looked for again
+// after, since the thread's last stream may leave, or another subscriber
+// make the hub, in between.
 func (b *Broker) subscribe(ctx context.Context, threadID int64, s *sink) (bool, error) {
-	b.mu.Lock()
-	_, ok := b.hubs[threadID]
-	b.mu.Unlock()
 	var last int64
-	if !ok {
-		// A new hub starts from now: what came before is the replay's.
+	haveLast := false
+	for {
+		b.mu.Lock()
+		if b.closed {
+			b.mu.Unlock()
+			return false, nil
+		}
+		h := b.hubs[threadID]
+		if h == nil && haveLast {
+			h = &hub{sinks: map[*sink]struct{}{}, last: last}
+			b.hubs[threadID] = h
+		}
+		if h != nil {
+			h.sinks[s] = struct{}{}
+			b.mu.Unlock()
+			return true, nil
+		}
+		b.mu.Unlock()
+		if subscribeUnlocked != nil {
+			subscribeUnlocked()
+		}
 		var err error
 		if last, err = b.store.LastEventID(ctx, threadID); err != nil {
 			return false, err
 		}
+		haveLast = true
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.closed {
-		return false, nil
-	}
-	h := b.hubs[threadID]
-	if h == nil {
-		h = &hub{sinks: map[*sink]struct{}{}, last: last}
-		b.hubs[threadID] = h
-	}
-	h.sinks[s] = struct{}{}
-	return true, nil
 }
 
 // drop ends a stream and forgets it.
