@@ -33,6 +33,13 @@ type testApp struct {
 
 func newApp(t *testing.T) *testApp {
 	t.Helper()
+	return newAppNotifying(t, func(n db.Notifier) db.Notifier { return n })
+}
+
+// newAppNotifying is newApp whose notifier (the development outbox) is
+// wrapped by wrap, to slow it down or make it fail.
+func newAppNotifying(t *testing.T, wrap func(db.Notifier) db.Notifier) *testApp {
+	t.Helper()
 	store := dbtest.New(t)
 	log := slog.New(slog.DiscardHandler)
 	store.SetPINPepper("handler test pepper")
@@ -48,7 +55,7 @@ func newApp(t *testing.T) *testApp {
 		t.Fatal(err)
 	}
 	cards := &testProvider{Provider: provider}
-	h := handlers.New(log, store, cards, db.NewOutboxNotifier(store, log), broker, handlers.Options{
+	h := handlers.New(log, store, cards, wrap(db.NewOutboxNotifier(store, log)), broker, handlers.Options{
 		SessionKeys: []string{"test-session-key-0123456789abcdef0123456789"},
 		BaseURL:     "http://divvy.test",
 	})

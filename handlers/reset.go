@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -69,7 +70,10 @@ func handleForgot(log *slog.Logger, store *db.DB, notify db.Notifier, baseURL st
 			return
 		}
 		if found {
-			sendResetLink(r, log, notify, u, baseURL+"/password/reset/"+token)
+			// Sent after answering, so the answer takes as long for an
+			// address with an account as for one without (a mail server
+			// can take seconds).
+			go sendResetLink(context.WithoutCancel(r.Context()), log, notify, u, baseURL+"/password/reset/"+token)
 		}
 		render(w, r, http.StatusOK, views.ForgotSentPage(layout(r, views.T(r.Context(), "forgot.sent.title")), email))
 	})
@@ -77,15 +81,16 @@ func handleForgot(log *slog.Logger, store *db.DB, notify db.Notifier, baseURL st
 
 // sendResetLink mails the link in the account's language. A mail that did
 // not leave is logged, not shown: saying so would tell that the account exists.
-func sendResetLink(r *http.Request, log *slog.Logger, notify db.Notifier, u db.User, link string) {
-	ctx := r.Context()
+func sendResetLink(ctx context.Context, log *slog.Logger, notify db.Notifier, u db.User, link string) {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
 	if views.Supported(u.Locale) {
 		ctx = views.WithLocale(ctx, u.Locale)
 	}
 	n := db.Notification{UserID: u.ID, To: u.Email, Kind: "password_reset",
 		Subject: views.T(ctx, "reset.mail.subject"),
 		Body:    views.T(ctx, "reset.mail.body", u.DisplayName, link)}
-	if err := notify.Notify(r.Context(), n); err != nil {
+	if err := notify.Notify(ctx, n); err != nil {
 		log.Error("password reset link not sent", "user_id", u.ID, "err", err)
 	}
 }

@@ -8,19 +8,29 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"divvy/db"
 )
 
-// resetLink returns the link of the latest reset mail to address, "" when none.
-func (a *testApp) resetLink(address string) string {
+// resetLink returns the link of the reset mail number n (from 1) to
+// address, waiting for it: the mail leaves after the answer.
+func (a *testApp) resetLink(address string, n int) string {
 	a.t.Helper()
 	var bodies []string
-	if err := a.store.SQL().Select(&bodies, `SELECT body FROM outbox WHERE kind = 'password_reset' AND recipient = $1 ORDER BY id DESC`, address); err != nil {
-		a.t.Fatal(err)
-	}
-	if len(bodies) == 0 {
-		return ""
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		bodies = bodies[:0]
+		if err := a.store.SQL().Select(&bodies, `SELECT body FROM outbox WHERE kind = 'password_reset' AND recipient = $1 ORDER BY id DESC`, address); err != nil {
+			a.t.Fatal(err)
+		}
+		if len(bodies) >= n {
+			break
+		}
+		if time.Now().After(deadline) {
+			a.t.Fatalf("%d reset mails to %s; want %d", len(bodies), address, n)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 	m := regexp.MustCompile(`http://divvy\.test(/password/reset/[A-Za-z0-9_-]+)`).FindStringSubmatch(bodies[0])
 	if m == nil {
@@ -29,10 +39,14 @@ func (a *testApp) resetLink(address string) string {
 	return m[1]
 }
 
+// resetMails counts the reset mails sent, once those on their way are out.
 func (a *testApp) resetMails() int {
 	var n int
-	if err := a.store.SQL().Get(&n, `SELECT count(*) FROM outbox WHERE kind = 'password_reset'`); err != nil {
-		a.t.Fatal(err)
+	for last := -1; n != last; time.Sleep(300 * time.Millisecond) {
+		last = n
+		if err := a.store.SQL().Get(&n, `SELECT count(*) FROM outbox WHERE kind = 'password_reset'`); err != nil {
+			a.t.Fatal(err)
+		}
 	}
 	return n
 }
@@ -78,10 +92,10 @@ func TestPasswordReset(t *testing.T) {
 	if same(known.body, "olivia@example.com") != same(unknown.body, "nobody@example.com") {
 		t.Errorf("the answer differs with whether the address has an account:\n%s\n---\n%s", known.body, unknown.body)
 	}
+	link := app.resetLink("olivia@example.com", 1)
 	if n := app.resetMails(); n != 1 {
 		t.Fatalf("%d reset mails; want 1 (none to an address without an account)", n)
 	}
-	link := app.resetLink("olivia@example.com")
 
 	// Opening the link (or a mail scanner fetching it) uses nothing up.
 	for range 2 {
@@ -139,7 +153,7 @@ func TestPasswordReset(t *testing.T) {
 
 	// A link past its 30 minutes no longer works, even unused.
 	wantStatus(t, "forgot again", other.post("/password/forgot", url.Values{"email": {"olivia@example.com"}}), http.StatusOK)
-	late := app.resetLink("olivia@example.com")
+	late := app.resetLink("olivia@example.com", 2)
 	if late == link {
 		t.Fatal("the same link twice")
 	}
@@ -156,7 +170,7 @@ func TestPasswordResetLinkUsedOnceUnderConcurrency(t *testing.T) {
 	app := newApp(t)
 	app.client().signup("Olivia", "olivia@example.com", "old password")
 	wantStatus(t, "forgot", app.client().post("/password/forgot", url.Values{"email": {"olivia@example.com"}}), http.StatusOK)
-	link := app.resetLink("olivia@example.com")
+	link := app.resetLink("olivia@example.com", 1)
 
 	const n = 8
 	statuses := make([]int, n)
@@ -230,5 +244,32 @@ func TestPasswordResetRateLimited(t *testing.T) {
 	}
 	if !limited {
 		t.Errorf("one address asked for 26 resets without being limited")
+	}
+}
+
+// slowMail is a mail server that takes its time.
+type slowMail struct {
+	db.Notifier
+	delay time.Duration
+}
+
+func (m slowMail) Notify(ctx context.Context, n db.Notification) error {
+	time.Sleep(m.delay)
+	return m.Notifier.Notify(ctx, n)
+}
+
+// The answer to a reset request does not wait for the mail: otherwise the
+// time it takes would tell which addresses have an account.
+func TestPasswordResetAnswerDoesNotWaitForTheMail(t *testing.T) {
+	const delay = 3 * time.Second
+	app := newAppNotifying(t, func(n db.Notifier) db.Notifier { return slowMail{n, delay} })
+	app.client().signup("Olivia", "olivia@example.com", "old password")
+	start := time.Now()
+	wantStatus(t, "forgot", app.client().post("/password/forgot", url.Values{"email": {"olivia@example.com"}}), http.StatusOK)
+	if took := time.Since(start); took >= delay {
+		t.Errorf("the answer took %v: it waited for the mail", took)
+	}
+	if link := app.resetLink("olivia@example.com", 1); link == "" {
+		t.Error("no reset link sent")
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -118,9 +119,16 @@ func lastResetLink(t *testing.T, dbURL, to string) string {
 		t.Fatal(err)
 	}
 	defer d.Close()
+	// The mail leaves just after the answer.
 	var body string
-	if err := d.QueryRow(`SELECT body FROM outbox WHERE kind = 'password_reset' AND recipient = $1 ORDER BY id DESC LIMIT 1`, to).Scan(&body); err != nil {
-		t.Fatalf("read the reset mail: %v", err)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		err := d.QueryRow(`SELECT body FROM outbox WHERE kind = 'password_reset' AND recipient = $1 ORDER BY id DESC LIMIT 1`, to).Scan(&body)
+		if err == nil {
+			break
+		}
+		if err != sql.ErrNoRows || time.Now().After(deadline) {
+			t.Fatalf("read the reset mail: %v", err)
+		}
 	}
 	return regexp.MustCompile(`https?://\S+/password/reset/\S+`).FindString(body)
 }
