@@ -2,6 +2,7 @@ package db_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"divvy/db"
@@ -42,4 +43,20 @@ func TestClientIDsScopedToSender(t *testing.T) {
 		t.Errorf("%d charges; want 2", n)
 	}
 	auditClean(t, d)
+}
+
+// The ECB's file is read for its day and rates; anything else is refused.
+func TestParseECBRates(t *testing.T) {
+	day, rates, err := db.ParseECBRates(strings.NewReader(`<?xml version="1.0"?>
+<gesmes:Envelope xmlns:gesmes="http://www.gesmes.org/xml/2002-08-01" xmlns="http://www.ecb.int/vocabulary/2002-08-01/eurofxref">
+<Cube><Cube time="2026-11-27"><Cube currency="USD" rate="1.0512"/><Cube currency="GBP" rate="0.8436"/></Cube></Cube></gesmes:Envelope>`))
+	if err != nil || day.Format("2006-01-02") != "2026-11-27" || rates["USD"].String() != "1.0512" || rates["GBP"].String() != "0.8436" || len(rates) != 2 {
+		t.Fatalf("ParseECBRates = %v, %v, %v", day, rates, err)
+	}
+	for _, bad := range []string{"", "<html>not rates</html>", `<Envelope><Cube><Cube time="someday"></Cube></Cube></Envelope>`,
+		`<Envelope><Cube><Cube time="2026-11-27"><Cube currency="USD" rate="-1"/></Cube></Cube></Envelope>`} {
+		if _, _, err := db.ParseECBRates(strings.NewReader(bad)); err == nil {
+			t.Errorf("ParseECBRates(%q) accepted", bad)
+		}
+	}
 }

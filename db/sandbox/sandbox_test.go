@@ -241,3 +241,53 @@ func TestPayout(t *testing.T) {
 		t.Errorf("payout to the refused IBAN: %v", err)
 	}
 }
+
+// Asked what became of an idempotency key, the sandbox answers from the
+// signed token: charged (at the time given, settling from then) for a card
+// that approves, not charged for one that declines; a payout's id is the
+// one Payout gave, and a refused account has none.
+func TestFindChargeAndPayout(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2030, 6, 15, 10, 0, 0, 0, time.UTC)
+	p := at(t, &now, time.Hour)
+	token := func(number string) string {
+		c, err := p.Tokenize(ctx, db.CardInput{Number: number, ExpMonth: "12", ExpYear: "2031", CVC: "123", Name: "A"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.Token
+	}
+	since := now.Add(-2 * time.Minute)
+	ch, err := p.FindCharge(ctx, token("4242424242424242"), eur("12.50"), "pay:u1:abc", since)
+	if err != nil || !ch.CreatedAt.Equal(since) || ch.Amount.String() != "12.50 EUR" || ch.Last4 != "4242" {
+		t.Fatalf("FindCharge = %+v, %v", ch, err)
+	}
+	if again, _ := p.FindCharge(ctx, token("4242424242424242"), eur("12.50"), "pay:u1:abc", since); again.ID != ch.ID {
+		t.Errorf("the same question got another charge: %s, %s", again.ID, ch.ID)
+	}
+	if s, err := p.SettlementStatus(ctx, ch.ID); err != nil || s != db.SettlementPending {
+		t.Errorf("status before the delay: %s, %v", s, err)
+	}
+	now = since.Add(time.Hour)
+	if s, err := p.SettlementStatus(ctx, ch.ID); err != nil || s != db.SettlementSettled {
+		t.Errorf("status after the delay from since: %s, %v", s, err)
+	}
+	for _, number := range []string{"4000000000000002", "4000000000009995"} {
+		if _, err := p.FindCharge(ctx, token(number), eur("5"), "k-12345678", since); db.ErrorCode(err) != db.ENOTFOUND {
+			t.Errorf("a declining card %s: %v; want not found", number, err)
+		}
+	}
+	if _, err := p.FindCharge(ctx, "tok_forged", eur("5"), "k-12345678", since); db.ErrorCode(err) != db.ENOTFOUND {
+		t.Errorf("a forged token: %v; want not found", err)
+	}
+	sent, err := p.Payout(ctx, "DE89 3704 0044 0532 0130 00", eur("10"), "payout:u1:k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if found, err := p.FindPayout(ctx, "DE89370400440532013000", eur("10"), "payout:u1:k"); err != nil || found != sent {
+		t.Errorf("FindPayout = %q, %v; want %q", found, err, sent)
+	}
+	if _, err := p.FindPayout(ctx, RefusedIBAN, eur("10"), "payout:u1:k"); db.ErrorCode(err) != db.ENOTFOUND {
+		t.Errorf("a refused account: %v; want not found", err)
+	}
+}
