@@ -71,6 +71,12 @@ func TestDevicesListAndSignOut(t *testing.T) {
 	wantStatus(t, "sign this device out", res, http.StatusSeeOther)
 	wantStatus(t, "phone after signing itself out", phone.get("/account"), http.StatusSeeOther)
 
+	// A guest's account page offers to keep the account.
+	olivia := app.client()
+	olivia.signup("Olivia", "olivia2@example.com", "correct horse")
+	guest := app.joinAsGuest(olivia.inviteURL(olivia.newThread("Pizza Friday")), "Sam")
+	wantBody(t, "a guest's account page", guest.get("/account"), `data-testid="account-keep"`, `href="/account/keep"`, `data-testid="this-device"`)
+
 	// In French.
 	fr := app.client()
 	fr.hc.Transport = uaTransport(windowsFirefox)
