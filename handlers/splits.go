@@ -248,7 +248,7 @@ func splitCard(r *http.Request, s db.Split) views.SplitCard {
 	c := views.SplitCard{
 		ID: s.ID, ThreadID: s.ThreadID, Title: s.Title, Total: views.Money(ctx, s.Total), CollectorName: s.CollectorName,
 		Status: s.Status, Paid: paid, Of: of, Collected: views.Money(ctx, collected), Owed: views.Money(ctx, owed),
-		Progress: collected, Max: owed, IsCollector: s.CollectorID == me,
+		Progress: collected, Max: owed, Remaining: views.Money(ctx, remaining(collected, owed)), IsCollector: s.CollectorID == me,
 	}
 	for _, sh := range s.Shares {
 		line := views.ShareLine{ID: sh.ID, Name: sh.Name, Amount: views.Money(ctx, sh.Amount), Status: sh.Status,
@@ -261,6 +261,14 @@ func splitCard(r *http.Request, s db.Split) views.SplitCard {
 		}
 	}
 	return c
+}
+
+func remaining(collected, owed money.Money) money.Money {
+	left, err := owed.Sub(collected)
+	if err != nil {
+		return owed
+	}
+	return left
 }
 
 func splitPath(threadID, splitID int64) string {

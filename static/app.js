@@ -118,3 +118,37 @@
     anchor = null;
   });
 })();
+
+// Messages from before today say their day ("Yesterday 18:02", "12 Nov
+// 18:02") in the page's language; the server sends only the time, so that
+// a kept rendering stays right after midnight.
+(function () {
+  "use strict";
+  function label(t) {
+    var d = new Date(t.getAttribute("datetime"));
+    if (isNaN(d)) return;
+    var clock = t.getAttribute("data-clock") || t.textContent;
+    t.setAttribute("data-clock", clock);
+    var now = new Date();
+    var today = new Date(now.getFullYear(), now.getMonth(), now.getDate());
+    if (d >= today) { t.textContent = clock; return; }
+    var lang = document.documentElement.lang || undefined;
+    var day;
+    if (d >= new Date(today.getTime() - 864e5)) {
+      day = new Intl.RelativeTimeFormat(lang, { numeric: "auto" }).format(-1, "day");
+      day = day.charAt(0).toUpperCase() + day.slice(1);
+    } else {
+      var opts = { day: "numeric", month: "short" };
+      if (d.getFullYear() !== now.getFullYear()) opts.year = "numeric";
+      day = d.toLocaleDateString(lang, opts);
+    }
+    t.textContent = day + " " + clock;
+  }
+  function labelAll(root) {
+    if (!root || !root.querySelectorAll) return;
+    root.querySelectorAll(".msg time[datetime]").forEach(label);
+  }
+  document.addEventListener("DOMContentLoaded", function () { labelAll(document); });
+  document.addEventListener("htmx:load", function (e) { labelAll(e.detail.elt); });
+  document.addEventListener("htmx:oobAfterSwap", function (e) { labelAll(e.detail.target); });
+})();

@@ -120,3 +120,20 @@ func splitCount(ctx context.Context, paid, of int) string {
 	}
 	return T(ctx, "split.count", paid, of)
 }
+
+// progressText says what is left to collect and from how many people (the
+// collector's own share is not collected, so it is not counted).
+func progressText(ctx context.Context, c SplitCard) string {
+	left := c.Of - c.Paid
+	switch {
+	case left <= 0:
+		return T(ctx, "split.collected", c.Collected)
+	case c.Paid == 0 && left == 1:
+		return T(ctx, "split.to_collect_one", c.Remaining)
+	case c.Paid == 0:
+		return T(ctx, "split.to_collect", c.Remaining, left)
+	case left == 1:
+		return T(ctx, "split.collected_left_one", c.Collected, c.Remaining)
+	}
+	return T(ctx, "split.collected_left", c.Collected, c.Remaining, left)
+}

@@ -117,3 +117,17 @@ const (
 	MessagesID = "messages"
 	ComposerID = "composer"
 )
+
+// quietThread reports a thread where nobody has said or split anything
+// yet: it shows what to do first.
+func quietThread(m Messages) bool {
+	if m.HasEarlier {
+		return false
+	}
+	for _, it := range m.Items {
+		if it.Kind != "system" {
+			return false
+		}
+	}
+	return true
+}

@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"net/url"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -227,6 +229,60 @@ func TestBrowserAddPersonFromSplitForm(t *testing.T) {
 			nina.shot("paylink-named")
 			nina.run("say who she is", chromedp.Click(labelled("I am Nina")),
 				chromedp.WaitVisible(`//p[@data-testid="pay-what"][contains(., "€10.00 to Olivia for Cinema")]`))
+		})
+	}
+}
+
+// A new thread shows what to do first with the composer at the bottom;
+// messages from before today say their day.
+func TestBrowserQuietThreadAndOlderDays(t *testing.T) {
+	base := startApp(t)
+	for _, sc := range screens {
+		t.Run(sc.name, func(t *testing.T) {
+			email := "olivia-days-" + sc.name + "@example.com"
+			s := seed(t, base, email, 1)
+			b := newBrowser(t, sc.name, sc.width, sc.height)
+			b.logIn(base, email)
+			b.run("create a new thread",
+				chromedp.Click(labelled("New thread")),
+				chromedp.SendKeys(`#f-name`, "Picnic"),
+				chromedp.Click(`[data-testid=newthread-submit]`),
+				chromedp.WaitVisible(`[data-testid=thread-guide]`))
+			if ok, what := b.aboveComposer(`[data-testid=thread-guide]`); !ok {
+				t.Errorf("the guide of a new thread is not above the composer: %s", what)
+			}
+			var gap float64
+			b.run("measure the composer", chromedp.Evaluate(`window.innerHeight - document.getElementById("composer").getBoundingClientRect().bottom`, &gap))
+			if gap > 160 {
+				t.Errorf("the composer floats %.0f px above the bottom of the screen", gap)
+			}
+			b.shot("thread-new")
+			s.post(t, base, s.thread+"/messages", url.Values{"body": {"From last week"}})
+			s.post(t, base, s.thread+"/messages", url.Values{"body": {"From yesterday"}})
+			var yesterday, older string
+			// Kept renderings carry the time they were sent; the page
+			// labels the day when it shows them: move two messages back.
+			b.run("open the thread", chromedp.Navigate(base+s.thread), chromedp.WaitVisible(`//p[normalize-space()="From yesterday"]`))
+			b.run("move two messages back in time", chromedp.Evaluate(`(function () {
+  function back(text, d) {
+    var li = Array.from(document.querySelectorAll("#messages li")).find(function (l) { return l.textContent.indexOf(text) >= 0; });
+    li.querySelector("time").setAttribute("datetime", d.toISOString());
+    document.dispatchEvent(new CustomEvent("htmx:load", { detail: { elt: li } }));
+  }
+  var now = new Date(), midnight = new Date(now.getFullYear(), now.getMonth(), now.getDate());
+  back("From yesterday", new Date(midnight.getTime() - 6 * 3600e3));
+  back("From last week", new Date(midnight.getTime() - 8 * 864e5));
+  return true;
+})()`, nil))
+			b.run("read the days",
+				chromedp.Text(`//li[.//p[normalize-space()="From yesterday"]]//time`, &yesterday),
+				chromedp.Text(`//li[.//p[normalize-space()="From last week"]]//time`, &older))
+			if !strings.HasPrefix(yesterday, "Yesterday ") {
+				t.Errorf("yesterday's message says %q", yesterday)
+			}
+			if !regexp.MustCompile(`^(\d{1,2} [A-Z][a-z]{2}|[A-Z][a-z]{2} \d{1,2}) `).MatchString(older) {
+				t.Errorf("last week's message says %q, want its day like \"Nov 12 6:02 PM\"", older)
+			}
 		})
 	}
 }
