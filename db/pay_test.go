@@ -2,6 +2,7 @@ package db_test
 
 import (
 	"context"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -257,4 +258,44 @@ func TestCancelGivesBackAllOrNothing(t *testing.T) {
 		t.Fatalf("TellRefunds again = %d, %v; want 0", n, err)
 	}
 	auditClean(t, d)
+}
+
+// A split paid in full that an older version left open (it closed splits
+// after the payment's commit) is closed by migration 063, once.
+func TestMigrationClosesPaidSplitsLeftOpen(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := dbtest.New(t)
+	u := users(t, d, 3)
+	thread, split, shares := newSplit(t, d, u[0], u[1:3], "10")
+	_, other, _ := newSplit(t, d, u[0], u[1:3], "10")
+	for _, sh := range shares {
+		if err := d.ConfirmCash(ctx, thread, split, sh, u[0]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// As the old versions could leave it: paid in full, open, no message.
+	if _, err := d.SQL().Exec(`UPDATE splits SET status = 'open', closed_at = NULL WHERE id = $1`, split); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.SQL().Exec(`DELETE FROM messages WHERE split_id = $1 AND kind = 'system'`, split); err != nil {
+		t.Fatal(err)
+	}
+	migration, err := os.ReadFile("migrations/063_close_paid_splits.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if _, err := d.SQL().Exec(string(migration)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var status, otherStatus string
+	var closed int
+	d.SQL().Get(&status, `SELECT status FROM splits WHERE id = $1`, split)
+	d.SQL().Get(&otherStatus, `SELECT status FROM splits WHERE id = $1`, other)
+	d.SQL().Get(&closed, `SELECT count(*) FROM messages WHERE split_id = $1 AND data->>'event' = 'split_closed'`, split)
+	if status != db.SplitComplete || closed != 1 || otherStatus != db.SplitOpen {
+		t.Errorf("after the migration: split %s with %d \"All paid\", the unpaid one %s; want complete, 1, open", status, closed, otherStatus)
+	}
 }
