@@ -175,7 +175,7 @@ func handlePay(log *slog.Logger, store *db.DB, provider db.PaymentProvider, skip
 		}
 		splitID, err := strconv.ParseInt(r.PathValue("split"), 10, 64)
 		if err != nil || splitID <= 0 {
-			fail(w, r, log, db.Errorf(db.ENOTFOUND, "Split not found."))
+			fail(w, r, log, db.ErrNotFound.New("split"))
 			return
 		}
 		paid, err := store.PayShare(r.Context(), provider, db.SharePayment{ThreadID: currentMembership(r).thread.ID, SplitID: splitID,
