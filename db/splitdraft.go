@@ -2,6 +2,7 @@ package db
 
 import (
 	"encoding/json"
+	"errors"
 	"strings"
 	"unicode/utf8"
 
@@ -187,28 +188,22 @@ func (s SplitDraft) planItems(spec *money.Spec, index map[int64]int, currency st
 	}
 }
 
-// parseExtra reads a tax or tip: empty is none, "10%" a percentage, else
-// an amount.
+// parseExtra reads a tax or tip: empty or zero is none, "10%" a percentage,
+// else an amount.
 func parseExtra(s, currency string) (money.Extra, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return money.Extra{}, nil
 	}
 	if strings.HasSuffix(s, "%") {
-		v, err := parseNumber(strings.TrimSuffix(s, "%"))
-		if err != nil || v.IsNegative() {
+		v, err := money.ParseNumber(strings.TrimSuffix(s, "%"))
+		if err != nil {
 			return money.Extra{}, errBadNumber
 		}
 		return money.Extra{Amount: v, Percent: true}, nil
 	}
-	if isZero(s) {
-		return money.Extra{}, nil
-	}
-	m, err := money.Parse(s, currency)
-	if err != nil {
-		return money.Extra{}, err
-	}
-	return money.Extra{Amount: m.Amount}, nil
+	m, err := parseAmount(s, currency)
+	return money.Extra{Amount: m}, err
 }
 
 // parseValue reads a per-person value: an amount (exact; zero allowed), a
@@ -222,37 +217,31 @@ func parseValue(s string, mode money.Mode, currency string) (decimal.Decimal, er
 		return decimal.Zero, nil
 	}
 	if mode == money.ModeExact {
-		if isZero(s) {
-			return decimal.Zero, nil
-		}
-		m, err := money.Parse(s, currency)
-		if err != nil {
-			return decimal.Zero, err
-		}
-		return m.Amount, nil
+		return parseAmount(s, currency)
 	}
-	v, err := parseNumber(strings.TrimSuffix(s, "%"))
-	if err != nil {
-		return decimal.Zero, errBadNumber
-	}
-	if v.IsNegative() {
+	v, err := money.ParseNumber(strings.TrimSuffix(s, "%"))
+	switch {
+	case errors.Is(err, money.ErrNegative):
 		return decimal.Zero, money.ErrNegative
+	case err != nil:
+		return decimal.Zero, errBadNumber
 	}
 	return v, nil
 }
 
-// parseNumber reads a plain decimal number with a dot or a comma.
-func parseNumber(s string) (decimal.Decimal, error) {
-	s = strings.ReplaceAll(strings.TrimSpace(s), ",", ".")
-	if s == "" || strings.ContainsAny(s, "eE") || len(s) > 30 {
-		return decimal.Zero, errBadNumber
+// parseAmount reads an amount of the split's currency, where zero is
+// allowed (someone who owes nothing, no tax).
+func parseAmount(s, currency string) (decimal.Decimal, error) {
+	m, err := money.Parse(s, currency)
+	switch {
+	case errors.Is(err, money.ErrZero):
+		return decimal.Zero, nil
+	case err != nil:
+		return decimal.Zero, err
+	case m.Currency != currency:
+		return decimal.Zero, money.ErrCurrencyMismatch
 	}
-	return decimal.NewFromString(s)
-}
-
-func isZero(s string) bool {
-	v, err := parseNumber(s)
-	return err == nil && v.IsZero()
+	return m.Amount, nil
 }
 
 func dedupe(ids []int64) []int64 {

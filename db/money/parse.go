@@ -86,6 +86,40 @@ func Parse(s, defaultCurrency string) (Money, error) {
 	return New(amount, c.Code)
 }
 
+// ParseNumber reads a plain number the way people type it: a percentage or
+// a weight of a split ("25", "33,33", "1.5", "1 000"). The digits follow
+// Parse's separator rules; there is no currency (text naming one is
+// ErrMalformed), zero is a number and decimals are not bounded. A minus sign
+// gives ErrNegative, empty text ErrEmpty.
+func ParseNumber(s string) (decimal.Decimal, error) {
+	text := strings.TrimFunc(s, unicode.IsSpace)
+	if text == "" {
+		return decimal.Zero, ErrEmpty
+	}
+	if len(text) > maxParseLen || !utf8.ValidString(text) {
+		return decimal.Zero, fmt.Errorf("%w: the text is too long or garbled to be a number", ErrMalformed)
+	}
+	parts, err := scanAmount(text)
+	if err != nil {
+		return decimal.Zero, err
+	}
+	whole, frac, ok := splitNumber(parts.number)
+	if !ok || parts.before != "" || parts.after != "" {
+		return decimal.Zero, fmt.Errorf("%w: %q is not a number", ErrMalformed, text)
+	}
+	if parts.negative {
+		return decimal.Zero, fmt.Errorf("%w: %q is below zero", ErrNegative, text)
+	}
+	if frac != "" {
+		whole += "." + frac
+	}
+	n, err := decimal.NewFromString(whole)
+	if err != nil { // cannot happen: only ASCII digits and one dot
+		return decimal.Zero, fmt.Errorf("%w: %q", ErrMalformed, text)
+	}
+	return n, nil
+}
+
 // typed is the shape of an amount as typed: [-] [currency] [-] number [currency].
 type typed struct {
 	negative      bool

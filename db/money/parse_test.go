@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/shopspring/decimal"
 )
 
 func TestParse(t *testing.T) {
@@ -195,4 +197,72 @@ func checkRoundTrip(t *testing.T, m Money, from string) {
 			t.Fatalf("%q -> %s -> %q -> %s", from, m, text, back)
 		}
 	}
+}
+
+func TestParseNumber(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want string // "" when an error is wanted
+		err  error
+	}{
+		{"25", "25", nil},
+		{" 50 ", "50", nil},
+		{"33,33", "33.33", nil},
+		{"33.33", "33.33", nil},
+		{"1,5", "1.5", nil},
+		{"0.5", "0.5", nil},
+		{"0,125", "0.125", nil},
+		{"0", "0", nil},
+		{"0,00", "0", nil},
+		{"33.3333333333", "33.3333333333", nil},
+		{"1 000", "1000", nil},
+		{"1\u202f234,5", "1234.5", nil},
+		{"1.234,5", "1234.5", nil},
+		{"1,234.5", "1234.5", nil},
+		{"12.500", "12500", nil}, // a single separator before 3 digits groups thousands, as in Parse
+		{"", "", ErrEmpty},
+		{"-5", "", ErrNegative},
+		{"−5", "", ErrNegative},
+		{"abc", "", ErrMalformed},
+		{"1e3", "", ErrMalformed},
+		{"25 €", "", ErrMalformed},
+		{"EUR 5", "", ErrMalformed},
+		{"1,,5", "", ErrMalformed},
+		{"1.2.3,4.5", "", ErrMalformed},
+		{",5", "", ErrMalformed},
+		{"5,", "", ErrMalformed},
+	} {
+		got, err := ParseNumber(c.in)
+		if c.err != nil {
+			if !errors.Is(err, c.err) {
+				t.Errorf("ParseNumber(%q) = %v, %v; want %v", c.in, got, err, c.err)
+			}
+			continue
+		}
+		if err != nil || !got.Equal(decimal.RequireFromString(c.want)) {
+			t.Errorf("ParseNumber(%q) = %v, %v; want %s", c.in, got, err, c.want)
+		}
+	}
+}
+
+// ParseNumber reads the numbers Parse reads, the same way.
+func FuzzParseNumber(f *testing.F) {
+	for _, s := range []string{"25", "33,33", "1 000", "1.234,5", "0", "-1", "1e3", "12.500", "25 €", "0,125"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n, err := ParseNumber(s)
+		if err != nil {
+			if err.Error() == "" {
+				t.Errorf("ParseNumber(%q): empty error message", s)
+			}
+			return
+		}
+		if n.IsNegative() {
+			t.Fatalf("ParseNumber(%q) = %v, below zero", s, n)
+		}
+		if m, err := Parse(s, "EUR"); err == nil && !m.Amount.Equal(n) {
+			t.Errorf("ParseNumber(%q) = %v but Parse reads %v", s, n, m.Amount)
+		}
+	})
 }
