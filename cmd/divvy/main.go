@@ -45,8 +45,8 @@ func main() {
 // tuneRuntime trades memory for CPU, unless GOGC or GOMEMLIMIT say otherwise.
 // Divvy's live heap is small (tens of MB, even with 10 000 event streams)
 // while a page allocates a few hundred KB, so with Go's default the
-// collector ran every few dozen pages; letting the heap grow to five times
-// its live size raised the load harness's page rate by 7-19% in A/B runs.
+// collector would run every few dozen pages; letting the heap grow to five
+// times its live size makes it run about a quarter as often (README, Performance).
 // The soft limit keeps a run-away heap in check.
 //
 // It also gives Go one P more per hashing thread (see db.HashThreads),
