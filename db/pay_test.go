@@ -299,3 +299,51 @@ func TestMigrationClosesPaidSplitsLeftOpen(t *testing.T) {
 		t.Errorf("after the migration: split %s with %d \"All paid\", the unpaid one %s; want complete, 1, open", status, closed, otherStatus)
 	}
 }
+
+// The last two payments of a split committing at once, one by card and one
+// in cash (they credit different accounts of the collector, so nothing else
+// orders them): the split closes, once. Each closes it in its own
+// transaction only if it sees no share left due, so the two pass that
+// check one after the other; without it, each would see the other's share
+// still due and neither would close the split.
+func TestLastTwoPaymentsAtOnceCloseTheSplit(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d, n := payStore(t)
+	p := paySandbox(t)
+	card, code := setUp(t, d, n, "482913")
+	if err := d.ActivatePayments(ctx, card, code); err != nil {
+		t.Fatal(err)
+	}
+	u := users(t, d, 2)
+	for round := range 8 {
+		thread, split, shares := newSplit(t, d, u[0], []int64{card, u[1]}, "10")
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			<-start
+			if _, err := d.PayShare(ctx, p, db.SharePayment{ThreadID: thread, SplitID: split, PayerID: card,
+				PaymentID: newID(), SkipPIN: true}); err != nil {
+				t.Errorf("round %d: pay: %v", round, err)
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			<-start
+			if err := d.ConfirmCash(ctx, thread, split, shares[1], u[0]); err != nil {
+				t.Errorf("round %d: confirm: %v", round, err)
+			}
+		}()
+		close(start)
+		wg.Wait()
+		var status string
+		var closed int
+		d.SQL().Get(&status, `SELECT status FROM splits WHERE id = $1`, split)
+		d.SQL().Get(&closed, `SELECT count(*) FROM messages WHERE split_id = $1 AND data->>'event' = 'split_closed'`, split)
+		if status != db.SplitComplete || closed != 1 {
+			t.Fatalf("round %d: split %s with %d \"All paid\"; want complete and 1", round, status, closed)
+		}
+	}
+}
