@@ -5,6 +5,11 @@ import (
 	"runtime"
 )
 
+// Refusals of this file (worded in views/refusals_text.go).
+var (
+	errBusy = NewReason(EUNAVAILABLE, "server.busy")
+)
+
 // Slow hashes (Argon2id of passwords and PINs) run on a few dedicated
 // threads: at most one per core but one, so a flood of login or PIN
 // attempts queues instead of taking every core, and on Linux at a lower
@@ -51,7 +56,7 @@ func (p *hashPool) run(ctx context.Context, f func()) error {
 	select {
 	case p.jobs <- func() { defer close(done); f() }:
 	case <-ctx.Done():
-		return Errorf(EUNAVAILABLE, "The server is busy. Please try again in a moment.")
+		return errBusy.New()
 	}
 	<-done
 	return nil

@@ -6,6 +6,12 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
+// Refusals of this file (worded in views/refusals_text.go).
+var (
+	errInviteOrganizerOnly = NewReason(EFORBIDDEN, "invite.organizer_only")
+	errInviteInvalid       = NewReason(ENOTFOUND, "invite.invalid")
+)
+
 func (d *DB) newInvite(ctx context.Context, tx sqlx.ExtContext, threadID, userID int64) (string, error) {
 	nonce, token := d.newLink()
 	_, err := tx.ExecContext(ctx, `INSERT INTO group_invites (group_id, nonce, token_hash, created_by) VALUES ($1, $2, $3, $4)`,
@@ -44,7 +50,7 @@ func (d *DB) ResetInvite(ctx context.Context, threadID, userID int64) (string, e
 			return mapErr(err, "thread")
 		}
 		if role != RoleOrganizer {
-			return Errorf(EFORBIDDEN, "Only the organizer can change the invite link.")
+			return errInviteOrganizerOnly.New()
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE group_invites SET revoked_at = now() WHERE group_id = $1 AND revoked_at IS NULL`, threadID); err != nil {
 			return err
@@ -84,7 +90,7 @@ func (d *DB) JoinByInvite(ctx context.Context, token string, userID int64) (Thre
 			  AND (max_uses IS NULL OR uses < max_uses)
 			FOR UPDATE`, hashToken(token))
 		if err != nil {
-			return Errorf(ENOTFOUND, "This invite link is not valid any more. Ask for a new one.")
+			return errInviteInvalid.New()
 		}
 		added, err := addMember(ctx, tx, inv.ThreadID, userID)
 		if err != nil {

@@ -14,6 +14,16 @@ import (
 	"divvy/db/money"
 )
 
+// Refusals of this file (worded in views/refusals_text.go).
+var (
+	errCurrencyUnknown = NewReason(EINVALID, "currency.unknown", "currency")
+	errAccountKind     = NewReason(EINVALID, "account.kind", "kind")
+	errAccountOwner    = NewReason(EINVALID, "account.owner", "kind")
+	errAccountGroup    = NewReason(EINVALID, "account.group")
+	errAccountOpen     = NewReason(EUNAVAILABLE, "account.open")
+	errAccountMemo     = NewReason(EINVALID, "account.memo")
+)
+
 // The ledger is double-entry and append-only: a transfer moves an amount
 // from one account to another as two entries that sum to zero, and nothing
 // is ever updated or deleted (a mistake is fixed by a reversing transfer).
@@ -116,15 +126,15 @@ const insertAccount = `
 func ensureAccount(ctx context.Context, q sqlx.ExtContext, kind AccountKind, userID, threadID int64, currency string) (Account, error) {
 	c, ok := money.LookupCurrency(currency)
 	if !ok {
-		return Account{}, Errorf(EINVALID, "%q is not a currency Divvy knows.", currency)
+		return Account{}, errCurrencyUnknown.New(currency)
 	}
 	switch {
 	case !kind.valid():
-		return Account{}, Errorf(EINVALID, "%q is not an account kind.", kind)
+		return Account{}, errAccountKind.New(kind)
 	case kind.ownedByUser() != (userID != 0):
-		return Account{}, Errorf(EINVALID, "A %s account must have an owner exactly when it belongs to a user.", kind)
+		return Account{}, errAccountOwner.New(kind)
 	case (kind == AccountMemo) != (threadID != 0):
-		return Account{}, Errorf(EINVALID, "Only memo accounts, and all of them, belong to a thread.")
+		return Account{}, errAccountGroup.New()
 	}
 	args := []any{string(kind), nullID(userID), nullID(threadID), c.Code}
 	// Three tries: a row deleted between our insert and select is impossible
@@ -147,7 +157,7 @@ func ensureAccount(ctx context.Context, q sqlx.ExtContext, kind AccountKind, use
 			return Account{}, mapErr(err, "owner")
 		}
 	}
-	return Account{}, Errorf(EUNAVAILABLE, "Could not open the account; please try again.")
+	return Account{}, errAccountOpen.New()
 }
 
 func nullID(id int64) sql.NullInt64 { return sql.NullInt64{Int64: id, Valid: id != 0} }
@@ -156,7 +166,7 @@ func nullID(id int64) sql.NullInt64 { return sql.NullInt64{Int64: id, Valid: id 
 // AccountPending or AccountClearing) in currency, creating it on first use.
 func (d *DB) UserAccount(ctx context.Context, userID int64, kind AccountKind, currency string) (Account, error) {
 	if kind == AccountMemo {
-		return Account{}, Errorf(EINVALID, "A memo account belongs to a thread: use MemoAccount.")
+		return Account{}, errAccountMemo.New()
 	}
 	return ensureAccount(ctx, d.x, kind, userID, 0, currency)
 }
@@ -228,7 +238,7 @@ func (d *DB) Balances(ctx context.Context, userID int64) ([]Balance, error) {
 func (d *DB) Balance(ctx context.Context, userID int64, currency string) (Balance, error) {
 	currency = strings.ToUpper(currency)
 	if _, ok := money.LookupCurrency(currency); !ok {
-		return Balance{}, Errorf(EINVALID, "%q is not a currency Divvy knows.", currency)
+		return Balance{}, errCurrencyUnknown.New(currency)
 	}
 	all, err := d.Balances(ctx, userID)
 	if err != nil {

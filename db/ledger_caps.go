@@ -12,6 +12,13 @@ import (
 	"divvy/db/money"
 )
 
+// Refusals of this file (worded in views/refusals_text.go).
+var (
+	errCapsRollingMissing = NewReason(EINVALID, "caps.rolling_missing", "currency")
+	errCapNotPositive     = NewReason(EINVALID, "caps.not_positive", "currency", "value")
+	errCapsPerMissing     = NewReason(EINVALID, "caps.per_missing")
+)
+
 // capWindow is the span of the rolling cap.
 const capWindow = 30 * 24 * time.Hour
 
@@ -77,17 +84,17 @@ func (d *DB) SetLimits(ctx context.Context, l Limits) error {
 	for code, p := range perTransfer {
 		r, ok := rolling30[code]
 		if !ok {
-			return Errorf(EINVALID, "The %s caps must be set together: the 30-day cap is missing.", code)
+			return errCapsRollingMissing.New(code)
 		}
 		for _, v := range []decimal.Decimal{p, r} {
 			if m, err := money.New(v, code); err != nil || !m.IsPositive() {
-				return Errorf(EINVALID, "The %s cap %s is not a positive amount of %s.", code, v, code)
+				return errCapNotPositive.New(code, v)
 			}
 		}
 		codes, per, rolling = append(codes, code), append(per, p.String()), append(rolling, r.String())
 	}
 	if len(rolling30) != len(perTransfer) {
-		return Errorf(EINVALID, "The caps of a currency must be set together: a per-payment cap is missing.")
+		return errCapsPerMissing.New()
 	}
 	return d.inTx(ctx, nil, func(tx *sqlx.Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM ledger_limits`); err != nil {

@@ -11,6 +11,13 @@ import (
 	"divvy/db/money"
 )
 
+// Refusals of this file (worded in views/refusals_text.go).
+var (
+	errPaySelf           = NewReason(EINVALID, "pay.self")
+	errRefundNotCard     = NewReason(EINVALID, "refund.not_card", "id", "kind")
+	errRefundUnconfirmed = NewReason(EUNAVAILABLE, "refund.unconfirmed", "why")
+)
+
 // CardPayment asks to pay Amount from the payer's card to the collector.
 type CardPayment struct {
 	ID          string // the idempotency key, made when the pay form is rendered
@@ -47,10 +54,10 @@ func (d *DB) PayByCard(ctx context.Context, p PaymentProvider, c CardPayment) (T
 	}
 	amount, err := money.New(c.Amount.Amount, c.Amount.Currency)
 	if err != nil {
-		return Transfer{}, Errorf(EINVALID, "The amount is not valid: %v.", err)
+		return Transfer{}, errAmountInvalid.New(err)
 	}
 	if c.PayerID == c.CollectorID {
-		return Transfer{}, Errorf(EINVALID, "You cannot pay yourself.")
+		return Transfer{}, errPaySelf.New()
 	}
 	from, err := ensureAccount(ctx, d.prep(d.x), AccountClearing, c.PayerID, 0, amount.Currency)
 	if err != nil {
@@ -325,12 +332,12 @@ func (d *DB) RefundCardPayment(ctx context.Context, p PaymentProvider, paymentID
 		return Transfer{}, err
 	}
 	if pay.Kind != TransferCardPayment {
-		return Transfer{}, Errorf(EINVALID, "Only a card payment can be refunded; %s is a %s.", pay.ID, pay.Kind)
+		return Transfer{}, errRefundNotCard.New(pay.ID, pay.Kind)
 	}
 	t, err := loadTransfer(ctx, d.x, id)
 	switch {
 	case err == nil && (t.Kind != TransferRefund || t.Reverses != pay.ID):
-		return Transfer{}, Errorf(ECONFLICT, "The transfer id %s was already used for a different request; use a new id.", id)
+		return Transfer{}, errIDReused.New(id)
 	case err == nil:
 		// Recorded already: only the provider may still need telling.
 	case ErrorCode(err) != ENOTFOUND:
@@ -341,7 +348,7 @@ func (d *DB) RefundCardPayment(ctx context.Context, p PaymentProvider, paymentID
 		}
 	}
 	if err := p.Refund(ctx, pay.ProviderRef, pay.Amount, id); err != nil {
-		return Transfer{}, Errorf(EUNAVAILABLE, "The refund is recorded but the card provider did not confirm it (%s); please try again.", ErrorMessage(err))
+		return Transfer{}, errRefundUnconfirmed.New(err)
 	}
 	return t, nil
 }

@@ -8,6 +8,11 @@ import (
 	"divvy/db/money"
 )
 
+// Refusals of this file (worded in views/refusals_text.go).
+var (
+	errPayoutRefusedWhy = NewReason(EDECLINED, "payout.refused_why", "why")
+)
+
 // Deposit credits a user's available balance from equity: funding for
 // tests and load runs, and manual adjustments. id is the idempotency key.
 func (d *DB) Deposit(ctx context.Context, id string, userID int64, amount money.Money) (Transfer, error) {
@@ -143,7 +148,7 @@ func (d *DB) Payout(ctx context.Context, p PaymentProvider, r PayoutRequest) (Tr
 		if _, rerr := d.reverse(ctx, t); rerr != nil {
 			return Transfer{}, "", rerr
 		}
-		return Transfer{}, "", Errorf(EDECLINED, "The payout was refused (%s); the money is back in your balance.", ErrorMessage(pe))
+		return Transfer{}, "", errPayoutRefusedWhy.New(pe)
 	}
 	if err := d.fault("paid_out"); err != nil {
 		return Transfer{}, "", err

@@ -9,6 +9,31 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
+// Refusals of this file (worded in views/refusals_text.go).
+var (
+	errTransferCurrency    = NewReason(EINVALID, "transfer.currency", "currency")
+	errTransferDirection   = NewReason(EINVALID, "transfer.direction", "kind", "from", "to")
+	errSendSelf            = NewReason(EINVALID, "send.self")
+	errCashGroup           = NewReason(EINVALID, "cash.group")
+	errTransferPayer       = NewReason(EINVALID, "transfer.payer")
+	errInsufficientBalance = NewReason(EINSUFFICIENT, "funds.insufficient_balance", "balance", "amount")
+	errNoPendingPayment    = NewReason(ENOTFOUND, "pending.missing", "id")
+	errPendingNotCard      = NewReason(EINVALID, "pending.not_card", "id", "kind")
+	errPendingResolved     = NewReason(ECONFLICT, "pending.resolved", "id", "kind", "by")
+	errPendingWhole        = NewReason(EINVALID, "pending.whole", "amount")
+	errSettlementDirection = NewReason(EINVALID, "settlement.direction")
+	errVoidDirection       = NewReason(EINVALID, "void.direction")
+	errNothingToUndo       = NewReason(ENOTFOUND, "undo.missing", "id")
+	errAlreadyUndone       = NewReason(ECONFLICT, "undo.done", "id", "by")
+	errUndoWhole           = NewReason(EINVALID, "undo.whole", "amount")
+	errNoReversal          = NewReason(EINVALID, "reversal.kind", "kind")
+	errReversalDirection   = NewReason(EINVALID, "reversal.direction")
+	errRefundDirection     = NewReason(EINVALID, "refund.direction")
+	errRefundVoided        = NewReason(ECONFLICT, "refund.voided")
+	errRefundPending       = NewReason(EINVALID, "refund.pending")
+	errRefundAvailable     = NewReason(EINVALID, "refund.available")
+)
+
 // moves lists, per kind, the account kinds money leaves and enters. A
 // reversal moves between whatever accounts its original did, swapped.
 var moves = map[TransferKind][2]AccountKind{
@@ -31,23 +56,23 @@ var reversible = map[TransferKind]bool{
 // returns the refusal, or an error when it could not tell.
 func (d *DB) checkTransfer(ctx context.Context, tx sqlx.QueryerContext, r TransferRequest, from, to Account, now time.Time) (*Error, error) {
 	if from.Currency != r.Amount.Currency || to.Currency != r.Amount.Currency {
-		return Errorf(EINVALID, "Both accounts of a %s transfer must hold %s.", r.Amount.Currency, r.Amount.Currency), nil
+		return errTransferCurrency.New(r.Amount.Currency), nil
 	}
 	if k, ok := moves[r.Kind]; ok && (from.Kind != k[0] || to.Kind != k[1]) {
-		return Errorf(EINVALID, "A %s moves money from a %s account to a %s account.", r.Kind, k[0], k[1]), nil
+		return errTransferDirection.New(r.Kind, k[0], k[1]), nil
 	}
 	switch r.Kind {
 	case TransferSend:
 		if from.UserID == to.UserID {
-			return Errorf(EINVALID, "Send money to someone else."), nil
+			return errSendSelf.New(), nil
 		}
 	case TransferCardPayment:
 		if from.UserID == to.UserID {
-			return Errorf(EINVALID, "You cannot pay yourself."), nil
+			return errPaySelf.New(), nil
 		}
 	case TransferCash:
 		if from.ThreadID != to.ThreadID || from.UserID == to.UserID {
-			return Errorf(EINVALID, "A cash payment is between two people of the same thread."), nil
+			return errCashGroup.New(), nil
 		}
 	case TransferSettlement, TransferVoid:
 		if e, err := checkResolution(ctx, tx, r, from, to); err != nil || e != nil {
@@ -59,7 +84,7 @@ func (d *DB) checkTransfer(ctx context.Context, tx sqlx.QueryerContext, r Transf
 		}
 	}
 	if r.PayerID != 0 && from.UserID != 0 && r.Kind != TransferReversal && r.Kind != TransferRefund && r.PayerID != from.UserID {
-		return Errorf(EINVALID, "The payer of a transfer is the owner of the account it takes money from."), nil
+		return errTransferPayer.New(), nil
 	}
 	if r.ShareID != 0 {
 		var by string
@@ -72,8 +97,7 @@ func (d *DB) checkTransfer(ctx context.Context, tx sqlx.QueryerContext, r Transf
 		}
 	}
 	if !from.MayGoNegative && from.Balance.LessThan(r.Amount.Amount) {
-		return Errorf(EINSUFFICIENT, "Insufficient funds: the balance is %s and the transfer is %s.",
-			from.money(from.Balance), r.Amount), nil
+		return errInsufficientBalance.New(from.money(from.Balance), r.Amount), nil
 	}
 	if r.Kind == TransferCardPayment {
 		return d.checkCaps(ctx, tx, r.PayerID, r.Amount, now)
@@ -86,13 +110,13 @@ func (d *DB) checkTransfer(ctx context.Context, tx sqlx.QueryerContext, r Transf
 func checkResolution(ctx context.Context, tx sqlx.QueryerContext, r TransferRequest, from, to Account) (*Error, error) {
 	p, err := loadTransfer(ctx, tx, r.PendingOf)
 	if ErrorCode(err) == ENOTFOUND {
-		return Errorf(ENOTFOUND, "There is no card payment %s to resolve.", r.PendingOf), nil
+		return errNoPendingPayment.New(r.PendingOf), nil
 	}
 	if err != nil {
 		return nil, err
 	}
 	if p.Kind != TransferCardPayment {
-		return Errorf(EINVALID, "Only a card payment is pending; %s is a %s.", p.ID, p.Kind), nil
+		return errPendingNotCard.New(p.ID, p.Kind), nil
 	}
 	var by struct {
 		ID   string `db:"id"`
@@ -100,19 +124,19 @@ func checkResolution(ctx context.Context, tx sqlx.QueryerContext, r TransferRequ
 	}
 	err = sqlx.GetContext(ctx, tx, &by, `SELECT id, kind FROM ledger_transfers WHERE pending_of = $1`, p.ID)
 	if err == nil {
-		return Errorf(ECONFLICT, "The card payment %s is already resolved (%s %s).", p.ID, by.Kind, by.ID), nil
+		return errPendingResolved.New(p.ID, by.Kind, by.ID), nil
 	}
 	if !errors.Is(err, sql.ErrNoRows) {
 		return nil, err
 	}
 	if !p.Amount.Amount.Equal(r.Amount.Amount) || p.Amount.Currency != r.Amount.Currency || from.ID != p.To {
-		return Errorf(EINVALID, "A settlement or void moves the whole pending payment, %s.", p.Amount), nil
+		return errPendingWhole.New(p.Amount), nil
 	}
 	if r.Kind == TransferSettlement && to.UserID != from.UserID {
-		return Errorf(EINVALID, "A settlement makes the collector's pending money available to the collector."), nil
+		return errSettlementDirection.New(), nil
 	}
 	if r.Kind == TransferVoid && to.ID != p.From {
-		return Errorf(EINVALID, "A void gives the pending money back to the card it came from."), nil
+		return errVoidDirection.New(), nil
 	}
 	return nil, nil
 }
@@ -122,7 +146,7 @@ func checkResolution(ctx context.Context, tx sqlx.QueryerContext, r TransferRequ
 func checkReversal(ctx context.Context, tx sqlx.QueryerContext, r TransferRequest, from, to Account) (*Error, error) {
 	o, err := loadTransfer(ctx, tx, r.Reverses)
 	if ErrorCode(err) == ENOTFOUND {
-		return Errorf(ENOTFOUND, "There is no transfer %s to undo.", r.Reverses), nil
+		return errNothingToUndo.New(r.Reverses), nil
 	}
 	if err != nil {
 		return nil, err
@@ -130,28 +154,28 @@ func checkReversal(ctx context.Context, tx sqlx.QueryerContext, r TransferReques
 	var by string
 	err = sqlx.GetContext(ctx, tx, &by, `SELECT id FROM ledger_transfers WHERE reverses = $1`, o.ID)
 	if err == nil {
-		return Errorf(ECONFLICT, "The transfer %s is already undone (by %s).", o.ID, by), nil
+		return errAlreadyUndone.New(o.ID, by), nil
 	}
 	if !errors.Is(err, sql.ErrNoRows) {
 		return nil, err
 	}
 	if !o.Amount.Amount.Equal(r.Amount.Amount) || o.Amount.Currency != r.Amount.Currency {
-		return Errorf(EINVALID, "Only the whole of a transfer can be undone: %s.", o.Amount), nil
+		return errUndoWhole.New(o.Amount), nil
 	}
 	if r.Kind == TransferReversal {
 		if !reversible[o.Kind] {
-			return Errorf(EINVALID, "A %s cannot be reversed; card payments are voided or refunded.", o.Kind), nil
+			return errNoReversal.New(o.Kind), nil
 		}
 		if from.ID != o.To || to.ID != o.From {
-			return Errorf(EINVALID, "A reversal moves the money back the way it came."), nil
+			return errReversalDirection.New(), nil
 		}
 		return nil, nil
 	}
 	if o.Kind != TransferCardPayment {
-		return Errorf(EINVALID, "Only a card payment is refunded; %s is a %s.", o.ID, o.Kind), nil
+		return errRefundNotCard.New(o.ID, o.Kind), nil
 	}
 	if to.ID != o.From {
-		return Errorf(EINVALID, "A refund gives the money back to the card it came from."), nil
+		return errRefundDirection.New(), nil
 	}
 	var resolution string
 	err = sqlx.GetContext(ctx, tx, &resolution, `SELECT kind FROM ledger_transfers WHERE pending_of = $1`, o.ID)
@@ -161,12 +185,12 @@ func checkReversal(ctx context.Context, tx sqlx.QueryerContext, r TransferReques
 	}
 	switch {
 	case resolved && TransferKind(resolution) == TransferVoid:
-		return Errorf(ECONFLICT, "This card payment was voided: the money is already back."), nil
+		return errRefundVoided.New(), nil
 	case resolved != (r.PendingOf == ""):
 		// The payment settled since the caller looked.
 		return nil, errRefundRace
 	case !resolved && from.ID != o.To:
-		return Errorf(EINVALID, "A refund before settlement takes the collector's pending money."), nil
+		return errRefundPending.New(), nil
 	}
 	if resolved {
 		var collector int64
@@ -174,7 +198,7 @@ func checkReversal(ctx context.Context, tx sqlx.QueryerContext, r TransferReques
 			return nil, err
 		}
 		if from.Kind != AccountAvailable || from.UserID != collector {
-			return Errorf(EINVALID, "A refund after settlement takes the collector's available money."), nil
+			return errRefundAvailable.New(), nil
 		}
 	}
 	return nil, nil

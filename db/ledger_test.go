@@ -165,14 +165,14 @@ func TestFailedIDStaysFailed(t *testing.T) {
 	id := newID()
 	_, err := d.Send(ctx, id, u[0], u[1], eur("8"))
 	wantCode(t, err, db.EINSUFFICIENT)
-	first := err.Error()
-	if !strings.Contains(first, "Insufficient funds") || !strings.Contains(first, "5.00 EUR") {
+	first := english(err)
+	if !strings.Contains(first, "Insufficient funds") || !strings.Contains(first, "€5.00") {
 		t.Errorf("message %q should say insufficient funds and the balance", first)
 	}
 	fund(t, d, u[0], eur("10"))
 	_, err = d.Send(ctx, id, u[0], u[1], eur("8"))
 	wantCode(t, err, db.EINSUFFICIENT)
-	if err.Error() != first {
+	if english(err) != first {
 		t.Errorf("retry message %q, want the first one %q", err, first)
 	}
 	_, err = d.Send(ctx, id, u[0], u[1], eur("1"))
@@ -258,8 +258,8 @@ func TestOverSubscription(t *testing.T) {
 		case "":
 			ok++
 		case db.EINSUFFICIENT:
-			if !strings.Contains(err.Error(), "Insufficient funds") {
-				t.Errorf("message %q", err)
+			if !strings.Contains(english(err), "Insufficient funds") {
+				t.Errorf("message %q", english(err))
 			}
 		default:
 			t.Errorf("unexpected error: %v", err)

@@ -15,6 +15,13 @@ import (
 	"divvy/db/money"
 )
 
+// Refusals of this file (worded in views/refusals_text.go).
+var (
+	errTransferAccountMissing = NewReason(ENOTFOUND, "transfer.account_missing")
+	errInsufficient           = NewReason(EINSUFFICIENT, "funds.insufficient")
+	errTransferClash          = NewReason(ECONFLICT, "transfer.clash")
+)
+
 // outcome is what applying a request came to: a transfer (created now, or
 // found from an earlier identical request) or a final failure (found, or
 // fresh and still to be recorded against the id).
@@ -123,7 +130,7 @@ func (d *DB) applyTransfer(ctx context.Context, sqltx *sqlx.Tx, r TransferReques
 	from, okFrom := accts[r.From]
 	to, okTo := accts[r.To]
 	if !okFrom || !okTo {
-		return failed(Errorf(ENOTFOUND, "An account of the transfer does not exist."))
+		return failed(errTransferAccountMissing.New())
 	}
 	now := d.ledgerTime()
 	if e, err := d.checkTransfer(ctx, tx, r, from, to, now); err != nil || e != nil {
@@ -172,7 +179,7 @@ func priorOutcome(ctx context.Context, q sqlx.QueryerContext, id, hash string) (
 		return outcome{}, false, err
 	}
 	if p.Hash != hash {
-		return outcome{}, true, Errorf(ECONFLICT, "The transfer id %s was already used for a different request; use a new id.", id)
+		return outcome{}, true, errIDReused.New(id)
 	}
 	if !p.Done {
 		return outcome{fail: storedError(p.Code, p.Message)}, true, nil
@@ -316,11 +323,11 @@ func ledgerErr(err error) error {
 	}
 	switch {
 	case pqe.Constraint == "ledger_accounts_no_overdraft":
-		return Errorf(EINSUFFICIENT, "Insufficient funds for this transfer.")
+		return errInsufficient.New()
 	case pqe.Constraint == "share_payments_once":
 		return ErrSharePaid.New()
 	case pqe.Code == "23505":
-		return Errorf(ECONFLICT, "This transfer clashes with another one recorded at the same time; please try again.")
+		return errTransferClash.New()
 	}
 	return fmt.Errorf("ledger: %w", err)
 }

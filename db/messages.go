@@ -163,7 +163,7 @@ func (d *DB) PostText(ctx context.Context, threadID, userID int64, body string) 
 			return err
 		}
 		if !ok {
-			return Errorf(ENOTFOUND, "Thread not found.")
+			return ErrNotFound.New("thread")
 		}
 		var err error
 		id, err = insertMessage(ctx, tx, threadID, "text", userID, body, nil, nil)

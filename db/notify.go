@@ -22,6 +22,13 @@ import (
 	"unicode/utf8"
 )
 
+// Refusals of this file (worded in views/refusals_text.go).
+var (
+	errNotificationKind = NewReason(EINVALID, "notification.kind")
+	ErrEmailInvalid     = NewReason(EINVALID, "email.invalid")
+	ErrEmailRefused     = NewReason(EINVALID, "email.refused", "address")
+)
+
 // Notification kinds.
 const (
 	NotifyActivationCode = "activation_code" // the one-time code that activates payments
@@ -68,7 +75,7 @@ VALUES (NULLIF($1, 0), $2, $3, $4, $5)`
 // Notify records n in the outbox and logs it (body included: development only).
 func (o *OutboxNotifier) Notify(ctx context.Context, n Notification) error {
 	if n.Kind == "" {
-		return Errorf(EINVALID, "A notification needs a kind.")
+		return errNotificationKind.New()
 	}
 	if _, err := o.d.x.ExecContext(ctx, insertOutbox, n.UserID, n.To, n.Kind, n.Subject, n.Body); err != nil {
 		return mapErr(err, "notification")
@@ -225,7 +232,7 @@ func (s *SMTPNotifier) Notify(ctx context.Context, n Notification) error {
 	}
 	to, err := mail.ParseAddress(n.To)
 	if err != nil {
-		return Errorf(EINVALID, "The email address is not valid.")
+		return ErrEmailInvalid.New()
 	}
 	msg, err := s.message(*to, n, time.Now())
 	if err != nil {
@@ -239,7 +246,7 @@ func (s *SMTPNotifier) Notify(ctx context.Context, n Notification) error {
 	if err := s.send(ctx, to.Address, msg); err != nil {
 		var te *textproto.Error
 		if errors.As(err, &te) && te.Code >= 550 && te.Code <= 553 {
-			return Errorf(EINVALID, "The mail server refused the address %s.", to.Address)
+			return ErrEmailRefused.New(to.Address)
 		}
 		return fmt.Errorf("send %s notification through %s: %w", n.Kind, s, err)
 	}

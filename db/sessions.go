@@ -13,6 +13,11 @@ import (
 	"github.com/lib/pq"
 )
 
+// Refusals of this file (worded in views/refusals_text.go).
+var (
+	errSessionEnded = NewReason(EUNAUTHORIZED, "session.ended")
+)
+
 // SessionTTL is how long a session lasts without use.
 const SessionTTL = 30 * 24 * time.Hour
 
@@ -112,7 +117,7 @@ func (d *DB) SessionUser(ctx context.Context, sessionID string) (User, error) {
 	err := d.getPrepared(ctx, d.x, &r, sessionUserQuery, hashToken(sessionID))
 	if err != nil {
 		if ErrorCode(mapErr(err, "")) == ENOTFOUND {
-			return User{}, Errorf(EUNAUTHORIZED, "Your session has ended. Please log in again.")
+			return User{}, errSessionEnded.New()
 		}
 		return User{}, err
 	}

@@ -11,6 +11,11 @@ import (
 	"divvy/db/money"
 )
 
+// Refusals of this file (worded in views/refusals_text.go).
+var (
+	errThreadForm = NewReason(EINVALID, "thread.form")
+)
+
 // Roles in a thread.
 const (
 	RoleOrganizer = "organizer"
@@ -53,7 +58,7 @@ func (g *NewThread) Problems() map[string]string {
 // invite link and a "created" system message, in one transaction.
 func (d *DB) CreateThread(ctx context.Context, userID int64, in NewThread) (Thread, error) {
 	if p := in.Problems(); len(p) > 0 {
-		return Thread{}, Errorf(EINVALID, "The thread form has problems.")
+		return Thread{}, errThreadForm.New()
 	}
 	var g Thread
 	err := d.inTx(ctx, nil, func(tx *sqlx.Tx) error {

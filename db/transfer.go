@@ -16,6 +16,19 @@ import (
 	"divvy/db/money"
 )
 
+// Refusals of this file (worded in views/refusals_text.go).
+var (
+	errTransferID          = NewReason(EINVALID, "transfer.id", "max")
+	errTransferKind        = NewReason(EINVALID, "transfer.kind", "kind")
+	errAmountInvalid       = NewReason(EINVALID, "amount.invalid", "why")
+	errAmountZero          = NewReason(EINVALID, "amount.not_positive")
+	errTransferSameAccount = NewReason(EINVALID, "transfer.same_account")
+	errTransferPendingOf   = NewReason(EINVALID, "transfer.pending_of")
+	errTransferReverses    = NewReason(EINVALID, "transfer.reverses")
+	errTransferPaysShare   = NewReason(EINVALID, "transfer.pays_share")
+	errCardPaymentFields   = NewReason(EINVALID, "transfer.card_fields")
+)
+
 // TransferRequest asks to move Amount from account From to account To.
 // ID is the idempotency key, made by the client (a UUID, say): the same
 // request sent again returns the first result.
@@ -73,7 +86,7 @@ var transferIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]*$`)
 // 100 characters; the ledger derives longer ids ("settle:" + id) itself.
 func checkTransferID(id string, max int) error {
 	if len(id) < 8 || len(id) > max || !transferIDPattern.MatchString(id) {
-		return Errorf(EINVALID, "A transfer id is 8 to %d letters, digits, '.', '_', ':' or '-', starting with a letter or digit.", max)
+		return errTransferID.New(max)
 	}
 	return nil
 }
@@ -107,29 +120,29 @@ func (r *TransferRequest) normalize() {
 // problem checks what can be checked without the database.
 func (r TransferRequest) problem() *Error {
 	if !r.Kind.valid() {
-		return Errorf(EINVALID, "%q is not a kind of transfer.", r.Kind)
+		return errTransferKind.New(r.Kind)
 	}
 	if _, err := money.New(r.Amount.Amount, r.Amount.Currency); err != nil {
-		return Errorf(EINVALID, "The amount is not valid: %v.", err)
+		return errAmountInvalid.New(err)
 	}
 	if !r.Amount.IsPositive() {
-		return Errorf(EINVALID, "The amount must be more than zero.")
+		return errAmountZero.New()
 	}
 	if r.From == 0 || r.To == 0 || r.From == r.To {
-		return Errorf(EINVALID, "A transfer needs two different accounts.")
+		return errTransferSameAccount.New()
 	}
 	resolves := r.Kind == TransferSettlement || r.Kind == TransferVoid
 	if (r.PendingOf != "") != resolves && (r.Kind != TransferRefund || r.PendingOf != r.Reverses) {
-		return Errorf(EINVALID, "Settlements and voids, and refunds before settlement, name the pending payment they resolve.")
+		return errTransferPendingOf.New()
 	}
 	if (r.Reverses != "") != (r.Kind == TransferRefund || r.Kind == TransferReversal) {
-		return Errorf(EINVALID, "Refunds and reversals, and only they, name the transfer they undo.")
+		return errTransferReverses.New()
 	}
 	if r.ShareID != 0 && r.Kind != TransferCardPayment && r.Kind != TransferCash {
-		return Errorf(EINVALID, "Only a card or cash payment pays a share.")
+		return errTransferPaysShare.New()
 	}
 	if r.Kind == TransferCardPayment && (r.PayerID == 0 || r.ProviderRef == "") {
-		return Errorf(EINVALID, "A card payment needs its payer and the provider's charge id.")
+		return errCardPaymentFields.New()
 	}
 	return nil
 }

@@ -10,6 +10,15 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
+// Refusals of this file (worded in views/refusals_text.go).
+var (
+	errSignupForm   = NewReason(EINVALID, "signup.form")
+	errEmailTaken   = NewReason(ECONFLICT, "email.taken")
+	errLoginWrong   = NewReason(EUNAUTHORIZED, "login.wrong")
+	errFormProblems = NewReason(EINVALID, "form.problems")
+	errAlreadyKept  = NewReason(ECONFLICT, "account.already_kept")
+)
+
 // User is a person: a full account, or a guest known only by a session.
 type User struct {
 	ID          int64
@@ -93,7 +102,7 @@ func checkEmail(email string) string {
 // CreateUser creates a full account. A taken email is a conflict.
 func (d *DB) CreateUser(ctx context.Context, s SignUp) (User, error) {
 	if p := s.Problems(); len(p) > 0 {
-		return User{}, Errorf(EINVALID, "The sign-up form has problems.")
+		return User{}, errSignupForm.New()
 	}
 	hash, err := hashSecret(ctx, s.Password, "")
 	if err != nil {
@@ -104,7 +113,7 @@ func (d *DB) CreateUser(ctx context.Context, s SignUp) (User, error) {
 		VALUES ($1, $2, $3, $4) RETURNING `+userColumns, s.DisplayName, s.Email, hash, normLocale(s.Locale))
 	if err != nil {
 		if ErrorCode(mapErr(err, "")) == ECONFLICT {
-			return User{}, Errorf(ECONFLICT, "An account with this email already exists. Log in instead.")
+			return User{}, errEmailTaken.New()
 		}
 		return User{}, err
 	}
@@ -141,7 +150,7 @@ func (d *DB) Authenticate(ctx context.Context, email, password string) (User, er
 		return User{}, err
 	}
 	if !ok || r.ID == 0 {
-		return User{}, Errorf(EUNAUTHORIZED, "That email and password do not match an account.")
+		return User{}, errLoginWrong.New()
 	}
 	return r.user(), nil
 }
@@ -172,7 +181,7 @@ func normLocale(l string) string {
 func (d *DB) KeepAccount(ctx context.Context, userID int64, email, password string) (User, error) {
 	s := SignUp{DisplayName: "x", Email: email, Password: password}
 	if p := s.Problems(); len(p) > 0 {
-		return User{}, Errorf(EINVALID, "The form has problems.")
+		return User{}, errFormProblems.New()
 	}
 	hash, err := hashSecret(ctx, s.Password, "")
 	if err != nil {
@@ -200,9 +209,9 @@ func (d *DB) KeepAccount(ctx context.Context, userID int64, email, password stri
 	case "":
 		return r.user(), nil
 	case ECONFLICT:
-		return User{}, Errorf(ECONFLICT, "An account with this email already exists. Log in instead.")
+		return User{}, errEmailTaken.New()
 	case ENOTFOUND:
-		return User{}, Errorf(ECONFLICT, "This account already has an email and password.")
+		return User{}, errAlreadyKept.New()
 	}
 	return User{}, err
 }

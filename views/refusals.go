@@ -128,7 +128,7 @@ func value(ctx context.Context, v any) string {
 		}
 		return x.String()
 	case error:
-		return x.Error()
+		return strings.TrimSuffix(ErrorText(ctx, x), ".")
 	}
 	return "?"
 }
