@@ -365,13 +365,16 @@ func (d *DB) countCodeSent(ctx context.Context, userID int64) error {
 }
 
 func (d *DB) sendActivationCode(ctx context.Context, n Notifier, userID int64, to, code string) error {
+	var locale string
+	if err := d.x.GetContext(ctx, &locale, `SELECT locale FROM users WHERE id = $1`, userID); err != nil {
+		return err
+	}
 	err := n.Notify(ctx, Notification{
-		UserID:  userID,
-		To:      to,
-		Kind:    NotifyActivationCode,
-		Subject: "Your Divvy code: " + code,
-		Body: "Your Divvy code to activate payments is " + code + ".\n\n" +
-			"It works for 15 minutes. If you did not set up payments on Divvy, ignore this message.\n",
+		UserID: userID,
+		To:     to,
+		Kind:   NotifyActivationCode,
+		Locale: locale,
+		Data:   map[string]any{"code": code, "minutes": int(codeTTL.Minutes())},
 	})
 	if err != nil {
 		d.log.ErrorContext(ctx, "activation code not sent", "user_id", userID, "err", err)

@@ -10,6 +10,7 @@ import (
 
 	"divvy/db"
 	"divvy/db/dbtest"
+	"divvy/db/mail"
 	"divvy/db/sandbox"
 	"divvy/views"
 )
@@ -17,11 +18,11 @@ import (
 const testPepper = "test pepper"
 
 // payStore returns a fresh store with a PIN pepper, and its outbox notifier.
-func payStore(t testing.TB) (*db.DB, *db.OutboxNotifier) {
+func payStore(t testing.TB) (*db.DB, *mail.Outbox) {
 	t.Helper()
 	d := dbtest.New(t)
 	d.SetPINPepper(testPepper)
-	return d, db.NewOutboxNotifier(d, nil)
+	return d, mail.NewOutbox(d, nil)
 }
 
 func paySandbox(t testing.TB) *sandbox.Provider {

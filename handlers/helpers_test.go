@@ -16,6 +16,7 @@ import (
 
 	"divvy/db"
 	"divvy/db/dbtest"
+	"divvy/db/mail"
 	"divvy/db/money"
 	"divvy/db/sandbox"
 	"divvy/handlers"
@@ -55,7 +56,7 @@ func newAppNotifying(t *testing.T, wrap func(db.Notifier) db.Notifier) *testApp 
 		t.Fatal(err)
 	}
 	cards := &testProvider{Provider: provider}
-	h := handlers.New(log, store, cards, wrap(db.NewOutboxNotifier(store, log)), broker, handlers.Options{
+	h := handlers.New(log, store, cards, wrap(mail.NewOutbox(store, log)), broker, handlers.Options{
 		SessionKeys: []string{"test-session-key-0123456789abcdef0123456789"},
 		BaseURL:     "http://divvy.test",
 	})

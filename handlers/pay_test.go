@@ -157,7 +157,7 @@ func TestPayDeclinedCapAndLock(t *testing.T) {
 	if err := p.app.store.SQL().QueryRow(`SELECT recipient, body FROM outbox WHERE kind = 'reminder'`).Scan(&to, &body); err != nil {
 		t.Fatalf("no reminder mail: %v", err)
 	}
-	if to != "sam@example.com" || !strings.Contains(body, "€10.00") {
+	if to != "sam@example.com" || !strings.Contains(body, "€10.00") || !strings.Contains(body, "http://divvy.test"+payURL) {
 		t.Errorf("reminder mail to %q: %q", to, body)
 	}
 }

@@ -84,12 +84,8 @@ func handleForgot(log *slog.Logger, store *db.DB, notify db.Notifier, baseURL st
 func sendResetLink(ctx context.Context, log *slog.Logger, notify db.Notifier, u db.User, link string) {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	if views.Supported(u.Locale) {
-		ctx = views.WithLocale(ctx, u.Locale)
-	}
-	n := db.Notification{UserID: u.ID, To: u.Email, Kind: "password_reset",
-		Subject: views.T(ctx, "reset.mail.subject"),
-		Body:    views.T(ctx, "reset.mail.body", u.DisplayName, link)}
+	n := db.Notification{UserID: u.ID, To: u.Email, Kind: db.NotifyPasswordReset, Locale: u.Locale,
+		Data: map[string]any{"name": u.DisplayName, "link": link, "minutes": 30}}
 	if err := notify.Notify(ctx, n); err != nil {
 		log.Error("password reset link not sent", "user_id", u.ID, "err", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"divvy/db"
+	"divvy/db/mail"
 )
 
 // resetLink returns the link of the reset mail number n (from 1) to
@@ -65,7 +66,7 @@ func TestPasswordReset(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	if _, err := app.store.SetupPayments(ctx, olivia, app.provider, db.NewOutboxNotifier(app.store, nil), db.PaymentSetup{
+	if _, err := app.store.SetupPayments(ctx, olivia, app.provider, mail.NewOutbox(app.store, nil), db.PaymentSetup{
 		LegalName: "Olivia Martin", Contact: "olivia@example.com", PIN: "482916", PINConfirm: "482916",
 		Card: db.CardInput{Number: "4242 4242 4242 4242", ExpMonth: "12", ExpYear: "35", CVC: "123"},
 	}); err != nil {

@@ -94,7 +94,9 @@ func handleShareReject(log *slog.Logger, store *db.DB) http.Handler {
 // handleShareRemind posts a reminder in the thread and mails it to the
 // person's contact when they left one; when they did not, the collector is
 // told that only the thread shows it.
-func handleShareRemind(log *slog.Logger, store *db.DB, notify db.Notifier) http.Handler {
+// The mail carries the link to pay the share (the reminded person is a
+// member of the thread, so the pay page opens on their device).
+func handleShareRemind(log *slog.Logger, store *db.DB, notify db.Notifier, baseURL string) http.Handler {
 	return shareActionNotice(log, store, func(r *http.Request, g, s, sh, u int64) (string, error) {
 		rem, err := store.Remind(r.Context(), g, s, sh, u)
 		if err != nil {
@@ -104,10 +106,9 @@ func handleShareRemind(log *slog.Logger, store *db.DB, notify db.Notifier) http.
 		if to == "" || notify == nil {
 			return "remind.thread_only", nil
 		}
-		ctx := views.WithLocale(r.Context(), who.Locale)
-		n := db.Notification{UserID: who.ID, To: to, Kind: "reminder",
-			Subject: views.T(ctx, "remind.subject", split.Title),
-			Body:    views.T(ctx, "remind.body", currentUser(r).DisplayName, views.Money(ctx, share.Amount), split.Title)}
+		n := db.Notification{UserID: who.ID, To: to, Kind: db.NotifyReminder, Locale: who.Locale, Data: map[string]any{
+			"from": currentUser(r).DisplayName, "amount": share.Amount, "title": split.Title,
+			"link": baseURL + splitPath(split.ThreadID, split.ID) + "/pay"}}
 		if err := notify.Notify(r.Context(), n); err != nil {
 			// The reminder is in the thread already; a mail that did not
 			// leave is logged, not an error for the collector.

@@ -41,8 +41,6 @@ func init() {
 		"reset.pin_kept":     "Your payment PIN stays the same.",
 		"reset.dead.title":   "This link no longer works",
 		"reset.dead.body":    "Reset links work once, for 30 minutes. This one has expired or was already used.",
-		"reset.mail.subject": "Reset your Divvy password",
-		"reset.mail.body":    "Hello %s,\n\nSomeone (we hope you) asked to reset the password of your Divvy account. Choose a new one here:\n\n%s\n\nThe link works once, for 30 minutes. If you did not ask, ignore this message: your password stays as it is.\n",
 	})
 	add("fr", map[string]string{
 		"nav.account":        "Compte",
@@ -77,8 +75,6 @@ func init() {
 		"reset.pin_kept":     "Votre code de paiement reste le même.",
 		"reset.dead.title":   "Ce lien ne fonctionne plus",
 		"reset.dead.body":    "Les liens de réinitialisation fonctionnent une fois, pendant 30 minutes. Celui-ci a expiré ou a déjà servi.",
-		"reset.mail.subject": "Réinitialisez votre mot de passe Divvy",
-		"reset.mail.body":    "Bonjour %s,\n\nQuelqu’un (vous, nous l’espérons) a demandé à réinitialiser le mot de passe de votre compte Divvy. Choisissez-en un nouveau ici :\n\n%s\n\nLe lien fonctionne une fois, pendant 30 minutes. Si vous n’avez rien demandé, ignorez ce message : votre mot de passe ne change pas.\n",
 	})
 	for locale, m := range map[string]map[string]string{
 		"en": {

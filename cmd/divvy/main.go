@@ -27,6 +27,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"divvy/db"
+	"divvy/db/mail"
 	"divvy/db/pglocal"
 	"divvy/db/sandbox"
 	"divvy/handlers"
@@ -160,9 +161,9 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, store *db.DB) erro
 	if err != nil {
 		return err
 	}
-	var notify db.Notifier = db.NewOutboxNotifier(store, log)
+	var notify db.Notifier = mail.NewOutbox(store, log)
 	if cfg.SMTPURL != "" {
-		if notify, err = db.NewSMTPNotifier(cfg.SMTPURL); err != nil {
+		if notify, err = mail.NewSMTP(cfg.SMTPURL); err != nil {
 			return fmt.Errorf("SMTP_URL: %w", err)
 		}
 	}

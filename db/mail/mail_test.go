@@ -1,4 +1,4 @@
-package db_test
+package mail_test
 
 import (
 	"bufio"
@@ -16,36 +16,102 @@ import (
 	"mime"
 	"mime/quotedprintable"
 	"net"
-	"net/mail"
+	netmail "net/mail"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"divvy/db"
+	"divvy/db/dbtest"
+	"divvy/db/mail"
+	"divvy/db/money"
 )
 
-func TestOutboxNotifier(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	d, n := payStore(t)
-	u := payGuest(t, d, "Sam")
-	for i, note := range []db.Notification{
-		{UserID: u, To: "sam@example.com", Kind: db.NotifyActivationCode, Subject: "Code", Body: "Your code is 123456."},
-		{UserID: u, Kind: db.NotifyReminder, Subject: "Pizza night", Body: "You owe 11,88 €."},
-		{Kind: db.NotifyReminder, Body: "to nobody in particular"},
+// wantErr checks err's code and that its reason is reason.
+func wantErr(t testing.TB, err error, code, reason string) {
+	t.Helper()
+	if db.ErrorCode(err) != code || db.ReasonOf(err) != reason {
+		t.Fatalf("err = %v (%s); want %s %s", err, db.ErrorCode(err), code, reason)
+	}
+}
+
+func eur(s string) money.Money {
+	return money.Money{Amount: decimal.RequireFromString(s), Currency: "EUR"}
+}
+
+// reminder is a reminder to Sam in locale, with the pay link.
+func reminder(locale string) db.Notification {
+	return db.Notification{UserID: 7, To: "sam@example.com", Kind: db.NotifyReminder, Locale: locale, Data: map[string]any{
+		"from": "Olivia", "amount": eur("11.88"), "title": "Pizza night",
+		"link": "https://divvy.example/threads/3/splits/9/pay"}}
+}
+
+// Every kind of mail is written in every language, from its template, and
+// a template that names data the notification lacks is an error, not a
+// mail with a hole in it.
+func TestCompose(t *testing.T) {
+	for _, tc := range []struct {
+		n             db.Notification
+		subject, body string
+	}{
+		{reminder("en"), "Reminder: Pizza night", "Olivia reminds you of your share of €11.88 for Pizza night in Divvy.\n\nPay it here: https://divvy.example/threads/3/splits/9/pay\n"},
+		{reminder("fr"), "Rappel : Pizza night", "Olivia vous rappelle votre part de 11,88\u00a0€ pour Pizza night sur Divvy.\n\nPayez-la ici : https://divvy.example/threads/3/splits/9/pay\n"},
+		{reminder(""), "Reminder: Pizza night", ""},
+		{db.Notification{Kind: db.NotifyActivationCode, Locale: "fr", Data: map[string]any{"code": "482913", "minutes": 15}},
+			"Votre code Divvy : 482913", "Votre code Divvy pour activer les paiements est 482913.\n\nIl fonctionne pendant 15 minutes."},
+		{db.Notification{Kind: db.NotifyActivationCode, Locale: "en", Data: map[string]any{"code": "482913", "minutes": 15}},
+			"Your Divvy code: 482913", "Your Divvy code to activate payments is 482913."},
+		{db.Notification{Kind: db.NotifyPasswordReset, Locale: "fr", Data: map[string]any{"name": "Sam", "link": "https://x/r/t", "minutes": 30}},
+			"Réinitialisez votre mot de passe Divvy", "Bonjour Sam,"},
 	} {
-		if err := n.Notify(ctx, note); err != nil {
-			t.Fatalf("notification %d: %v", i, err)
+		subject, body, err := mail.Compose(tc.n)
+		if err != nil {
+			t.Fatalf("%s/%s: %v", tc.n.Kind, tc.n.Locale, err)
+		}
+		if subject != tc.subject || !strings.HasPrefix(body, tc.body) {
+			t.Errorf("%s/%s: %q\n%q\nwant %q\n%q", tc.n.Kind, tc.n.Locale, subject, body, tc.subject, tc.body)
 		}
 	}
-	wantErr(t, n.Notify(ctx, db.Notification{UserID: u}), db.EINVALID, "kind")
+	for _, kind := range mail.Kinds {
+		for _, l := range mail.Locales {
+			if _, _, err := mail.Compose(db.Notification{Kind: kind, Locale: l, Data: map[string]any{}}); err == nil {
+				t.Errorf("%s/%s without its data: no error", kind, l)
+			}
+		}
+	}
+	if _, _, err := mail.Compose(db.Notification{Kind: "no_such_kind"}); err == nil {
+		t.Error("a kind without a template: no error")
+	}
+}
+
+func TestOutbox(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := dbtest.New(t)
+	n := mail.NewOutbox(d, nil)
+	sam, err := d.CreateGuest(ctx, "Sam", "fr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := reminder("fr")
+	first.UserID = sam.ID
+	if err := n.Notify(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Notify(ctx, db.Notification{Kind: db.NotifyActivationCode, Locale: "en", Data: map[string]any{"code": "123456", "minutes": 15}}); err != nil {
+		t.Fatal(err)
+	}
+	wantErr(t, n.Notify(ctx, db.Notification{UserID: sam.ID}), db.EINVALID, "notification.kind")
 	got, err := d.Outbox(ctx, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 2 || got[0].Body != "to nobody in particular" || got[0].UserID != 0 ||
-		got[1].Notification != (db.Notification{UserID: u, Kind: db.NotifyReminder, Subject: "Pizza night", Body: "You owe 11,88 €."}) ||
+	if len(got) != 2 || got[0].UserID != 0 || got[0].Subject != "Your Divvy code: 123456" ||
+		got[1].UserID != sam.ID || got[1].To != "sam@example.com" || got[1].Kind != db.NotifyReminder ||
+		got[1].Subject != "Rappel : Pizza night" || !strings.Contains(got[1].Body, "Payez-la ici : https://divvy.example/threads/3/splits/9/pay") ||
 		got[0].ID <= got[1].ID || time.Since(got[1].CreatedAt) > time.Minute {
 		t.Fatalf("outbox = %+v", got)
 	}
@@ -77,7 +143,7 @@ func TestNewSMTPNotifier(t *testing.T) {
 		{"smtp://user:s3cret@mail example.com:587?from=a@b.example", "not a valid URL", false},
 		{"", "smtp:// or smtps://", false},
 	} {
-		s, err := db.NewSMTPNotifier(tc.url)
+		s, err := mail.NewSMTP(tc.url)
 		switch {
 		case tc.ok && err != nil:
 			t.Errorf("%q: %v", tc.url, err)
@@ -193,6 +259,8 @@ func (f *fakeSMTP) serve(conn net.Conn) {
 			f.mails = append(f.mails, m)
 			f.mu.Unlock()
 			say("250 queued")
+		case "NOOP", "RSET":
+			say("250 ok")
 		case "QUIT":
 			say("221 bye")
 			return
@@ -209,7 +277,7 @@ func (f *fakeSMTP) received() []fakeMail {
 }
 
 // parseMail checks that every line of raw ends in CRLF and returns the message.
-func parseMail(t *testing.T, raw string) (*mail.Message, string) {
+func parseMail(t *testing.T, raw string) (*netmail.Message, string) {
 	t.Helper()
 	if strings.Contains(strings.ReplaceAll(raw, "\r\n", ""), "\n") || strings.Contains(strings.ReplaceAll(raw, "\r\n", ""), "\r") {
 		t.Fatalf("the message has a line end that is not CRLF: %q", raw)
@@ -219,7 +287,7 @@ func parseMail(t *testing.T, raw string) (*mail.Message, string) {
 			t.Errorf("line longer than 78 characters: %q", line)
 		}
 	}
-	msg, err := mail.ReadMessage(strings.NewReader(raw))
+	msg, err := netmail.ReadMessage(strings.NewReader(raw))
 	if err != nil {
 		t.Fatalf("read message: %v\n%s", err, raw)
 	}
@@ -230,70 +298,78 @@ func parseMail(t *testing.T, raw string) (*mail.Message, string) {
 	return msg, string(body)
 }
 
+// Mail goes through go-mail to an SMTP server the test runs on
+// 127.0.0.1: one reminder in English and one in French, each with the pay
+// link, as UTF-8 quoted-printable with CRLF lines.
 func TestSMTPNotifierSends(t *testing.T) {
 	t.Parallel()
 	srv := startFakeSMTP(t, nil, 0)
-	s, err := db.NewSMTPNotifier("smtp://divvy:s3cret@" + srv.addr + "?from=Divvy%20%3Cdivvy@example.com%3E")
+	s, err := mail.NewSMTP("smtp://divvy:s3cret@" + srv.addr + "?from=Divvy%20%3Cdivvy@example.com%3E")
 	if err != nil {
 		t.Fatal(err)
 	}
-	long := strings.Repeat("déjà vu ", 20)
-	n := db.Notification{
-		UserID:  7,
-		To:      "sam@example.com",
-		Kind:    db.NotifyActivationCode,
-		Subject: "Votre code Divvy : 123456\r\nBcc: evil@example.com",
-		Body:    "Your code is 123456.\n.\n.hidden\n" + long + "\nBye.",
-	}
-	if err := s.Notify(context.Background(), n); err != nil {
-		t.Fatal(err)
-	}
-	got := srv.received()
-	if len(got) != 1 {
-		t.Fatalf("received %d mails; want 1", len(got))
-	}
-	m := got[0]
-	if m.auth != "\x00divvy\x00s3cret" || !strings.HasPrefix(m.from, "FROM:<divvy@example.com>") || m.rcpt != "TO:<sam@example.com>" {
-		t.Fatalf("envelope: auth %q, from %q, rcpt %q", m.auth, m.from, m.rcpt)
-	}
-	msg, body := parseMail(t, m.data)
-	subject, err := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, want := range map[string]string{
-		"From":                      `"Divvy" <divvy@example.com>`,
-		"To":                        "<sam@example.com>",
-		"Content-Type":              "text/plain; charset=utf-8",
-		"Content-Transfer-Encoding": "quoted-printable",
-		"MIME-Version":              "1.0",
-		"Bcc":                       "",
-	} {
-		if got := msg.Header.Get(k); got != want {
-			t.Errorf("%s: %q; want %q", k, got, want)
+	en, fr := reminder("en"), reminder("fr")
+	fr.Data["title"] = "Soirée pizza\r\nBcc: evil@example.com"
+	for _, n := range []db.Notification{en, fr} {
+		if err := s.Notify(context.Background(), n); err != nil {
+			t.Fatal(err)
 		}
 	}
-	if subject != "Votre code Divvy : 123456 Bcc: evil@example.com" {
-		t.Errorf("subject = %q", subject)
+	got := srv.received()
+	if len(got) != 2 {
+		t.Fatalf("received %d mails; want 2", len(got))
 	}
-	if date, err := msg.Header.Date(); err != nil || time.Since(date) > time.Minute {
-		t.Errorf("Date: %v, %v", date, err)
-	}
-	if id := msg.Header.Get("Message-Id"); !strings.HasPrefix(id, "<") || !strings.HasSuffix(id, "@example.com>") {
-		t.Errorf("Message-ID = %q", id)
-	}
-	want := strings.ReplaceAll(n.Body, "\n", "\r\n") + "\r\n"
-	if body != want {
-		t.Errorf("body = %q; want %q", body, want)
+	for i, want := range []struct{ subject, body string }{
+		{"Reminder: Pizza night", "Olivia reminds you of your share of €11.88 for Pizza night in Divvy.\r\n\r\nPay it here: https://divvy.example/threads/3/splits/9/pay\r\n"},
+		{"Rappel : Soirée pizza Bcc: evil@example.com", "Olivia vous rappelle votre part de 11,88\u00a0€ pour Soirée pizza Bcc: evil@example.com sur Divvy."},
+	} {
+		m := got[i]
+		if m.auth != "\x00divvy\x00s3cret" || !strings.HasPrefix(m.from, "FROM:<divvy@example.com>") || !strings.HasPrefix(m.rcpt, "TO:<sam@example.com>") {
+			t.Fatalf("envelope: auth %q, from %q, rcpt %q", m.auth, m.from, m.rcpt)
+		}
+		msg, body := parseMail(t, m.data)
+		subject, err := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if subject != want.subject {
+			t.Errorf("mail %d: subject = %q; want %q", i, subject, want.subject)
+		}
+		if !strings.HasPrefix(body, want.body) || !strings.Contains(body, "https://divvy.example/threads/3/splits/9/pay") {
+			t.Errorf("mail %d: body = %q; want it to start %q and carry the pay link", i, body, want.body)
+		}
+		for k, want := range map[string]string{
+			"From":                      `"Divvy" <divvy@example.com>`,
+			"To":                        "<sam@example.com>",
+			"Content-Transfer-Encoding": "quoted-printable",
+			"MIME-Version":              "1.0",
+			"Bcc":                       "",
+			"X-Divvy-Kind":              "reminder",
+		} {
+			if got := msg.Header.Get(k); got != want {
+				t.Errorf("mail %d: %s: %q; want %q", i, k, got, want)
+			}
+		}
+		if ct := msg.Header.Get("Content-Type"); !strings.HasPrefix(strings.ToLower(ct), "text/plain; charset=utf-8") {
+			t.Errorf("mail %d: Content-Type %q", i, ct)
+		}
+		if date, err := msg.Header.Date(); err != nil || time.Since(date) > time.Minute {
+			t.Errorf("Date: %v, %v", date, err)
+		}
+		if id := msg.Header.Get("Message-Id"); !strings.HasPrefix(id, "<") || !strings.HasSuffix(id, ">") {
+			t.Errorf("Message-ID = %q", id)
+		}
 	}
 
 	// No address: nothing to send, and no connection.
-	if err := s.Notify(context.Background(), db.Notification{UserID: 7, Kind: db.NotifyReminder, Body: "x"}); err != nil {
+	if err := s.Notify(context.Background(), db.Notification{UserID: 7, Kind: db.NotifyReminder}); err != nil {
 		t.Fatal(err)
 	}
-	wantErr(t, s.Notify(context.Background(), db.Notification{To: "not an address", Kind: db.NotifyReminder}), db.EINVALID, "not valid")
-	if len(srv.received()) != 1 {
-		t.Fatalf("received %d mails; want still 1", len(srv.received()))
+	bad := reminder("en")
+	bad.To = "not an address"
+	wantErr(t, s.Notify(context.Background(), bad), db.EINVALID, "email.invalid")
+	if len(srv.received()) != 2 {
+		t.Fatalf("received %d mails; want still 2", len(srv.received()))
 	}
 }
 
@@ -302,12 +378,12 @@ func TestSMTPNotifierSTARTTLS(t *testing.T) {
 	t.Parallel()
 	serverTLS, pool := selfSigned(t)
 	srv := startFakeSMTP(t, serverTLS, 0)
-	s, err := db.NewSMTPNotifier("smtp://divvy:s3cret@" + srv.addr + "?from=divvy@example.com")
+	s, err := mail.NewSMTP("smtp://divvy:s3cret@" + srv.addr + "?from=divvy@example.com")
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.TLS = &tls.Config{RootCAs: pool}
-	if err := s.Notify(context.Background(), db.Notification{To: "sam@example.com", Kind: db.NotifyReminder, Subject: "Hi", Body: "Pay up."}); err != nil {
+	if err := s.Notify(context.Background(), reminder("en")); err != nil {
 		t.Fatal(err)
 	}
 	got := srv.received()
@@ -316,7 +392,7 @@ func TestSMTPNotifierSTARTTLS(t *testing.T) {
 	}
 	// A certificate the client does not trust stops the delivery.
 	s.TLS = nil
-	if err := s.Notify(context.Background(), db.Notification{To: "sam@example.com", Kind: db.NotifyReminder}); err == nil {
+	if err := s.Notify(context.Background(), reminder("en")); err == nil {
 		t.Fatal("sent through a server with an untrusted certificate")
 	}
 }
@@ -324,11 +400,13 @@ func TestSMTPNotifierSTARTTLS(t *testing.T) {
 func TestSMTPNotifierRefusals(t *testing.T) {
 	t.Parallel()
 	srv := startFakeSMTP(t, nil, 550)
-	s, err := db.NewSMTPNotifier("smtp://" + srv.addr + "?from=divvy@example.com")
+	s, err := mail.NewSMTP("smtp://" + srv.addr + "?from=divvy@example.com")
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantErr(t, s.Notify(context.Background(), db.Notification{To: "nobody@example.com", Kind: db.NotifyReminder}), db.EINVALID, "refused the address")
+	nobody := reminder("en")
+	nobody.To = "nobody@example.com"
+	wantErr(t, s.Notify(context.Background(), nobody), db.EINVALID, "email.refused")
 
 	// A server that is down is an error to retry later, not the person's fault.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -337,11 +415,11 @@ func TestSMTPNotifierRefusals(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	s, err = db.NewSMTPNotifier("smtp://" + addr + "?from=divvy@example.com")
+	s, err = mail.NewSMTP("smtp://" + addr + "?from=divvy@example.com")
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = s.Notify(context.Background(), db.Notification{To: "sam@example.com", Kind: db.NotifyReminder})
+	err = s.Notify(context.Background(), reminder("en"))
 	if err == nil || db.ErrorCode(err) != db.EINTERNAL {
 		t.Fatalf("server down: %v", err)
 	}
@@ -352,14 +430,14 @@ func TestSMTPNotifierRefusals(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer hang.Close()
-	s, err = db.NewSMTPNotifier("smtp://" + hang.Addr().String() + "?from=divvy@example.com")
+	s, err = mail.NewSMTP("smtp://" + hang.Addr().String() + "?from=divvy@example.com")
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	if err := s.Notify(ctx, db.Notification{To: "sam@example.com", Kind: db.NotifyReminder}); err == nil {
+	if err := s.Notify(ctx, reminder("en")); err == nil {
 		t.Fatal("sent through a server that never answered")
 	}
 	if time.Since(start) > 5*time.Second {
