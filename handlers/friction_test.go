@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -37,4 +38,36 @@ func TestFirstUseGuidance(t *testing.T) {
 	setup := p.sam.get("/payments/setup?next=/money")
 	wantBody(t, "card keypads", setup, `autocomplete="cc-number" inputmode="numeric"`, `autocomplete="cc-csc" inputmode="numeric"`,
 		`name="pin" type="password" value="" autocomplete="off" inputmode="numeric"`)
+}
+
+// A card of many people folds who paid and who is further down, and the
+// collector reminds everyone who has not paid at once (each once a day).
+func TestBigSplitRemindEveryone(t *testing.T) {
+	p := newPizza(t)
+	t.Parallel()
+	f := p.splitForm("Team dinner", "110", "equal", "Olivia", "Sam", "Léa")
+	f.Set("newcomers", "Ana, Ben, Chloé, Dan, Eva, Femi, Gus, Hugo")
+	wantStatus(t, "create", p.org.post(p.thread+"/splits", f), http.StatusSeeOther)
+	page := p.org.get(p.thread)
+	wantBody(t, "big card", page, `data-testid="more-due"`, "6 more to pay", "Remind everyone who hasn&#39;t paid")
+	split := regexp.MustCompile(`/threads/\d+/splits/\d+`).FindString(page.body)
+	wantStatus(t, "Sam reminds everyone", p.sam.post(split+"/remind", nil), http.StatusForbidden)
+	res := p.org.post(split+"/remind", nil)
+	wantStatus(t, "remind everyone", res, http.StatusSeeOther)
+	wantBody(t, "notice", p.org.get(res.header.Get("Location")), "Reminded everyone who had not paid")
+	count := func() (n int) {
+		p.app.store.SQL().Get(&n, `SELECT count(*) FROM messages WHERE kind = 'reminder'`)
+		return n
+	}
+	if n := count(); n != 10 {
+		t.Errorf("%d reminders, want 10", n)
+	}
+	res = p.org.post(split+"/remind", nil)
+	wantBody(t, "again", p.org.get(res.header.Get("Location")), "already reminded today")
+	if n := count(); n != 10 {
+		t.Errorf("%d reminders after a second tap, want still 10", n)
+	}
+	if strings.Contains(p.org.get(p.thread).body, "Remind everyone") {
+		t.Errorf("Remind everyone is offered when everyone was reminded today")
+	}
 }

@@ -60,6 +60,7 @@ func addRoutes(mux *http.ServeMux, log *slog.Logger, store *db.DB, provider db.P
 	mux.Handle("POST /threads/{id}/splits/{split}/shares/{share}/confirm", member(store, log, handleShareConfirm(log, store)))
 	mux.Handle("POST /threads/{id}/splits/{split}/shares/{share}/reject", member(store, log, handleShareReject(log, store)))
 	mux.Handle("POST /threads/{id}/splits/{split}/shares/{share}/remind", member(store, log, handleShareRemind(log, store, notify, opts.BaseURL)))
+	mux.Handle("POST /threads/{id}/splits/{split}/remind", member(store, log, handleSplitRemindAll(log, store, notify, opts.BaseURL)))
 	mux.Handle("GET /threads/{id}/splits/{split}/pay", member(store, log, handlePayShow(log, store)))
 	mux.Handle("POST /threads/{id}/splits/{split}/pay", member(store, log, handlePay(log, store, provider, opts.SkipPIN)))
 	mux.Handle("GET /money", requireUser(handleMoney(log, store)))

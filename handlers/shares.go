@@ -98,22 +98,70 @@ func handleShareReject(log *slog.Logger, store *db.DB) http.Handler {
 // member of the thread, so the pay page opens on their device).
 func handleShareRemind(log *slog.Logger, store *db.DB, notify db.Notifier, baseURL string) http.Handler {
 	return shareActionNotice(log, store, func(r *http.Request, g, s, sh, u int64) (string, error) {
-		rem, err := store.Remind(r.Context(), g, s, sh, u)
-		if err != nil {
+		mailed, err := remindOne(r, log, store, notify, baseURL, g, s, sh, u)
+		if err != nil || mailed {
 			return "", err
 		}
-		who, split, share, to := rem.To, rem.Split, rem.Share, rem.Contact
-		if to == "" || notify == nil {
-			return "remind.thread_only", nil
+		return "remind.thread_only", nil
+	})
+}
+
+// remindOne posts a reminder of one share and mails it to the person's
+// contact when they left one; mailed says whether it went out.
+func remindOne(r *http.Request, log *slog.Logger, store *db.DB, notify db.Notifier, baseURL string, g, s, sh, u int64) (mailed bool, err error) {
+	rem, err := store.Remind(r.Context(), g, s, sh, u)
+	if err != nil {
+		return false, err
+	}
+	who, split, share, to := rem.To, rem.Split, rem.Share, rem.Contact
+	if to == "" || notify == nil {
+		return false, nil
+	}
+	n := db.Notification{UserID: who.ID, To: to, Kind: db.NotifyReminder, Locale: who.Locale, Data: map[string]any{
+		"from": currentUser(r).DisplayName, "amount": share.Amount, "title": split.Title,
+		"link": baseURL + splitPath(split.ThreadID, split.ID) + "/pay"}}
+	if err := notify.Notify(r.Context(), n); err != nil {
+		// The reminder is in the thread already; a mail that did not
+		// leave is logged, not an error for the collector.
+		log.Warn("reminder not sent", "user_id", who.ID, "err", err)
+		return false, nil
+	}
+	return true, nil
+}
+
+// handleSplitRemindAll reminds everyone who has not paid and was not
+// reminded in the last day (each still at most once a day).
+func handleSplitRemindAll(log *slog.Logger, store *db.DB, notify db.Notifier, baseURL string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ms := currentMembership(r)
+		split, err := splitFromPath(r, store)
+		if err != nil {
+			fail(w, r, log, err)
+			return
 		}
-		n := db.Notification{UserID: who.ID, To: to, Kind: db.NotifyReminder, Locale: who.Locale, Data: map[string]any{
-			"from": currentUser(r).DisplayName, "amount": share.Amount, "title": split.Title,
-			"link": baseURL + splitPath(split.ThreadID, split.ID) + "/pay"}}
-		if err := notify.Notify(r.Context(), n); err != nil {
-			// The reminder is in the thread already; a mail that did not
-			// leave is logged, not an error for the collector.
-			log.Warn("reminder not sent", "user_id", who.ID, "err", err)
+		if split.CollectorID != currentUser(r).ID {
+			renderError(w, r, http.StatusForbidden, "remind.collector_only")
+			return
 		}
-		return "", nil
+		n := 0
+		for _, sh := range split.Shares {
+			if sh.Status != db.ShareDue || sh.RemindedAt != nil && sh.RemindedAt.After(timeNow().Add(-remindEvery)) {
+				continue
+			}
+			if _, err := remindOne(r, log, store, notify, baseURL, ms.thread.ID, split.ID, sh.ID, currentUser(r).ID); err != nil {
+				var soon *db.RemindTooSoon
+				if errors.As(err, &soon) {
+					continue // reminded meanwhile
+				}
+				fail(w, r, log, err)
+				return
+			}
+			n++
+		}
+		notice := "remind.all_none"
+		if n > 0 {
+			notice = "remind.all_done"
+		}
+		respondWithCard(w, r, log, store, ms.thread.ID, split.ID, notice)
 	})
 }

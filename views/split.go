@@ -137,3 +137,65 @@ func progressText(ctx context.Context, c SplitCard) string {
 	}
 	return T(ctx, "split.collected_left", c.Collected, c.Remaining, left)
 }
+
+// A card with more shares than bigCard shows the first showOpen that are
+// not paid, and folds the others and the paid ones.
+const (
+	bigCard  = 8
+	showOpen = 5
+)
+
+func openShares(c SplitCard) []ShareLine {
+	var out []ShareLine
+	for _, s := range c.Shares {
+		if s.Status != "paid" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func firstOpen(c SplitCard) []ShareLine {
+	o := openShares(c)
+	if len(o) > showOpen {
+		return o[:showOpen]
+	}
+	return o
+}
+
+func moreOpen(c SplitCard) []ShareLine {
+	o := openShares(c)
+	if len(o) > showOpen {
+		return o[showOpen:]
+	}
+	return nil
+}
+
+func paidShares(c SplitCard) []ShareLine {
+	var out []ShareLine
+	for _, s := range c.Shares {
+		if s.Status == "paid" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// remindable counts the shares a "remind everyone" would remind now.
+func remindable(c SplitCard) int {
+	n := 0
+	for _, s := range c.Shares {
+		if s.Status == "due" && !s.Reminded {
+			n++
+		}
+	}
+	return n
+}
+
+// countText is key's sentence for n, or key_one's when n is 1.
+func countText(ctx context.Context, key string, n int) string {
+	if n == 1 {
+		return T(ctx, key+"_one")
+	}
+	return T(ctx, key, n)
+}
