@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -101,7 +102,7 @@ func handlePaySetup(log *slog.Logger, store *db.DB, provider db.PaymentProvider,
 		form := views.Form{Values: map[string]string{"legal_name": f.Get("legal_name"), "contact": f.Get("contact"),
 			"exp_month": f.Get("exp_month"), "exp_year": f.Get("exp_year")}, Problems: in.Problems()}
 		page := func(status int) {
-			render(w, r, status, views.PaySetupPage(layout(r, views.T(r.Context(), "setup.title")), views.PayContext{Next: next}, form))
+			render(w, r, status, views.PaySetupPage(layout(r, views.T(r.Context(), "setup.title")), payContextOf(r, store, next), form))
 		}
 		if len(form.Problems) > 0 {
 			page(http.StatusUnprocessableEntity)
@@ -146,7 +147,7 @@ func handlePayActivate(log *slog.Logger, store *db.DB) http.Handler {
 			}
 			f := views.Form{Problems: map[string]string{"code": views.ErrorText(r.Context(), err)}}
 			render(w, r, http.StatusUnprocessableEntity, views.ActivatePage(layout(r, views.T(r.Context(), "activate.title")),
-				views.PayContext{Next: next}, prof.Contact, f))
+				payContextOf(r, store, next), prof.Contact, f))
 		default:
 			fail(w, r, log, err)
 		}
@@ -231,4 +232,29 @@ func handlePaySetupShow(log *slog.Logger, store *db.DB) http.Handler {
 		}
 		renderPayStep(w, r, log, store, views.PayContext{Next: r.URL.RequestURI()}, http.StatusOK, views.Form{})
 	})
+}
+
+var payPath = regexp.MustCompile(`^/threads/(\d+)/splits/(\d+)/pay$`)
+
+// payContextOf keeps "€11.88 to Olivia for Pizza night" on a setup or
+// activation form shown again: next says which share is being paid.
+func payContextOf(r *http.Request, store *db.DB, next string) views.PayContext {
+	pc := views.PayContext{Next: next}
+	m := payPath.FindStringSubmatch(next)
+	if m == nil {
+		return pc
+	}
+	threadID, _ := strconv.ParseInt(m[1], 10, 64)
+	splitID, _ := strconv.ParseInt(m[2], 10, 64)
+	thread, _, err := store.Membership(r.Context(), threadID, currentUser(r).ID)
+	if err != nil {
+		return pc
+	}
+	s, sh, ok, err := store.SplitShare(r.Context(), threadID, splitID, currentUser(r).ID)
+	if err != nil || !ok {
+		return pc
+	}
+	pc = views.PayContext{Title: s.Title, Amount: views.Money(r.Context(), sh.Amount), CollectorName: s.CollectorName,
+		Next: next, ThreadID: s.ThreadID, ThreadName: thread.Name}
+	return pc
 }

@@ -81,3 +81,16 @@ func TestChangeCardAndPIN(t *testing.T) {
 	// Without active payments, the forms lead to setting them up.
 	wantStatus(t, "Léa changes a card she never set up", p.lea.get("/payments/card"), http.StatusSeeOther)
 }
+
+// A wrong activation code keeps "€10.00 to Olivia for Pizza night".
+func TestActivationKeepsWhatIsPaid(t *testing.T) {
+	p := newPizza(t)
+	t.Parallel()
+	_, payURL := p.postSplit(t)
+	res := p.sam.post("/payments/setup", url.Values{"legal_name": {"Sam"}, "contact": {"sam@example.com"},
+		"card_number": {"4242 4242 4242 4242"}, "exp_month": {"12"}, "exp_year": {"35"}, "cvc": {"123"}, "pin": {"271828"}, "pin_confirm": {"271828"}, "next": {payURL}})
+	wantStatus(t, "setup", res, http.StatusSeeOther)
+	wrong := p.sam.post("/payments/activate", url.Values{"code": {"12"}, "next": {payURL}})
+	wantStatus(t, "wrong code", wrong, http.StatusUnprocessableEntity)
+	wantBody(t, "wrong code", wrong, "€10.00 to Olivia for Pizza night", `data-testid="back-to-thread"`)
+}
