@@ -100,7 +100,11 @@
   // given one, such as a split card after paying).
   document.addEventListener("DOMContentLoaded", function () {
     var list = document.getElementById("messages");
-    if (list && !window.location.hash) showNewest(list);
+    if (!list) return;
+    // A reload or "back" would put the old scroll position back after
+    // this: the thread decides where it opens.
+    if ("scrollRestoration" in history) history.scrollRestoration = "manual";
+    if (!window.location.hash) showNewest(list);
   });
   // "Earlier messages" adds messages above the reader: keep the message
   // they were looking at where it was on the screen.
