@@ -71,3 +71,17 @@ func TestBigSplitRemindEveryone(t *testing.T) {
 		t.Errorf("Remind everyone is offered when everyone was reminded today")
 	}
 }
+
+// The organizer renames the thread; the thread says so; nobody else can.
+func TestThreadRename(t *testing.T) {
+	p := newPizza(t)
+	t.Parallel()
+	wantBody(t, "organizer", p.org.get(p.thread), "Rename the thread")
+	if strings.Contains(p.sam.get(p.thread).body, "Rename the thread") {
+		t.Errorf("a member is offered to rename the thread")
+	}
+	wantStatus(t, "Sam renames", p.sam.post(p.thread+"/name", url.Values{"name": {"Sam's"}}), http.StatusForbidden)
+	wantStatus(t, "empty name", p.org.post(p.thread+"/name", url.Values{"name": {"  "}}), http.StatusUnprocessableEntity)
+	wantStatus(t, "rename", p.org.post(p.thread+"/name", url.Values{"name": {"Pizza Saturday"}}), http.StatusSeeOther)
+	wantBody(t, "renamed", p.sam.get(p.thread), `data-testid="thread-name">Pizza Saturday<`, "The thread is now called “Pizza Saturday”")
+}

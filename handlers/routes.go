@@ -44,6 +44,7 @@ func addRoutes(mux *http.ServeMux, log *slog.Logger, store *db.DB, provider db.P
 	mux.Handle("GET /threads/{id}/messages", member(store, log, handleMessagesEarlier(log, store)))
 	mux.Handle("GET /threads/{id}/events", member(store, log, handleEvents(log, store, broker)))
 	mux.Handle("POST /threads/{id}/messages", member(store, log, handleMessagePost(log, store)))
+	mux.Handle("POST /threads/{id}/name", member(store, log, handleThreadRename(log, store)))
 	mux.Handle("GET /threads/{id}/invite", member(store, log, handleInviteShow(log, store, opts.BaseURL)))
 	mux.Handle("GET /threads/{id}/invite/qr.svg", member(store, log, handleInviteQR(log, store, opts.BaseURL)))
 	mux.Handle("POST /threads/{id}/invite/reset", member(store, log, handleInviteReset(log, store)))
