@@ -25,7 +25,7 @@ func TestFirstUseGuidance(t *testing.T) {
 	wantBody(t, "progress", p.org.get(p.thread), "€31.66 to collect from 2 people")
 
 	guest := p.sam.get(p.thread)
-	wantBody(t, "guest nav", guest, "Keep your account")
+	wantBody(t, "guest nav", guest, `data-testid="nav-keep-account">Keep account<`)
 	if strings.Contains(guest.body, "Log out everywhere") {
 		t.Errorf("a guest is offered to log out everywhere")
 	}
