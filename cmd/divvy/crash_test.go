@@ -1,0 +1,110 @@
+package main
+
+import (
+	"context"
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"divvy/db"
+	"divvy/db/dbtest"
+)
+
+// The crash loop of issue 13: the real binary, killed with SIGKILL at
+// random moments while friends pay by card with their PIN, say they paid
+// in cash, and the organizer confirms cash, cancels splits and withdraws;
+// started again after each kill. Then: every payment the server
+// acknowledged is in the ledger exactly once, no split paid in full is
+// left open, a right PIN still works for everyone, and `divvy audit`
+// passes. Set CRASH_ITERATIONS for a longer run.
+func TestCrashLoop(t *testing.T) {
+	began := time.Now()
+	iterations := 12
+	if s := os.Getenv("CRASH_ITERATIONS"); s != "" {
+		if n, err := strconv.Atoi(s); err != nil || n < 1 {
+			t.Fatalf("CRASH_ITERATIONS=%q: want a number of iterations", s)
+		} else {
+			iterations = n
+		}
+	}
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", seed)
+	rng := rand.New(rand.NewPCG(seed, 13))
+
+	bin := buildDivvy(t)
+	t.Logf("built ./cmd/divvy in %v", time.Since(began).Round(10*time.Millisecond))
+	dbURL := dbtest.URL(t)
+	secrets := map[string]string{"SESSION_KEYS": "crash-loop-session-key-0123456789abcdef",
+		"PIN_PEPPER": "crash loop pepper", "SANDBOX_KEY": "crash loop sandbox key"}
+	vars := map[string]string{"DATABASE_URL": dbURL, "DIVVY_DATA_DIR": t.TempDir(), "DEFAULT_LOCALE": "en",
+		"SETTLEMENT_DELAY": "1s", "CAP_PER_TRANSFER": "10000", "CAP_30_DAYS": "1000000000"}
+	for k, v := range secrets {
+		vars[k] = v
+	}
+	srv := newDivvyProcess(t, bin, vars)
+	store, err := db.Open(context.Background(), dbURL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	store.SetPINPepper(secrets["PIN_PEPPER"])
+	store.SetLinkKeys([]string{secrets["SESSION_KEYS"]})
+
+	srv.start()
+	w := newCrashWorld(t, store, secrets["SANDBOX_KEY"], srv.base, 5)
+	t.Logf("built and seeded in %v: %d friends and the organizer, payments set up", time.Since(began).Round(10*time.Millisecond), len(w.payers))
+
+	var total crashRound
+	kills := 0
+	for i := 1; i <= iterations; i++ {
+		if i > 1 {
+			srv.start()
+		}
+		w.round = &crashRound{}
+		ctx, cancel := context.WithCancel(context.Background())
+		var wg sync.WaitGroup
+		for j, p := range w.payers {
+			wg.Add(1)
+			go func() { defer wg.Done(); w.payer(ctx, p, rand.New(rand.NewPCG(seed+uint64(i), uint64(j)))) }()
+		}
+		wg.Add(1)
+		go func() { defer wg.Done(); w.organizer(ctx, rand.New(rand.NewPCG(seed+uint64(i), 99))) }()
+		after := w.killMoment(rng, time.Duration(200+rng.IntN(1000))*time.Millisecond)
+		srv.kill()
+		kills++
+		cancel()
+		wg.Wait()
+		if t.Failed() {
+			t.FailNow()
+		}
+		t.Logf("iteration %2d: killed after %4d ms: %s; %s", i, after.Milliseconds(), w.round, w.afterKill(t))
+		total.add(w.round)
+	}
+
+	// After the last kill: start once more and let the server clean up
+	// what it can (settle, resume), then check.
+	srv.start()
+	w.round = &crashRound{}
+	pinOK := w.checkPINs(t)
+	srv.stop()
+	w.checkLedger(t)
+	out, err := srv.command("audit")
+	if err != nil {
+		t.Errorf("divvy audit after the crash loop: %v\n%s", err, out)
+	}
+	t.Logf("totals: %d iterations, %d kills (SIGKILL); acknowledged %d operations: %d card payments, %d cash confirmations, %d cancels, %d withdrawals; server log: %d ERROR lines",
+		iterations, kills, w.acked.total(), len(w.acked.card), len(w.acked.cash), len(w.acked.cancels), len(w.acked.payouts),
+		srv.logLines(`"level":"ERROR"`))
+	t.Logf("all answers: %s", &total)
+	t.Logf("checks: PIN works for %d of %d people; audit: %s; took %v", pinOK, len(w.payers)+1, lastLine(out), time.Since(began).Round(100*time.Millisecond))
+}
+
+// lastLine is the last line of a command's output.
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
+}
