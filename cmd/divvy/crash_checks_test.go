@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"html"
 	"net/url"
 	"regexp"
@@ -75,6 +74,9 @@ func (w *crashWorld) checkLedger(t *testing.T) {
 			t.Errorf("acknowledged withdrawal %s is in the ledger %d times, want 1", id, n)
 		}
 	}
+	for op, n := range w.acked.noEffect {
+		t.Errorf("acknowledged but not done (%d times): %s", n, op)
+	}
 	for share := range w.acked.cash {
 		if n := count(`SELECT count(*) FROM ledger_transfers WHERE kind = 'cash' AND share_id = $1`, share); n < 1 {
 			t.Errorf("acknowledged cash confirmation of share %d is not in the ledger", share)
@@ -117,31 +119,34 @@ func (w *crashWorld) checkLedger(t *testing.T) {
 		len(w.acked.card), len(w.acked.payouts), len(w.acked.cash), len(w.acked.cancels), len(splits))
 }
 
-// afterKill describes the state a kill left, for the figures: splits paid
-// in full but left open, and splits half cancelled (open, with a payment
-// refunded).
-func (w *crashWorld) afterKill(t *testing.T) string {
+// crashState is what a kill left, for the figures.
+type crashState struct {
+	paidOpen      int // splits paid in full but open
+	halfCancelled int // open splits with a payment refunded
+}
+
+func (w *crashWorld) afterKill(t *testing.T) crashState {
 	ctx := context.Background()
 	splits, stored, err := w.splitStates(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	half := 0
-	for id, s := range splits {
+	st := crashState{paidOpen: len(paidButOpen(splits, stored))}
+	for id := range splits {
 		if stored[id] != db.SplitOpen {
 			continue
 		}
 		var n int
 		err := w.store.SQL().GetContext(ctx, &n, `SELECT count(*) FROM ledger_transfers t
-			WHERE t.split_id = $1 AND EXISTS (SELECT 1 FROM ledger_transfers r WHERE r.reverses = t.id)`, s.ID)
+			WHERE t.split_id = $1 AND EXISTS (SELECT 1 FROM ledger_transfers r WHERE r.reverses = t.id)`, id)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if n > 0 {
-			half++
+			st.halfCancelled++
 		}
 	}
-	return fmt.Sprintf("now %d splits paid in full but open, %d half cancelled", len(paidButOpen(splits, stored)), half)
+	return st
 }
 
 // splitStates reads every split of the thread as the app shows it, and

@@ -69,6 +69,8 @@ type crashAcks struct {
 	cash    map[int64]bool   // shares whose cash confirmation was answered
 	cancels map[int64]bool   // splits
 	payouts map[string]bool  // payout ids
+	// noEffect counts acknowledged operations that did not take effect.
+	noEffect map[string]int
 }
 
 func (a crashAcks) total() int { return len(a.card) + len(a.cash) + len(a.cancels) + len(a.payouts) }
@@ -138,7 +140,7 @@ func newCrashWorld(t *testing.T, store *db.DB, sandboxKey string, base string, p
 		t.Fatal(err)
 	}
 	w := &crashWorld{t: t, store: store, armed: make(chan struct{}, 1), paying: make(chan struct{}, 1), acked: crashAcks{card: map[string]int64{}, cash: map[int64]bool{},
-		cancels: map[int64]bool{}, payouts: map[string]bool{}}}
+		cancels: map[int64]bool{}, payouts: map[string]bool{}, noEffect: map[string]int{}}}
 	people := make([]*crashPerson, payers+1)
 	var wg sync.WaitGroup
 	for i := range people {
@@ -388,6 +390,8 @@ func (w *crashWorld) postPayment(p *crashPerson, path string, form url.Values) {
 // confirms cash, now and then cancels a split or withdraws 1 €.
 func (w *crashWorld) organizer(ctx context.Context, rng *rand.Rand) {
 	o := w.org
+	// A person stops tapping "confirm" on a share that stays pending.
+	tries := map[int64]int{}
 	for ctx.Err() == nil {
 		splits, err := w.openSplits(ctx)
 		if err != nil {
@@ -413,18 +417,37 @@ func (w *crashWorld) organizer(ctx context.Context, rng *rand.Rand) {
 		default:
 			for _, s := range splits {
 				for _, sh := range s.Shares {
-					if sh.Status != db.SharePending || ctx.Err() != nil {
+					if sh.Status != db.SharePending || ctx.Err() != nil || tries[sh.ID] >= 3 {
 						continue
 					}
+					tries[sh.ID]++
 					if w.judge("confirm cash", o.web.post(fmt.Sprintf("%s/shares/%d/confirm", w.splitPath(s.ID), sh.ID), url.Values{}), "/groups/") {
-						w.mu.Lock()
-						w.acked.cash[sh.ID] = true
-						w.mu.Unlock()
+						w.confirmed(s.ID, sh)
 					}
 				}
 			}
 			time.Sleep(time.Duration(10+rng.IntN(30)) * time.Millisecond)
 		}
+	}
+}
+
+// confirmed notes an acknowledged cash confirmation and checks that it
+// took effect: the share is paid when the answer comes (only the organizer
+// could undo it, by a cancel, and the organizer is here).
+func (w *crashWorld) confirmed(splitID int64, sh db.Share) {
+	w.mu.Lock()
+	w.acked.cash[sh.ID] = true
+	w.mu.Unlock()
+	s, err := w.store.SplitInGroup(context.Background(), w.group, splitID)
+	if err != nil {
+		w.t.Errorf("read split %d: %v", splitID, err)
+		return
+	}
+	if now, _ := s.ShareOf(sh.UserID); now.Status != db.SharePaid {
+		w.round.note("confirm cash ok but not paid")
+		w.mu.Lock()
+		w.acked.noEffect[fmt.Sprintf("cash confirmation of %s's share %d in split %d (share %s after the 303)", sh.Name, sh.ID, splitID, now.Status)]++
+		w.mu.Unlock()
 	}
 }
 
