@@ -173,13 +173,14 @@ func (w *crashWorld) splitStates(ctx context.Context) (map[int64]db.Split, map[i
 	return splits, stored, nil
 }
 
-// paidButOpen lists the splits whose shares are all paid (Splits derives
-// "complete" from the shares) but that the database keeps open: the
-// collector can still cancel them, and nobody was told "All paid".
+// paidButOpen lists the splits whose owing shares are all paid but that
+// the database does not keep complete: the collector can still cancel
+// them, and nobody was told "All paid". (Splits also shows such a split
+// as complete; the database is what a cancel or a payment reads.)
 func paidButOpen(splits map[int64]db.Split, stored map[int64]string) []int64 {
 	var out []int64
 	for id, s := range splits {
-		if s.Status == db.SplitComplete && stored[id] != db.SplitComplete {
+		if paid, of, _, _ := s.Progress(); of > 0 && paid == of && stored[id] == db.SplitOpen {
 			out = append(out, id)
 		}
 	}
