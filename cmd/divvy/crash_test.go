@@ -22,9 +22,6 @@ import (
 // left open, a right PIN still works for everyone, and `divvy audit`
 // passes. Set CRASH_ITERATIONS for a longer run.
 func TestCrashLoop(t *testing.T) {
-	if testing.Short() {
-		t.Skip("the crash loop takes about a minute; it runs without -short")
-	}
 	began := time.Now()
 	iterations := 12
 	if s := os.Getenv("CRASH_ITERATIONS"); s != "" {
