@@ -56,7 +56,7 @@ func newDivvyProcess(t *testing.T, bin string, vars map[string]string) *divvyPro
 	t.Cleanup(func() {
 		p.kill()
 		if t.Failed() {
-			t.Logf("the server's errors and warnings:\n%s", p.logMatching(`"level":"ERROR"`, `"level":"WARN"`))
+			t.Logf("the server's errors and warnings:\n%s", p.logMatching(`"level":"ERROR"`, `"level":"WARN"`, `"status":5`))
 		}
 	})
 	return p
