@@ -111,7 +111,13 @@ func (w *crashWorld) checkLedger(t *testing.T) {
 		}
 		for _, sh := range s.Shares {
 			if sh.Status == db.SharePaid {
-				t.Errorf("acknowledged cancel of split %d: %s's payment %s not refunded", id, sh.Name, sh.TransferID)
+				var after bool
+				x.GetContext(ctx, &after, `SELECT t.created_at > s.closed_at FROM ledger_transfers t, splits s WHERE t.id = $1 AND s.id = $2`, sh.TransferID, id)
+				when := "before"
+				if after {
+					when = "after"
+				}
+				t.Errorf("acknowledged cancel of split %d: %s's payment %s, made %s the cancel, not refunded", id, sh.Name, sh.TransferID, when)
 			}
 		}
 	}
