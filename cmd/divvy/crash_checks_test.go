@@ -169,7 +169,7 @@ func (w *crashWorld) splitStates(ctx context.Context) (map[int64]db.Split, map[i
 		ID     int64  `db:"id"`
 		Status string `db:"status"`
 	}
-	if err := w.store.SQL().SelectContext(ctx, &rows, `SELECT id, status FROM splits WHERE group_id = $1`, w.group); err != nil {
+	if err := w.store.SQL().SelectContext(ctx, &rows, `SELECT id, status FROM splits WHERE group_id = $1`, w.thread); err != nil {
 		return nil, nil, err
 	}
 	stored := map[int64]string{}

@@ -34,7 +34,7 @@ const (
 type crashWorld struct {
 	t       *testing.T
 	store   *db.DB
-	group   int64
+	thread  int64
 	org     *crashPerson
 	payers  []*crashPerson
 	members []db.Member
@@ -162,11 +162,11 @@ func newCrashWorld(t *testing.T, store *db.DB, sandboxKey string, base string, p
 		t.FailNow()
 	}
 	w.org, w.payers, w.unlucky = people[0], people[1:], people[1]
-	g, err := store.CreateGroup(ctx, w.org.id, db.NewGroup{Name: "Crash Friday", Currency: "EUR"})
+	g, err := store.CreateThread(ctx, w.org.id, db.NewThread{Name: "Crash Friday", Currency: "EUR"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.group = g.ID
+	w.thread = g.ID
 	token, err := store.InviteToken(ctx, g.ID, w.org.id)
 	if err != nil {
 		t.Fatal(err)
@@ -223,13 +223,13 @@ var (
 
 // newSplit makes an equal split of the thread that the organizer collects
 // (or, for the last PIN check, someone else collects).
-func (w *crashWorld) newSplit(payee *crashPerson, people []*crashPerson) (int64, error) {
+func (w *crashWorld) newSplit(collector *crashPerson, people []*crashPerson) (int64, error) {
 	ctx := context.Background()
 	w.mu.Lock()
 	n := len(w.splits)
 	w.mu.Unlock()
 	d := db.SplitDraft{Title: fmt.Sprintf("Round %d", n+1), Total: fmt.Sprintf("%d,%02d", 20+n%40, n%100), Currency: "EUR",
-		PayeeID: payee.id, Mode: money.ModeEqual}
+		CollectorID: collector.id, Mode: money.ModeEqual}
 	for _, p := range people {
 		d.People = append(d.People, p.id)
 	}
@@ -237,7 +237,7 @@ func (w *crashWorld) newSplit(payee *crashPerson, people []*crashPerson) (int64,
 	if len(problems) > 0 {
 		return 0, fmt.Errorf("split plan: %v", problems)
 	}
-	id, err := w.store.CreateSplit(ctx, w.group, w.org.id, plan)
+	id, err := w.store.CreateSplit(ctx, w.thread, w.org.id, plan)
 	if err != nil {
 		return 0, err
 	}
@@ -266,7 +266,7 @@ func (w *crashWorld) openSplits(ctx context.Context) ([]db.Split, error) {
 }
 
 func (w *crashWorld) splitPath(splitID int64) string {
-	return fmt.Sprintf("/groups/%d/splits/%d", w.group, splitID)
+	return fmt.Sprintf("/threads/%d/splits/%d", w.thread, splitID)
 }
 
 // killMoment waits for a random moment to kill the server: after at
@@ -345,7 +345,7 @@ func (w *crashWorld) payer(ctx context.Context, p *crashPerson, rng *rand.Rand) 
 		s := due[rng.IntN(len(due))]
 		sh, _ := s.ShareOf(p.id)
 		if rng.IntN(4) == 0 && p != w.unlucky {
-			w.judge("cash claim", p.web.post(fmt.Sprintf("%s/shares/%d/cash", w.splitPath(s.ID), sh.ID), url.Values{}), "/groups/")
+			w.judge("cash claim", p.web.post(fmt.Sprintf("%s/shares/%d/cash", w.splitPath(s.ID), sh.ID), url.Values{}), "/threads/")
 			continue
 		}
 		page := p.web.get(w.splitPath(s.ID) + "/pay")
@@ -377,7 +377,7 @@ func (w *crashWorld) postPayment(p *crashPerson, path string, form url.Values) {
 		what = "pay again"
 	}
 	p.unanswered = nil
-	if w.judge(what, a, fmt.Sprintf("/groups/%d#split-%d", w.group, splitID)) {
+	if w.judge(what, a, fmt.Sprintf("/threads/%d#split-%d", w.thread, splitID)) {
 		w.mu.Lock()
 		w.acked.card[form.Get("payment_id")] = splitID
 		w.mu.Unlock()
@@ -407,7 +407,7 @@ func (w *crashWorld) organizer(ctx context.Context, rng *rand.Rand) {
 		switch r := rng.IntN(20); {
 		case r < 2:
 			s := splits[rng.IntN(len(splits))]
-			if w.judge("cancel", o.web.post(w.splitPath(s.ID)+"/cancel", url.Values{}), "/groups/") {
+			if w.judge("cancel", o.web.post(w.splitPath(s.ID)+"/cancel", url.Values{}), "/threads/") {
 				w.mu.Lock()
 				w.acked.cancels[s.ID] = true
 				w.mu.Unlock()
@@ -421,7 +421,7 @@ func (w *crashWorld) organizer(ctx context.Context, rng *rand.Rand) {
 						continue
 					}
 					tries[sh.ID]++
-					if w.judge("confirm cash", o.web.post(fmt.Sprintf("%s/shares/%d/confirm", w.splitPath(s.ID), sh.ID), url.Values{}), "/groups/") {
+					if w.judge("confirm cash", o.web.post(fmt.Sprintf("%s/shares/%d/confirm", w.splitPath(s.ID), sh.ID), url.Values{}), "/threads/") {
 						w.confirmed(s.ID, sh)
 					}
 				}
@@ -438,7 +438,7 @@ func (w *crashWorld) confirmed(splitID int64, sh db.Share) {
 	w.mu.Lock()
 	w.acked.cash[sh.ID] = true
 	w.mu.Unlock()
-	s, err := w.store.SplitInGroup(context.Background(), w.group, splitID)
+	s, err := w.store.SplitInThread(context.Background(), w.thread, splitID)
 	if err != nil {
 		w.t.Errorf("read split %d: %v", splitID, err)
 		return
