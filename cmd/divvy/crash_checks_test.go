@@ -129,6 +129,9 @@ func (w *crashWorld) checkLedger(t *testing.T) {
 type crashState struct {
 	paidOpen      int // splits paid in full but open
 	halfCancelled int // open splits with a payment refunded
+	// pinTries is the most PIN tries counted for one person, who types
+	// only right PINs: tries a kill left counted.
+	pinTries int
 }
 
 func (w *crashWorld) afterKill(t *testing.T) crashState {
@@ -138,6 +141,9 @@ func (w *crashWorld) afterKill(t *testing.T) crashState {
 		t.Fatal(err)
 	}
 	st := crashState{paidOpen: len(paidButOpen(splits, stored))}
+	if err := w.store.SQL().GetContext(ctx, &st.pinTries, `SELECT coalesce(max(pin_attempts), 0) FROM payment_profiles`); err != nil {
+		t.Fatal(err)
+	}
 	for id := range splits {
 		if stored[id] != db.SplitOpen {
 			continue

@@ -84,8 +84,8 @@ func TestCrashLoop(t *testing.T) {
 			t.FailNow()
 		}
 		now := w.afterKill(t)
-		t.Logf("iteration %2d: killed after %4d ms: %s; now %d splits paid in full but open, %d half cancelled",
-			i, after.Milliseconds(), w.round, now.paidOpen, now.halfCancelled)
+		t.Logf("iteration %2d: killed after %4d ms: %s; now %d splits paid in full but open, %d half cancelled, at most %d PIN tries counted",
+			i, after.Milliseconds(), w.round, now.paidOpen, now.halfCancelled, now.pinTries)
 		if w.round.count("pay right PIN refused")+w.round.count("pay again right PIN refused")+w.round.count("withdraw right PIN refused") > 0 {
 			hit["right PIN refused"]++
 		}

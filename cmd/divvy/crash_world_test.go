@@ -323,7 +323,10 @@ func (w *crashWorld) payer(ctx context.Context, p *crashPerson, rng *rand.Rand) 
 				return
 			}
 		}
-		if p.unanswered != nil && rng.IntN(2) == 0 {
+		// The unlucky friend always loads a new form: a form posted again
+		// is refused while the first post is taken to be running, before
+		// the PIN, and their PIN is what this friend is here for.
+		if p.unanswered != nil && p != w.unlucky && rng.IntN(2) == 0 {
 			w.postPayment(p, p.payPath, p.unanswered)
 			continue
 		}
