@@ -157,10 +157,11 @@ func newWebClient(base string) *webClient {
 // answer is what the server said; err is set when it said nothing (the
 // connection broke: the process died).
 type answer struct {
-	status   int
-	location string
-	body     string
-	err      error
+	status     int
+	location   string
+	retryAfter string
+	body       string
+	err        error
 }
 
 func (c *webClient) get(path string) answer { return c.send(http.MethodGet, path, nil) }
@@ -195,5 +196,5 @@ func (c *webClient) send(method, path string, form url.Values) answer {
 	if err != nil {
 		return answer{err: err}
 	}
-	return answer{status: res.StatusCode, location: res.Header.Get("Location"), body: string(b)}
+	return answer{status: res.StatusCode, location: res.Header.Get("Location"), retryAfter: res.Header.Get("Retry-After"), body: string(b)}
 }

@@ -77,6 +77,7 @@ func TestCrashLoop(t *testing.T) {
 		go func() { defer wg.Done(); w.organizer(ctx, rand.New(rand.NewPCG(seed+uint64(i), 99))) }()
 		after := w.killMoment(rng, time.Duration(200+rng.IntN(1000))*time.Millisecond)
 		srv.kill()
+		w.lastKill = time.Now()
 		kills++
 		cancel()
 		wg.Wait()

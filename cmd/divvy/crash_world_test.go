@@ -39,10 +39,11 @@ type crashWorld struct {
 	payers  []*crashPerson
 	members []db.Member
 
-	mu     sync.Mutex
-	splits []int64 // every split made, oldest first
-	acked  crashAcks
-	round  *crashRound // the iteration running now
+	mu       sync.Mutex
+	splits   []int64 // every split made, oldest first
+	acked    crashAcks
+	round    *crashRound // the iteration running now
+	lastKill time.Time
 	// The unlucky friend pays only when the killer is armed, so that each
 	// of their payments dies at a random point: the way a person gets
 	// locked out by tries that were counted but never checked (issue 13).
@@ -61,6 +62,8 @@ type crashPerson struct {
 	// the browser posts the same form again, as a person does.
 	unanswered url.Values
 	payPath    string
+	// waitedForPIN: the final check's right PIN was refused for a while.
+	waitedForPIN bool
 }
 
 // crashAcks is every operation the server acknowledged with its 303.
