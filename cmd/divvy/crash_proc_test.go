@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -121,6 +122,20 @@ func (p *divvyProcess) command(name string) (string, error) {
 func (p *divvyProcess) logLines(s string) int {
 	b, _ := os.ReadFile(p.log)
 	return bytes.Count(b, []byte(s))
+}
+
+// logErrors sums up the server's ERROR lines: how many of each message
+// and error.
+func (p *divvyProcess) logErrors() map[string]int {
+	b, _ := os.ReadFile(p.log)
+	out := map[string]int{}
+	for _, line := range strings.Split(string(b), "\n") {
+		var e struct{ Level, Msg, Err string }
+		if json.Unmarshal([]byte(line), &e) == nil && e.Level == "ERROR" {
+			out[e.Msg+": "+e.Err]++
+		}
+	}
+	return out
 }
 
 // logMatching returns the server's last 40 lines that contain any of these.

@@ -129,9 +129,9 @@ func TestCrashLoop(t *testing.T) {
 	if err != nil {
 		t.Errorf("divvy audit after the crash loop: %v\n%s", err, out)
 	}
-	t.Logf("totals: %d iterations, %d kills (SIGKILL); acknowledged %d operations: %d card payments, %d cash confirmations, %d cancels, %d withdrawals; server log: %d ERROR lines",
+	t.Logf("totals: %d iterations, %d kills (SIGKILL); acknowledged %d operations: %d card payments, %d cash confirmations, %d cancels, %d withdrawals; server log: %d ERROR lines %v",
 		iterations, kills, w.acked.total(), len(w.acked.card), len(w.acked.cash), len(w.acked.cancels), len(w.acked.payouts),
-		srv.logLines(`"level":"ERROR"`))
+		srv.logLines(`"level":"ERROR"`), srv.logErrors())
 	t.Logf("all answers: %s", &total)
 	t.Logf("iterations that hit a problem (of %d): %v", iterations, hit)
 	t.Logf("checks: PIN works for %d of %d people; audit: %s; took %v", pinOK, len(w.payers)+1, lastLine(out), time.Since(began).Round(100*time.Millisecond))
