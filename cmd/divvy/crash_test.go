@@ -79,10 +79,12 @@ func TestCrashLoop(t *testing.T) {
 		wg.Add(1)
 		go func() { defer wg.Done(); w.organizer(ctx, rand.New(rand.NewPCG(seed+uint64(i), 99))) }()
 		after := w.killMoment(rng, time.Duration(200+rng.IntN(1000))*time.Millisecond)
+		// The clients start nothing new (their requests in flight go on),
+		// and the server dies.
+		cancel()
 		srv.kill()
 		w.lastKill = time.Now()
 		kills++
-		cancel()
 		wg.Wait()
 		if t.Failed() {
 			t.FailNow()
