@@ -41,6 +41,9 @@ func (w *crashWorld) checkPINs(t *testing.T) int {
 	return ok
 }
 
+// enforceNobodyLockedOut makes a right PIN refused at the end a failure.
+const enforceNobodyLockedOut = true
+
 // pinPlaceHeld is how long a PIN check a kill interrupted may still hold
 // its place among the tries (db's pinTryTTL, and a margin): until then the
 // right PIN may be answered "try again in a moment", never after.
@@ -67,6 +70,10 @@ func (w *crashWorld) payRightPIN(t *testing.T, p *crashPerson, split int64) bool
 			return true
 		}
 		retry, _ := strconv.Atoi(a.retryAfter)
+		if !enforceNobodyLockedOut && a.status == 429 {
+			t.Logf("NOT ENFORCED (issue 13 item 1): %s paid with the right PIN and got %d%s", p.name, a.status, says(a.body))
+			return false
+		}
 		if a.err != nil || a.status != 429 || retry > 60 || time.Since(w.lastKill) > pinPlaceHeld {
 			t.Errorf("nobody locked out: %s paid with the right PIN and got %d %v%s (%v after the last kill)",
 				p.name, a.status, a.err, says(a.body), time.Since(w.lastKill).Round(time.Second))
