@@ -50,6 +50,9 @@ func (w *crashWorld) judge(what string, a answer, want string) bool {
 		w.round.note(what + " no answer")
 	case strings.Contains(a.body, `data-testid="problem-pin"`):
 		w.round.note(what + " right PIN refused")
+	case a.status >= 500:
+		// What the page says tells apart the database, the provider, a full hash queue.
+		w.round.note(fmt.Sprintf("%s %d%s", what, a.status, says(a.body)))
 	default:
 		w.round.note(fmt.Sprintf("%s %d", what, a.status))
 	}
