@@ -211,12 +211,12 @@ func (w *crashWorld) enrol(ctx context.Context, p *crashPerson, provider db.Paym
 type codeCatcher chan string
 
 func (c codeCatcher) Notify(_ context.Context, n db.Notification) error {
-	c <- reSixDigits.FindString(n.Subject + " " + n.Body)
+	code, _ := n.Data["code"].(string)
+	c <- code
 	return nil
 }
 
 var (
-	reSixDigits = regexp.MustCompile(`\b[0-9]{6}\b`)
 	rePaymentID = regexp.MustCompile(`name="payment_id" value="([^"]+)"`)
 	rePayoutID  = regexp.MustCompile(`name="payout_id" value="([^"]+)"`)
 )
