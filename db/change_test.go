@@ -86,6 +86,8 @@ func TestEveryChangeSignalsItsThread(t *testing.T) {
 		t.Fatal(err)
 	}
 	step("JoinByInvite", th.ID, func() error { _, err := d.JoinByInvite(ctx, token, u[1]); return err })
+	step("RenameThread", th.ID, func() error { return d.RenameThread(ctx, th.ID, u[0], "Pizza Saturday") })
+	step("AddNamedGuests", th.ID, func() error { _, err := d.AddNamedGuests(ctx, th.ID, u[0], []string{"Nina"}, "en"); return err })
 	step("PostText", th.ID, func() error { _, err := d.PostText(ctx, th.ID, u[1], "Who is in?"); return err })
 	step("KeepAccount", th.ID, func() error {
 		_, err := d.KeepAccount(ctx, u[1], "friend@example.com", "correct horse")

@@ -205,7 +205,8 @@ func (d *DB) reconcileOne(ctx context.Context, p PaymentProvider, id string) err
 // chargeRequest rebuilds the card payment of a charge intent, the same
 // request (and hash) PayByCard made, with what goes with paying a share
 // (sharePayment: the split still open, its message and events, the split
-// closed when it was the last share), and the signal to live pages after.
+// closed when it was the last share; inTx signals live pages after the
+// commit).
 func (d *DB) chargeRequest(ctx context.Context, in intentRow) (TransferRequest, func(context.Context) error, error) {
 	from, err := ensureAccount(ctx, d.x, AccountClearing, in.UserID, 0, in.Currency)
 	if err != nil {
@@ -232,7 +233,7 @@ func (d *DB) chargeRequest(ctx context.Context, in intentRow) (TransferRequest, 
 		return r, nil, nil
 	}
 	r.Then = sharePayment(s, sh, "card")
-	return r, func(context.Context) error { d.changed(s.ThreadID); return nil }, nil
+	return r, nil, nil
 }
 
 // reconcilePayout records that the provider sent a payout, or gives the

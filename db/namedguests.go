@@ -51,7 +51,6 @@ func (d *DB) AddNamedGuests(ctx context.Context, threadID, actorID int64, names 
 	if err != nil {
 		return nil, err
 	}
-	d.changed(threadID)
 	return out, nil
 }
 

@@ -32,8 +32,5 @@ func (d *DB) RenameThread(ctx context.Context, threadID, actorID int64, name str
 		}
 		return postMessage(ctx, tx, threadID, "system", actorID, "", SystemData{Event: "renamed", Title: in.Name})
 	})
-	if err == nil {
-		d.changed(threadID)
-	}
 	return err
 }
