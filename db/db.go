@@ -107,7 +107,9 @@ func (d *DB) tryTx(ctx context.Context, opts *sql.TxOptions, fn func(tx *sqlx.Tx
 		return err
 	}
 	for _, id := range changes.threads {
-		d.changed(id)
+		if d.onChange != nil && id != 0 {
+			d.onChange(id)
+		}
 	}
 	return nil
 }

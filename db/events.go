@@ -129,12 +129,6 @@ func noteChange(q sqlx.ExtContext, threadID int64) error {
 	return nil
 }
 
-func (d *DB) changed(threadID int64) {
-	if d.onChange != nil && threadID != 0 {
-		d.onChange(threadID)
-	}
-}
-
 // changeChannel is the PostgreSQL channel app processes tell each other of
 // changes on.
 const changeChannel = "divvy_changes"
