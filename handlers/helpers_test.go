@@ -34,15 +34,38 @@ type testApp struct {
 
 func newApp(t *testing.T) *testApp {
 	t.Helper()
-	return newAppNotifying(t, func(n db.Notifier) db.Notifier { return n })
+	return newAppStore(t, slog.New(slog.DiscardHandler), dbtest.New(t))
 }
 
 // newAppNotifying is newApp whose notifier (the development outbox) is
 // wrapped by wrap, to slow it down or make it fail.
 func newAppNotifying(t *testing.T, wrap func(db.Notifier) db.Notifier) *testApp {
 	t.Helper()
-	store := dbtest.New(t)
-	log := slog.New(slog.DiscardHandler)
+	return newAppFull(t, slog.New(slog.DiscardHandler), dbtest.New(t), wrap)
+}
+
+// newAppUnlimited is newApp without the rate limits on messages, joins and
+// streams (RATE_LIMITS=off), for tests that flood on purpose.
+func newAppUnlimited(t *testing.T) *testApp {
+	t.Helper()
+	return newAppStore(t, slog.New(slog.DiscardHandler), dbtest.New(t), func(o *handlers.Options) { o.NoRateLimits = true })
+}
+
+// newAppLogged is newApp whose server logs to log.
+func newAppLogged(t *testing.T, log *slog.Logger) *testApp {
+	t.Helper()
+	return newAppStore(t, log, dbtest.New(t))
+}
+
+// newAppStore is newApp over store, logging to log, with its options
+// edited by edits.
+func newAppStore(t *testing.T, log *slog.Logger, store *db.DB, edits ...func(*handlers.Options)) *testApp {
+	t.Helper()
+	return newAppFull(t, log, store, nil, edits...)
+}
+
+func newAppFull(t *testing.T, log *slog.Logger, store *db.DB, wrap func(db.Notifier) db.Notifier, edits ...func(*handlers.Options)) *testApp {
+	t.Helper()
 	store.SetPINPepper("handler test pepper")
 	provider, err := sandbox.New([]byte("handler test sandbox key"), time.Second)
 	if err != nil {
@@ -56,10 +79,18 @@ func newAppNotifying(t *testing.T, wrap func(db.Notifier) db.Notifier) *testApp 
 		t.Fatal(err)
 	}
 	cards := &testProvider{Provider: provider}
-	h := handlers.New(log, store, cards, wrap(mail.NewOutbox(store, log)), broker, handlers.Options{
+	opts := handlers.Options{
 		SessionKeys: []string{"test-session-key-0123456789abcdef0123456789"},
 		BaseURL:     "http://divvy.test",
-	})
+	}
+	for _, edit := range edits {
+		edit(&opts)
+	}
+	var notify db.Notifier = mail.NewOutbox(store, log)
+	if wrap != nil {
+		notify = wrap(notify)
+	}
+	h := handlers.New(log, store, cards, notify, broker, opts)
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return &testApp{t: t, srv: srv, store: store, provider: provider, cards: cards, broker: broker}

@@ -35,6 +35,10 @@ func render(w http.ResponseWriter, r *http.Request, status int, c templ.Componen
 	defer putRenderBuffer(b)
 	b.Reset()
 	if err := c.Render(r.Context(), b); err != nil {
+		if r.Context().Err() != nil {
+			w.WriteHeader(statusClientGone)
+			return
+		}
 		http.Error(w, "The page could not be shown. Please try again.", http.StatusInternalServerError)
 		return
 	}
@@ -42,6 +46,10 @@ func render(w http.ResponseWriter, r *http.Request, status int, c templ.Componen
 	w.WriteHeader(status)
 	w.Write(b.Bytes())
 }
+
+// statusClientGone is the access log's status for a request whose browser
+// left before the answer (nginx's 499); nobody reads it.
+const statusClientGone = 499
 
 var renderBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
@@ -106,6 +114,12 @@ func fail(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 		db.EINSUFFICIENT: http.StatusUnprocessableEntity,
 		db.ELIMIT:        http.StatusUnprocessableEntity,
 	}[code]
+	if status == 0 && db.Canceled(err) && r.Context().Err() != nil {
+		// The browser left (or gave up) before the answer was ready.
+		log.Info("client went away", "request_id", infoOf(r.Context()).id, "method", r.Method, "err", err)
+		w.WriteHeader(statusClientGone)
+		return
+	}
 	if status == 0 {
 		log.Error("internal error", "request_id", infoOf(r.Context()).id, "method", r.Method, "err", err)
 		renderError(w, r, http.StatusInternalServerError, "error.500")
