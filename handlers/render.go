@@ -120,16 +120,44 @@ func fail(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 		w.WriteHeader(statusClientGone)
 		return
 	}
+	if status == 0 && db.Unavailable(err) {
+		log.Warn("database unavailable", "request_id", infoOf(r.Context()).id, "method", r.Method, "err", err)
+		renderUnavailable(w, r)
+		return
+	}
 	if status == 0 {
 		log.Error("internal error", "request_id", infoOf(r.Context()).id, "method", r.Method, "err", err)
 		renderError(w, r, http.StatusInternalServerError, "error.500")
 		return
+	}
+	if status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", retryAfterOutage)
 	}
 	if code == db.ENOTFOUND {
 		renderError(w, r, status, "error.404")
 		return
 	}
 	renderError(w, r, status, views.ErrorText(r.Context(), err))
+}
+
+// retryAfterOutage is how many seconds a browser is asked to wait while the
+// database is away or full; the app reconnects by itself within a second of
+// its return.
+const retryAfterOutage = "5"
+
+// renderUnavailable answers 503 while the database cannot be reached, and
+// says what became of the request: a payment was not made (or, if its card
+// was charged, is being checked), any other change was not made.
+func renderUnavailable(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Retry-After", retryAfterOutage)
+	key := "error.503.db"
+	switch {
+	case r.Method == http.MethodPost && (strings.HasSuffix(r.URL.Path, "/pay") || strings.HasPrefix(r.URL.Path, "/pay/")):
+		key = "error.503.pay"
+	case r.Method == http.MethodPost:
+		key = "error.503.change"
+	}
+	renderError(w, r, http.StatusServiceUnavailable, key)
 }
 
 // parseForm reads a form body; a body too large or malformed is answered

@@ -107,7 +107,7 @@ func (s *sessionManager) load(next http.Handler) http.Handler {
 		u, err := s.store.SessionUser(r.Context(), id)
 		if err != nil {
 			if db.ErrorCode(err) != db.EUNAUTHORIZED {
-				renderError(w, r, http.StatusServiceUnavailable, "error.503")
+				renderUnavailable(w, r)
 				return
 			}
 			s.clear(w, r)

@@ -16,8 +16,9 @@ type pizza struct {
 	ids           map[string]string // name -> user id
 }
 
-func newPizza(t *testing.T) *pizza {
-	app := newApp(t)
+func newPizza(t *testing.T) *pizza { return newPizzaOn(t, newApp(t)) }
+
+func newPizzaOn(t *testing.T, app *testApp) *pizza {
 	p := &pizza{app: app, org: app.client(), ids: map[string]string{}}
 	p.org.signup("Olivia", "olivia@example.com", "correct horse")
 	p.thread = p.org.newThread("Pizza Friday")
