@@ -110,29 +110,45 @@ func init() {
 	}
 }
 
-// A PIN check first reserves a try in one statement: payments not locked and
-// tries left. Racing checks therefore cannot all slip past the limit while
-// their hashes are computed: of 20 at once, 5 get a try and 15 are refused.
+// A PIN check first takes a place among the tries in one statement: payments
+// not locked, and wrong PINs plus checks in progress under the limit. Racing
+// checks therefore cannot all slip past the limit while their hashes are
+// computed: of 20 at once, 5 get a place and 15 are refused. A place is only
+// held until pin_pending_until: a check that never records its outcome
+// frees it then, so a fault never counts as a wrong PIN.
 const reservePINTry = `
-UPDATE payment_profiles SET pin_attempts = pin_attempts + 1
+UPDATE payment_profiles SET
+	pin_pending = CASE WHEN pin_pending_until > now() THEN pin_pending ELSE 0 END + 1,
+	pin_pending_until = now() + $3::interval
 WHERE user_id = $1 AND (pin_locked_until IS NULL OR pin_locked_until <= now())
-	AND pin_attempts < $2
-RETURNING pin_hash, pin_attempts`
+	AND pin_attempts + CASE WHEN pin_pending_until > now() THEN pin_pending ELSE 0 END < $2
+RETURNING pin_hash`
 
-// A right PIN forgets the wrong tries and the growth of lock-outs.
+// A right PIN forgets the wrong tries and the growth of lock-outs, and gives
+// its place back.
 const pinRight = `
-UPDATE payment_profiles SET pin_attempts = 0, pin_lockouts = 0 WHERE user_id = $1`
+UPDATE payment_profiles SET pin_attempts = 0, pin_lockouts = 0, pin_pending = GREATEST(pin_pending - 1, 0)
+WHERE user_id = $1`
 
-// The last wrong try locks payments, each lock-out twice as long as the one before.
-const pinLock = `
-UPDATE payment_profiles SET pin_attempts = 0, pin_lockouts = pin_lockouts + 1,
-	pin_locked_until = now() + LEAST($2::interval * power(2, LEAST(pin_lockouts, 16)), $3::interval)
+// A wrong PIN is counted and gives its place back, in one statement; the
+// one that reaches the limit locks payments there and then, each lock-out
+// twice as long as the one before, and starts the count again. So a lock
+// always has an end, and a count never stays at the limit.
+const pinWrong = `
+UPDATE payment_profiles SET
+	pin_pending = GREATEST(pin_pending - 1, 0),
+	pin_attempts = CASE WHEN pin_attempts + 1 >= $2 THEN 0 ELSE pin_attempts + 1 END,
+	pin_lockouts = CASE WHEN pin_attempts + 1 >= $2 THEN pin_lockouts + 1 ELSE pin_lockouts END,
+	pin_locked_until = CASE WHEN pin_attempts + 1 >= $2
+		THEN now() + LEAST($3::interval * power(2, LEAST(pin_lockouts, 16)), $4::interval)
+		ELSE pin_locked_until END
 WHERE user_id = $1
-RETURNING pin_locked_until, now() AS now`
+RETURNING pin_attempts, pin_locked_until, now() AS now`
 
-// A try whose hash could not be checked (the server was too busy) is given back.
+// A check whose hash could not be computed (the server was too busy) gives
+// its place back.
 const pinGiveBack = `
-UPDATE payment_profiles SET pin_attempts = GREATEST(pin_attempts - 1, 0) WHERE user_id = $1`
+UPDATE payment_profiles SET pin_pending = GREATEST(pin_pending - 1, 0) WHERE user_id = $1`
 
 const selectPINState = `
 SELECT pin_attempts, pin_locked_until, now() AS now FROM payment_profiles WHERE user_id = $1`
@@ -160,40 +176,49 @@ func (d *DB) CheckPIN(ctx context.Context, userID int64, pin string) error {
 	if len(pin) != pinLength || strings.Trim(pin, "0123456789") != "" {
 		return errPINFormat.New()
 	}
-	var r struct {
-		Hash     string `db:"pin_hash"`
-		Attempts int    `db:"pin_attempts"`
-	}
-	err = d.x.GetContext(ctx, &r, reservePINTry, userID, maxPINTries)
+	var hash string
+	err = d.x.GetContext(ctx, &hash, reservePINTry, userID, maxPINTries, pinTryTTL.String())
 	if errors.Is(err, sql.ErrNoRows) {
 		return d.pinRefusal(ctx, userID)
 	}
 	if err != nil {
 		return err
 	}
-	ok, err := checkSecret(ctx, pin, pepper, r.Hash)
+	ok, err := checkSecret(ctx, pin, pepper, hash)
+	if pinCheckedHook != nil {
+		pinCheckedHook(userID)
+	}
+	// The outcome is recorded even if the browser has gone meanwhile.
+	octx := context.WithoutCancel(ctx)
 	if err != nil {
-		d.x.ExecContext(context.WithoutCancel(ctx), pinGiveBack, userID)
+		d.x.ExecContext(octx, pinGiveBack, userID)
 		return err
 	}
 	if ok {
-		_, err := d.x.ExecContext(context.WithoutCancel(ctx), pinRight, userID)
+		_, err := d.x.ExecContext(octx, pinRight, userID)
 		return err
 	}
-	if left := maxPINTries - r.Attempts; left > 0 {
-		return errPINWrong.New(left)
-	}
-	var lock struct {
-		Until time.Time `db:"pin_locked_until"`
-		Now   time.Time `db:"now"`
-	}
-	err = d.x.GetContext(context.WithoutCancel(ctx), &lock, pinLock, userID, pinLockBase.String(), pinLockMax.String())
+	var wrong pinState
+	err = d.x.GetContext(octx, &wrong, pinWrong, userID, maxPINTries, pinLockBase.String(), pinLockMax.String())
 	if err != nil {
 		return err
 	}
-	d.log.WarnContext(ctx, "payments locked after wrong PINs", "user_id", userID, "until", lock.Until)
-	return errPINLastTry.New(lock.Until.Sub(lock.Now), lock.Until)
+	if wrong.LockedUntil == nil || !wrong.LockedUntil.After(wrong.Now) {
+		return errPINWrong.New(maxPINTries - wrong.Attempts)
+	}
+	until := *wrong.LockedUntil
+	d.log.WarnContext(ctx, "payments locked after wrong PINs", "user_id", userID, "until", until)
+	return errPINLastTry.New(until.Sub(wrong.Now), until)
 }
+
+// pinTryTTL is how long a PIN check in progress holds its place among the
+// tries (longer than any hash takes); a check that never finished, its
+// process killed or its database gone, frees it after that.
+var pinTryTTL = time.Minute
+
+// pinCheckedHook, set by tests only, runs between checking the hash and
+// recording the outcome: where a crash or a lost database would strike.
+var pinCheckedHook func(userID int64)
 
 // pinRefusal explains why no try could be reserved.
 func (d *DB) pinRefusal(ctx context.Context, userID int64) error {
