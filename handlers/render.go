@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/a-h/templ"
 
@@ -161,7 +162,9 @@ func renderUnavailable(w http.ResponseWriter, r *http.Request) {
 }
 
 // parseForm reads a form body; a body too large or malformed is answered
-// here (413 or 400) and ok is false.
+// here (413 or 400) and ok is false. So is text PostgreSQL cannot store (a
+// NUL byte, bytes that are not UTF-8), in any field: 422, before any
+// handler could try to write it.
 func parseForm(w http.ResponseWriter, r *http.Request) bool {
 	if err := r.ParseForm(); err != nil {
 		if _, tooBig := err.(*http.MaxBytesError); tooBig {
@@ -171,8 +174,20 @@ func parseForm(w http.ResponseWriter, r *http.Request) bool {
 		}
 		return false
 	}
+	for k, vs := range r.Form {
+		for _, v := range append(vs, k) {
+			if !storable(v) {
+				renderError(w, r, http.StatusUnprocessableEntity, "error.422.text")
+				return false
+			}
+		}
+	}
 	return true
 }
+
+// storable reports text a PostgreSQL text column takes: valid UTF-8
+// without NUL.
+func storable(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
 
 // localPath returns next if it is a plain path on this site, else "/":
 // redirects after login never leave Divvy. It judges the path as
