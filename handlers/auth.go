@@ -3,7 +3,6 @@ package handlers
 import (
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -12,11 +11,15 @@ import (
 	"divvy/views"
 )
 
-// Login limits: guessing one account's password, and guessing from one address.
+// Login limits. Guesses at one account from one address are limited
+// tightly; one address's guesses at any accounts less so; and one account's
+// guesses from everywhere loosely, against guessing spread over many
+// addresses. So one attacker, from one address, cannot lock anyone else out.
 const (
-	loginPerAccount = 10
-	loginPerAddress = 50
-	loginWindow     = 15 * time.Minute
+	loginPerAccountAddress = 10
+	loginPerAddress        = 50
+	loginPerAccount        = 100
+	loginWindow            = 15 * time.Minute
 )
 
 func handleSignupForm() http.Handler {
@@ -67,7 +70,7 @@ func handleLoginForm() http.Handler {
 	})
 }
 
-func handleLogin(log *slog.Logger, store *db.DB, s *sessionManager) http.Handler {
+func handleLogin(log *slog.Logger, store *db.DB, s *sessionManager, addrs clientAddresses) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !parseForm(w, r) {
 			return
@@ -91,13 +94,16 @@ func handleLogin(log *slog.Logger, store *db.DB, s *sessionManager) http.Handler
 			return
 		}
 		// Every attempt counts, before the password is checked, so parallel
-		// guesses cannot slip past the limit together.
+		// guesses cannot slip past the limit together. An attempt refused by
+		// one limit is not counted against the next.
+		addr := addrs.of(r)
 		for _, lim := range []struct {
 			key string
 			max int
 		}{
+			{"login:address:" + addr, loginPerAddress},
+			{"login:account-address:" + email + " " + addr, loginPerAccountAddress},
 			{"login:account:" + email, loginPerAccount},
-			{"login:address:" + clientAddress(r), loginPerAddress},
 		} {
 			ok, retry, err := store.Hit(r.Context(), lim.key, lim.max, loginWindow)
 			if err != nil {
@@ -121,7 +127,7 @@ func handleLogin(log *slog.Logger, store *db.DB, s *sessionManager) http.Handler
 			fail(w, r, log, err)
 			return
 		}
-		store.ResetHits(r.Context(), "login:account:"+email)
+		store.ResetHits(r.Context(), "login:account-address:"+email+" "+addr)
 		if err := s.start(w, r, u.ID); err != nil {
 			fail(w, r, log, err)
 			return
@@ -136,16 +142,6 @@ func waitText(d time.Duration) string {
 		return fmt.Sprintf("%d s", int(d.Seconds())+1)
 	}
 	return fmt.Sprintf("%d min", int(d.Minutes())+1)
-}
-
-// clientAddress is the peer's IP. Behind a proxy every client would share
-// the proxy's address; the limit per account still holds.
-func clientAddress(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 func handleLogout(log *slog.Logger, s *sessionManager) http.Handler {

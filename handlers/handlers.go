@@ -5,6 +5,7 @@ package handlers
 import (
 	"log/slog"
 	"net/http"
+	"net/netip"
 
 	"divvy/db"
 )
@@ -15,6 +16,10 @@ type Options struct {
 	SessionKeys   []string // newest first; older keys still read cookies, for rotation
 	BaseURL       string
 	DefaultLocale string
+	// TrustedProxies are the addresses of the proxies in front of Divvy
+	// (TRUSTED_PROXIES), whose X-Forwarded-For names the client; from any
+	// other address the header is ignored.
+	TrustedProxies []netip.Prefix
 	// SkipPIN accepts any PIN (load measurements of the ledger write
 	// alone; the configuration refuses it in production).
 	SkipPIN bool

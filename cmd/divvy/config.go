@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -39,6 +40,9 @@ type config struct {
 	// RatesURL is where the server fetches the ECB's daily reference
 	// rates for the 30-day cap; "" (RATES_URL=off) fetches none.
 	RatesURL string
+	// TrustedProxies are the routers and load balancers in front of Divvy,
+	// whose X-Forwarded-For is believed for the client's address.
+	TrustedProxies []netip.Prefix
 	// Load-measurement switches, refused in production: LIVE_UPDATES=off
 	// sends no change notifications (live pages stop updating), and
 	// LOAD_SKIP_PIN=1 accepts any PIN, so a load run can measure the
@@ -134,6 +138,21 @@ func loadConfig(getenv func(string) string) (config, error) {
 	case "en", "fr":
 	default:
 		return c, fmt.Errorf("DEFAULT_LOCALE must be en or fr, not %q", c.Locale)
+	}
+
+	for _, p := range strings.Split(getenv("TRUSTED_PROXIES"), ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		prefix, err := netip.ParsePrefix(p)
+		if err != nil {
+			a, aerr := netip.ParseAddr(p)
+			if aerr != nil {
+				return c, fmt.Errorf("TRUSTED_PROXIES must list addresses or networks, like 10.0.0.0/8,127.0.0.1, not %q", p)
+			}
+			prefix = netip.PrefixFrom(a, a.BitLen())
+		}
+		c.TrustedProxies = append(c.TrustedProxies, prefix.Masked())
 	}
 
 	c.LiveUpdates = getenv("LIVE_UPDATES") != "off"

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -94,11 +95,23 @@ func TestConfigRejectsBadValues(t *testing.T) {
 		{"DEBUG_ADDR": "0.0.0.0:6060"},
 		{"DEBUG_ADDR": ":6060"},
 		{"DEBUG_ADDR": "127.0.0.1"},
+		{"TRUSTED_PROXIES": "10.0.0.0/8,router"},
+		{"TRUSTED_PROXIES": "10.0.0.0/33"},
 		{"DIVVY_ENV": "production", "LOAD_SKIP_PIN": "1", "DATABASE_URL": "x", "BASE_URL": "x", "SESSION_KEYS": strings.Repeat("k", 40), "PIN_PEPPER": "p", "SANDBOX_KEY": "s"},
 	} {
 		m["DIVVY_DATA_DIR"] = t.TempDir()
 		if _, err := loadConfig(env(m)); err == nil {
 			t.Errorf("loadConfig(%v) accepted it", m)
 		}
+	}
+}
+
+func TestConfigTrustedProxies(t *testing.T) {
+	c, err := loadConfig(env(map[string]string{"TRUSTED_PROXIES": " 10.0.0.0/8, 192.168.1.7 ,::1", "DIVVY_DATA_DIR": t.TempDir()}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(c.TrustedProxies) != "[10.0.0.0/8 192.168.1.7/32 ::1/128]" {
+		t.Errorf("TrustedProxies = %v", c.TrustedProxies)
 	}
 }

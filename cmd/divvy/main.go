@@ -187,11 +187,12 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, store *db.DB) erro
 		return fmt.Errorf("live updates: %w", err)
 	}
 	h := handlers.New(log, store, provider, notify, broker, handlers.Options{
-		Production:    cfg.production(),
-		SessionKeys:   cfg.SessionKeys,
-		BaseURL:       cfg.BaseURL,
-		DefaultLocale: cfg.Locale,
-		SkipPIN:       cfg.SkipPIN,
+		Production:     cfg.production(),
+		SessionKeys:    cfg.SessionKeys,
+		BaseURL:        cfg.BaseURL,
+		DefaultLocale:  cfg.Locale,
+		SkipPIN:        cfg.SkipPIN,
+		TrustedProxies: cfg.TrustedProxies,
 	})
 	srv := &http.Server{
 		Handler:           h,
