@@ -70,7 +70,7 @@ func handleLoginForm() http.Handler {
 	})
 }
 
-func handleLogin(log *slog.Logger, store *db.DB, s *sessionManager, addrs clientAddresses) http.Handler {
+func handleLogin(log *slog.Logger, store *db.DB, s *sessionManager) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !parseForm(w, r) {
 			return
@@ -96,7 +96,7 @@ func handleLogin(log *slog.Logger, store *db.DB, s *sessionManager, addrs client
 		// Every attempt counts, before the password is checked, so parallel
 		// guesses cannot slip past the limit together. An attempt refused by
 		// one limit is not counted against the next.
-		addr := addrs.of(r)
+		addr := clientAddress(r)
 		for _, lim := range []struct {
 			key string
 			max int

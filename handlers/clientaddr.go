@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"net"
 	"net/http"
 	"net/netip"
@@ -50,4 +51,24 @@ func (c clientAddresses) of(r *http.Request) string {
 		peer = a
 	}
 	return peer.Unmap().String()
+}
+
+type clientAddressKey struct{}
+
+// withClientAddress finds the client's address once per request, for
+// clientAddress.
+func withClientAddress(addrs clientAddresses, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := context.WithValue(r.Context(), clientAddressKey{}, addrs.of(r))
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// clientAddress is the address of the browser behind the request (see
+// clientAddresses), which rate limits count by.
+func clientAddress(r *http.Request) string {
+	if a, ok := r.Context().Value(clientAddressKey{}).(string); ok {
+		return a
+	}
+	return clientAddresses{}.of(r)
 }

@@ -45,6 +45,7 @@ func New(log *slog.Logger, store *db.DB, provider db.PaymentProvider, notify db.
 	var h http.Handler = withPattern(mux)
 	h = sessions.load(h)
 	h = withLocale(opts.DefaultLocale, h)
+	h = withClientAddress(clientAddresses{opts.TrustedProxies}, h)
 	h = withZone(h)
 	h = cop.Handler(h)
 	h = limitBody(64<<10, h)

@@ -21,7 +21,7 @@ func addRoutes(mux *http.ServeMux, log *slog.Logger, store *db.DB, provider db.P
 	mux.Handle("GET /signup", handleSignupForm())
 	mux.Handle("POST /signup", handleSignup(log, store, s))
 	mux.Handle("GET /login", handleLoginForm())
-	mux.Handle("POST /login", handleLogin(log, store, s, clientAddresses{opts.TrustedProxies}))
+	mux.Handle("POST /login", handleLogin(log, store, s))
 	mux.Handle("POST /logout", handleLogout(log, s))
 	mux.Handle("POST /logout/everywhere", requireUser(handleLogoutEverywhere(log, store, s)))
 	mux.Handle("POST /locale", handleLocale(log, store, opts.Production))
