@@ -144,17 +144,18 @@ func waitText(d time.Duration) string {
 	return fmt.Sprintf("%d min", int(d.Minutes())+1)
 }
 
-func handleLogout(log *slog.Logger, s *sessionManager) http.Handler {
+func handleLogout(log *slog.Logger, s *sessionManager, broker *Broker) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := s.end(w, r); err != nil {
 			fail(w, r, log, err)
 			return
 		}
+		broker.Revoked(r.Context())
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 	})
 }
 
-func handleLogoutEverywhere(log *slog.Logger, store *db.DB, s *sessionManager) http.Handler {
+func handleLogoutEverywhere(log *slog.Logger, store *db.DB, s *sessionManager, broker *Broker) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n, err := store.DeleteUserSessions(r.Context(), currentUser(r).ID)
 		if err != nil {
@@ -162,6 +163,7 @@ func handleLogoutEverywhere(log *slog.Logger, store *db.DB, s *sessionManager) h
 			return
 		}
 		s.clear(w, r)
+		broker.Revoked(r.Context())
 		log.Info("logged out everywhere", "user_id", currentUser(r).ID, "sessions", n)
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 	})

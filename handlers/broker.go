@@ -90,6 +90,7 @@ func (b *Broker) Run(ctx context.Context) error {
 			case n := <-l.Notify:
 				threads := map[int64]bool{}
 				all := n == nil // reconnected: anything may have been missed
+				recheck := all || db.IsRecheck(n.Extra)
 				if n != nil {
 					addThreads(threads, n.Extra)
 				}
@@ -99,8 +100,9 @@ func (b *Broker) Run(ctx context.Context) error {
 					select {
 					case n := <-l.Notify:
 						if n == nil {
-							all = true
+							all, recheck = true, true
 						} else {
+							recheck = recheck || db.IsRecheck(n.Extra)
 							addThreads(threads, n.Extra)
 						}
 					default:
@@ -108,6 +110,9 @@ func (b *Broker) Run(ctx context.Context) error {
 					}
 				}
 				b.deliver(ctx, threads, all)
+				if recheck {
+					b.recheck(ctx)
+				}
 			case <-time.After(time.Minute):
 				// A quiet connection may be a dead one.
 				go l.Ping()
@@ -238,21 +243,36 @@ func (b *Broker) heartbeats(ctx context.Context) {
 	}
 }
 
+// Revoked closes the streams, in every app process, whose session was
+// revoked or whose user is no longer a member of the thread. Call it
+// after committing a log-out or a member's removal.
+func (b *Broker) Revoked(ctx context.Context) {
+	b.recheck(ctx)
+	if err := b.store.NotifyRecheck(context.WithoutCancel(ctx)); err != nil {
+		b.log.Error("announce revoked sessions", "err", err)
+	}
+}
+
+// recheck ends this process's streams that may not go on (see endRevoked)
+// now, rather than at the next heartbeat.
+func (b *Broker) recheck(ctx context.Context) { b.endRevoked(ctx, b.streams()) }
+
 // endRevoked ends the streams whose session was revoked (signed out, that
-// device signed out from another, a password reset) in any process: a
-// revoked session must stop receiving the thread, not only making requests.
-// One query per heartbeat checks every stream of this process.
+// device signed out from another, a password reset) in any process, or
+// whose person is no longer a member of the thread: they must stop
+// receiving the thread, not only making requests. One query checks every
+// stream of this process, at each heartbeat and on Revoked.
 func (b *Broker) endRevoked(ctx context.Context, threads map[int64][]*sink) {
-	var ids []string
-	for _, sinks := range threads {
+	var keys []db.StreamKey
+	for id, sinks := range threads {
 		for _, s := range sinks {
-			ids = append(ids, s.session)
+			keys = append(keys, db.StreamKey{SessionID: s.session, ThreadID: id})
 		}
 	}
-	if len(ids) == 0 {
+	if len(keys) == 0 {
 		return
 	}
-	live, err := b.store.LiveSessions(ctx, ids)
+	allowed, err := b.store.StreamsAllowed(context.WithoutCancel(ctx), keys)
 	if err != nil {
 		if ctx.Err() == nil {
 			b.log.Warn("check the sessions of event streams", "err", err)
@@ -262,7 +282,7 @@ func (b *Broker) endRevoked(ctx context.Context, threads map[int64][]*sink) {
 	for id, sinks := range threads {
 		kept := sinks[:0]
 		for _, s := range sinks {
-			if live[s.session] {
+			if allowed[db.StreamKey{SessionID: s.session, ThreadID: id}] {
 				kept = append(kept, s)
 			} else {
 				b.drop(id, s)
