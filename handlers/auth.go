@@ -44,6 +44,9 @@ func handleSignup(log *slog.Logger, store *db.DB, s *sessionManager) http.Handle
 			render(w, r, http.StatusUnprocessableEntity, views.SignupPage(layout(r, views.T(r.Context(), "signup.title")), f))
 			return
 		}
+		if !withinLimits(w, r, log, store, rateLimit{"signup:address:" + clientAddress(r), signupsPerAddress, signupWindow}) {
+			return
+		}
 		u, err := store.CreateUser(r.Context(), in)
 		if db.ErrorCode(err) == db.ECONFLICT {
 			f.Problems["email"] = "email_taken"

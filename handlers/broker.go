@@ -30,6 +30,8 @@ type Broker struct {
 	kick  chan struct{}
 
 	writers chan struct{} // bounds the goroutines writing to streams
+
+	perSession map[string]int // open streams by session id; see reserveStream
 }
 
 // hub is one thread's open streams and the last event handed to them.
@@ -57,7 +59,8 @@ type eventBatch struct {
 // NewBroker returns a broker; Run starts it.
 func NewBroker(store *db.DB, log *slog.Logger) *Broker {
 	return &Broker{store: store, log: log, hubs: map[int64]*hub{}, dirty: map[int64]bool{}, kick: make(chan struct{}, 1),
-		writers: make(chan struct{}, 4*runtime.GOMAXPROCS(0))}
+		perSession: map[string]int{},
+		writers:    make(chan struct{}, 4*runtime.GOMAXPROCS(0))}
 }
 
 // Signal records that a thread changed; called by the store after commit.
@@ -395,10 +398,38 @@ func (b *Broker) drop(threadID int64, s *sink) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if h := b.hubs[threadID]; h != nil {
+		if _, ok := h.sinks[s]; ok {
+			b.releaseStreamLocked(s.session)
+		}
 		delete(h.sinks, s)
 		if len(h.sinks) == 0 {
 			delete(b.hubs, threadID)
 		}
+	}
+}
+
+// reserveStream counts one more open stream for a session, unless it
+// already holds max: one session cannot hold the server's sockets. The
+// place is released by drop (or releaseStream if the stream never opened).
+func (b *Broker) reserveStream(sessionID string, max int) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.perSession[sessionID] >= max {
+		return false
+	}
+	b.perSession[sessionID]++
+	return true
+}
+
+func (b *Broker) releaseStream(sessionID string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.releaseStreamLocked(sessionID)
+}
+
+func (b *Broker) releaseStreamLocked(sessionID string) {
+	if b.perSession[sessionID]--; b.perSession[sessionID] <= 0 {
+		delete(b.perSession, sessionID)
 	}
 }
 
@@ -414,6 +445,7 @@ func (b *Broker) Close() {
 		}
 	}
 	clear(b.hubs)
+	clear(b.perSession)
 }
 
 // Streams returns how many event streams are open in this process.

@@ -113,7 +113,7 @@ func handleJoin(log *slog.Logger, store *db.DB, s *sessionManager) http.Handler 
 			renderError(w, r, http.StatusNotFound, "join.invalid")
 			return
 		}
-		u, ok := signedInOrGuest(w, r, log, store, s, inviteJoin(r, token, g))
+		u, ok := signedInOrGuest(w, r, log, store, s, g.ID, inviteJoin(r, token, g))
 		if !ok {
 			return
 		}
@@ -134,8 +134,18 @@ func inviteJoin(r *http.Request, token string, g db.Thread) views.Join {
 // signedInOrGuest returns the signed-in user, or makes a guest of the name
 // typed on a join page and signs them in. A name with a problem shows the
 // join page j again (422) and ok is false; so does any failure, answered.
-func signedInOrGuest(w http.ResponseWriter, r *http.Request, log *slog.Logger, store *db.DB, s *sessionManager, j views.Join) (*db.User, bool) {
-	if u := currentUser(r); u != nil {
+//
+// Joins are limited per thread, and guest accounts per address.
+func signedInOrGuest(w http.ResponseWriter, r *http.Request, log *slog.Logger, store *db.DB, s *sessionManager, threadID int64, j views.Join) (*db.User, bool) {
+	u := currentUser(r)
+	limits := []rateLimit{{"join:thread:" + itoa(threadID), joinsPerThread, joinsPerThreadWindow}}
+	if u == nil {
+		limits = append([]rateLimit{{"guest:address:" + clientAddress(r), guestsPerAddress, signupWindow}}, limits...)
+	}
+	if !withinLimits(w, r, log, store, limits...) {
+		return nil, false
+	}
+	if u != nil {
 		return u, true
 	}
 	name := strings.TrimSpace(r.PostForm.Get("name"))

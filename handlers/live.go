@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -52,6 +53,20 @@ func handleEvents(log *slog.Logger, store *db.DB, b *Broker) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		threadID := currentMembership(r).thread.ID
 		after := lastEventID(r)
+		sid, max := currentSessionID(r.Context()), streamsPerSession
+		if rateLimitsOff(r) {
+			max = math.MaxInt
+		}
+		if !b.reserveStream(sid, max) {
+			tooMany(w, r, streamsRetryAfter)
+			return
+		}
+		subscribed := false
+		defer func() {
+			if !subscribed {
+				b.releaseStream(sid)
+			}
+		}()
 		conn, brw, err := http.NewResponseController(w).Hijack()
 		if err != nil {
 			fail(w, r, log, err)
@@ -88,6 +103,7 @@ func handleEvents(log *slog.Logger, store *db.DB, b *Broker) http.Handler {
 			s.close() // shutting down, or the database is away: the browser retries
 			return
 		}
+		subscribed = true // from here drop releases its place
 		// Replay what was missed, then go live. Events the broker
 		// delivered meanwhile wait in the sink and are written after, those
 		// already replayed skipped by id.

@@ -69,7 +69,7 @@ func handlePayLink(log *slog.Logger, store *db.DB, s *sessionManager) http.Handl
 			http.Redirect(w, r, splitPath(split.ThreadID, split.ID)+"/pay", http.StatusSeeOther)
 			return
 		}
-		u, ok := signedInOrGuest(w, r, log, store, s, payLinkJoin(r, token, split))
+		u, ok := signedInOrGuest(w, r, log, store, s, split.ThreadID, payLinkJoin(r, token, split))
 		if !ok {
 			return
 		}

@@ -177,6 +177,9 @@ func handleMessagePost(log *slog.Logger, store *db.DB) http.Handler {
 			return
 		}
 		ms := currentMembership(r)
+		if !withinLimits(w, r, log, store, rateLimit{"messages:" + itoa(currentUser(r).ID) + ":" + itoa(ms.thread.ID), messagesPerMinute, messagesPerUserWindow}) {
+			return
+		}
 		symbol := currencySymbol(ms.thread.Currency)
 		m, err := store.PostText(r.Context(), ms.thread.ID, currentUser(r).ID, r.PostForm.Get("body"))
 		if db.ErrorCode(err) == db.EINVALID {

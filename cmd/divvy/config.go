@@ -49,6 +49,9 @@ type config struct {
 	// ledger write without the PIN hash.
 	LiveUpdates bool
 	SkipPIN     bool
+	// RATE_LIMITS=off lifts the limits on sign-ups, guest joins, messages
+	// and streams, whose simulated people a load run sends from one address.
+	NoRateLimits bool
 	// DebugAddr, when set, serves Go's profiler (net/http/pprof) on that
 	// address, which must be a loopback one: for finding what a load run
 	// is slow on, never reachable from outside the machine.
@@ -157,8 +160,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 
 	c.LiveUpdates = getenv("LIVE_UPDATES") != "off"
 	c.SkipPIN = getenv("LOAD_SKIP_PIN") == "1"
-	if c.production() && (!c.LiveUpdates || c.SkipPIN) {
-		return c, errors.New("LIVE_UPDATES=off and LOAD_SKIP_PIN are for load measurements, never production")
+	c.NoRateLimits = getenv("RATE_LIMITS") == "off"
+	if c.production() && (!c.LiveUpdates || c.SkipPIN || c.NoRateLimits) {
+		return c, errors.New("LIVE_UPDATES=off, LOAD_SKIP_PIN and RATE_LIMITS=off are for load measurements, never production")
 	}
 
 	if c.DebugAddr = getenv("DEBUG_ADDR"); c.DebugAddr != "" {

@@ -193,6 +193,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, store *db.DB) erro
 		DefaultLocale:  cfg.Locale,
 		SkipPIN:        cfg.SkipPIN,
 		TrustedProxies: cfg.TrustedProxies,
+		NoRateLimits:   cfg.NoRateLimits,
 	})
 	srv := &http.Server{
 		Handler:           h,
