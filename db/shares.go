@@ -287,6 +287,10 @@ func (d *DB) addToSplit(ctx context.Context, tx *sqlx.Tx, threadID, splitID, use
 		if actorID != row.CollectorID && !(viaLink && actorID == userID) {
 			return errCollectorAdds.New()
 		}
+		// Someone who adds themselves by the pay link takes their part
+		// out of the collector's own share, never out of the others':
+		// only the collector re-shares a split among more people.
+		selfByLink := actorID != row.CollectorID
 		var member bool
 		if err := tx.GetContext(ctx, &member, `SELECT EXISTS (SELECT 1 FROM group_members WHERE group_id = $1 AND user_id = $2)`, threadID, userID); err != nil {
 			return err
@@ -316,7 +320,7 @@ func (d *DB) addToSplit(ctx context.Context, tx *sqlx.Tx, threadID, splitID, use
 		if err != nil {
 			return err
 		}
-		if untouched && (s.Mode == money.ModeEqual || s.Mode == money.ModeShares) {
+		if untouched && !selfByLink && (s.Mode == money.ModeEqual || s.Mode == money.ModeShares) {
 			spec := money.Spec{Mode: money.ModeEqual, People: n}
 			if s.Mode == money.ModeShares {
 				spec.Mode, spec.Values = money.ModeShares, make([]decimal.Decimal, n)

@@ -20,8 +20,8 @@ func payLinkOf(t *testing.T, c *client, split string) string {
 }
 
 // A friend who is not in the thread opens the split's pay link, types a
-// name, and lands on paying their share: the equal split is shared again
-// with them in (47,50 among 4).
+// name, and lands on paying their share: an equal part (47,50 among 4)
+// taken out of the collector's own share; the friends' shares stay.
 func TestPayLinkJoinsAndTakesAShare(t *testing.T) {
 	p := newPizza(t)
 	wantStatus(t, "create", p.org.post(p.thread+"/splits", p.splitForm("Pizza night", "47,50", "equal", "Olivia", "Sam", "Léa")), http.StatusSeeOther)
@@ -41,7 +41,7 @@ func TestPayLinkJoinsAndTakesAShare(t *testing.T) {
 		t.Fatalf("pay link went to %q, want the share's pay page", res.header.Get("Location"))
 	}
 	wantBody(t, "Nina's pay page", nina.get(split+"/pay"), "€11.87 to Olivia for Pizza night")
-	wantBody(t, "re-allocated card", p.org.get(p.thread), "0 of 3 paid", "€11.88", "€11.87", "Nina joined")
+	wantBody(t, "card with Nina", p.org.get(p.thread), "0 of 3 paid", "€15.83", "€3.97", "€11.87", "Nina joined")
 
 	// Opening the link again goes straight to paying.
 	res = nina.get(link)
