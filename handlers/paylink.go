@@ -92,3 +92,21 @@ func payLinkJoin(r *http.Request, token string, s db.Split) views.Join {
 	return views.Join{Action: "/pay/" + token, Title: views.T(r.Context(), "paylink.title", s.Title), ThreadName: s.Title,
 		SignedIn: currentUser(r) != nil, Lead: views.T(r.Context(), "paylink.lead", s.CollectorName, views.Money(r.Context(), s.Total))}
 }
+
+// handlePayLinkReset replaces a split's pay link (its collector or an
+// organizer): the old one stops working.
+func handlePayLinkReset(log *slog.Logger, store *db.DB) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ms := currentMembership(r)
+		splitID, err := strconv.ParseInt(r.PathValue("split"), 10, 64)
+		if err != nil {
+			renderError(w, r, http.StatusNotFound, "error.404")
+			return
+		}
+		if err := store.ResetPayLink(r.Context(), ms.thread.ID, splitID, currentUser(r).ID); err != nil {
+			fail(w, r, log, err)
+			return
+		}
+		http.Redirect(w, r, splitPath(ms.thread.ID, splitID), http.StatusSeeOther)
+	})
+}

@@ -81,6 +81,7 @@ func addRoutes(mux *http.ServeMux, log *slog.Logger, store *db.DB, provider db.P
 	mux.Handle("POST /payments/resend", requireUser(handlePayResend(log, store, notify)))
 
 	mux.Handle("POST /threads/{id}/splits/{split}/people", member(store, log, handleSplitAddPerson(log, store)))
+	mux.Handle("POST /threads/{id}/splits/{split}/paylink/reset", member(store, log, handlePayLinkReset(log, store)))
 	mux.Handle("GET /pay/{token}", noReferrer(handlePayLinkShow(log, store)))
 	mux.Handle("POST /pay/{token}", noReferrer(handlePayLink(log, store, s)))
 	mux.Handle("GET /join/{token}", noReferrer(handleJoinShow(log, store)))

@@ -326,6 +326,7 @@ func handleSplitShow(log *slog.Logger, store *db.DB, baseURL string) http.Handle
 				}
 			}
 		}
+		page.CanResetLink = page.Card.IsCollector || currentMembership(r).member.Role == db.RoleOrganizer
 		if page.Card.IsCollector {
 			members, err := store.Members(r.Context(), s.ThreadID)
 			if err != nil {
