@@ -26,7 +26,7 @@ func TestUnstorableTextRefused(t *testing.T) {
 			{"login email", p.app.client(), "/login", url.Values{"email": {"olivia" + bad + "@example.com"}, "password": {"correct horse"}}},
 			{"guest name", p.app.client(), invite, url.Values{"name": {bad}}},
 			{"pay-link name", p.app.client(), payLink, url.Values{"name": {bad}}},
-			{"thread name", p.org, "/groups", url.Values{"name": {bad}, "currency": {"EUR"}}},
+			{"thread name", p.org, "/threads", url.Values{"name": {bad}, "currency": {"EUR"}}},
 			{"message", p.sam, p.thread + "/messages", url.Values{"body": {bad}}},
 			{"split title", p.org, p.thread + "/splits", p.splitForm(bad, "30", "equal", "Olivia", "Sam")},
 			{"split preview", p.org, p.thread + "/splits/preview", p.splitForm(bad, "30", "equal", "Olivia", "Sam")},

@@ -16,15 +16,15 @@ import (
 // each costs the server (a password hash, a row, a held connection) or
 // reaches other people. Generous for people, tight for scripts.
 const (
-	signupsPerAddress     = 10 // accounts made from one address an hour (each an Argon2id hash)
-	guestsPerAddress      = 20 // guest accounts made from one address an hour
-	joinsPerThread        = 60 // people joining one thread in 10 minutes, by invite or pay link
-	messagesPerMinute     = 30 // messages one person posts in one thread a minute
-	streamsPerSession     = 20 // event streams one session holds open (one a tab; a closed tab frees its place within a heartbeat)
-	streamsRetryAfter     = 30 * time.Second
-	signupWindow          = time.Hour
-	joinsPerThreadWindow  = 10 * time.Minute
-	messagesPerUserWindow = time.Minute
+	signupsPerAddress    = 10  // accounts made from one address an hour (each an Argon2id hash)
+	guestsPerAddress     = 20  // guest accounts made from one address an hour
+	joinsPerThread       = 60  // people joining one thread in 10 minutes, by invite or pay link
+	messagesPerMinute    = 100 // messages one person posts in one thread a minute (a paste of many lines is fine; a flood is not)
+	messagesPerHour      = 600
+	streamsPerSession    = 20 // event streams one session holds open (one a tab; a closed tab frees its place within a heartbeat)
+	streamsRetryAfter    = 30 * time.Second
+	signupWindow         = time.Hour
+	joinsPerThreadWindow = 10 * time.Minute
 )
 
 // rateLimit is at most max hits of key in window.

@@ -267,7 +267,7 @@ func TestLiveAcrossInstances(t *testing.T) {
 
 // A reader that never reads is dropped; it does not hold up the others.
 func TestLiveStuckReaderDoesNotDelayOthers(t *testing.T) {
-	p := newPizza(t)
+	p := newPizzaOn(t, newAppUnlimited(t))
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"divvy/db"
 	"divvy/db/money"
@@ -177,7 +178,9 @@ func handleMessagePost(log *slog.Logger, store *db.DB) http.Handler {
 			return
 		}
 		ms := currentMembership(r)
-		if !withinLimits(w, r, log, store, rateLimit{"messages:" + itoa(currentUser(r).ID) + ":" + itoa(ms.thread.ID), messagesPerMinute, messagesPerUserWindow}) {
+		who := itoa(currentUser(r).ID) + ":" + itoa(ms.thread.ID)
+		if !withinLimits(w, r, log, store, rateLimit{"messages:minute:" + who, messagesPerMinute, time.Minute},
+			rateLimit{"messages:hour:" + who, messagesPerHour, time.Hour}) {
 			return
 		}
 		symbol := currencySymbol(ms.thread.Currency)
