@@ -2,6 +2,8 @@ package handlers_test
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -10,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"divvy/db"
 	"divvy/db/dbtest"
@@ -148,4 +151,82 @@ func TestDatabaseAwayAnswers503(t *testing.T) {
 
 	proxy.restore()
 	wantStatus(t, "pay with the database back", p.sam.post(payURL, url.Values{"payment_id": {id}, "pin": {"482913"}}), http.StatusSeeOther)
+}
+
+// When PostgreSQL takes no more connections (53300), the answer is the
+// same 503: nothing was paid, try again.
+func TestDatabaseFullAnswers503(t *testing.T) {
+	dbURL := dbtest.URL(t)
+	admin, err := sql.Open("postgres", dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	role := fmt.Sprintf("divvy_full_%d", time.Now().UnixNano())
+	for _, q := range []string{
+		`CREATE ROLE ` + role + ` LOGIN CONNECTION LIMIT 4`,
+		`GRANT ALL ON ALL TABLES IN SCHEMA public TO ` + role,
+		`GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO ` + role,
+	} {
+		if _, err := admin.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() {
+		admin.Exec(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1`, role)
+		admin.Exec(`DROP OWNED BY ` + role)
+		admin.Exec(`DROP ROLE ` + role)
+	})
+	store, err := db.Open(context.Background(), dbURL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	store.SetLinkKeys([]string{"test link key"})
+	app := newAppStore(t, slog.New(slog.DiscardHandler), store)
+	p := newPizzaOn(t, app)
+	_, payURL := p.postSplit(t)
+	p.setupPayments(t, p.sam, "Sam", "4242424242424242", "482913", payURL)
+	id := payForm(t, p.sam, payURL)
+
+	// A second app process that connects as the limited role, and
+	// connections that take the role's every other place.
+	u, _ := url.Parse(dbURL)
+	u.User = url.User(role)
+	full, err := db.Open(context.Background(), u.String(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { full.Close() })
+	full.SetLinkKeys([]string{"test link key"})
+	other := newAppStore(t, slog.New(slog.DiscardHandler), full)
+	full.SQL().SetMaxIdleConns(0)
+	hog, err := sql.Open("postgres", u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hog.Close()
+	for i := 0; ; i++ {
+		c, err := hog.Conn(context.Background())
+		if err != nil {
+			break // every place is taken
+		}
+		defer c.Close()
+		if i == 4 {
+			t.Fatal("the role's connection limit does not hold")
+		}
+	}
+
+	req, _ := http.NewRequest(http.MethodPost, other.srv.URL+payURL, strings.NewReader(url.Values{"payment_id": {id}, "pin": {"482913"}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	res := p.sam.do(req)
+	wantStatus(t, "pay with the database full", res, http.StatusServiceUnavailable)
+	wantBody(t, "pay with the database full", res, "nothing was paid")
+	if res.header.Get("Retry-After") == "" {
+		t.Errorf("no Retry-After")
+	}
+	if app.cards.charges.Load() != 0 {
+		t.Errorf("%d charges while the database was full", app.cards.charges.Load())
+	}
 }
