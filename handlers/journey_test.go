@@ -22,10 +22,12 @@ func TestPizzaNightJourney(t *testing.T) {
 	split := regexp.MustCompile(`/threads/\d+/splits/\d+`).FindString(p.org.get(p.thread).body)
 	payURL := split + "/pay"
 
-	// Nina joins later from the split's pay link: 47,50 among four.
-	link := payLinkOf(t, p.org, split)
-	nina := p.app.client()
-	wantStatus(t, "Nina joins by pay link", nina.post(link, url.Values{"name": {"Nina"}}), http.StatusSeeOther)
+	// Nina joins later from the same invite link, and Olivia, who
+	// collects, adds her: 47,50 among four.
+	nina := p.app.joinAsGuest(p.org.inviteURL(p.thread), "Nina")
+	var ninaID string
+	p.app.store.SQL().Get(&ninaID, `SELECT id::text FROM users WHERE display_name = 'Nina'`)
+	wantStatus(t, "Olivia adds Nina", p.org.post(split+"/people", url.Values{"user_id": {ninaID}}), http.StatusSeeOther)
 	card := p.org.get(p.thread)
 	wantBody(t, "split of four", card, "0 of 3 paid", "€47.50")
 	var amounts []string

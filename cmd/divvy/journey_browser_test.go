@@ -135,14 +135,14 @@ func TestBrowserPizzaNight(t *testing.T) {
 			olivia.run("post the split", chromedp.Click(`[data-testid=split-submit]`), chromedp.WaitVisible(`[data-testid=split-card]`))
 			olivia.shot("split-posted")
 
-			// Nina arrives later, from the split's pay link.
-			var payLink string
-			olivia.run("open the split", chromedp.Click(`[data-testid=split-card] h2 a`), chromedp.WaitVisible(`[data-testid=pay-url]`),
-				chromedp.Value(`[data-testid=pay-url]`, &payLink))
+			// Nina arrives later, from the same invite link, and Olivia, who
+			// collects, adds her to the split: 47,50 among four.
 			nina := &person{newBrowser(t, s.name, s.width, s.height), "Nina"}
-			nina.run("Nina opens the pay link", chromedp.Navigate(payLink), chromedp.WaitVisible(`[data-testid=join-form]`))
-			nina.shot("paylink")
-			nina.run("Nina joins", chromedp.SendKeys(`#f-name`, "Nina"), chromedp.Click(`[data-testid=join-submit]`),
+			nina.joinAsGuest(invite)
+			nina.run("Nina in the thread", chromedp.WaitVisible(`[data-testid=composer]`))
+			olivia.run("add Nina to the split", chromedp.Click(`[data-testid=split-card] h2 a`), chromedp.WaitVisible(`[data-testid=pay-url]`),
+				chromedp.Click(`[data-testid=add-person]`), chromedp.WaitVisible(`//li[contains(., "Nina")]`))
+			nina.run("Nina taps pay", chromedp.Navigate(thread), chromedp.WaitVisible(`[data-testid=pay]`), chromedp.Click(`[data-testid=pay]`),
 				chromedp.WaitVisible(`[data-testid=setup-form]`))
 
 			var payText string
