@@ -51,13 +51,6 @@ func newAppUnlimited(t *testing.T) *testApp {
 	return newAppStore(t, slog.New(slog.DiscardHandler), dbtest.New(t), func(o *handlers.Options) { o.NoRateLimits = true })
 }
 
-// newAppUnlimited is newApp without the rate limits on messages, joins and
-// streams (RATE_LIMITS=off), for tests that flood on purpose.
-func newAppUnlimited(t *testing.T) *testApp {
-	t.Helper()
-	return newAppStore(t, slog.New(slog.DiscardHandler), dbtest.New(t), func(o *handlers.Options) { o.NoRateLimits = true })
-}
-
 // newAppLogged is newApp whose server logs to log.
 func newAppLogged(t *testing.T, log *slog.Logger) *testApp {
 	t.Helper()
