@@ -41,15 +41,9 @@ func (w *crashWorld) checkPINs(t *testing.T) int {
 	return ok
 }
 
-// enforceNobodyLockedOut makes a right PIN refused at the end a failure.
-//
-// TODO(issue 13 item 1): set it to true once the fix that counts only
-// wrong PINs (web's "PIN: count only wrong PINs; a check in progress holds
-// a place that expires") is on main. Until then a right PIN refused after
-// the kills is logged as NOT ENFORCED: today's CheckPIN leaves a try
-// counted by each check a kill cuts, and after five the right PIN is
-// refused for good, which the loop sees in about half its runs.
-const enforceNobodyLockedOut = false
+// enforceNobodyLockedOut makes a right PIN refused at the end a failure
+// (after a minute at most: see pinPlaceHeld).
+const enforceNobodyLockedOut = true
 
 // pinPlaceHeld is how long a PIN check a kill interrupted may still hold
 // its place among the tries (db's pinTryTTL, and a margin): until then the
