@@ -28,6 +28,7 @@ type DB struct {
 	pinPepperValue string
 	onChange       func(threadID int64) // after commit of evented changes; see SetChangeHook
 	stmts          sync.Map             // query text -> *sqlx.Stmt; see stmt.go
+	preparing      sync.Map             // query text -> true while the pool prepares it
 	pages          threadCache          // see ThreadPage
 
 	settleWindow time.Duration            // see SetSettlementWindow

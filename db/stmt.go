@@ -3,7 +3,9 @@ package db
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 )
@@ -85,26 +87,59 @@ func (p prepared) ExecContext(ctx context.Context, query string, args ...any) (s
 // preparedIn returns query's statement for use through q: the pool's own,
 // or inside a transaction the transaction's copy of it (which reuses the
 // connection's prepared statement). Closing the copy is the caller's job.
+//
+// Inside a transaction only a statement the pool already has is used:
+// preparing one takes a second connection from the pool, and a transaction
+// that waits for a connection while holding its locks can wait forever on
+// transactions that hold every other connection and wait for those locks.
+// Such a query runs unprepared on the transaction's own connection, and the
+// pool prepares it in the background for later uses.
 func (d *DB) preparedIn(ctx context.Context, q sqlx.QueryerContext, query string) (s *sqlx.Stmt, done func(), err error) {
-	s, err = d.stmt(ctx, query)
-	if err != nil {
-		return nil, nil, err
-	}
 	switch q := q.(type) {
 	case *sqlx.Tx:
-		ts := q.StmtxContext(ctx, s)
+		cached, ok := d.stmts.Load(query)
+		if !ok {
+			d.prepareLater(query)
+			return nil, nil, errNotPrepared
+		}
+		ts := q.StmtxContext(ctx, cached.(*sqlx.Stmt))
 		return ts, func() { ts.Close() }, nil
 	case *sqlx.DB:
 		if q == d.x {
+			s, err = d.stmt(ctx, query)
+			if err != nil {
+				return nil, nil, err
+			}
 			return s, func() {}, nil
 		}
 	}
 	return nil, nil, fmt.Errorf("prepared statement through %T, not the store's pool or a transaction of it", q)
 }
 
+// errNotPrepared says a transaction's query has no prepared statement yet
+// and runs unprepared.
+var errNotPrepared = errors.New("statement not prepared yet")
+
+// prepareLater prepares query on the pool outside the caller's transaction,
+// once however many transactions ask at the same time.
+func (d *DB) prepareLater(query string) {
+	if _, busy := d.preparing.LoadOrStore(query, true); busy {
+		return
+	}
+	go func() {
+		defer d.preparing.Delete(query)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		d.stmt(ctx, query)
+	}()
+}
+
 // selectPrepared is sqlx.SelectContext through query's prepared statement.
 func (d *DB) selectPrepared(ctx context.Context, q sqlx.QueryerContext, dest any, query string, args ...any) error {
 	s, done, err := d.preparedIn(ctx, q, query)
+	if errors.Is(err, errNotPrepared) {
+		return sqlx.SelectContext(ctx, q, dest, query, args...)
+	}
 	if err != nil {
 		return err
 	}
@@ -115,6 +150,9 @@ func (d *DB) selectPrepared(ctx context.Context, q sqlx.QueryerContext, dest any
 // getPrepared is sqlx.GetContext through query's prepared statement.
 func (d *DB) getPrepared(ctx context.Context, q sqlx.QueryerContext, dest any, query string, args ...any) error {
 	s, done, err := d.preparedIn(ctx, q, query)
+	if errors.Is(err, errNotPrepared) {
+		return sqlx.GetContext(ctx, q, dest, query, args...)
+	}
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/lib/pq"
 
@@ -69,6 +70,11 @@ func TestSharesQueryKeepsItsPlan(t *testing.T) {
 	d := dbtest.New(t)
 	u := users(t, d, 3)
 	_, split, _ := newSplit(t, d, u[0], u, "5")
+	// The pool prepares the statement (a transaction only reuses one the
+	// pool already has).
+	if _, err := db.CountShareRows(ctx, d, d.SQL(), []int64{split}); err != nil {
+		t.Fatal(err)
+	}
 	// A transaction holds one connection, where the plan cache is.
 	tx, err := d.SQL().Beginx()
 	if err != nil {
@@ -90,5 +96,35 @@ func TestSharesQueryKeepsItsPlan(t *testing.T) {
 	}
 	if generic == 0 {
 		t.Errorf("the shares query was planned anew on each of 8 calls")
+	}
+}
+
+// A transaction that holds every connection of the pool still runs a query
+// the pool has not prepared yet: preparing it must not wait for another
+// connection (that wait deadlocked racing payments once the pool was full of
+// transactions waiting for a lock held by one of them).
+func TestPreparedInTransactionNeedsNoOtherConnection(t *testing.T) {
+	t.Parallel()
+	d := dbtest.New(t)
+	ids := users(t, d, 2)
+	d.SQL().SetMaxOpenConns(1)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	tx, err := d.SQL().BeginTxx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	for i, q := range []string{
+		`SELECT display_name FROM users WHERE id = ANY($1) ORDER BY id`,
+		`SELECT display_name FROM users WHERE id = ANY($1) ORDER BY id DESC`,
+	} {
+		var names []string
+		if err := db.SelectPrepared(ctx, d, tx, &names, q, pq.Array(ids)); err != nil || len(names) != 2 {
+			t.Fatalf("query %d inside a transaction holding the only connection: %v, %v", i, names, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
 	}
 }
