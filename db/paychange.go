@@ -2,7 +2,6 @@ package db
 
 import (
 	"context"
-	"crypto/hmac"
 	"database/sql"
 	"errors"
 	"strings"
@@ -167,24 +166,17 @@ func (d *DB) ConfirmPaymentChange(ctx context.Context, userID int64, code string
 	if err != nil {
 		return "", err
 	}
-	code = strings.Map(func(r rune) rune {
-		if r == ' ' || r == '-' {
-			return -1
-		}
-		return r
-	}, code)
-	if len(code) != 6 || strings.Trim(code, "0123456789") != "" {
-		return "", errCodeFormat.New()
+	code, err = normalizeCode(code)
+	if err != nil {
+		return "", err
 	}
 	var kind string
 	var refusal error
 	err = d.inTx(ctx, nil, func(tx *sqlx.Tx) error {
 		refusal = nil
 		var s struct {
-			Kind     string `db:"kind"`
-			Hash     []byte `db:"code_hash"`
-			Fresh    bool   `db:"fresh"`
-			Attempts int    `db:"code_attempts"`
+			Kind string `db:"kind"`
+			oneTimeCode
 		}
 		err := tx.GetContext(ctx, &s, `SELECT kind, code_hash, code_expires_at > now() AS fresh, code_attempts
 			FROM payment_changes WHERE user_id = $1 FOR UPDATE`, userID)
@@ -194,22 +186,13 @@ func (d *DB) ConfirmPaymentChange(ctx context.Context, userID int64, code string
 			return nil
 		case err != nil:
 			return err
-		case s.Attempts >= maxCodeTries:
-			refusal = errCodeUsedUp.New()
-			return nil
-		case !s.Fresh:
-			refusal = errCodeExpired.New()
-			return nil
 		}
-		if !hmac.Equal(s.Hash, changeCodeHash(pepper, userID, code)) {
-			if _, err := tx.ExecContext(ctx, `UPDATE payment_changes SET code_attempts = code_attempts + 1 WHERE user_id = $1`, userID); err != nil {
-				return err
-			}
-			if left := maxCodeTries - s.Attempts - 1; left > 0 {
-				refusal = errCodeWrong.New(left)
-			} else {
-				refusal = errCodeLastTry.New()
-			}
+		var wrong bool
+		if refusal, wrong = s.check(changeCodeHash(pepper, userID, code)); wrong {
+			_, err := tx.ExecContext(ctx, `UPDATE payment_changes SET code_attempts = code_attempts + 1 WHERE user_id = $1`, userID)
+			return err
+		}
+		if refusal != nil {
 			return nil
 		}
 		kind = s.Kind

@@ -232,23 +232,16 @@ func (d *DB) ActivatePayments(ctx context.Context, userID int64, code string) er
 	if err != nil {
 		return err
 	}
-	code = strings.Map(func(r rune) rune {
-		if r == ' ' || r == '-' {
-			return -1
-		}
-		return r
-	}, code)
-	if len(code) != 6 || strings.Trim(code, "0123456789") != "" {
-		return errCodeFormat.New()
+	code, err = normalizeCode(code)
+	if err != nil {
+		return err
 	}
 	var refusal error // decided in the transaction, returned after it commits
 	err = d.inTx(ctx, nil, func(tx *sqlx.Tx) error {
 		refusal = nil
 		var s struct {
-			Active   bool   `db:"active"`
-			Hash     []byte `db:"code_hash"`
-			Fresh    bool   `db:"fresh"`
-			Attempts int    `db:"code_attempts"`
+			Active bool `db:"active"`
+			oneTimeCode
 		}
 		err := tx.GetContext(ctx, &s, `SELECT active, code_hash, coalesce(code_expires_at > now(), false) AS fresh,
 			code_attempts FROM payment_profiles WHERE user_id = $1 FOR UPDATE`, userID)
@@ -264,29 +257,20 @@ func (d *DB) ActivatePayments(ctx context.Context, userID int64, code string) er
 		case s.Hash == nil:
 			refusal = errCodeNone.New()
 			return nil
-		case s.Attempts >= maxCodeTries:
-			refusal = errCodeUsedUp.New()
-			return nil
-		case !s.Fresh:
-			refusal = errCodeExpired.New()
-			return nil
 		}
-		if hmac.Equal(s.Hash, activationCodeHash(pepper, userID, code)) {
-			_, err := tx.ExecContext(ctx, `UPDATE payment_profiles SET active = true, activated_at = now(),
-				code_hash = NULL, code_expires_at = NULL, code_attempts = 0, updated_at = now()
+		var wrong bool
+		if refusal, wrong = s.check(activationCodeHash(pepper, userID, code)); wrong {
+			_, err := tx.ExecContext(ctx, `UPDATE payment_profiles SET code_attempts = code_attempts + 1
 				WHERE user_id = $1`, userID)
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE payment_profiles SET code_attempts = code_attempts + 1
-			WHERE user_id = $1`, userID); err != nil {
-			return err
+		if refusal != nil {
+			return nil
 		}
-		if left := maxCodeTries - s.Attempts - 1; left > 0 {
-			refusal = errCodeWrong.New(left)
-		} else {
-			refusal = errCodeLastTry.New()
-		}
-		return nil
+		_, err = tx.ExecContext(ctx, `UPDATE payment_profiles SET active = true, activated_at = now(),
+			code_hash = NULL, code_expires_at = NULL, code_attempts = 0, updated_at = now()
+			WHERE user_id = $1`, userID)
+		return err
 	})
 	if err != nil {
 		return err
@@ -399,4 +383,43 @@ func activationCodeHash(pepper string, userID int64, code string) []byte {
 	m := hmac.New(sha256.New, []byte(pepper))
 	fmt.Fprintf(m, "divvy activation code\x00%d\x00%s", userID, code)
 	return m.Sum(nil)
+}
+
+// normalizeCode is a typed one-time code without the spaces and dashes
+// people type in it, refused unless it is 6 digits.
+func normalizeCode(code string) (string, error) {
+	code = strings.Map(func(r rune) rune {
+		if r == ' ' || r == '-' {
+			return -1
+		}
+		return r
+	}, code)
+	if len(code) != 6 || strings.Trim(code, "0123456789") != "" {
+		return "", errCodeFormat.New()
+	}
+	return code, nil
+}
+
+// oneTimeCode is a one-time code's row state: its hash, whether it is
+// still fresh, and the wrong tries counted so far.
+type oneTimeCode struct {
+	Hash     []byte `db:"code_hash"`
+	Fresh    bool   `db:"fresh"`
+	Attempts int    `db:"code_attempts"`
+}
+
+// check says why a code hashing to got is refused (nil when it is right),
+// and whether the refusal is a wrong try the caller must count.
+func (c oneTimeCode) check(got []byte) (refusal error, wrong bool) {
+	switch {
+	case c.Attempts >= maxCodeTries:
+		return errCodeUsedUp.New(), false
+	case !c.Fresh:
+		return errCodeExpired.New(), false
+	case hmac.Equal(c.Hash, got):
+		return nil, false
+	case maxCodeTries-c.Attempts-1 > 0:
+		return errCodeWrong.New(maxCodeTries - c.Attempts - 1), true
+	}
+	return errCodeLastTry.New(), true
 }
