@@ -216,6 +216,33 @@ func (b *browser) runWithin(what string, within time.Duration, actions ...chrome
 	}
 }
 
+// stillClick taps sel once the page has stopped scrolling. A live message
+// scrolls the thread smoothly to the newest one; a tap computed from the
+// element's place before the scroll would land on whatever moved there.
+func stillClick(sel string) chromedp.Action {
+	return chromedp.Tasks{
+		chromedp.WaitVisible(sel),
+		chromedp.Evaluate(scrollIdle, nil, func(p *runtime.EvaluateParams) *runtime.EvaluateParams {
+			return p.WithAwaitPromise(true)
+		}),
+		chromedp.Click(sel),
+	}
+}
+
+// scrollIdle resolves once the page has not scrolled for five frames.
+const scrollIdle = `new Promise(function (done) {
+  var y = -1, still = 0;
+  (function frame() {
+    if (window.scrollY === y) {
+      if (++still >= 5) return done(true);
+    } else {
+      y = window.scrollY;
+      still = 0;
+    }
+    requestAnimationFrame(frame);
+  })();
+})`
+
 // pageChecks finds what a person on a phone or with a screen reader
 // would trip over: more or less than one h1, an image without alt text, a
 // form field without a label, a tap target under 44 px tall, a composer or

@@ -179,9 +179,12 @@ func TestBrowserPizzaNight(t *testing.T) {
 				chromedp.WaitVisible(`//p[contains(., "Waiting for Olivia to confirm")]`))
 			olivia.run("Olivia confirms and reminds",
 				chromedp.WaitVisible(shareRow("Léa")+`//button[@data-testid="confirm-cash"]`),
-				chromedp.Click(shareRow("Léa")+`//button[@data-testid="confirm-cash"]`),
+				stillClick(shareRow("Léa")+`//button[@data-testid="confirm-cash"]`),
 				chromedp.WaitVisible(shareRow("Léa")+`[@data-status="paid"]`),
-				chromedp.Click(shareRow("Nina")+`//button[@data-testid="remind"]`),
+				// The confirmation's own message arrives live and scrolls
+				// the thread: tap Remind once the page has stopped moving.
+				chromedp.WaitVisible(`//li[starts-with(@data-testid, "msg-")][contains(., "Léa paid")]`),
+				stillClick(shareRow("Nina")+`//button[@data-testid="remind"]`),
 				chromedp.WaitVisible(shareRow("Nina")+`//span[contains(., "Reminded today")]`),
 				chromedp.WaitVisible(`//li[@data-testid="msg-reminder"]`))
 			olivia.shot("reminded")
