@@ -67,8 +67,18 @@ var errRefundsUnconfirmed = NewReason(EUNAVAILABLE, "cancel.refunds_unconfirmed"
 func (d *DB) giveBack(ctx context.Context, tx *sqlx.Tx, splitID int64) error {
 	var ids []string
 	if err := tx.SelectContext(ctx, &ids, `SELECT p.transfer_id FROM share_payments p JOIN shares sh ON sh.id = p.share_id
-		WHERE sh.split_id = $1 AND p.undone_by IS NULL ORDER BY p.transfer_id`, splitID); err != nil || len(ids) == 0 {
+		WHERE sh.split_id = $1 AND p.undone_by IS NULL ORDER BY p.transfer_id`, splitID); err != nil {
 		return err
+	}
+	return d.giveBackPayments(ctx, tx, splitID, ids)
+}
+
+// giveBackPayments records, in tx, the refund or reversal of the payments
+// ids of the split's shares (card refunds to be told to the provider after
+// commit), locking their accounts first in the ledger's order.
+func (d *DB) giveBackPayments(ctx context.Context, tx *sqlx.Tx, splitID int64, ids []string) error {
+	if len(ids) == 0 {
+		return nil
 	}
 	pays := make([]Transfer, len(ids))
 	avail := map[int64]int64{} // a card payment's pending account -> the same person's available one

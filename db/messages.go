@@ -34,10 +34,12 @@ type MessageData interface{ messageKind() string }
 
 // SystemData is what a system message says happened in the thread.
 type SystemData struct {
-	Event string `json:"event"`           // created, joined, cash_claimed, split_closed, split_cancelled, payment_failed
+	Event string `json:"event"`           // created, joined, cash_claimed, split_closed, split_cancelled, payment_failed, split_changed, split_renamed, split_edited
 	Title string `json:"title,omitempty"` // the split's
 	StoredAmount
 	TransferID string `json:"transfer_id,omitempty"` // payment_failed: the voided payment
+	From       string `json:"from,omitempty"`        // split_changed: the total before, in the amount's currency
+	OldTitle   string `json:"old_title,omitempty"`   // split_renamed: the title before
 }
 
 // PaymentData is the data of a payment message: a share paid.

@@ -67,7 +67,7 @@ func (d *DB) NamedGuestsInSplit(ctx context.Context, threadID, splitID int64) ([
 	err := d.x.SelectContext(ctx, &out, `SELECT u.id AS user_id, u.display_name
 		FROM shares s JOIN named_guests n ON n.user_id = s.user_id AND n.group_id = $1
 		JOIN users u ON u.id = s.user_id
-		WHERE s.split_id = $2 ORDER BY s.position`, threadID, splitID)
+		WHERE s.split_id = $2 AND s.removed_at IS NULL ORDER BY s.position`, threadID, splitID)
 	return out, err
 }
 
@@ -75,7 +75,7 @@ func (d *DB) NamedGuestsInSplit(ctx context.Context, threadID, splitID int64) ([
 // split, once: the caller then signs the browser in as them.
 func (d *DB) ClaimNamedGuest(ctx context.Context, threadID, splitID, userID int64) error {
 	res, err := d.x.ExecContext(ctx, `DELETE FROM named_guests n WHERE n.user_id = $1 AND n.group_id = $2
-		AND EXISTS (SELECT 1 FROM shares s WHERE s.split_id = $3 AND s.user_id = n.user_id)`, userID, threadID, splitID)
+		AND EXISTS (SELECT 1 FROM shares s WHERE s.split_id = $3 AND s.user_id = n.user_id AND s.removed_at IS NULL)`, userID, threadID, splitID)
 	if err != nil {
 		return err
 	}

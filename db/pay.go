@@ -178,7 +178,7 @@ func sharePayment(s Split, sh Share, method string) TransferHook {
 				Amount decimal.Decimal `db:"amount"`
 			}
 			err := sqlx.GetContext(ctx, tx, &st, `SELECT s.status, sh.amount FROM splits s JOIN shares sh ON sh.split_id = s.id
-				WHERE s.id = $1 AND sh.id = $2 FOR KEY SHARE OF s`, s.ID, sh.ID)
+				WHERE s.id = $1 AND sh.id = $2 AND sh.removed_at IS NULL FOR KEY SHARE OF s`, s.ID, sh.ID)
 			if errors.Is(err, sql.ErrNoRows) {
 				return ErrNotFound.New("share")
 			}
@@ -251,6 +251,6 @@ func markComplete(ctx context.Context, tx sqlx.ExtContext, s Split) (int64, erro
 const dueSharesSQL = `
 	SELECT s.status = 'open', EXISTS (
 		SELECT 1 FROM shares sh
-		WHERE sh.split_id = s.id AND sh.user_id <> s.payee_id
+		WHERE sh.split_id = s.id AND sh.user_id <> s.payee_id AND sh.removed_at IS NULL
 		  AND NOT EXISTS (SELECT 1 FROM share_payments p WHERE ` + paysShare + `)
 	) FROM splits s WHERE s.id = $1`

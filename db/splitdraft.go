@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
@@ -17,6 +18,8 @@ import (
 // for saving, so what people see is what is saved.
 type SplitDraft struct {
 	Title       string
+	Note        string
+	Date        string // the day the money was spent, as a date field sends it (2006-01-02); empty: today
 	Total       string // may be empty in itemized mode: the items make it
 	Currency    string
 	CollectorID int64
@@ -37,6 +40,8 @@ type DraftItem struct {
 // SplitPlan is a checked draft, ready to save.
 type SplitPlan struct {
 	Title       string
+	Note        string
+	SpentOn     *time.Time // nil: the day it is posted
 	Total       money.Money
 	CollectorID int64
 	Mode        money.Mode
@@ -61,11 +66,16 @@ var (
 	errBadNumber     = Errorf(EINVALID, "number_invalid")
 	errNoItems       = Errorf(EINVALID, "items_required")
 	errItemPeople    = Errorf(EINVALID, "item_people_required")
+	errNoteLong      = Errorf(EINVALID, "note_long")
+	errBadDate       = Errorf(EINVALID, "date_invalid")
 )
+
+// MaxNoteLength is the longest note of a split, in characters.
+const MaxNoteLength = 500
 
 // Plan checks the draft against the thread's members and computes the
 // shares. Problems are keyed by form field: title, total, people, mode,
-// collector, value_<user id>, item_<n>, tax, tip, and split for a problem of the
+// collector, value_<user id>, item_<n>, tax, tip, note, date, and split for a problem of the
 // whole (parts that do not add up).
 func (s SplitDraft) Plan(members []Member) (SplitPlan, map[string]error) {
 	p := map[string]error{}
@@ -75,6 +85,20 @@ func (s SplitDraft) Plan(members []Member) (SplitPlan, map[string]error) {
 		p["title"] = errTitleRequired
 	case n > 80:
 		p["title"] = errTitleLong
+	}
+	s.Note = strings.TrimSpace(s.Note)
+	if utf8.RuneCountInString(s.Note) > MaxNoteLength {
+		p["note"] = errNoteLong
+	}
+	var spentOn *time.Time
+	if s.Date = strings.TrimSpace(s.Date); s.Date != "" {
+		// A bill from the future or from before anyone used Divvy is a typo.
+		t, err := time.Parse(time.DateOnly, s.Date)
+		if err != nil || t.Year() < 2000 || t.After(time.Now().AddDate(0, 0, 2)) {
+			p["date"] = errBadDate
+		} else {
+			spentOn = &t
+		}
 	}
 	if _, ok := money.LookupCurrency(s.Currency); !ok {
 		p["total"] = money.ErrUnknownCurrency
@@ -142,7 +166,7 @@ func (s SplitDraft) Plan(members []Member) (SplitPlan, map[string]error) {
 		p["split"] = err
 		return SplitPlan{}, p
 	}
-	plan := SplitPlan{Title: s.Title, Total: total, CollectorID: s.CollectorID, Mode: s.Mode}
+	plan := SplitPlan{Title: s.Title, Note: s.Note, SpentOn: spentOn, Total: total, CollectorID: s.CollectorID, Mode: s.Mode}
 	for i, id := range people {
 		plan.Shares = append(plan.Shares, ShareAmount{UserID: id, Amount: amounts[i]})
 	}

@@ -31,6 +31,8 @@ type Split struct {
 	ID            int64
 	ThreadID      int64
 	Title         string
+	Note          string
+	SpentOn       time.Time // the day the money was spent (the day it was posted unless told)
 	Total         money.Money
 	CollectorID   int64
 	CollectorName string
@@ -115,9 +117,10 @@ func (d *DB) CreateSplit(ctx context.Context, threadID, creatorID int64, plan Sp
 			}
 		}
 		nonce, token := d.newLink()
-		err := tx.GetContext(ctx, &id, `INSERT INTO splits (group_id, title, currency, total, payee_id, created_by, mode, spec, pay_nonce, pay_token_hash)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
-			threadID, plan.Title, plan.Total.Currency, plan.Total.Amount, plan.CollectorID, creatorID, plan.Mode, plan.Spec, nonce, hashToken(token))
+		err := tx.GetContext(ctx, &id, `INSERT INTO splits (group_id, title, currency, total, payee_id, created_by, mode, spec, pay_nonce, pay_token_hash, note, spent_on)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
+			threadID, plan.Title, plan.Total.Currency, plan.Total.Amount, plan.CollectorID, creatorID, plan.Mode, plan.Spec, nonce, hashToken(token),
+			plan.Note, plan.SpentOn)
 		if err != nil {
 			return err
 		}
@@ -137,6 +140,8 @@ type splitRow struct {
 	ID            int64           `db:"id"`
 	ThreadID      int64           `db:"group_id"`
 	Title         string          `db:"title"`
+	Note          string          `db:"note"`
+	SpentOn       time.Time       `db:"spent_on"`
 	Currency      string          `db:"currency"`
 	Total         decimal.Decimal `db:"total"`
 	CollectorID   int64           `db:"payee_id"`
@@ -159,7 +164,7 @@ type shareRow struct {
 	PaidKind    *string         `db:"paid_kind"`
 }
 
-const splitsQuery = `SELECT s.id, s.group_id, s.title, s.currency, s.total, s.payee_id, u.display_name AS payee_name,
+const splitsQuery = `SELECT s.id, s.group_id, s.title, s.note, coalesce(s.spent_on, s.created_at::date) AS spent_on, s.currency, s.total, s.payee_id, u.display_name AS payee_name,
 	s.created_by, s.mode, s.status, s.created_at
 	FROM splits s JOIN users u ON u.id = s.payee_id WHERE s.id = ANY($1)`
 
@@ -178,7 +183,7 @@ const shareOfQuery = sharesSelect + `
 const sharesSelect = `SELECT sh.id, sh.split_id, sh.user_id, u.display_name, sh.amount, sh.cash_claimed_at, sh.reminded_at,
 	p.transfer_id, p.kind AS paid_kind
 	FROM shares sh
-	JOIN users u ON u.id = sh.user_id
+	JOIN users u ON u.id = sh.user_id AND sh.removed_at IS NULL
 	LEFT JOIN share_payments p ON ` + paysShare
 
 // paysShare is true of the row p of share_payments that pays share sh: a
@@ -188,7 +193,7 @@ const sharesSelect = `SELECT sh.id, sh.split_id, sh.user_id, u.display_name, sh.
 const paysShare = `p.share_id = sh.id AND p.undone_by IS NULL`
 
 func (r splitRow) split() Split {
-	return Split{ID: r.ID, ThreadID: r.ThreadID, Title: r.Title, Total: atScale(r.Total, r.Currency),
+	return Split{ID: r.ID, ThreadID: r.ThreadID, Title: r.Title, Note: r.Note, SpentOn: r.SpentOn, Total: atScale(r.Total, r.Currency),
 		CollectorID: r.CollectorID, CollectorName: r.CollectorName, CreatedBy: r.CreatedBy, Mode: money.Mode(r.Mode),
 		Status: r.Status, CreatedAt: r.CreatedAt}
 }
