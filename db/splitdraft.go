@@ -114,7 +114,7 @@ func (s SplitDraft) Plan(members []Member) (SplitPlan, map[string]error) {
 	people := dedupe(s.People)
 	for _, id := range people {
 		if !isMember[id] {
-			p["people"] = errNoPeople
+			p["people"] = errPeopleNotMembers.New()
 		}
 	}
 	if len(people) == 0 {
