@@ -55,6 +55,8 @@ func addRoutes(mux *http.ServeMux, log *slog.Logger, store *db.DB, provider db.P
 	mux.Handle("GET /threads/{id}/splits/{split}", member(store, log, handleSplitShow(log, store, opts.BaseURL)))
 	mux.Handle("GET /threads/{id}/splits/{split}/card", member(store, log, handleSplitCard(log, store)))
 	mux.Handle("GET /threads/{id}/splits/{split}/qr.svg", member(store, log, handleSplitQR(log, store, opts.BaseURL)))
+	mux.Handle("GET /threads/{id}/splits/{split}/edit", member(store, log, handleSplitEditShow(log, store)))
+	mux.Handle("POST /threads/{id}/splits/{split}/edit", member(store, log, handleSplitEditSave(log, store, provider)))
 	mux.Handle("GET /threads/{id}/splits/{split}/cancel", member(store, log, handleSplitCancelShow(log, store)))
 	mux.Handle("POST /threads/{id}/splits/{split}/cancel", member(store, log, handleSplitCancel(log, store, provider)))
 	mux.Handle("POST /threads/{id}/splits/{split}/shares/{share}/cash", member(store, log, handleShareCash(log, store)))

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"divvy/db"
 	"divvy/db/money"
@@ -18,6 +19,8 @@ func splitFormFromRequest(r *http.Request, ms *membership, members []db.Member) 
 	f := r.PostForm
 	d := db.SplitDraft{
 		Title:    f.Get("title"),
+		Note:     f.Get("note"),
+		Date:     f.Get("date"),
 		Total:    f.Get("total"),
 		Currency: strings.ToUpper(strings.TrimSpace(f.Get("currency"))),
 		Mode:     money.Mode(f.Get("mode")),
@@ -29,7 +32,7 @@ func splitFormFromRequest(r *http.Request, ms *membership, members []db.Member) 
 	d.People = ids(f["people"])
 	v := splitFormView(ms, members)
 	v.Form.Values = map[string]string{
-		"title": d.Title, "total": d.Total, "currency": d.Currency, "collector": f.Get("collector"),
+		"title": d.Title, "note": d.Note, "date": d.Date, "total": d.Total, "currency": d.Currency, "collector": f.Get("collector"),
 		"mode": string(d.Mode), "tax": d.Tax, "tip": d.Tip,
 	}
 	v.People = map[int64]bool{}
@@ -113,7 +116,7 @@ func handleSplitNew(log *slog.Logger, store *db.DB) http.Handler {
 		}
 		v := splitFormView(ms, members)
 		v.Form.Values = map[string]string{"currency": ms.thread.Currency, "mode": string(money.ModeEqual),
-			"collector": strconv.FormatInt(currentUser(r).ID, 10)}
+			"collector": strconv.FormatInt(currentUser(r).ID, 10), "date": timeNow().In(views.Zone(r.Context())).Format(time.DateOnly)}
 		for _, m := range members {
 			v.People[m.UserID] = true
 		}
@@ -327,12 +330,27 @@ func handleSplitShow(log *slog.Logger, store *db.DB, baseURL string) http.Handle
 			}
 		}
 		page.CanResetLink = page.Card.IsCollector || currentMembership(r).member.Role == db.RoleOrganizer
-		if page.Card.IsCollector {
-			members, err := store.Members(r.Context(), s.ThreadID)
-			if err != nil {
-				fail(w, r, log, err)
-				return
+		page.CanEdit = mayEdit(r, s)
+		page.Note, page.SpentOn = s.Note, views.Date(r.Context(), s.SpentOn)
+		edits, err := store.SplitHistory(r.Context(), s.ThreadID, s.ID)
+		if err != nil {
+			fail(w, r, log, err)
+			return
+		}
+		page.History = splitHistory(r, edits)
+		members, err := store.Members(r.Context(), s.ThreadID)
+		if err != nil {
+			fail(w, r, log, err)
+			return
+		}
+		creator := s.CollectorName
+		for _, m := range members {
+			if m.UserID == s.CreatedBy {
+				creator = m.DisplayName
 			}
+		}
+		page.Created = views.T(r.Context(), "split.history_created", creator, views.DateTime(r.Context(), s.CreatedAt))
+		if page.Card.IsCollector {
 			for _, m := range members {
 				if _, in := s.ShareOf(m.UserID); !in {
 					page.Addable = append(page.Addable, views.Person{ID: m.UserID, Name: m.DisplayName})

@@ -141,7 +141,10 @@ func messageItem(ctx context.Context, m db.Message, me int64) views.MessageItem 
 	var amount db.StoredAmount
 	switch d := m.Payload().(type) {
 	case db.SystemData:
-		it.Event, it.Title, amount = d.Event, d.Title, d.StoredAmount
+		it.Event, it.Title, amount, it.OldTitle = d.Event, d.Title, d.StoredAmount, d.OldTitle
+		if from, ok := (db.StoredAmount{Amount: d.From, Currency: d.Currency}).Money(); ok {
+			it.From = views.Money(ctx, from)
+		}
 	case db.PaymentData:
 		it.Method, amount = d.Method, d.StoredAmount
 	case db.ReminderData:

@@ -24,6 +24,20 @@ type SplitForm struct {
 	People     map[int64]bool // who takes part
 	Items      []ItemRow
 	Preview    SplitPreview
+	// Editing an existing split (0: a new one). Its currency and collector
+	// stay; MoneyMoved says some share is paid or claimed, so changing its
+	// amount gives that payment back; CanDelete offers the cancel page.
+	EditSplitID   int64
+	CollectorName string
+	MoneyMoved    bool
+	CanDelete     bool
+}
+
+// HistoryEntry is one edit of a split, as its page lists it.
+type HistoryEntry struct {
+	At      string
+	Who     string
+	Changes []string
 }
 
 // ItemRow is one line of an itemized bill in the form.

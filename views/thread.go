@@ -56,7 +56,10 @@ type MessageItem struct {
 	// Payments and reminders: the amount, the split's title, who is
 	// reminded, and how a payment was made.
 	Amount, Title, To, Method string
-	At                        time.Time
+	// Edits of a split: the total before (split_changed), the title before
+	// (split_renamed).
+	From, OldTitle string
+	At             time.Time
 	// HTML, when set, is the message as already rendered for this reader
 	// (messages other than split cards never change once posted).
 	HTML string
