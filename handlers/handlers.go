@@ -59,6 +59,7 @@ func New(log *slog.Logger, store *db.DB, provider db.PaymentProvider, notify db.
 	h = limitBody(64<<10, h)
 	h = securityHeaders(opts.Production, h)
 	h = recoverPanics(log, h)
+	h = compress(h)
 	h = logRequests(log, h)
 	return h
 }

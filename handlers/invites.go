@@ -21,6 +21,7 @@ func handleInviteShow(log *slog.Logger, store *db.DB, baseURL string) http.Handl
 			fail(w, r, log, err)
 			return
 		}
+		uncompressed(w) // the page shows the invite token
 		in := views.Invite{
 			ThreadID:    ms.thread.ID,
 			ThreadName:  ms.thread.Name,
@@ -68,6 +69,7 @@ func writeQR(w http.ResponseWriter, r *http.Request, log *slog.Logger, text stri
 	w.Header().Set("Content-Type", "image/svg+xml")
 	w.Header().Set("Cache-Control", "private, no-store")
 	w.Header().Set("Referrer-Policy", "no-referrer")
+	uncompressed(w) // the code is a link token
 	w.Write([]byte(b.String()))
 }
 

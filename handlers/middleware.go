@@ -273,10 +273,12 @@ func currentMembership(r *http.Request) *membership {
 }
 
 // Pages that carry a link token in their URL must not leak it to other
-// sites through the Referer header.
+// sites through the Referer header, nor through their compressed size
+// (BREACH: see compress).
 func noReferrer(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Referrer-Policy", "no-referrer")
+		uncompressed(w)
 		next.ServeHTTP(w, r)
 	})
 }

@@ -313,6 +313,7 @@ func handleSplitShow(log *slog.Logger, store *db.DB, baseURL string) http.Handle
 			fail(w, r, log, err)
 			return
 		}
+		uncompressed(w) // the page shows the pay link's token
 		page := views.SplitPage{ThreadName: currentMembership(r).thread.Name, Card: splitCard(r, s), PayURL: baseURL + "/pay/" + url.PathEscape(token),
 			Fixed: s.Mode != money.ModeEqual && s.Mode != money.ModeShares}
 		if s.Mode != money.ModeShares {
