@@ -19,6 +19,9 @@
 //	page       GET the page thread (50 messages, 5 splits) as its members
 //	pinflood   the page again while -c clients post wrong PINs from many
 //	           accounts (5 each, then the next): page p99 against page alone
+//	page-mixed the page thread viewed by 50 clients while 5 % of requests
+//	           write to it (messages, a split in ten): against page alone
+//	create     10 members create splits in one thread at once
 //	pay        GET pay page + POST with the PIN, shares spread over the pool
 //	           threads; then the same on a LOAD_SKIP_PIN=1 server (ledger alone)
 //	payhot     -c friends pay their shares of one split at the same instant
@@ -65,7 +68,7 @@ func main() {
 }
 
 // scenarios in the order they run.
-var allScenarios = []string{"baseline", "page", "pinflood", "pay", "payhot", "live", "bigledger"}
+var allScenarios = []string{"baseline", "page", "pinflood", "page-mixed", "create", "pay", "payhot", "live", "bigledger"}
 
 type config struct {
 	url      string
@@ -298,8 +301,13 @@ func (h *harness) scenarios(ctx context.Context) error {
 		if err := h.httpLimit(ctx); err != nil {
 			return err
 		}
+	} else if r["create"] || r["pay"] || r["payhot"] {
+		// Their figures are ratios to pgbench measured in the same run.
+		if err := h.pgbench(ctx); err != nil {
+			return err
+		}
 	}
-	if !(r["page"] || r["pinflood"] || r["pay"] || r["payhot"] || r["live"] || r["bigledger"]) {
+	if !(r["page"] || r["pinflood"] || r["page-mixed"] || r["create"] || r["pay"] || r["payhot"] || r["live"] || r["bigledger"]) {
 		return nil
 	}
 	if err := h.seed(ctx); err != nil {
@@ -313,6 +321,8 @@ func (h *harness) scenarios(ctx context.Context) error {
 	}{
 		{"page", h.pageScenario},
 		{"pinflood", h.pinFlood},
+		{"page-mixed", h.pageMixed},
+		{"create", h.createScenario},
 		{"pay", h.payScenario(withPIN)},
 		{"payhot", h.payHot(withPIN)},
 		{"pay", h.payScenario(ledgerOnly)},

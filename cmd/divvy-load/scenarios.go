@@ -19,12 +19,21 @@ func (h *harness) pageScenario(ctx context.Context) error {
 		return err
 	}
 	m, size := h.loadPage(ctx, s, "page", h.cfg.duration)
-	r := loadRow("page", withPIN, "req/s", h.cfg.c, m, fmt.Sprintf("GET thread page: 50 messages, 5 splits, %d members, %.0f KB", 1+len(h.w.page.payers), float64(size)/1024))
+	rss := h.serverRSS()
+	first, warm, err := h.wireBytes(ctx, s, h.w.page.org, h.w.page.path(""))
+	if err != nil {
+		return fmt.Errorf("bytes on the wire: %w", err)
+	}
+	r := loadRow("page", withPIN, "req/s", h.cfg.c, m, fmt.Sprintf("GET thread page: 50 messages, 5 splits, %d members, %.0f KB; on the wire with its files (gzip): first visit %.1f KB, warm %.1f KB; server RSS %.0f MiB",
+		1+len(h.w.page.payers), float64(size)/1024, float64(first)/1024, float64(warm)/1024, rss))
 	h.report(r)
 	h.pageAlone = r
 	h.sum.set("page_rps", r.Rate)
 	h.sum.set("page_p50_ms", r.P50)
 	h.sum.set("page_p99_ms", r.P99)
+	h.sum.set("page_rss_mib", rss)
+	h.sum.set("wire_first_kb", float64(first)/1024)
+	h.sum.set("wire_warm_kb", float64(warm)/1024)
 	return nil
 }
 
