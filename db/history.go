@@ -24,6 +24,7 @@ type HistoryItem struct {
 	// Counterpart is the other person of a split's transfer: who paid the
 	// user, or whom the user paid ("" for payouts and the like).
 	Counterpart string
+	Note        string // what a pay-link payment was for
 	CreatedAt   time.Time
 }
 
@@ -57,6 +58,7 @@ func (d *DB) HistoryPage(ctx context.Context, userID int64, before HistoryCursor
 		ThreadID    *int64          `db:"group_id"`
 		Title       *string         `db:"title"`
 		Counterpart *string         `db:"counterpart"`
+		Note        string          `db:"note"`
 		At          time.Time       `db:"created_at"`
 	}
 	var at *time.Time
@@ -68,7 +70,9 @@ func (d *DB) HistoryPage(ctx context.Context, userID int64, before HistoryCursor
 		       (t.kind = 'card_payment' AND sum(e.amount) > 0
 		        AND NOT EXISTS (SELECT 1 FROM ledger_transfers p WHERE p.pending_of = t.id)) AS pending,
 		       s.id AS split_id, s.group_id, s.title,
-		       CASE WHEN s.payee_id = $1 THEN pu.display_name ELSE cu.display_name END AS counterpart,
+		       coalesce(CASE WHEN lp.payer_id = $1 THEN lpe.display_name WHEN lp.payee_id = $1 THEN lpr.display_name END,
+		                CASE WHEN s.payee_id = $1 THEN pu.display_name ELSE cu.display_name END) AS counterpart,
+		       coalesce(lp.note, '') AS note,
 		       t.created_at
 		FROM ledger_entries e
 		JOIN ledger_accounts a ON a.id = e.account_id AND a.user_id = $1
@@ -78,9 +82,13 @@ func (d *DB) HistoryPage(ctx context.Context, userID int64, before HistoryCursor
 		LEFT JOIN shares sh ON sh.id = coalesce(t.share_id, r.share_id)
 		LEFT JOIN users pu ON pu.id = coalesce(t.payer_user_id, r.payer_user_id, sh.user_id)
 		LEFT JOIN users cu ON cu.id = s.payee_id
+		LEFT JOIN link_payments lp ON lp.transfer_id = coalesce(t.reverses, t.id)
+		LEFT JOIN users lpr ON lpr.id = lp.payer_id
+		LEFT JOIN users lpe ON lpe.id = lp.payee_id
 		WHERE t.kind NOT IN ('settlement')
 		  AND ($3::timestamptz IS NULL OR (t.created_at, t.id) < ($3, $4))
-		GROUP BY t.id, s.id, s.group_id, s.title, pu.display_name, cu.display_name
+		GROUP BY t.id, s.id, s.group_id, s.title, pu.display_name, cu.display_name, lp.payer_id, lp.payee_id, lp.note,
+		         lpr.display_name, lpe.display_name
 		ORDER BY t.created_at DESC, t.id DESC
 		LIMIT $2`, userID, limit+1, at, before.ID)
 	if err != nil {
@@ -91,7 +99,8 @@ func (d *DB) HistoryPage(ctx context.Context, userID int64, before HistoryCursor
 	}
 	items = make([]HistoryItem, 0, len(rows))
 	for _, r := range rows {
-		it := HistoryItem{TransferID: r.ID, Kind: TransferKind(r.Kind), Amount: atScale(r.Net, r.Currency), Pending: r.Pending, CreatedAt: r.At}
+		it := HistoryItem{TransferID: r.ID, Kind: TransferKind(r.Kind), Amount: atScale(r.Net, r.Currency), Pending: r.Pending,
+			CreatedAt: r.At, Note: r.Note}
 		if r.SplitID != nil {
 			it.SplitID = *r.SplitID
 		}
