@@ -59,11 +59,17 @@ func moneyView(r *http.Request, store *db.DB) (views.MoneyView, error) {
 		}
 		line := views.HistoryLine{What: what, Amount: views.Money(ctx, h.Amount), Cash: h.Kind == db.TransferCash,
 			In: h.Amount.IsPositive(), Pending: h.Pending, When: views.DateTime(ctx, h.CreatedAt)}
+		if h.Note != "" {
+			line.What += " · " + h.Note
+		}
 		if h.SplitTitle != "" {
 			line.What += " · " + h.SplitTitle
 			line.SplitURL = splitPath(h.ThreadID, h.SplitID)
 		}
 		w.History = append(w.History, line)
+	}
+	if w.Links, err = linksView(r, store); err != nil {
+		return views.MoneyView{}, err
 	}
 	if more && len(hs) > 0 {
 		last := hs[len(hs)-1]

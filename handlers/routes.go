@@ -66,8 +66,9 @@ func addRoutes(mux *http.ServeMux, log *slog.Logger, store *db.DB, provider db.P
 	mux.Handle("POST /threads/{id}/splits/{split}/remind", member(store, log, handleSplitRemindAll(log, store, notify, opts.BaseURL)))
 	mux.Handle("GET /threads/{id}/splits/{split}/pay", member(store, log, handlePayShow(log, store)))
 	mux.Handle("POST /threads/{id}/splits/{split}/pay", member(store, log, handlePay(log, store, provider, opts.SkipPIN)))
-	mux.Handle("GET /money", requireUser(handleMoney(log, store)))
-	mux.Handle("POST /money/withdraw", requireUser(handleWithdraw(log, store, provider)))
+	mux.Handle("GET /money", requireUser(withBaseURL(opts.BaseURL, handleMoney(log, store))))
+	mux.Handle("POST /money/withdraw", requireUser(withBaseURL(opts.BaseURL, handleWithdraw(log, store, provider))))
+	addLinkRoutes(mux, log, store, provider, s, opts)
 	if !opts.Production {
 		mux.Handle("GET /dev/outbox", handleOutbox(log, store))
 	}

@@ -156,3 +156,8 @@
   document.addEventListener("htmx:load", function (e) { labelAll(e.detail.elt); });
   document.addEventListener("htmx:oobAfterSwap", function (e) { labelAll(e.detail.target); });
 })();
+
+// A "Print" button on a printable card (no inline script under the CSP).
+document.addEventListener("click", function (e) {
+  if (e.target.closest && e.target.closest("[data-print]")) window.print();
+});

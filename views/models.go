@@ -6,6 +6,7 @@ type Layout struct {
 	User   *Viewer // nil when signed out
 	Path   string  // where the language switcher returns to
 	Notice string  // a one-off message shown above the content
+	Meta   *Meta   // link previews and robots (pay links), nil for most pages
 }
 
 // Viewer is the signed-in person, as the frame shows them.
