@@ -62,6 +62,7 @@ func TestPersonalLinkGuestPays(t *testing.T) {
 	if page.header.Get("Referrer-Policy") != "no-referrer" {
 		t.Errorf("Referrer-Policy %q", page.header.Get("Referrer-Policy"))
 	}
+	wantBody(t, "the form keeps the link's amount", page, `action="/to/Sam.Martin?amount=12,50&amp;note=pizza"`)
 	if strings.Contains(page.body, `name="amount"`) {
 		t.Errorf("the amount fixed by the link can be typed")
 	}

@@ -141,6 +141,9 @@ func renderLink(w http.ResponseWriter, r *http.Request, log *slog.Logger, store 
 	if lp.request != nil {
 		v.Handle = ""
 		v.Note = lp.request.Note
+	} else if r.URL.RawQuery != "" {
+		// The amount and note the link fixes go with the form.
+		v.Action += "?" + r.URL.RawQuery
 	}
 	if lp.fixed.Currency != "" {
 		v.Amount = views.Money(ctx, lp.fixed)

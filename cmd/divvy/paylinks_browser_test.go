@@ -13,7 +13,7 @@ func (p *person) fillSetupAndActivate(t *testing.T, dbURL, pin string) {
 	p.run(p.name+" fills payment setup",
 		chromedp.WaitVisible(`[data-testid=setup-form]`),
 		chromedp.SendKeys(`#f-legal_name`, p.name+" Martin"),
-		chromedp.SendKeys(`#f-contact`, strings.ToLower(p.name)+"@example.com"),
+		chromedp.SetValue(`#f-contact`, strings.ToLower(p.name)+"@example.com"),
 		chromedp.SendKeys(`#f-card_number`, "4242 4242 4242 4242"),
 		chromedp.SendKeys(`#f-exp_month`, "12"),
 		chromedp.SendKeys(`#f-exp_year`, "35"),
@@ -49,6 +49,9 @@ func TestBrowserPersonalLink(t *testing.T) {
 		chromedp.WaitVisible(`[data-testid=request-link]`),
 		chromedp.ScrollIntoView(`[data-testid=money-links]`))
 	sam.shot("money-links")
+	sam.run("the Money page on a phone", chromedp.EmulateViewport(390, 844), chromedp.Reload(), chromedp.WaitVisible(`[data-testid=request-link]`))
+	sam.shot("money-links-phone")
+	sam.run("back to desktop", chromedp.EmulateViewport(1280, 800))
 	sam.run("the printable card", chromedp.Navigate(base+"/money/link/card"), chromedp.WaitVisible(`[data-testid=print-card]`))
 	sam.shot("print-card")
 
