@@ -18,11 +18,11 @@ const RequestLinkLife = 30 * 24 * time.Hour
 
 // Refusals of request links (worded in views/refusals_text_links.go).
 var (
-	errRequestPaid    = NewReason(ECONFLICT, "request.paid")
-	errRequestRevoked = NewReason(ECONFLICT, "request.revoked")
-	errRequestExpired = NewReason(ECONFLICT, "request.expired")
-	errRequestChanged = NewReason(ECONFLICT, "request.changed")
-	errRequestNoPay   = NewReason(ECONFLICT, "request.payments_first")
+	errReqLinkPaid    = NewReason(ECONFLICT, "reqlink.paid")
+	errReqLinkRevoked = NewReason(ECONFLICT, "reqlink.revoked")
+	errReqLinkExpired = NewReason(ECONFLICT, "reqlink.expired")
+	errReqLinkChanged = NewReason(ECONFLICT, "reqlink.changed")
+	errReqLinkNoPay   = NewReason(ECONFLICT, "reqlink.payments_first")
 )
 
 // RequestStatus is where a request link stands.
@@ -102,7 +102,7 @@ func (d *DB) CreateRequestLink(ctx context.Context, userID int64, amount money.M
 		return RequestLink{}, errLinkAmount.New()
 	}
 	if prof, err := d.PaymentProfile(ctx, userID); ErrorCode(err) == ENOTFOUND || (err == nil && !prof.Active) {
-		return RequestLink{}, errRequestNoPay.New()
+		return RequestLink{}, errReqLinkNoPay.New()
 	} else if err != nil {
 		return RequestLink{}, err
 	}
@@ -173,7 +173,7 @@ func (d *DB) RevokeRequestLink(ctx context.Context, userID, id int64) error {
 		}
 		switch {
 		case st.Paid:
-			return errRequestPaid.New()
+			return errReqLinkPaid.New()
 		case st.Revoked:
 			return nil
 		}
@@ -207,13 +207,13 @@ func (d *DB) requestPayable(ctx context.Context, q sqlx.QueryerContext, id, paye
 	}
 	switch {
 	case r.Transfer.Valid:
-		return errRequestPaid.New()
+		return errReqLinkPaid.New()
 	case r.Revoked.Valid:
-		return errRequestRevoked.New()
+		return errReqLinkRevoked.New()
 	case !d.ledgerTime().Before(r.Expires):
-		return errRequestExpired.New()
+		return errReqLinkExpired.New()
 	case r.UserID != payeeID || r.Currency != amount.Currency || !r.Amount.Equal(amount.Amount):
-		return errRequestChanged.New()
+		return errReqLinkChanged.New()
 	}
 	return nil
 }

@@ -47,7 +47,7 @@ func TestRequestLinkPaidOnceUnderRace(t *testing.T) {
 			switch {
 			case err == nil:
 				paid++
-			case db.ReasonOf(err) != "request.paid":
+			case db.ReasonOf(err) != "reqlink.paid":
 				t.Errorf("a racing payer: %v, want request.paid", err)
 			}
 		}
@@ -63,7 +63,7 @@ func TestRequestLinkPaidOnceUnderRace(t *testing.T) {
 	if n := count(t, d, `SELECT count(*) FROM link_payments WHERE payee_id = $1 AND note = 'Pizza'`, sam); n != 1 {
 		t.Errorf("%d link payments kept, want 1", n)
 	}
-	if err := d.RevokeRequestLink(ctx, sam, q.ID); db.ReasonOf(err) != "request.paid" {
+	if err := d.RevokeRequestLink(ctx, sam, q.ID); db.ReasonOf(err) != "reqlink.paid" {
 		t.Errorf("revoking a paid link: %v, want request.paid", err)
 	}
 	auditClean(t, d)
@@ -92,7 +92,7 @@ func TestRequestLinkRevokedAndExpired(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = d.PayLink(ctx, p, db.LinkPayment{PayeeID: sam, PayerID: lea, Amount: q.Amount, RequestID: q.ID, PaymentID: newID(), PIN: "739164"})
-	if db.ReasonOf(err) != "request.revoked" {
+	if db.ReasonOf(err) != "reqlink.revoked" {
 		t.Fatalf("paying a revoked link: %v", err)
 	}
 	q2, err := d.CreateRequestLink(ctx, sam, eur("9"), "Cinema")
@@ -104,14 +104,14 @@ func TestRequestLinkRevokedAndExpired(t *testing.T) {
 		t.Fatalf("after 30 days: %s, want expired", got.Status)
 	}
 	_, err = d.PayLink(ctx, p, db.LinkPayment{PayeeID: sam, PayerID: lea, Amount: q2.Amount, RequestID: q2.ID, PaymentID: newID(), PIN: "739164"})
-	if db.ReasonOf(err) != "request.expired" {
+	if db.ReasonOf(err) != "reqlink.expired" {
 		t.Fatalf("paying an expired link: %v", err)
 	}
 	if p.charges.Load() != 0 {
 		t.Errorf("%d charges for links that cannot be paid", p.charges.Load())
 	}
 	_, err = d.CreateRequestLink(ctx, payGuest(t, d, "Nina"), eur("5"), "")
-	if db.ReasonOf(err) != "request.payments_first" {
+	if db.ReasonOf(err) != "reqlink.payments_first" {
 		t.Errorf("a request without payments: %v", err)
 	}
 }

@@ -127,8 +127,8 @@ func handleHandleChoose(log *slog.Logger, store *db.DB) http.Handler {
 	})
 }
 
-// handleRequestCreate makes a request link for a fixed amount and note.
-func handleRequestCreate(log *slog.Logger, store *db.DB) http.Handler {
+// handleRequestLinkCreate makes a request link for a fixed amount and note.
+func handleRequestLinkCreate(log *slog.Logger, store *db.DB) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !parseForm(w, r) {
 			return
@@ -160,8 +160,8 @@ func handleRequestCreate(log *slog.Logger, store *db.DB) http.Handler {
 	})
 }
 
-// handleRequestRevoke cancels one of the viewer's request links.
-func handleRequestRevoke(log *slog.Logger, store *db.DB) http.Handler {
+// handleRequestLinkRevoke cancels one of the viewer's request links.
+func handleRequestLinkRevoke(log *slog.Logger, store *db.DB) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 		if err != nil {
@@ -272,8 +272,8 @@ func handleToQR(log *slog.Logger, store *db.DB, baseURL string) http.Handler {
 	})
 }
 
-// handleRequestShow shows a request link to whoever has it.
-func handleRequestShow(log *slog.Logger, store *db.DB, baseURL string) http.Handler {
+// handleRequestLinkShow shows a request link to whoever has it.
+func handleRequestLinkShow(log *slog.Logger, store *db.DB, baseURL string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !linkLookupAllowed(w, r, log, store) {
 			return
@@ -286,9 +286,9 @@ func handleRequestShow(log *slog.Logger, store *db.DB, baseURL string) http.Hand
 	})
 }
 
-// handleRequestPay pays a request link (once: a second payer is told it is
+// handleRequestLinkPay pays a request link (once: a second payer is told it is
 // paid).
-func handleRequestPay(log *slog.Logger, store *db.DB, provider db.PaymentProvider, s *sessionManager, baseURL string, skipPIN bool) http.Handler {
+func handleRequestLinkPay(log *slog.Logger, store *db.DB, provider db.PaymentProvider, s *sessionManager, baseURL string, skipPIN bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !parseForm(w, r) {
 			return

@@ -177,7 +177,7 @@ func renderLink(w http.ResponseWriter, r *http.Request, log *slog.Logger, store 
 	l.Meta = &views.Meta{Title: views.T(ctx, "linkpay.title", o.Name), Description: views.T(ctx, "linkpay.description", o.Name),
 		URL: baseURL + lp.action, Image: baseURL + lp.action + "/qr.png", NoIndex: true}
 	if lp.request != nil {
-		l.Meta.Title = views.T(ctx, "request.title", o.Name, v.Amount)
+		l.Meta.Title = views.T(ctx, "reqlink.title", o.Name, v.Amount)
 		l.Meta.Description = views.T(ctx, "linkpay.request_desc", o.Name, v.Amount)
 		l.Title = l.Meta.Title
 	}

@@ -17,11 +17,11 @@ func init() {
 		"linkpay.amount":         "Type an amount to pay, more than zero.",
 		"linkpay.note_long":      "A note has at most {max} characters.",
 		"linkpay.not_accepting":  "{name} is not accepting payments for now.",
-		"request.paid":           "This request was already paid.",
-		"request.revoked":        "This request was cancelled by the person who made it.",
-		"request.expired":        "This request has expired: request links work for 30 days.",
-		"request.changed":        "This request is not for this amount any more. Open the link again.",
-		"request.payments_first": "Set up payments first: a request needs somewhere for the money to go.",
+		"reqlink.paid":           "This request was already paid.",
+		"reqlink.revoked":        "This request was cancelled by the person who made it.",
+		"reqlink.expired":        "This request has expired: request links work for 30 days.",
+		"reqlink.changed":        "This request is not for this amount any more. Open the link again.",
+		"reqlink.payments_first": "Set up payments first: a request needs somewhere for the money to go.",
 	})
 	add("fr", map[string]string{
 		"handle.format":          "Un identifiant a de 3 à 30 caractères : des lettres de a à z, des chiffres, et des points ou tirets isolés entre eux.",
@@ -33,10 +33,10 @@ func init() {
 		"linkpay.amount":         "Saisissez un montant à payer, supérieur à zéro.",
 		"linkpay.note_long":      "Une note a au plus {max} caractères.",
 		"linkpay.not_accepting":  "{name} n’accepte pas de paiements pour le moment.",
-		"request.paid":           "Cette demande a déjà été payée.",
-		"request.revoked":        "Cette demande a été annulée par la personne qui l’a faite.",
-		"request.expired":        "Cette demande a expiré : un lien de demande fonctionne 30 jours.",
-		"request.changed":        "Cette demande n’est plus de ce montant. Ouvrez le lien à nouveau.",
-		"request.payments_first": "Activez d’abord les paiements : une demande a besoin d’un endroit où verser l’argent.",
+		"reqlink.paid":           "Cette demande a déjà été payée.",
+		"reqlink.revoked":        "Cette demande a été annulée par la personne qui l’a faite.",
+		"reqlink.expired":        "Cette demande a expiré : un lien de demande fonctionne 30 jours.",
+		"reqlink.changed":        "Cette demande n’est plus de ce montant. Ouvrez le lien à nouveau.",
+		"reqlink.payments_first": "Activez d’abord les paiements : une demande a besoin d’un endroit où verser l’argent.",
 	})
 }
