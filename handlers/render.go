@@ -20,9 +20,10 @@ import (
 // render writes a component as the response with status. Pages are private
 // and change with every payment, so nothing is cached.
 //
-// The page is rendered into a buffer and sent in one write with its length:
-// written straight to the connection, a thread page went out in a dozen
-// chunks, a system call each.
+// The page is rendered into a buffer and sent in one write with its length
+// (gzipped whole first, for browsers that take it: see gzipWhole): written
+// straight to the connection, a thread page went out in a dozen chunks, a
+// system call each.
 func render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
@@ -43,9 +44,13 @@ func render(w http.ResponseWriter, r *http.Request, status int, c templ.Componen
 		http.Error(w, "The page could not be shown. Please try again.", http.StatusInternalServerError)
 		return
 	}
-	h.Set("Content-Length", strconv.Itoa(b.Len()))
+	z := renderBuffers.Get().(*bytes.Buffer)
+	defer putRenderBuffer(z)
+	z.Reset()
+	body := gzipWhole(w, r, b.Bytes(), z)
+	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
-	w.Write(b.Bytes())
+	w.Write(body)
 }
 
 // statusClientGone is the access log's status for a request whose browser

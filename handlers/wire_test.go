@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -249,6 +250,9 @@ func TestCompression(t *testing.T) {
 		wantStatus(t, "thread", res, 200)
 		if enc := res.header.Get("Content-Encoding"); enc == "" || !strings.Contains(accept, enc) {
 			t.Errorf("thread page with Accept-Encoding %q: Content-Encoding %q", accept, enc)
+		}
+		if n, err := strconv.Atoi(res.header.Get("Content-Length")); err != nil || n != len(res.body) {
+			t.Errorf("compressed thread page: Content-Length %q for a body of %d bytes", res.header.Get("Content-Length"), len(res.body))
 		}
 		if !strings.Contains(strings.Join(res.header.Values("Vary"), ","), "Accept-Encoding") {
 			t.Errorf("thread page: Vary %q lacks Accept-Encoding", res.header.Values("Vary"))

@@ -94,7 +94,7 @@ func Handler() http.Handler {
 			h.Set("Vary", "Accept-Encoding")
 		}
 		etag := `"` + fingerprints[name] + `"`
-		if compressed && acceptsGzip(r) {
+		if compressed && AcceptsGzip(r) {
 			b, etag = gz, `"`+fingerprints[name]+`-gz"`
 			h.Set("Content-Encoding", "gzip")
 		}
@@ -113,9 +113,9 @@ func Handler() http.Handler {
 	})
 }
 
-// acceptsGzip says whether the request's Accept-Encoding takes gzip (and
+// AcceptsGzip says whether the request's Accept-Encoding takes gzip (and
 // does not refuse it with q=0).
-func acceptsGzip(r *http.Request) bool {
+func AcceptsGzip(r *http.Request) bool {
 	for _, v := range r.Header.Values("Accept-Encoding") {
 		for _, part := range strings.Split(v, ",") {
 			coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
