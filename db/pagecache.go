@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 )
 
 // A thread page shows the thread's members, its newest messages and the
@@ -12,7 +13,10 @@ import (
 // transaction, so the thread's event id is a version of that data: reads
 // made at the same event id read the same rows. ThreadPage keeps the last
 // read per thread and reuses it while the event id is unchanged; the first
-// request after a change reads afresh. Only rows are kept, never
+// request after a change reads afresh, and the requests that come while it
+// reads wait for its rows instead of reading the same rows again (on a busy
+// thread, every write used to send all its concurrent viewers to the
+// database at once). Only rows are kept, never
 // rendered HTML: what a viewer sees still depends on who they are, their
 // language and the time, and is drawn per request.
 
@@ -29,8 +33,20 @@ type threadRows struct {
 }
 
 type threadCache struct {
-	mu sync.Mutex
-	m  map[int64]*threadRows
+	mu      sync.Mutex
+	m       map[int64]*threadRows
+	loading map[int64]*pageLoad // the read in progress per thread
+	reads   atomic.Int64        // reads from the database, for tests
+}
+
+// pageLoad is a read of a thread's page rows at an event id, which
+// requests at the same id wait for.
+type pageLoad struct {
+	seq   int64
+	limit int
+	done  chan struct{}
+	rows  ThreadRows
+	err   error
 }
 
 // ThreadRows is what a thread page shows, as read.
@@ -49,10 +65,48 @@ type ThreadRows struct {
 func (d *DB) ThreadPage(ctx context.Context, threadID, seq int64, limit int) (ThreadRows, error) {
 	d.pages.mu.Lock()
 	c := d.pages.m[threadID]
-	d.pages.mu.Unlock()
 	if c != nil && c.seq == seq && len(c.msgs) <= limit {
+		d.pages.mu.Unlock()
 		return ThreadRows{c.members, c.msgs, c.more, c.splits}, nil
 	}
+	l := d.pages.loading[threadID]
+	if l != nil && l.seq == seq && l.limit == limit {
+		d.pages.mu.Unlock()
+		select {
+		case <-l.done:
+			if l.err == nil {
+				return l.rows, nil
+			}
+			// The reader failed (its browser left, say): read for ourselves.
+			return d.readThreadPage(ctx, threadID, seq, limit)
+		case <-ctx.Done():
+			return ThreadRows{}, ctx.Err()
+		}
+	}
+	if l != nil {
+		// A read at another event id is under way: this one goes alone.
+		d.pages.mu.Unlock()
+		return d.readThreadPage(ctx, threadID, seq, limit)
+	}
+	l = &pageLoad{seq: seq, limit: limit, done: make(chan struct{})}
+	if d.pages.loading == nil {
+		d.pages.loading = map[int64]*pageLoad{}
+	}
+	d.pages.loading[threadID] = l
+	d.pages.mu.Unlock()
+
+	l.rows, l.err = d.readThreadPage(ctx, threadID, seq, limit)
+	d.pages.mu.Lock()
+	delete(d.pages.loading, threadID)
+	d.pages.mu.Unlock()
+	close(l.done)
+	return l.rows, l.err
+}
+
+// readThreadPage reads a thread page's rows and keeps them for requests
+// at the same event id.
+func (d *DB) readThreadPage(ctx context.Context, threadID, seq int64, limit int) (ThreadRows, error) {
+	d.pages.reads.Add(1)
 	members, err := d.Members(ctx, threadID)
 	if err != nil {
 		return ThreadRows{}, err

@@ -2,6 +2,7 @@ package db_test
 
 import (
 	"context"
+	"sync"
 	"testing"
 
 	"divvy/db"
@@ -59,5 +60,54 @@ func TestThreadPageFollowsEvents(t *testing.T) {
 	}
 	if got, next := latest(); next <= seq || len(got) != 3 || got[2] != "two" {
 		t.Fatalf("after a new event (%d): %q, want one, sneaky, two", next, got)
+	}
+}
+
+// Requests for a thread page at the same event id, arriving together after
+// a change, read its rows once: the others wait for that read.
+func TestThreadPageReadOncePerEvent(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := dbtest.New(t)
+	u := users(t, d, 1)[0]
+	g, err := d.CreateThread(ctx, u, db.NewThread{Name: "Pizza Friday", Currency: "EUR"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, text := range []string{"one", "two"} {
+		if _, err := d.PostText(ctx, g.ID, u, text); err != nil {
+			t.Fatal(err)
+		}
+		g, _, err = d.Membership(ctx, g.ID, u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := d.PageReads()
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		errs := make(chan error, 20)
+		for range 20 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				rows, err := d.ThreadPage(ctx, g.ID, g.EventSeq, 50)
+				if err == nil && rows.Messages[len(rows.Messages)-1].Body != text {
+					t.Errorf("after %q: the newest message is %q", text, rows.Messages[len(rows.Messages)-1].Body)
+				}
+				errs <- err
+			}()
+		}
+		close(start)
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n := d.PageReads() - before; n != 1 {
+			t.Errorf("after %q: 20 requests at event %d read the rows %d times, want once", text, g.EventSeq, n)
+		}
 	}
 }
