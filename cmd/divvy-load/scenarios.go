@@ -232,6 +232,9 @@ func (h *harness) payHot(kind string) func(context.Context) error {
 		h.report(r)
 		h.sum.set(key+"_per_s", r.Rate)
 		h.sum.set(key+"_p99_ms", r.P99)
+		if kind == ledgerOnly {
+			h.sum.set("payhot_vs_pgbench", ratio(r.Rate, h.pgbenchTPS))
+		}
 		return nil
 	}
 }
