@@ -49,6 +49,50 @@ func (d *DB) Rates(ctx context.Context) ([]Rate, error) {
 	return out, nil
 }
 
+// ReferenceRate returns how many units of to one unit of from is worth at
+// the reference rates known (both against the euro), to 6 significant
+// digits, and the day of the older of the two; false when either is
+// unknown.
+func (d *DB) ReferenceRate(ctx context.Context, from, to string) (decimal.Decimal, time.Time, bool, error) {
+	var rows []struct {
+		Currency string          `db:"currency"`
+		PerEUR   decimal.Decimal `db:"per_eur"`
+		AsOf     time.Time       `db:"as_of"`
+	}
+	if err := d.x.SelectContext(ctx, &rows, `SELECT currency, per_eur, as_of FROM ledger_rates WHERE currency IN ($1, $2)`, from, to); err != nil {
+		return decimal.Zero, time.Time{}, false, err
+	}
+	per := map[string]decimal.Decimal{}
+	var asOf time.Time
+	for _, r := range rows {
+		per[r.Currency] = r.PerEUR
+		// A peg's day says nothing: the other rate's day is the one.
+		if r.Currency != CapCurrency && r.Currency != "XOF" && r.Currency != "XAF" && (asOf.IsZero() || r.AsOf.Before(asOf)) {
+			asOf = r.AsOf
+		}
+	}
+	f, okFrom := per[from]
+	t, okTo := per[to]
+	if !okFrom || !okTo || from == to {
+		return decimal.Zero, time.Time{}, false, nil
+	}
+	return significant(t.DivRound(f, 16), 6), asOf, true, nil
+}
+
+// significant rounds a positive q to n significant digits (one yen is
+// 0.00631672 euros, one euro 158.310 yen).
+func significant(q decimal.Decimal, n int32) decimal.Decimal {
+	ten, one := decimal.NewFromInt(10), decimal.NewFromInt(1)
+	places := n - 1
+	for x := q; x.GreaterThanOrEqual(ten) && places > 0; x = x.Div(ten) {
+		places--
+	}
+	for x := q; x.LessThan(one) && places < 16; x = x.Mul(ten) {
+		places++
+	}
+	return q.Round(places)
+}
+
 var (
 	errRateCurrency = NewReason(EINVALID, "rates.currency", "currency")
 	errRateValue    = NewReason(EINVALID, "rates.value", "currency")

@@ -28,6 +28,10 @@ type SplitDraft struct {
 	Values      map[int64]string // exact amounts, percentages or weights per person
 	Items       []DraftItem
 	Tax, Tip    string // an amount, or a percentage of the items ("10%")
+	// Paid in another currency: the amount as paid and its currency, and
+	// the rate (units of Currency per unit of OrigCurrency). When
+	// OrigAmount is set, the total is OrigAmount at Rate, not Total.
+	OrigAmount, OrigCurrency, Rate string
 }
 
 // DraftItem is one line of an itemized bill.
@@ -47,6 +51,10 @@ type SplitPlan struct {
 	Mode        money.Mode
 	Shares      []ShareAmount
 	Spec        json.RawMessage // the draft, to re-allocate when someone joins later
+	// Paid in another currency: the amount as paid and the rate used; nil
+	// when paid in the split's currency.
+	Original *money.Money
+	Rate     decimal.Decimal
 }
 
 // ShareAmount is one person's part of a split.
@@ -68,6 +76,10 @@ var (
 	errItemPeople    = Errorf(EINVALID, "item_people_required")
 	errNoteLong      = Errorf(EINVALID, "note_long")
 	errBadDate       = Errorf(EINVALID, "date_invalid")
+	errRateRequired  = Errorf(EINVALID, "rate_required")
+	errBadRate       = Errorf(EINVALID, "rate_invalid")
+	errOrigSame      = Errorf(EINVALID, "orig_same_currency")
+	errOrigTooSmall  = Errorf(EINVALID, "orig_too_small")
 )
 
 // MaxNoteLength is the longest note of a split, in characters.
@@ -128,7 +140,14 @@ func (s SplitDraft) Plan(members []Member) (SplitPlan, map[string]error) {
 
 	var total money.Money
 	var err error
-	if s.Mode == money.ModeItemized && strings.TrimSpace(s.Total) == "" {
+	var original *money.Money
+	var rate decimal.Decimal
+	if strings.TrimSpace(s.OrigAmount) != "" {
+		original, rate, total = s.convert(p)
+		if original != nil {
+			s.Total = money.FormatPlain(total, "en")
+		}
+	} else if s.Mode == money.ModeItemized && strings.TrimSpace(s.Total) == "" {
 		// The items make the total; checked below once they are parsed.
 	} else if total, err = money.Parse(s.Total, s.Currency); err != nil {
 		p["total"] = err
@@ -166,13 +185,65 @@ func (s SplitDraft) Plan(members []Member) (SplitPlan, map[string]error) {
 		p["split"] = err
 		return SplitPlan{}, p
 	}
-	plan := SplitPlan{Title: s.Title, Note: s.Note, SpentOn: spentOn, Total: total, CollectorID: s.CollectorID, Mode: s.Mode}
+	if original == nil {
+		s.OrigAmount, s.OrigCurrency, s.Rate = "", "", ""
+	}
+	plan := SplitPlan{Original: original, Rate: rate, Title: s.Title, Note: s.Note, SpentOn: spentOn, Total: total, CollectorID: s.CollectorID, Mode: s.Mode}
 	for i, id := range people {
 		plan.Shares = append(plan.Shares, ShareAmount{UserID: id, Amount: amounts[i]})
 	}
 	s.People = people
 	plan.Spec, _ = json.Marshal(s)
 	return plan, nil
+}
+
+// original is the plan's amount in another currency as columns: amount,
+// currency and rate, or three NULLs.
+func (p SplitPlan) original() (amount, currency, rate any) {
+	if p.Original == nil {
+		return nil, nil, nil
+	}
+	return p.Original.Amount, p.Original.Currency, p.Rate
+}
+
+// convert reads an amount paid in another currency and its rate, and
+// returns it with the total in the split's currency: the amount times the
+// rate, rounded to the split currency's minor unit (half away from zero),
+// in decimal. Problems go to orig_amount, orig_currency and rate.
+func (s SplitDraft) convert(p map[string]error) (*money.Money, decimal.Decimal, money.Money) {
+	cur := strings.ToUpper(strings.TrimSpace(s.OrigCurrency))
+	c, ok := money.LookupCurrency(cur)
+	switch {
+	case !ok:
+		p["orig_currency"] = money.ErrUnknownCurrency
+		return nil, decimal.Zero, money.Money{}
+	case c.Code == s.Currency:
+		p["orig_currency"] = errOrigSame
+		return nil, decimal.Zero, money.Money{}
+	}
+	orig, err := money.Parse(s.OrigAmount, c.Code)
+	if err == nil && orig.Currency != c.Code {
+		err = money.ErrCurrencyMismatch
+	}
+	if err != nil {
+		p["orig_amount"] = err
+	}
+	var rate decimal.Decimal
+	if strings.TrimSpace(s.Rate) == "" {
+		p["rate"] = errRateRequired
+	} else if rate, err = money.ParseNumber(s.Rate); err != nil || !rate.IsPositive() {
+		p["rate"] = errBadRate
+	}
+	if p["orig_amount"] != nil || p["rate"] != nil {
+		return nil, decimal.Zero, money.Money{}
+	}
+	to, _ := money.LookupCurrency(s.Currency)
+	total, err := money.New(orig.Amount.Mul(rate).Round(to.Minor), to.Code)
+	if err != nil || !total.IsPositive() {
+		p["orig_amount"] = errOrigTooSmall
+		return nil, decimal.Zero, money.Money{}
+	}
+	return &orig, rate, total
 }
 
 func (s SplitDraft) planItems(spec *money.Spec, index map[int64]int, currency string, p map[string]error) {

@@ -30,6 +30,9 @@ type SplitState struct {
 	SpentOn string       `json:"spent_on"` // 2006-01-02
 	Total   StoredAmount `json:"total"`
 	Shares  []ShareState `json:"shares"`
+	// Paid in another currency: the amount as paid and the rate used.
+	Original *StoredAmount `json:"original,omitempty"`
+	Rate     string        `json:"rate,omitempty"`
 }
 
 // ShareState is one person's share in a SplitState.
@@ -51,6 +54,10 @@ type SplitEdit struct {
 
 func stateOf(s Split) SplitState {
 	st := SplitState{Title: s.Title, Note: s.Note, SpentOn: s.SpentOn.Format(time.DateOnly), Total: storedAmount(s.Total)}
+	if s.Original != nil {
+		o := storedAmount(*s.Original)
+		st.Original, st.Rate = &o, s.Rate.String()
+	}
 	for _, sh := range s.Shares {
 		st.Shares = append(st.Shares, ShareState{UserID: sh.UserID, Name: sh.Name, StoredAmount: storedAmount(sh.Amount)})
 	}
@@ -177,8 +184,10 @@ func (d *DB) EditSplit(ctx context.Context, p PaymentProvider, threadID, splitID
 		if plan.SpentOn != nil {
 			spent = plan.SpentOn.Format(time.DateOnly)
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE splits SET title = $2, note = $3, spent_on = $4, total = $5, mode = $6, spec = $7 WHERE id = $1`,
-			splitID, plan.Title, plan.Note, spent, plan.Total.Amount, plan.Mode, plan.Spec); err != nil {
+		oa, oc, rate := plan.original()
+		if _, err := tx.ExecContext(ctx, `UPDATE splits SET title = $2, note = $3, spent_on = $4, total = $5, mode = $6, spec = $7,
+			original_amount = $8, original_currency = $9, rate = $10 WHERE id = $1`,
+			splitID, plan.Title, plan.Note, spent, plan.Total.Amount, plan.Mode, plan.Spec, oa, oc, rate); err != nil {
 			return err
 		}
 		m, err = splitsByID(ctx, tx, []int64{splitID})
@@ -187,7 +196,9 @@ func (d *DB) EditSplit(ctx context.Context, p PaymentProvider, threadID, splitID
 		}
 		now := m[splitID]
 		before, after := stateOf(old), stateOf(now)
-		if !moneyChanged && before.Title == after.Title && before.Note == after.Note && before.SpentOn == after.SpentOn {
+		if !moneyChanged && before.Title == after.Title && before.Note == after.Note && before.SpentOn == after.SpentOn &&
+			before.Rate == after.Rate && (before.Original == nil) == (after.Original == nil) &&
+			(before.Original == nil || *before.Original == *after.Original) {
 			return nil // nothing changed: no history, no message
 		}
 		for i, sh := range after.Shares {

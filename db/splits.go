@@ -41,6 +41,10 @@ type Split struct {
 	Status        string
 	CreatedAt     time.Time
 	Shares        []Share
+	// Paid in another currency: the amount as paid and the rate used
+	// (units of the split's currency per unit of it); nil when not.
+	Original *money.Money
+	Rate     decimal.Decimal
 }
 
 // Share is one person's part of a split and where it stands.
@@ -117,10 +121,12 @@ func (d *DB) CreateSplit(ctx context.Context, threadID, creatorID int64, plan Sp
 			}
 		}
 		nonce, token := d.newLink()
-		err := tx.GetContext(ctx, &id, `INSERT INTO splits (group_id, title, currency, total, payee_id, created_by, mode, spec, pay_nonce, pay_token_hash, note, spent_on)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
+		oa, oc, rate := plan.original()
+		err := tx.GetContext(ctx, &id, `INSERT INTO splits (group_id, title, currency, total, payee_id, created_by, mode, spec, pay_nonce, pay_token_hash,
+				note, spent_on, original_amount, original_currency, rate)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`,
 			threadID, plan.Title, plan.Total.Currency, plan.Total.Amount, plan.CollectorID, creatorID, plan.Mode, plan.Spec, nonce, hashToken(token),
-			plan.Note, plan.SpentOn)
+			plan.Note, plan.SpentOn, oa, oc, rate)
 		if err != nil {
 			return err
 		}
@@ -137,19 +143,22 @@ func (d *DB) CreateSplit(ctx context.Context, threadID, creatorID int64, plan Sp
 }
 
 type splitRow struct {
-	ID            int64           `db:"id"`
-	ThreadID      int64           `db:"group_id"`
-	Title         string          `db:"title"`
-	Note          string          `db:"note"`
-	SpentOn       time.Time       `db:"spent_on"`
-	Currency      string          `db:"currency"`
-	Total         decimal.Decimal `db:"total"`
-	CollectorID   int64           `db:"payee_id"`
-	CollectorName string          `db:"payee_name"`
-	CreatedBy     int64           `db:"created_by"`
-	Mode          string          `db:"mode"`
-	Status        string          `db:"status"`
-	CreatedAt     time.Time       `db:"created_at"`
+	ID            int64            `db:"id"`
+	ThreadID      int64            `db:"group_id"`
+	Title         string           `db:"title"`
+	Note          string           `db:"note"`
+	SpentOn       time.Time        `db:"spent_on"`
+	Currency      string           `db:"currency"`
+	Total         decimal.Decimal  `db:"total"`
+	CollectorID   int64            `db:"payee_id"`
+	CollectorName string           `db:"payee_name"`
+	CreatedBy     int64            `db:"created_by"`
+	Mode          string           `db:"mode"`
+	Status        string           `db:"status"`
+	CreatedAt     time.Time        `db:"created_at"`
+	OrigAmount    *decimal.Decimal `db:"original_amount"`
+	OrigCurrency  *string          `db:"original_currency"`
+	Rate          *decimal.Decimal `db:"rate"`
 }
 
 type shareRow struct {
@@ -165,7 +174,7 @@ type shareRow struct {
 }
 
 const splitsQuery = `SELECT s.id, s.group_id, s.title, s.note, coalesce(s.spent_on, s.created_at::date) AS spent_on, s.currency, s.total, s.payee_id, u.display_name AS payee_name,
-	s.created_by, s.mode, s.status, s.created_at
+	s.created_by, s.mode, s.status, s.created_at, s.original_amount, s.original_currency, s.rate
 	FROM splits s JOIN users u ON u.id = s.payee_id WHERE s.id = ANY($1)`
 
 const sharesQuery = sharesSelect + `
@@ -193,7 +202,13 @@ const sharesSelect = `SELECT sh.id, sh.split_id, sh.user_id, u.display_name, sh.
 const paysShare = `p.share_id = sh.id AND p.undone_by IS NULL`
 
 func (r splitRow) split() Split {
-	return Split{ID: r.ID, ThreadID: r.ThreadID, Title: r.Title, Note: r.Note, SpentOn: r.SpentOn, Total: atScale(r.Total, r.Currency),
+	var orig *money.Money
+	var rate decimal.Decimal
+	if r.OrigAmount != nil && r.OrigCurrency != nil && r.Rate != nil {
+		m := atScale(*r.OrigAmount, *r.OrigCurrency)
+		orig, rate = &m, *r.Rate
+	}
+	return Split{Original: orig, Rate: rate, ID: r.ID, ThreadID: r.ThreadID, Title: r.Title, Note: r.Note, SpentOn: r.SpentOn, Total: atScale(r.Total, r.Currency),
 		CollectorID: r.CollectorID, CollectorName: r.CollectorName, CreatedBy: r.CreatedBy, Mode: money.Mode(r.Mode),
 		Status: r.Status, CreatedAt: r.CreatedAt}
 }
