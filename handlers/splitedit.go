@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"divvy/db"
 	"divvy/views"
 )
@@ -51,7 +53,12 @@ func handleSplitEditShow(log *slog.Logger, store *db.DB) http.Handler {
 		}
 		v := editForm(splitFormView(ms, members), s, s.CollectorID == currentUser(r).ID && s.Status != db.SplitCancelled)
 		v.Form.Values = map[string]string{"title": d.Title, "note": d.Note, "date": d.Date, "total": d.Total, "currency": d.Currency,
-			"collector": itoa(d.CollectorID), "mode": string(d.Mode), "tax": d.Tax, "tip": d.Tip}
+			"collector": itoa(d.CollectorID), "mode": string(d.Mode), "tax": d.Tax, "tip": d.Tip,
+			"orig_amount": d.OrigAmount, "orig_currency": d.OrigCurrency, "rate": d.Rate, "rate_for": d.OrigCurrency}
+		if _, err := prefillRate(r, store, &d, &v); err != nil {
+			fail(w, r, log, err)
+			return
+		}
 		for id, val := range d.Values {
 			v.Form.Values["value_"+itoa(id)] = val
 		}
@@ -107,6 +114,10 @@ func handleSplitEditSave(log *slog.Logger, store *db.DB, provider db.PaymentProv
 		}
 		d, v := splitFormFromRequest(r, ms, members)
 		v = editForm(v, s, s.CollectorID == currentUser(r).ID && s.Status != db.SplitCancelled)
+		if _, err := prefillRate(r, store, &d, &v); err != nil {
+			fail(w, r, log, err)
+			return
+		}
 		plan, problems, p := previewOf(r, d, members)
 		status := http.StatusUnprocessableEntity
 		if len(problems) == 0 {
@@ -188,6 +199,10 @@ func splitHistory(r *http.Request, edits []db.SplitEdit) []views.HistoryEntry {
 			if !now[sh.UserID] {
 				h.Changes = append(h.Changes, views.T(ctx, "split.history_removed", sh.Name, amount(sh.StoredAmount)))
 			}
+		}
+		if a.Original != nil && (b.Original == nil || *b.Original != *a.Original || b.Rate != a.Rate) {
+			rate, _ := decimal.NewFromString(a.Rate)
+			h.Changes = append(h.Changes, views.T(ctx, "split.history_original", amount(*a.Original), views.RateText(ctx, rate)))
 		}
 		if b.Note != a.Note {
 			h.Changes = append(h.Changes, views.T(ctx, "split.history_note"))

@@ -27,6 +27,10 @@ func splitFormFromRequest(r *http.Request, ms *membership, members []db.Member) 
 		Values:   map[int64]string{},
 		Tax:      f.Get("tax"),
 		Tip:      f.Get("tip"),
+
+		OrigAmount:   f.Get("orig_amount"),
+		OrigCurrency: strings.ToUpper(strings.TrimSpace(f.Get("orig_currency"))),
+		Rate:         f.Get("rate"),
 	}
 	d.CollectorID, _ = strconv.ParseInt(f.Get("collector"), 10, 64)
 	d.People = ids(f["people"])
@@ -34,6 +38,7 @@ func splitFormFromRequest(r *http.Request, ms *membership, members []db.Member) 
 	v.Form.Values = map[string]string{
 		"title": d.Title, "note": d.Note, "date": d.Date, "total": d.Total, "currency": d.Currency, "collector": f.Get("collector"),
 		"mode": string(d.Mode), "tax": d.Tax, "tip": d.Tip,
+		"orig_amount": d.OrigAmount, "orig_currency": d.OrigCurrency, "rate": d.Rate, "rate_for": f.Get("rate_for"),
 	}
 	v.People = map[int64]bool{}
 	for _, id := range d.People {
@@ -124,6 +129,35 @@ func handleSplitNew(log *slog.Logger, store *db.DB) http.Handler {
 	})
 }
 
+// prefillRate fills the rate of a split paid in another currency from the
+// reference rates when that currency was just chosen (the form's rate is
+// for another one, or none), and says whether it did; the rate field then
+// says where the rate came from, or that none is known (and it is left
+// empty, to be typed). A rate typed for the currency chosen is kept.
+func prefillRate(r *http.Request, store *db.DB, d *db.SplitDraft, v *views.SplitForm) (bool, error) {
+	if d.OrigCurrency == "" || d.OrigCurrency == d.Currency {
+		return false, nil
+	}
+	rate, asOf, ok, err := store.ReferenceRate(r.Context(), d.OrigCurrency, d.Currency)
+	if err != nil {
+		return false, err
+	}
+	if ok {
+		v.RateHint = views.T(r.Context(), "split.rate_ecb", views.Date(r.Context(), asOf))
+	} else {
+		v.RateHint = views.T(r.Context(), "split.rate_none", d.OrigCurrency)
+	}
+	if v.Form.Values["rate_for"] == d.OrigCurrency {
+		return false, nil
+	}
+	d.Rate = ""
+	if ok {
+		d.Rate = views.RateText(r.Context(), rate)
+	}
+	v.Form.Values["rate"], v.Form.Values["rate_for"] = d.Rate, d.OrigCurrency
+	return true, nil
+}
+
 // previewOf computes the preview of a draft with the same code that saves it.
 func previewOf(r *http.Request, d db.SplitDraft, members []db.Member) (db.SplitPlan, map[string]error, views.SplitPreview) {
 	plan, problems := d.Plan(members)
@@ -154,6 +188,9 @@ func previewOf(r *http.Request, d db.SplitDraft, members []db.Member) (db.SplitP
 	if len(plan.Shares) > 0 {
 		p.Total = views.Money(r.Context(), plan.Total)
 	}
+	if plan.Original != nil {
+		p.Converted = views.Converted(r.Context(), *plan.Original, plan.Rate, plan.Total)
+	}
 	return plan, problems, p
 }
 
@@ -170,12 +207,17 @@ func handleSplitPreview(log *slog.Logger, store *db.DB) http.Handler {
 			return
 		}
 		d, v := splitFormFromRequest(r, ms, members)
+		prefilled, err := prefillRate(r, store, &d, &v)
+		if err != nil {
+			fail(w, r, log, err)
+			return
+		}
 		all, names := newcomers(r, &d, &v, members)
 		_, problems, p := previewOf(r, d, all)
 		if len(names) > 0 && d.Mode != money.ModeEqual && len(problems) == 0 {
 			p = views.SplitPreview{Problem: views.T(r.Context(), "split.newcomers_equal")}
 		}
-		render(w, r, http.StatusOK, views.Preview(p))
+		render(w, r, http.StatusOK, views.PreviewAndRate(p, v, prefilled))
 	})
 }
 
@@ -191,6 +233,10 @@ func handleSplitCreate(log *slog.Logger, store *db.DB) http.Handler {
 			return
 		}
 		d, v := splitFormFromRequest(r, ms, members)
+		if _, err := prefillRate(r, store, &d, &v); err != nil {
+			fail(w, r, log, err)
+			return
+		}
 		all, names := newcomers(r, &d, &v, members)
 		plan, problems, p := previewOf(r, d, all)
 		if len(names) > 0 && d.Mode != money.ModeEqual {
@@ -252,6 +298,9 @@ func splitCard(r *http.Request, s db.Split) views.SplitCard {
 		ID: s.ID, ThreadID: s.ThreadID, Title: s.Title, Total: views.Money(ctx, s.Total), CollectorName: s.CollectorName,
 		Status: s.Status, Paid: paid, Of: of, Collected: views.Money(ctx, collected), Owed: views.Money(ctx, owed),
 		Progress: collected, Max: owed, Remaining: views.Money(ctx, remaining(collected, owed)), IsCollector: s.CollectorID == me,
+	}
+	if s.Original != nil {
+		c.Converted = views.Converted(ctx, *s.Original, s.Rate, s.Total)
 	}
 	for _, sh := range s.Shares {
 		line := views.ShareLine{ID: sh.ID, Name: sh.Name, Amount: views.Money(ctx, sh.Amount), Status: sh.Status,

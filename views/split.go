@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
+
+	"github.com/shopspring/decimal"
 
 	"divvy/db/money"
 )
@@ -31,6 +34,9 @@ type SplitForm struct {
 	CollectorName string
 	MoneyMoved    bool
 	CanDelete     bool
+	// Paid in another currency (orig_amount, orig_currency, rate): where
+	// the rate came from, or that none is known.
+	RateHint string
 }
 
 // HistoryEntry is one edit of a split, as its page lists it.
@@ -50,9 +56,10 @@ type ItemRow struct {
 
 // SplitPreview shows each person's share as the form is edited.
 type SplitPreview struct {
-	Lines   []PreviewLine
-	Total   string
-	Problem string
+	Converted string // "¥5,000 at 0.0061 = €30.50", when paid in another currency
+	Lines     []PreviewLine
+	Total     string
+	Problem   string
 }
 
 // PreviewLine is one person's share in the preview.
@@ -69,10 +76,25 @@ var Modes = []money.Mode{money.ModeEqual, money.ModeExact, money.ModePercent, mo
 
 // Region ids of the split form.
 const (
-	PreviewID = "split-preview"
+	PreviewID   = "split-preview"
+	RateFieldID = "rate-field"
 )
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// RateText writes an exchange rate for the reader: "0.0061", "0,0061".
+func RateText(ctx context.Context, d decimal.Decimal) string {
+	if Locale(ctx) == "fr" {
+		return strings.Replace(d.String(), ".", ",", 1)
+	}
+	return d.String()
+}
+
+// Converted says how a total came from an amount in another currency:
+// "¥5,000 at 0.0061 = €30.50".
+func Converted(ctx context.Context, orig money.Money, rate decimal.Decimal, total money.Money) string {
+	return T(ctx, "split.converted", Money(ctx, orig), RateText(ctx, rate), Money(ctx, total))
+}
 
 // Money formats an amount for the reader's locale.
 func Money(ctx context.Context, m money.Money) string { return money.Format(m, Locale(ctx)) }
