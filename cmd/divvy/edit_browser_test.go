@@ -43,3 +43,38 @@ func TestBrowserSplitEdit(t *testing.T) {
 		})
 	}
 }
+
+// A split paid in yen, entered in a euro thread: choosing the yen fills
+// in the reference rate the server fetched, the preview converts, and the
+// card says "¥5,000 at 0.00631672 = €31.58".
+func TestBrowserSplitInAnotherCurrency(t *testing.T) {
+	base := startAppWithRates(t)
+	for _, sc := range screens {
+		t.Run(sc.name, func(t *testing.T) {
+			email := "olivia-yen-" + sc.name + "@example.com"
+			s := seed(t, base, email, 2)
+			b := newBrowser(t, sc.name, sc.width, sc.height)
+			b.run("log in",
+				chromedp.Navigate(base+"/login"),
+				chromedp.SendKeys(`#f-email`, email),
+				chromedp.SendKeys(`#f-password`, "correct horse"),
+				chromedp.Click(`[data-testid=login-submit]`),
+				chromedp.WaitVisible(`[data-testid=new-thread]`))
+			b.run("open the form, paid in yen",
+				chromedp.Navigate(base+s.thread+"/splits/new"),
+				chromedp.WaitVisible(`[data-testid=split-form]`),
+				chromedp.SendKeys(`#f-title`, "Ramen", chromedp.ByQuery),
+				chromedp.Click(`[data-testid=foreign] summary`, chromedp.ByQuery),
+				chromedp.SendKeys(`#f-orig_amount`, "5000", chromedp.ByQuery),
+				chromedp.SetValue(`#f-orig_currency`, "JPY", chromedp.ByQuery),
+				chromedp.Evaluate(`document.querySelector('#f-orig_currency').dispatchEvent(new Event('change', {bubbles: true}))`, nil),
+				chromedp.WaitVisible(`//*[@data-testid="preview-converted"][contains(., "¥5,000 at 0.00631672 = €31.58")]`),
+				chromedp.WaitVisible(`//input[@id="f-rate"][@value="0.00631672"]`))
+			b.shot("yen-form")
+			b.run("post it",
+				chromedp.Click(`[data-testid=split-submit]`),
+				chromedp.WaitVisible(`//*[@data-testid="split-converted"][contains(., "¥5,000 at 0.00631672 = €31.58")]`))
+			b.shot("yen-card")
+		})
+	}
+}
