@@ -29,7 +29,7 @@ func TestCardPaymentSettlesOnce(t *testing.T) {
 	d := dbtest.New(t)
 	// Long enough that the payments below are made well within it, even
 	// on a busy machine.
-	const delay = 1500 * time.Millisecond
+	const delay = 3 * time.Second
 	p := newSandbox(t, delay)
 	u := users(t, d, 4)
 	tok := card(t, p, "4242 4242 4242 4242")
@@ -37,6 +37,7 @@ func TestCardPaymentSettlesOnce(t *testing.T) {
 	_, _, first := newSplit(t, d, u[0], u[1:4], "10")
 	_, _, second := newSplit(t, d, u[0], u[1:4], "10")
 	shares := append(first, second...)
+	start := time.Now()
 	for i := range n {
 		tr, err := d.PayByCard(ctx, p, db.CardPayment{ID: newID(), PayerID: u[1+i%3], CollectorID: u[0], Amount: eur("10"), Token: tok, ShareID: shares[i]})
 		if err != nil {
@@ -49,8 +50,15 @@ func TestCardPaymentSettlesOnce(t *testing.T) {
 	if a, pe := balances(t, d, u[0]); a != "0.00 EUR" || pe != "60.00 EUR" {
 		t.Fatalf("collector: available %s, pending %s; want 0 and 60", a, pe)
 	}
-	if posted, voided, err := d.SettlePending(ctx, p, 100); err != nil || posted+voided != 0 {
-		t.Fatalf("settle before the delay: %d posted, %d voided, %v", posted, voided, err)
+	// Nothing settles before the delay: checkable only while the first
+	// payment is still within it (a saturated machine can take longer
+	// than the delay to make the six).
+	if time.Since(start) < delay-200*time.Millisecond {
+		if posted, voided, err := d.SettlePending(ctx, p, 100); err != nil || posted+voided != 0 {
+			t.Fatalf("settle before the delay: %d posted, %d voided, %v", posted, voided, err)
+		}
+	} else {
+		t.Logf("the payments took %v, longer than the delay: the before-the-delay check is skipped", time.Since(start))
 	}
 	// After the delay and the first back-off (half a second), two workers
 	// settle at once.
