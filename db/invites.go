@@ -55,6 +55,11 @@ func (d *DB) ResetInvite(ctx context.Context, threadID, userID int64) (string, e
 		if _, err := tx.ExecContext(ctx, `UPDATE group_invites SET revoked_at = now() WHERE group_id = $1 AND revoked_at IS NULL`, threadID); err != nil {
 			return err
 		}
+		// Whoever gets the new link gets it from a member: the people
+		// removed earlier may come back through it.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM group_removals WHERE group_id = $1`, threadID); err != nil {
+			return err
+		}
 		// A pay link joins its thread too: the old ones go with the old invite.
 		if err := d.newPayLinks(ctx, tx, threadID); err != nil {
 			return err

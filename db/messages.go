@@ -34,8 +34,9 @@ type MessageData interface{ messageKind() string }
 
 // SystemData is what a system message says happened in the thread.
 type SystemData struct {
-	Event string `json:"event"`           // created, joined, cash_claimed, split_closed, split_cancelled, payment_failed, split_changed, split_renamed, split_edited
+	Event string `json:"event"`           // created, joined, left, removed, renamed, cash_claimed, split_closed, split_cancelled, payment_failed, split_changed, split_renamed, split_edited
 	Title string `json:"title,omitempty"` // the split's
+	To    string `json:"to,omitempty"`    // removed: who was
 	StoredAmount
 	TransferID string `json:"transfer_id,omitempty"` // payment_failed: the voided payment
 	From       string `json:"from,omitempty"`        // split_changed: the total before, in the amount's currency

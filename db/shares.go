@@ -292,7 +292,8 @@ func (d *DB) addToSplit(ctx context.Context, tx *sqlx.Tx, threadID, splitID, use
 		// only the collector re-shares a split among more people.
 		selfByLink := actorID != row.CollectorID
 		var member bool
-		if err := tx.GetContext(ctx, &member, `SELECT EXISTS (SELECT 1 FROM group_members WHERE group_id = $1 AND user_id = $2)`, threadID, userID); err != nil {
+		// Locked, as in CreateSplit: see memberOwes.
+		if err := tx.GetContext(ctx, &member, `SELECT EXISTS (SELECT 1 FROM group_members WHERE group_id = $1 AND user_id = $2 FOR KEY SHARE)`, threadID, userID); err != nil {
 			return err
 		}
 		if !member {

@@ -102,7 +102,9 @@ func (d *DB) CreateSplit(ctx context.Context, threadID, creatorID int64, plan Sp
 	var id int64
 	err := d.inTx(ctx, nil, func(tx *sqlx.Tx) error {
 		var members []int64
-		if err := tx.SelectContext(ctx, &members, `SELECT user_id FROM group_members WHERE group_id = $1`, threadID); err != nil {
+		// Locked so that a member leaving or being removed meanwhile waits
+		// for this split and then sees what they owe in it (memberOwes).
+		if err := tx.SelectContext(ctx, &members, `SELECT user_id FROM group_members WHERE group_id = $1 FOR KEY SHARE`, threadID); err != nil {
 			return err
 		}
 		in := map[int64]bool{}

@@ -113,7 +113,12 @@ func (d *DB) Members(ctx context.Context, threadID int64) ([]Member, error) {
 }
 
 // addMember adds userID to a thread (idempotent) and posts "joined" when new.
+// A person removed from the thread, or a thread everyone left, is refused
+// (see joinable).
 func addMember(ctx context.Context, tx sqlx.ExtContext, threadID, userID int64) (bool, error) {
+	if err := joinable(ctx, tx, threadID, userID); err != nil {
+		return false, err
+	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO group_members (group_id, user_id, role) VALUES ($1, $2, 'member')
 		ON CONFLICT DO NOTHING`, threadID, userID)
 	if err != nil {

@@ -433,7 +433,7 @@ func (b *eventBatch) render(e db.Event, msg *db.Message, s *sink) []byte {
 			}
 		}
 	case db.EventMembers:
-		c = views.LiveMembers(memberItems(b.members, s.me))
+		c = views.LiveMembers(e.ThreadID, memberItems(e.ThreadID, b.members, s.me))
 	}
 	var html bytes.Buffer
 	if c != nil {
@@ -472,10 +472,19 @@ func eventFrame(id int64, name, data string) []byte {
 
 var sseLineBreaks = strings.NewReplacer("\r\n", "\n", "\r", "\n")
 
-func memberItems(ms []db.Member, me int64) []views.MemberItem {
-	var out []views.MemberItem
+// memberItems is the members list as the reader me sees it: an organizer
+// is offered to remove the others who do not organize.
+func memberItems(threadID int64, ms []db.Member, me int64) []views.MemberItem {
+	organizer := false
 	for _, m := range ms {
-		out = append(out, views.MemberItem{Name: m.DisplayName, Role: m.Role, IsYou: m.UserID == me, IsGuest: m.IsGuest})
+		if m.UserID == me && m.Role == db.RoleOrganizer {
+			organizer = true
+		}
+	}
+	out := make([]views.MemberItem, 0, len(ms))
+	for _, m := range ms {
+		out = append(out, views.MemberItem{ThreadID: threadID, UserID: m.UserID, Name: m.DisplayName, Role: m.Role,
+			IsYou: m.UserID == me, IsGuest: m.IsGuest, CanRemove: organizer && m.UserID != me && m.Role != db.RoleOrganizer})
 	}
 	return out
 }

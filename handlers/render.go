@@ -71,7 +71,7 @@ func putRenderBuffer(b *bytes.Buffer) {
 // noticeKeys are the notices a redirect may ask a page to show.
 var noticeKeys = map[string]bool{"remind.thread_only": true, "paychange.card_done": true, "paychange.pin_done": true,
 	"split.newcomers_added": true, "paylink.ask_collector": true,
-	"remind.all_done": true, "remind.all_none": true, "split.edit_saved": true}
+	"remind.all_done": true, "remind.all_none": true, "split.edit_saved": true, "members.left": true, "members.removed": true}
 
 func layout(r *http.Request, title string) views.Layout {
 	l := views.Layout{Title: title, Path: r.URL.RequestURI()}

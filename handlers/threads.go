@@ -81,7 +81,7 @@ func threadView(r *http.Request, store *db.DB, ms *membership) (views.Thread, er
 		IsOrganizer: ms.member.Role == db.RoleOrganizer,
 		Messages:    messagesView(r, store, ms.thread.ID, rows.Messages, rows.Earlier, rows.Splits),
 		LastEventID: ms.thread.EventSeq,
-		Members:     memberItems(rows.Members, me),
+		Members:     memberItems(ms.thread.ID, rows.Members, me),
 	}
 	return t, nil
 }
@@ -141,7 +141,7 @@ func messageItem(ctx context.Context, m db.Message, me int64) views.MessageItem 
 	var amount db.StoredAmount
 	switch d := m.Payload().(type) {
 	case db.SystemData:
-		it.Event, it.Title, amount, it.OldTitle = d.Event, d.Title, d.StoredAmount, d.OldTitle
+		it.Event, it.Title, it.To, amount, it.OldTitle = d.Event, d.Title, d.To, d.StoredAmount, d.OldTitle
 		if from, ok := (db.StoredAmount{Amount: d.From, Currency: d.Currency}).Money(); ok {
 			it.From = views.Money(ctx, from)
 		}

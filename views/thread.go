@@ -23,10 +23,15 @@ type Thread struct {
 
 // MemberItem is one line of the members list.
 type MemberItem struct {
-	Name    string
-	Role    string
-	IsYou   bool
-	IsGuest bool
+	ThreadID int64
+	UserID   int64
+	Name     string
+	Role     string
+	IsYou    bool
+	IsGuest  bool
+	// CanRemove is set when the reader organizes the thread and this
+	// member is not an organizer: the list offers "Remove".
+	CanRemove bool
 }
 
 // Messages is one page of a thread's stream, oldest first.
