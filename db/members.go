@@ -17,9 +17,11 @@ var (
 	errRemoveAnOrganizer   = NewReason(EFORBIDDEN, "member.remove_an_organizer")
 	errRemoveOwes          = NewReason(ECONFLICT, "member.remove_owes", "name")
 	errLeaveOwes           = NewReason(ECONFLICT, "member.leave_owes")
-	errLeaveOrganizer      = NewReason(ECONFLICT, "member.leave_organizer")
-	errRejoinAfterRemoval  = NewReason(EFORBIDDEN, "member.removed")
-	errThreadLeft          = NewReason(ECONFLICT, "member.thread_left")
+	// ErrLeaveOrganizer refuses leaving to the organizer while others are
+	// in the thread.
+	ErrLeaveOrganizer     = NewReason(ECONFLICT, "member.leave_organizer")
+	errRejoinAfterRemoval = NewReason(EFORBIDDEN, "member.removed")
+	errThreadLeft         = NewReason(ECONFLICT, "member.thread_left")
 )
 
 // memberOwes reports whether userID owes or is owed money in the thread,
@@ -146,7 +148,7 @@ func (d *DB) LeaveThread(ctx context.Context, threadID, userID int64) error {
 			return err
 		}
 		if gone.Role == RoleOrganizer && others.Members > 0 && others.Organizers == 0 {
-			return errLeaveOrganizer.New()
+			return ErrLeaveOrganizer.New()
 		}
 		owes, err := memberOwes(ctx, tx, threadID, userID)
 		if err != nil {

@@ -20,6 +20,16 @@ func leavePage(r *http.Request, store *db.DB, target int64) (views.LeavePage, er
 	}
 	if target == 0 {
 		p.Last = len(members) == 1
+		organizers := 0
+		for _, m := range members {
+			if m.Role == db.RoleOrganizer {
+				organizers++
+			}
+		}
+		// Said before the organizer tries: LeaveThread would refuse.
+		if ms.member.Role == db.RoleOrganizer && organizers == 1 && !p.Last {
+			p.Problem, p.Blocked = views.ErrorText(r.Context(), db.ErrLeaveOrganizer.New()), true
+		}
 		return p, nil
 	}
 	for _, m := range members {
