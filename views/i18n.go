@@ -422,7 +422,7 @@ var messages = map[string]map[string]string{
 		"nav.home":                         "Accueil",
 		"nav.login":                        "Se connecter",
 		"nav.signup":                       "Créer un compte",
-		"nav.logout":                       "Se déconnecter",
+		"nav.logout":                       "Déconnexion",
 		"nav.logout_all":                   "Se déconnecter partout",
 		"nav.skip":                         "Aller au contenu",
 		"footer.language":                  "Langue",
