@@ -35,8 +35,17 @@ func PasswordProblem(password string) string {
 // error, when no account has that email: the caller answers the same either
 // way, so the answer does not tell who has an account. Only the token's
 // hash is kept.
+//
+// Every request first deletes the links that can no longer be used (used,
+// or expired): they answer nothing a missing row would not ("this link no
+// longer works"), so the table holds only live links and the last few
+// minutes' worth of dead ones. Requests are rate-limited, so this is
+// cheap, and it runs whether or not the address has an account.
 func (d *DB) RequestPasswordReset(ctx context.Context, email string) (token string, u User, found bool, err error) {
 	email = strings.ToLower(strings.TrimSpace(email))
+	if err := d.pruneResetLinks(ctx); err != nil {
+		return "", User{}, false, err
+	}
 	var r userRow
 	err = d.x.GetContext(ctx, &r, `SELECT `+userColumns+` FROM users WHERE email = $1 AND NOT is_guest`, email)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -52,6 +61,12 @@ func (d *DB) RequestPasswordReset(ctx context.Context, email string) (token stri
 		return "", User{}, false, err
 	}
 	return token, r.user(), true, nil
+}
+
+// pruneResetLinks deletes the reset links that were used or have expired.
+func (d *DB) pruneResetLinks(ctx context.Context) error {
+	_, err := d.x.ExecContext(ctx, `DELETE FROM password_resets WHERE used_at IS NOT NULL OR expires_at <= $1`, d.now())
+	return err
 }
 
 var selectResetUser = `SELECT ` + prefixed("u.", userColumns) + `
