@@ -20,6 +20,8 @@ const (
 	NotifyActivationCode = "activation_code" // code, minutes: the one-time code that activates payments
 	NotifyReminder       = "reminder"        // from, amount (money.Money), title, link: a collector's nudge to pay a share
 	NotifyPasswordReset  = "password_reset"  // name, link, minutes: a one-time link to choose a new password
+	NotifySignupConfirm  = "signup_confirm"  // name, link, hours: the link that makes the account of a sign-up
+	NotifySignupExists   = "signup_exists"   // name, login, forgot: someone signed up with an address that has an account
 )
 
 // Notification is what to tell one person outside the app: a kind of

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -28,7 +29,14 @@ func handleSignupForm() http.Handler {
 	})
 }
 
-func handleSignup(log *slog.Logger, store *db.DB, s *sessionManager) http.Handler {
+// handleSignup answers every sign-up that passes the form's checks with
+// "check your email", whether or not the address has an account, and
+// mails either the link that makes the account or, to the account that
+// has the address, a word that someone tried (with links to log in and to
+// reset the password). The mail leaves after the answer, and the password
+// is hashed either way, so neither the answer nor its timing tells who has
+// an account.
+func handleSignup(log *slog.Logger, store *db.DB, notify db.Notifier, baseURL string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !parseForm(w, r) {
 			return
@@ -44,13 +52,68 @@ func handleSignup(log *slog.Logger, store *db.DB, s *sessionManager) http.Handle
 			render(w, r, http.StatusUnprocessableEntity, views.SignupPage(layout(r, views.T(r.Context(), "signup.title")), f))
 			return
 		}
-		if !withinLimits(w, r, log, store, rateLimit{"signup:address:" + clientAddress(r), signupsPerAddress, signupWindow}) {
+		// Counted whether or not the address has an account, so a limit
+		// reached tells nothing either.
+		if !withinLimits(w, r, log, store, rateLimit{"signup:address:" + clientAddress(r), signupsPerAddress, signupWindow},
+			rateLimit{"signup:email:" + in.Email, signupsPerEmail, signupWindow}) {
 			return
 		}
-		u, err := store.CreateUser(r.Context(), in)
-		if db.ErrorCode(err) == db.ECONFLICT {
-			f.Problems["email"] = "email_taken"
-			render(w, r, http.StatusConflict, views.SignupPage(layout(r, views.T(r.Context(), "signup.title")), f))
+		req, err := store.RequestSignup(r.Context(), in)
+		if err != nil {
+			fail(w, r, log, err)
+			return
+		}
+		n := db.Notification{To: in.Email, Kind: db.NotifySignupConfirm, Locale: in.Locale,
+			Data: map[string]any{"name": in.DisplayName, "link": baseURL + "/signup/confirm/" + req.Token, "hours": int(db.SignupLinkTTL.Hours())}}
+		if req.Exists {
+			u := req.Existing
+			n = db.Notification{UserID: u.ID, To: u.Email, Kind: db.NotifySignupExists, Locale: u.Locale,
+				Data: map[string]any{"name": u.DisplayName, "login": baseURL + "/login", "forgot": baseURL + "/password/forgot"}}
+		}
+		go sendSignupMail(context.WithoutCancel(r.Context()), log, notify, n)
+		render(w, r, http.StatusOK, views.SignupSentPage(layout(r, views.T(r.Context(), "signup.sent.title")), in.Email))
+	})
+}
+
+// sendSignupMail mails a sign-up's link, or the word to the account that
+// has the address. A mail that did not leave is logged, not shown: saying
+// so would tell whether the account exists.
+func sendSignupMail(ctx context.Context, log *slog.Logger, notify db.Notifier, n db.Notification) {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if err := notify.Notify(ctx, n); err != nil {
+		log.Error("sign-up mail not sent", "kind", n.Kind, "err", err)
+	}
+}
+
+// signupDead answers a sign-up link that is unknown, used or expired.
+func signupDead(w http.ResponseWriter, r *http.Request) {
+	render(w, r, http.StatusNotFound, views.SignupDeadPage(layout(r, views.T(r.Context(), "reset.dead.title"))))
+}
+
+// handleSignupConfirmForm is where the mailed link leads: a button, since
+// opening the link alone must not make the account.
+func handleSignupConfirmForm(log *slog.Logger, store *db.DB) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		email, err := store.SignupEmail(r.Context(), r.PathValue("token"))
+		if db.ErrorCode(err) == db.ENOTFOUND {
+			signupDead(w, r)
+			return
+		}
+		if err != nil {
+			fail(w, r, log, err)
+			return
+		}
+		render(w, r, http.StatusOK, views.SignupConfirmPage(layout(r, views.T(r.Context(), "signup.confirm.title")), email, r.URL.Path))
+	})
+}
+
+// handleSignupConfirm makes the account and logs this browser in.
+func handleSignupConfirm(log *slog.Logger, store *db.DB, s *sessionManager) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u, err := store.ConfirmSignup(r.Context(), r.PathValue("token"))
+		if db.ErrorCode(err) == db.ENOTFOUND {
+			signupDead(w, r)
 			return
 		}
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -176,11 +177,42 @@ func (c *client) post(path string, form url.Values) response {
 	return c.do(req)
 }
 
+// signup signs up in full: the form, then the link mailed to the address,
+// which makes the account and logs this browser in.
 func (c *client) signup(name, email, password string) {
 	c.app.t.Helper()
 	res := c.post("/signup", url.Values{"name": {name}, "email": {email}, "password": {password}})
+	if res.status != http.StatusOK || !strings.Contains(res.body, `data-testid="signup-sent"`) {
+		c.app.t.Fatalf("sign up %s: status %d, want 200 and \"check your email\"\n%.600s", email, res.status, res.body)
+	}
+	link := c.app.mailedLink(email, db.NotifySignupConfirm, `/signup/confirm/[A-Za-z0-9_-]+`)
+	wantStatus(c.app.t, "sign-up link", c.get(link), http.StatusOK)
+	res = c.post(link, nil)
 	if res.status != http.StatusSeeOther {
-		c.app.t.Fatalf("sign up %s: status %d, want 303\n%s", email, res.status, res.body)
+		c.app.t.Fatalf("confirm sign-up %s: status %d, want 303\n%.600s", email, res.status, res.body)
+	}
+}
+
+// mailedLink waits for the latest mail of this kind to address (mails
+// leave after the answer) and returns the path of the link in it that
+// matches pattern.
+func (a *testApp) mailedLink(address, kind, pattern string) string {
+	a.t.Helper()
+	re := regexp.MustCompile(`http://divvy\.test(` + pattern + `)`)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var body string
+		err := a.store.SQL().Get(&body, `SELECT body FROM outbox WHERE kind = $1 AND recipient = $2 ORDER BY id DESC LIMIT 1`, kind, address)
+		if err == nil {
+			if m := re.FindStringSubmatch(body); m != nil {
+				return m[1]
+			}
+			a.t.Fatalf("%s mail to %s without a link:\n%s", kind, address, body)
+		}
+		if time.Now().After(deadline) {
+			a.t.Fatalf("no %s mail to %s", kind, address)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 

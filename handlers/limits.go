@@ -16,7 +16,8 @@ import (
 // each costs the server (a password hash, a row, a held connection) or
 // reaches other people. Generous for people, tight for scripts.
 const (
-	signupsPerAddress    = 10  // accounts made from one address an hour (each an Argon2id hash)
+	signupsPerAddress    = 10  // sign-ups from one address an hour (each an Argon2id hash)
+	signupsPerEmail      = 3   // sign-ups for one address an hour (each mails it)
 	guestsPerAddress     = 20  // guest accounts made from one address an hour
 	joinsPerThread       = 60  // people joining one thread in 10 minutes, by invite or pay link
 	messagesPerMinute    = 100 // messages one person posts in one thread a minute (a paste of many lines is fine; a flood is not)

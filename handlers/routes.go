@@ -19,7 +19,9 @@ func addRoutes(mux *http.ServeMux, log *slog.Logger, store *db.DB, provider db.P
 
 	mux.Handle("GET /{$}", handleHome(log, store))
 	mux.Handle("GET /signup", handleSignupForm())
-	mux.Handle("POST /signup", handleSignup(log, store, s))
+	mux.Handle("POST /signup", handleSignup(log, store, notify, opts.BaseURL))
+	mux.Handle("GET /signup/confirm/{token}", noReferrer(handleSignupConfirmForm(log, store)))
+	mux.Handle("POST /signup/confirm/{token}", noReferrer(handleSignupConfirm(log, store, s)))
 	mux.Handle("GET /login", handleLoginForm())
 	mux.Handle("POST /login", handleLogin(log, store, s))
 	mux.Handle("POST /logout", handleLogout(log, s, broker))

@@ -110,7 +110,14 @@ func (h *harness) seed(ctx context.Context) error {
 	}
 	err = parallel(ctx, nOrgs, 4, func(ctx context.Context, i int) error {
 		b := w.orgs[i]
-		_, err := s.post(ctx, b, "/signup", url.Values{"name": {b.name}, "email": {b.email}, "password": {"load-" + tag + "-password"}}, 303)
+		if _, err := s.post(ctx, b, "/signup", url.Values{"name": {b.name}, "email": {b.email}, "password": {"load-" + tag + "-password"}}, 200); err != nil {
+			return err
+		}
+		link, err := h.signupLink(ctx, s, b.email)
+		if err != nil {
+			return err
+		}
+		_, err = s.post(ctx, b, link, nil, 303)
 		return err
 	})
 	if err != nil {
@@ -268,6 +275,39 @@ func (h *harness) setupPayments(ctx context.Context, s *site, b *browser) error 
 }
 
 var reSixDigits = regexp.MustCompile(`[0-9]{6}`)
+
+var reSignupLink = regexp.MustCompile(`/signup/confirm/[A-Za-z0-9_-]+`)
+
+// signupLink reads the path of the link that finishes email's sign-up
+// from the development notifier's mail, like activationCode.
+func (h *harness) signupLink(ctx context.Context, s *site, email string) (string, error) {
+	for range 50 {
+		if h.db != nil {
+			var body string
+			err := h.db.QueryRowContext(ctx, `SELECT body FROM outbox WHERE recipient = $1 AND kind = 'signup_confirm'
+				ORDER BY id DESC LIMIT 1`, email).Scan(&body)
+			if link := reSignupLink.FindString(body); err == nil && link != "" {
+				return link, nil
+			}
+		} else {
+			p, err := s.get(ctx, nil, "/dev/outbox", 200)
+			if err != nil {
+				return "", err
+			}
+			for _, it := range reOutboxItem.FindAll(p.body, -1) {
+				if strings.Contains(html.UnescapeString(string(it)), " · "+email+" · ") {
+					if link := reSignupLink.Find(it); link != nil {
+						return string(link), nil
+					}
+				}
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return "", fmt.Errorf("no sign-up link for %s in the outbox", email)
+}
+
+var reOutboxItem = regexp.MustCompile(`(?s)<li class="card">.*?</li>`)
 
 // activationCode reads the code the development notifier kept: from the
 // outbox table when the harness has the database, else from /dev/outbox.

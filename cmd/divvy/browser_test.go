@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -327,7 +329,10 @@ func TestBrowserSignupToHome(t *testing.T) {
 				chromedp.SetValue(`#f-email`, email),
 				chromedp.SendKeys(`#f-password`, "correct horse"),
 				chromedp.Click(`[data-testid=signup-submit]`),
-				chromedp.WaitVisible(`[data-testid=threads-empty]`))
+				chromedp.WaitVisible(`[data-testid=signup-sent]`))
+			b.shot("signup-sent")
+			b.finishSignup(base, email)
+			b.run("the empty home", chromedp.WaitVisible(`[data-testid=threads-empty]`))
 			var h1 string
 			b.run("read the home", chromedp.Text(`h1`, &h1))
 			if h1 != "Your threads" {
@@ -351,8 +356,8 @@ func TestBrowserThreadAndInvite(t *testing.T) {
 				chromedp.SendKeys(`#f-name`, "Olivia"),
 				chromedp.SendKeys(`#f-email`, "olivia-"+s.name+"@example.com"),
 				chromedp.SendKeys(`#f-password`, "correct horse"),
-				chromedp.Click(`[data-testid=signup-submit]`),
-				chromedp.WaitVisible(`[data-testid=new-thread]`))
+				chromedp.Click(`[data-testid=signup-submit]`))
+			org.finishSignup(base, "olivia-"+s.name+"@example.com")
 			org.run("create the thread",
 				chromedp.Click(`[data-testid=new-thread]`),
 				chromedp.WaitVisible(`[data-testid=newthread-form]`),
@@ -395,5 +400,66 @@ func TestBrowserThreadAndInvite(t *testing.T) {
 				chromedp.WaitVisible(`//li[@data-testid="msg-system"][contains(., "Sam joined")]`))
 			friend.shot("thread-guest")
 		})
+	}
+}
+
+// signupLink waits for the sign-up link mailed to email (read from the
+// development outbox, /dev/outbox) and returns its path.
+func signupLink(t *testing.T, base, email string) string {
+	t.Helper()
+	item := regexp.MustCompile(`(?s)<li class="card">.*?</li>`)
+	link := regexp.MustCompile(`/signup/confirm/[A-Za-z0-9_-]+`)
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		res, err := http.Get(base + "/dev/outbox")
+		if err == nil {
+			page, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			for _, it := range item.FindAllString(string(page), -1) {
+				if strings.Contains(it, " · "+email+" · ") {
+					if l := link.FindString(it); l != "" {
+						return l
+					}
+				}
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no sign-up link mailed to %s", email)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// finishSignup follows the link mailed to email after the sign-up form
+// answered "check your email", and makes the account: the browser is then
+// logged in.
+func (b *browser) finishSignup(base, email string) {
+	b.t.Helper()
+	b.run("told to check the email", chromedp.WaitVisible(`[data-testid=signup-sent]`))
+	link := signupLink(b.t, base, email)
+	b.run("open the sign-up link", chromedp.Navigate(base+link), chromedp.WaitVisible(`[data-testid=signup-confirm]`))
+	b.run("create the account", chromedp.Click(`[data-testid=signup-confirm]`), chromedp.WaitVisible(`[data-testid=new-thread]`))
+}
+
+// signUpHTTP signs up over HTTP with hc (its cookie jar then holds the
+// session): the form, then the mailed link.
+func signUpHTTP(t *testing.T, base string, hc *http.Client, name, email string) {
+	t.Helper()
+	post := func(path string, f url.Values) int {
+		req, _ := http.NewRequest(http.MethodPost, base+path, strings.NewReader(f.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", base)
+		res, err := hc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if got := post("/signup", url.Values{"name": {name}, "email": {email}, "password": {"correct horse"}}); got != http.StatusOK {
+		t.Fatalf("sign up %s: %d", email, got)
+	}
+	if got := post(signupLink(t, base, email), nil); got != http.StatusOK {
+		t.Fatalf("confirm the sign-up of %s: %d (after redirects)", email, got)
 	}
 }

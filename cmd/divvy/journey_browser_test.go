@@ -26,8 +26,8 @@ func (p *person) signUp(base, email string) {
 		chromedp.SendKeys(`#f-name`, p.name),
 		chromedp.SendKeys(`#f-email`, email),
 		chromedp.SendKeys(`#f-password`, "correct horse"),
-		chromedp.Click(`[data-testid=signup-submit]`),
-		chromedp.WaitVisible(`[data-testid=new-thread]`))
+		chromedp.Click(`[data-testid=signup-submit]`))
+	p.finishSignup(base, email)
 }
 
 func (p *person) joinAsGuest(link string) {

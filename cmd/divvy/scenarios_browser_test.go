@@ -54,7 +54,7 @@ func seed(t *testing.T, base, email string, people int) seeded {
 		}
 		return res
 	}
-	post("/signup", url.Values{"name": {"Olivia"}, "email": {email}, "password": {"correct horse"}})
+	signUpHTTP(t, base, c, "Olivia", email)
 	res := post("/threads", url.Values{"name": {"Pizza Friday"}, "currency": {"EUR"}})
 	s := seeded{org: c, thread: res.Request.URL.Path}
 	s.invite = regexp.MustCompile(`data-testid="invite-url" value="([^"]+)"|value="([^"]+)"[^>]*data-testid="invite-url"`).FindStringSubmatch(get(s.thread + "/invite"))[0]
@@ -248,7 +248,10 @@ func TestBrowserKeyboardOnly(t *testing.T) {
 	b.tabTo(`#f-email`)
 	b.run("type email", chromedp.KeyEvent("kim@example.com"))
 	b.tabTo(`#f-password`)
-	b.run("type password and press Enter", chromedp.KeyEvent("correct horse"+kb.Enter), chromedp.WaitVisible(`[data-testid=new-thread]`))
+	b.run("type password and press Enter", chromedp.KeyEvent("correct horse"+kb.Enter), chromedp.WaitVisible(`[data-testid=signup-sent]`))
+	b.run("open the mailed link", chromedp.Navigate(base+signupLink(t, base, "kim@example.com")), chromedp.WaitVisible(`[data-testid=signup-confirm]`))
+	b.tabTo(`[data-testid=signup-confirm]`)
+	b.run("create the account", chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(`[data-testid=new-thread]`))
 	b.tabTo(`[data-testid=new-thread]`)
 	b.run("open the form", chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(`[data-testid=newthread-form]`))
 	b.tabTo(`#f-name`)

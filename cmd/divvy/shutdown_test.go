@@ -40,7 +40,7 @@ func TestShutdownWithOpenStreams(t *testing.T) {
 		res.Body.Close()
 		return res
 	}
-	post("/signup", url.Values{"name": {"Olivia"}, "email": {"o@example.com"}, "password": {"correct horse"}})
+	signUpHTTP(t, base, hc, "Olivia", "o@example.com")
 	res := post("/threads", url.Values{"name": {"Pizza Friday"}, "currency": {"EUR"}})
 	thread := res.Request.URL.Path
 	if !strings.HasPrefix(thread, "/threads/") {
