@@ -270,8 +270,10 @@ func memberNames(ctx context.Context, tx *sqlx.Tx, threadID int64, shares []Shar
 		ID   int64  `db:"id"`
 		Name string `db:"display_name"`
 	}
+	// Locked, as in CreateSplit: a member leaving or being removed meanwhile
+	// waits for this edit and then sees what they owe in it (memberOwes).
 	if err := tx.SelectContext(ctx, &rows, `SELECT u.id, u.display_name FROM users u
-		JOIN group_members m ON m.user_id = u.id AND m.group_id = $1 WHERE u.id = ANY($2)`, threadID, pq.Array(ids)); err != nil {
+		JOIN group_members m ON m.user_id = u.id AND m.group_id = $1 WHERE u.id = ANY($2) FOR KEY SHARE OF m`, threadID, pq.Array(ids)); err != nil {
 		return nil, err
 	}
 	out := map[int64]string{}
