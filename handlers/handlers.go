@@ -50,6 +50,9 @@ func New(log *slog.Logger, store *db.DB, provider db.PaymentProvider, notify db.
 	var h http.Handler = withPattern(mux)
 	h = sessions.load(h)
 	h = withLocale(opts.DefaultLocale, h)
+	if !opts.Production {
+		h = withDevOutbox(h)
+	}
 	if opts.NoRateLimits {
 		h = withoutRateLimits(h)
 	}

@@ -21,7 +21,16 @@ type ctxKey int
 const (
 	requestInfoKey ctxKey = iota
 	userKey
+	devOutboxKey
 )
+
+// withDevOutbox marks requests to a development server, whose mail is
+// kept at /dev/outbox rather than sent.
+func withDevOutbox(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), devOutboxKey, true)))
+	})
+}
 
 // requestInfo is filled in as the request travels inward and read by the
 // access log on the way out.

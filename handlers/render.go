@@ -75,6 +75,7 @@ var noticeKeys = map[string]bool{"remind.thread_only": true, "paychange.card_don
 
 func layout(r *http.Request, title string) views.Layout {
 	l := views.Layout{Title: title, Path: r.URL.RequestURI()}
+	l.DevOutbox, _ = r.Context().Value(devOutboxKey).(bool)
 	// A redirect after an action may carry a notice, by key: only keys
 	// made for it, so a link cannot put any words on a page.
 	if key := r.URL.Query().Get("notice"); noticeKeys[key] {

@@ -7,6 +7,9 @@ type Layout struct {
 	Path   string  // where the language switcher returns to
 	Notice string  // a one-off message shown above the content
 	Meta   *Meta   // link previews and robots (pay links), nil for most pages
+	// DevOutbox: this server keeps its mail at /dev/outbox (development,
+	// no mail leaves), so "check your email" pages say where to look.
+	DevOutbox bool
 }
 
 // Viewer is the signed-in person, as the frame shows them.
