@@ -107,6 +107,53 @@ var auditQueries = []struct{ name, sql string }{
 		              AND NOT EXISTS (SELECT 1 FROM ledger_transfers r WHERE r.reverses = i.id) END AS open,
 		             EXISTS (SELECT 1 FROM ledger_intents_open o WHERE o.id = i.id) AS queued
 		      FROM ledger_intents i) x`},
+	// Balances (migrations/110_positions.sql): the positions of a thread sum
+	// to zero in every currency; every position equals the sum of its
+	// entries; only position transfers move positions, and they move nothing
+	// else, in one thread; and each split's position transfers add up to
+	// what the split says now (its payers, shares and the payments nothing
+	// undid; nothing once cancelled).
+	{"positions_sum_to_zero", `
+		SELECT count(*), count(*) FILTER (WHERE total <> 0)
+		FROM (SELECT sum(balance) AS total FROM ledger_accounts WHERE kind = 'thread_position'
+		      GROUP BY group_id, currency) p`},
+	{"positions_match_entries", `
+		SELECT count(*), count(*) FILTER (WHERE a.balance <> coalesce(s.total, 0))
+		FROM ledger_accounts a
+		LEFT JOIN (SELECT account_id, sum(amount) AS total FROM ledger_entries GROUP BY account_id) s
+		       ON s.account_id = a.id
+		WHERE a.kind = 'thread_position'`},
+	{"positions_moved_by_position_transfers", `
+		SELECT (SELECT count(*) FROM ledger_transfers WHERE kind = 'position'),
+		       (SELECT count(*) FROM ledger_entries e JOIN ledger_transfers t ON t.id = e.transfer_id
+		        JOIN ledger_accounts a ON a.id = e.account_id
+		        WHERE (t.kind = 'position') <> (a.kind = 'thread_position'))
+		     + (SELECT count(*) FROM (SELECT e.transfer_id FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id
+		        WHERE a.kind = 'thread_position' GROUP BY e.transfer_id HAVING count(DISTINCT a.group_id) > 1) x)
+		     + (SELECT count(*) FROM ledger_transfers t JOIN splits s ON s.id = t.split_id
+		        WHERE t.kind = 'position' AND EXISTS (SELECT 1 FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id
+		              WHERE e.transfer_id = t.id AND a.group_id <> s.group_id))`},
+	{"split_positions_match", `
+		WITH want (split_id, user_id, amount) AS (
+			SELECT s.id, p.user_id, p.amount FROM splits s CROSS JOIN LATERAL (` + splitPayersSQL + `) p WHERE s.status <> 'cancelled'
+			UNION ALL
+			SELECT s.id, sh.user_id, -sh.amount FROM splits s JOIN shares sh ON sh.split_id = s.id WHERE s.status <> 'cancelled'
+			UNION ALL
+			SELECT s.id, u.user_id, u.amount FROM splits s
+			JOIN shares sh ON sh.split_id = s.id
+			JOIN share_payments p ON p.share_id = sh.id AND p.undone_by IS NULL
+			JOIN ledger_transfers t ON t.id = p.transfer_id
+			CROSS JOIN LATERAL (VALUES (sh.user_id, t.amount), (s.payee_id, -t.amount)) AS u (user_id, amount)
+		), have (split_id, user_id, amount) AS (
+			SELECT t.split_id, a.user_id, e.amount FROM ledger_transfers t
+			JOIN ledger_entries e ON e.transfer_id = t.id
+			JOIN ledger_accounts a ON a.id = e.account_id
+			WHERE t.kind = 'position' AND t.split_id IS NOT NULL
+		), diff AS (
+			SELECT split_id FROM (SELECT * FROM want UNION ALL SELECT split_id, user_id, -amount FROM have) x
+			GROUP BY split_id, user_id HAVING sum(amount) <> 0
+		)
+		SELECT (SELECT count(*) FROM splits), (SELECT count(DISTINCT split_id) FROM diff)`},
 	{"id_used_once", `
 		SELECT (SELECT count(*) FROM ledger_transfers) + (SELECT count(*) FROM ledger_attempts),
 		       (SELECT count(*) FROM ledger_attempts a JOIN ledger_transfers t ON t.id = a.id)`},

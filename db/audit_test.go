@@ -60,8 +60,8 @@ func TestAuditClean(t *testing.T) {
 	t.Parallel()
 	d, _ := busyLedger(t)
 	checks := auditClean(t, d)
-	if len(checks) != 11 {
-		t.Errorf("%d checks, want 11", len(checks))
+	if len(checks) != 15 {
+		t.Errorf("%d checks, want 15", len(checks))
 	}
 	for _, c := range checks {
 		if c.Checked == 0 {
@@ -106,6 +106,16 @@ func TestAuditFindsTampering(t *testing.T) {
 		`INSERT INTO ledger_attempts (id, code, message, request_hash, created_at) VALUES ('forged-1', 'invalid', 'x', 'x', now())`,
 		// A settled payment back in the settlement queue.
 		`INSERT INTO ledger_pending (transfer_id, check_after) SELECT id, now() FROM ledger_transfers WHERE kind = 'card_payment' AND amount = 400`,
+		// A forged position transfer on the first split (balanced, its
+		// balances kept in step), and a position whose cache lies.
+		`INSERT INTO ledger_transfers (id, kind, currency, minor, amount, split_id, request_hash, created_at)
+			SELECT 'pos:forged', 'position', 'EUR', 2, 1, min(id), 'x', now() FROM splits`,
+		`INSERT INTO ledger_entries (transfer_id, account_id, currency, minor, amount)
+			SELECT 'pos:forged', a.id, 'EUR', 2, CASE WHEN a.user_id = `+itoa(u[0])+` THEN 1 ELSE -1 END
+			FROM ledger_accounts a WHERE a.kind = 'thread_position' AND a.group_id = (SELECT group_id FROM splits ORDER BY id LIMIT 1)`,
+		`UPDATE ledger_accounts a SET balance = balance + CASE WHEN a.user_id = `+itoa(u[0])+` THEN 1 ELSE -1 END
+			WHERE a.kind = 'thread_position' AND a.group_id = (SELECT group_id FROM splits ORDER BY id LIMIT 1)`,
+		`UPDATE ledger_accounts SET balance = balance + 2 WHERE id = (SELECT max(id) FROM ledger_accounts WHERE kind = 'thread_position')`,
 	)
 	if err := d.SetLimits(ctx, db.Limits{
 		PerTransfer: map[string]decimal.Decimal{"EUR": decimal.NewFromInt(100)},
@@ -118,17 +128,21 @@ func TestAuditFindsTampering(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]int64{
-		"transfers_balanced":              1,
-		"balances_match_entries":          2, // the drained account and equity
-		"no_forbidden_negative_balance":   1,
-		"share_paid_once":                 0,
-		"card_cap_per_transfer":           1, // the 400 EUR payment
-		"card_cap_30_days":                1,
-		"pending_resolved_once":           1, // the 400 EUR payment, queued again
-		"id_used_once":                    1,
-		"cancelled_split_payments_undone": 0,
-		"pending_resolved_in_window":      0,
-		"intents_resolved":                0,
+		"transfers_balanced":                    1,
+		"balances_match_entries":                3, // the drained account, equity and a position
+		"no_forbidden_negative_balance":         1,
+		"share_paid_once":                       0,
+		"card_cap_per_transfer":                 1, // the 400 EUR payment
+		"card_cap_30_days":                      1,
+		"pending_resolved_once":                 1, // the 400 EUR payment, queued again
+		"id_used_once":                          1,
+		"cancelled_split_payments_undone":       0,
+		"pending_resolved_in_window":            0,
+		"intents_resolved":                      0,
+		"positions_sum_to_zero":                 1,
+		"positions_match_entries":               1,
+		"positions_moved_by_position_transfers": 0,
+		"split_positions_match":                 1,
 	}
 	for _, c := range checks {
 		if c.Violations != want[c.Name] {

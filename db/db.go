@@ -104,6 +104,10 @@ func (d *DB) tryTx(ctx context.Context, opts *sql.TxOptions, fn func(tx *sqlx.Tx
 		tx.Rollback()
 		return err
 	}
+	if err := d.syncPositions(ctx, tx, changes.splits); err != nil {
+		tx.Rollback()
+		return err
+	}
 	if err := tx.Commit(); err != nil {
 		return err
 	}

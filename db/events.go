@@ -50,6 +50,9 @@ func addEvents(ctx context.Context, tx sqlx.ExtContext, threadID int64, evs ...n
 	if err := noteChange(tx, threadID); err != nil {
 		return err
 	}
+	for _, e := range evs {
+		noteSplit(tx, e.splitID)
+	}
 	kinds := make([]string, len(evs))
 	msgs := make([]sql.NullInt64, len(evs))
 	splits := make([]sql.NullInt64, len(evs))
@@ -103,8 +106,10 @@ func (d *DB) MessagesByID(ctx context.Context, ids []int64) (map[int64]Message, 
 // out of them.
 func (d *DB) SetChangeHook(fn func(threadID int64)) { d.onChange = fn }
 
-// changeSet is the threads whose events a transaction wrote.
-type changeSet struct{ threads []int64 }
+// changeSet is the threads whose events a transaction wrote, and the
+// splits whose positions it may have moved (synced before commit; see
+// syncPositions).
+type changeSet struct{ threads, splits []int64 }
 
 // openChanges maps each transaction inTx has open to its changeSet.
 // addEvents finds the set through the transaction it writes in (the ledger
@@ -127,6 +132,28 @@ func noteChange(q sqlx.ExtContext, threadID int64) error {
 		cs.threads = append(cs.threads, threadID)
 	}
 	return nil
+}
+
+// noteSplit records that q's transaction changed split splitID (its shares,
+// status or payments), so its positions are synced before commit. Outside
+// inTx it does nothing.
+func noteSplit(q sqlx.ExtContext, splitID int64) {
+	if splitID == 0 {
+		return
+	}
+	if p, ok := q.(prepared); ok {
+		q = p.ExtContext
+	}
+	tx, _ := q.(*sqlx.Tx)
+	if tx == nil {
+		return
+	}
+	if v, ok := openChanges.Load(tx); ok {
+		cs := v.(*changeSet)
+		if !slices.Contains(cs.splits, splitID) {
+			cs.splits = append(cs.splits, splitID)
+		}
+	}
 }
 
 // changeChannel is the PostgreSQL channel app processes tell each other of

@@ -75,7 +75,7 @@ func (d *DB) HistoryPage(ctx context.Context, userID int64, before HistoryCursor
 		       coalesce(lp.note, '') AS note,
 		       t.created_at
 		FROM ledger_entries e
-		JOIN ledger_accounts a ON a.id = e.account_id AND a.user_id = $1
+		JOIN ledger_accounts a ON a.id = e.account_id AND a.user_id = $1 AND a.kind <> 'thread_position'
 		JOIN ledger_transfers t ON t.id = e.transfer_id
 		LEFT JOIN ledger_transfers r ON r.id = t.reverses
 		LEFT JOIN splits s ON s.id = coalesce(t.split_id, r.split_id)

@@ -51,12 +51,17 @@ const (
 	// AccountEquity is the system source of deposits and adjustments; it may
 	// go negative.
 	AccountEquity AccountKind = "equity"
+	// AccountPosition is a member's position in a thread (per currency): what
+	// they fronted minus what they owe, plus what they paid others minus what
+	// they received. No money: a record the balances are read from; it may go
+	// negative. Moved only by position transfers (positions.go).
+	AccountPosition AccountKind = "thread_position"
 )
 
 // valid reports whether k is a known kind.
 func (k AccountKind) valid() bool {
 	switch k {
-	case AccountAvailable, AccountPending, AccountMemo, AccountClearing, AccountPayouts, AccountEquity:
+	case AccountAvailable, AccountPending, AccountMemo, AccountClearing, AccountPayouts, AccountEquity, AccountPosition:
 		return true
 	}
 	return false
@@ -64,12 +69,12 @@ func (k AccountKind) valid() bool {
 
 // mayGoNegative mirrors the CHECK of ledger_accounts.
 func (k AccountKind) mayGoNegative() bool {
-	return k == AccountMemo || k == AccountClearing || k == AccountEquity
+	return k == AccountMemo || k == AccountClearing || k == AccountEquity || k == AccountPosition
 }
 
 // ownedByUser reports kinds that belong to a user rather than to the system.
 func (k AccountKind) ownedByUser() bool {
-	return k == AccountAvailable || k == AccountPending || k == AccountMemo || k == AccountClearing
+	return k == AccountAvailable || k == AccountPending || k == AccountMemo || k == AccountClearing || k == AccountPosition
 }
 
 // Account is one ledger account and its current balance.
@@ -133,7 +138,7 @@ func ensureAccount(ctx context.Context, q sqlx.ExtContext, kind AccountKind, use
 		return Account{}, errAccountKind.New(kind)
 	case kind.ownedByUser() != (userID != 0):
 		return Account{}, errAccountOwner.New(kind)
-	case (kind == AccountMemo) != (threadID != 0):
+	case (kind == AccountMemo || kind == AccountPosition) != (threadID != 0):
 		return Account{}, errAccountGroup.New()
 	}
 	args := []any{string(kind), nullID(userID), nullID(threadID), c.Code}

@@ -22,3 +22,12 @@ func ApplyTransferTx(ctx context.Context, d *DB, tx *sqlx.Tx, r TransferRequest)
 	o, err := d.applyTransfer(ctx, tx, r, hash)
 	return o.result(err)
 }
+
+// SyncSplitPositions posts the position transfer of a split written
+// straight in SQL by a test, as a use case that changed it would.
+func SyncSplitPositions(ctx context.Context, d *DB, splitID int64) error {
+	return d.inTx(ctx, nil, func(tx *sqlx.Tx) error {
+		noteSplit(tx, splitID)
+		return nil
+	})
+}

@@ -129,6 +129,9 @@ func newSplit(t testing.TB, d *db.DB, collector int64, payers []int64, amount st
 	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
 	}
+	if err := db.SyncSplitPositions(context.Background(), d, split); err != nil {
+		t.Fatal(err)
+	}
 	return thread, split, shares
 }
 

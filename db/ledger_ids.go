@@ -43,7 +43,7 @@ func RefundID(paymentID string) string { return "refund:" + paymentID }
 // ReversalID is the id of the reversal of transferID.
 func ReversalID(transferID string) string { return "reversal:" + transferID }
 
-var reservedIDPrefix = regexp.MustCompile(`^(pay|payout|settle|void|refund|reversal):`)
+var reservedIDPrefix = regexp.MustCompile(`^(pay|payout|settle|void|refund|reversal|pos):`)
 
 var errIDNamespace = NewReason(EINVALID, "transfer.id_namespace", "id", "kind")
 

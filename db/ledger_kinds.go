@@ -32,6 +32,9 @@ const (
 	// TransferReversal: the opposite of the transfer named by Reverses (a
 	// deposit, send, cash mark or failed payout).
 	TransferReversal TransferKind = "reversal"
+	// TransferPosition: moves members' positions in a thread (positions.go),
+	// with as many entries as members concerned; never money.
+	TransferPosition TransferKind = "position"
 )
 
 func (k TransferKind) valid() bool {

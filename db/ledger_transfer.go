@@ -150,6 +150,9 @@ func (d *DB) applyTransfer(ctx context.Context, sqltx *sqlx.Tx, r TransferReques
 	if err := writeTransfer(ctx, tx, r, hash, now); err != nil {
 		return outcome{}, err
 	}
+	if err := noteSplitOfTransfer(ctx, tx, sqltx, r); err != nil {
+		return outcome{}, err
+	}
 	if r.Then.After != nil {
 		if err := r.Then.After(ctx, tx, t); err != nil {
 			return outcome{}, err
@@ -218,7 +221,7 @@ func storeFailure(ctx context.Context, tx *sqlx.Tx, id, hash string, e *Error, n
 // transfer before anything else is locked, so the one lock held cannot be
 // part of a deadlock.
 var lockRank = map[AccountKind]int{AccountClearing: 0, AccountMemo: 1, AccountAvailable: 2, AccountEquity: 3,
-	AccountPayouts: 4, AccountPending: 5}
+	AccountPayouts: 4, AccountPending: 5, AccountPosition: 6}
 
 // FOR NO KEY UPDATE, not FOR UPDATE: the entries' foreign keys take KEY
 // SHARE locks on the accounts, which it lets through.

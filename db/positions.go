@@ -1,0 +1,289 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+	"github.com/shopspring/decimal"
+
+	"divvy/db/money"
+)
+
+// Positions are each member's standing in a thread, per currency, kept in
+// the ledger (migrations/110_positions.sql): what they fronted minus what
+// they owe, plus what they paid to others minus what they received. A
+// position is a thread_position account; position transfers move them with
+// entries that sum to zero, so a thread's positions sum to zero in every
+// currency.
+//
+// A split contributes what its shares, payers and payments say: while it is
+// not cancelled, +amount to each payer and -amount to each share's holder;
+// and each payment of a share that nothing undid, +amount to the share's
+// holder and -amount to the collector. Any transaction that changes a split
+// (it writes an event naming it) or pays, refunds, voids or reverses a
+// share of it notes the split; before commit, syncPositions posts the
+// difference between that contribution and what the split's position
+// transfers already add up to. Nothing is rewritten: a cancel or an undone
+// payment is one more transfer that takes the contribution back.
+
+// noteSplitOfTransfer notes the split of a money transfer that moves
+// positions: a share's payment, or the refund, void or reversal of one.
+func noteSplitOfTransfer(ctx context.Context, q sqlx.QueryerContext, tx *sqlx.Tx, r TransferRequest) error {
+	if r.SplitID != 0 {
+		noteSplit(tx, r.SplitID)
+		return nil
+	}
+	var split sql.NullInt64
+	var err error
+	if r.ShareID != 0 {
+		err = sqlx.GetContext(ctx, q, &split, `SELECT split_id FROM shares WHERE id = $1`, r.ShareID)
+	} else {
+		of := r.Reverses
+		if r.Kind == TransferVoid {
+			of = r.PendingOf
+		}
+		if of == "" {
+			return nil
+		}
+		err = sqlx.GetContext(ctx, q, &split, `SELECT coalesce(t.split_id, sh.split_id) FROM ledger_transfers t
+			LEFT JOIN shares sh ON sh.id = t.share_id WHERE t.id = $1`, of)
+	}
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	noteSplit(tx, split.Int64)
+	return nil
+}
+
+// splitPayersSQL is who fronted split s and how much: one row, the
+// collector and the total. (Its lateral form lets several payers come in.)
+const splitPayersSQL = `SELECT s.payee_id AS user_id, s.total AS amount`
+
+// splitPositionDelta is, per user, what split $1 should contribute to the
+// positions less what its position transfers already did: the transfer
+// that syncs them. Zero rows when they agree.
+const splitPositionDelta = `
+	WITH s AS (SELECT id, group_id, payee_id, total, status FROM splits WHERE id = $1),
+	want (user_id, amount) AS (
+		SELECT p.user_id, p.amount FROM s CROSS JOIN LATERAL (` + splitPayersSQL + `) p WHERE s.status <> 'cancelled'
+		UNION ALL
+		SELECT sh.user_id, -sh.amount FROM shares sh, s WHERE sh.split_id = s.id AND s.status <> 'cancelled'
+		UNION ALL
+		SELECT u.user_id, u.amount FROM s
+		JOIN shares sh ON sh.split_id = s.id
+		JOIN share_payments p ON p.share_id = sh.id AND p.undone_by IS NULL
+		JOIN ledger_transfers t ON t.id = p.transfer_id
+		CROSS JOIN LATERAL (VALUES (sh.user_id, t.amount), (s.payee_id, -t.amount)) AS u (user_id, amount)
+	),
+	have (user_id, amount) AS (
+		SELECT a.user_id, e.amount FROM ledger_transfers t
+		JOIN ledger_entries e ON e.transfer_id = t.id
+		JOIN ledger_accounts a ON a.id = e.account_id
+		WHERE t.split_id = $1 AND t.kind = 'position'
+	)
+	SELECT user_id, sum(amount) AS amount
+	FROM (SELECT * FROM want UNION ALL SELECT user_id, -amount FROM have) x
+	GROUP BY user_id HAVING sum(amount) <> 0
+	ORDER BY user_id`
+
+// syncPositions posts, in tx, the position transfer of each split whose
+// contribution changed. It runs last before commit (tryTx), after every
+// money account the transaction locked: position accounts are always
+// locked after those, and each split's sync holds its thread's row, so
+// syncs of one thread run one at a time.
+func (d *DB) syncPositions(ctx context.Context, tx *sqlx.Tx, splits []int64) error {
+	if len(splits) == 0 {
+		return nil
+	}
+	splits = slices.Clone(splits)
+	slices.Sort(splits)
+	for _, id := range splits {
+		var sp struct {
+			ThreadID int64  `db:"group_id"`
+			Currency string `db:"currency"`
+		}
+		err := tx.GetContext(ctx, &sp, `SELECT group_id, currency FROM splits WHERE id = $1`, id)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue // rolled back to a savepoint before it was made
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `SELECT 1 FROM groups WHERE id = $1 FOR NO KEY UPDATE`, sp.ThreadID); err != nil {
+			return err
+		}
+		var legs []positionLeg
+		if err := tx.SelectContext(ctx, &legs, splitPositionDelta, id); err != nil {
+			return err
+		}
+		if len(legs) == 0 {
+			continue
+		}
+		var n int
+		if err := tx.GetContext(ctx, &n, `SELECT count(*) FROM ledger_transfers WHERE split_id = $1 AND kind = 'position'`, id); err != nil {
+			return err
+		}
+		tid := fmt.Sprintf("pos:s%d:%d", id, n+1)
+		if err := d.writePositions(ctx, tx, tid, sp.ThreadID, id, sp.Currency, legs); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// positionLeg is one member's part of a position transfer.
+type positionLeg struct {
+	UserID int64           `db:"user_id"`
+	Amount decimal.Decimal `db:"amount"`
+}
+
+const writePositionsSQL = `
+	WITH t AS (
+		INSERT INTO ledger_transfers (id, kind, currency, minor, amount, split_id, request_hash, created_at)
+		VALUES ($1, 'position', $2, $3, $4, $5, 'position', $6)
+		RETURNING id
+	), legs (account_id, amount) AS (
+		SELECT * FROM unnest($7::bigint[], $8::numeric[])
+	), entries AS (
+		INSERT INTO ledger_entries (transfer_id, account_id, currency, minor, amount)
+		SELECT t.id, legs.account_id, $2, $3, legs.amount FROM t, legs
+	)
+	UPDATE ledger_accounts a SET balance = a.balance + legs.amount
+	FROM legs WHERE a.id = legs.account_id`
+
+// writePositions writes one position transfer: the legs (one per user,
+// summing to zero) on the users' position accounts in the thread, which it
+// opens if needed and locks in id order. splitID is 0 for a transfer that
+// belongs to no split.
+func (d *DB) writePositions(ctx context.Context, tx *sqlx.Tx, id string, threadID, splitID int64, currency string, legs []positionLeg) error {
+	c, ok := money.LookupCurrency(currency)
+	if !ok {
+		return errCurrencyUnknown.New(currency)
+	}
+	ids := make([]int64, len(legs))
+	amounts := make([]string, len(legs))
+	total, sum := decimal.Zero, decimal.Zero
+	for i, l := range legs {
+		a, err := ensureAccount(ctx, tx, AccountPosition, l.UserID, threadID, c.Code)
+		if err != nil {
+			return err
+		}
+		ids[i] = a.ID
+		amounts[i] = l.Amount.StringFixed(c.Minor)
+		sum = sum.Add(l.Amount)
+		if l.Amount.IsPositive() {
+			total = total.Add(l.Amount)
+		}
+	}
+	if !sum.IsZero() || total.IsZero() {
+		return fmt.Errorf("db: position transfer %s does not balance (%s)", id, sum)
+	}
+	locked := slices.Clone(ids)
+	slices.Sort(locked)
+	if _, err := tx.ExecContext(ctx, `SELECT id FROM ledger_accounts WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE`, pq.Array(locked)); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, writePositionsSQL, id, c.Code, c.Minor, total.StringFixed(c.Minor), nullID(splitID),
+		d.ledgerTime(), pq.Array(ids), pq.Array(amounts))
+	return err
+}
+
+// Position is one member's standing in a thread in one currency: positive,
+// they are owed; negative, they owe.
+type Position struct {
+	UserID int64
+	Name   string
+	Amount money.Money
+}
+
+// ThreadPositions returns the positions of a thread's members, per
+// currency, read from their position accounts (one index scan, O(members)),
+// skipping zeros, sorted by currency then user id.
+func (d *DB) ThreadPositions(ctx context.Context, threadID int64) (map[string][]Position, error) {
+	return threadPositions(ctx, d.x, threadID)
+}
+
+func threadPositions(ctx context.Context, q sqlx.QueryerContext, threadID int64) (map[string][]Position, error) {
+	var rows []struct {
+		UserID   int64           `db:"user_id"`
+		Name     string          `db:"display_name"`
+		Currency string          `db:"currency"`
+		Balance  decimal.Decimal `db:"balance"`
+	}
+	err := sqlx.SelectContext(ctx, q, &rows, `SELECT a.user_id, u.display_name, a.currency, a.balance
+		FROM ledger_accounts a JOIN users u ON u.id = a.user_id
+		WHERE a.kind = 'thread_position' AND a.group_id = $1 AND a.balance <> 0
+		ORDER BY a.currency, a.user_id`, threadID)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]Position{}
+	for _, r := range rows {
+		out[r.Currency] = append(out[r.Currency], Position{UserID: r.UserID, Name: r.Name, Amount: atScale(r.Balance, r.Currency)})
+	}
+	return out, nil
+}
+
+// Currencies returns the keys of a positions map, sorted.
+func positionCurrencies(m map[string][]Position) []string {
+	out := make([]string, 0, len(m))
+	for c := range m {
+		out = append(out, c)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Debt is one transfer of a settle-up plan: From pays To.
+type Debt struct {
+	From, To         int64
+	FromName, ToName string
+	Amount           money.Money
+}
+
+// ThreadBalance is where a thread's members stand, per currency: their
+// positions and the settle-up plan with the fewest transfers
+// (money.SettleUp: the minimum up to 20 people per currency, greedy above).
+type ThreadBalance struct {
+	Currencies []string              // sorted
+	Positions  map[string][]Position // non-zero only
+	Plans      map[string][]Debt
+}
+
+// Settled reports whether nobody owes anything.
+func (b ThreadBalance) Settled() bool { return len(b.Currencies) == 0 }
+
+// ThreadBalances reads the thread's positions (O(members)) and makes the
+// settle-up plan of each currency.
+func (d *DB) ThreadBalances(ctx context.Context, threadID int64) (ThreadBalance, error) {
+	ps, err := threadPositions(ctx, d.x, threadID)
+	if err != nil {
+		return ThreadBalance{}, err
+	}
+	return balanceOf(ps)
+}
+
+func balanceOf(ps map[string][]Position) (ThreadBalance, error) {
+	b := ThreadBalance{Currencies: positionCurrencies(ps), Positions: ps, Plans: map[string][]Debt{}}
+	for _, c := range b.Currencies {
+		net := make([]money.Money, len(ps[c]))
+		for i, p := range ps[c] {
+			net[i] = p.Amount
+		}
+		plan, err := money.SettleUp(net)
+		if err != nil {
+			return ThreadBalance{}, fmt.Errorf("db: settle up %s: %w", c, err)
+		}
+		for _, t := range plan {
+			from, to := ps[c][t.From], ps[c][t.To]
+			b.Plans[c] = append(b.Plans[c], Debt{From: from.UserID, To: to.UserID, FromName: from.Name, ToName: to.Name, Amount: t.Amount})
+		}
+	}
+	return b, nil
+}
