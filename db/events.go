@@ -18,6 +18,8 @@ const (
 	EventMessage = "message" // a new message: append it
 	EventSplit   = "split"   // a split's card changed: redraw it
 	EventMembers = "members" // someone joined: redraw the members list
+	// EventBalances: members' positions moved; redraw the balances.
+	EventBalances = "balances"
 )
 
 // Event is one change in a thread, in commit order.

@@ -103,6 +103,7 @@ func (d *DB) syncPositions(ctx context.Context, tx *sqlx.Tx, splits []int64) err
 	}
 	splits = slices.Clone(splits)
 	slices.Sort(splits)
+	var moved []int64 // threads whose positions moved
 	for _, id := range splits {
 		var sp struct {
 			ThreadID int64  `db:"group_id"`
@@ -131,6 +132,14 @@ func (d *DB) syncPositions(ctx context.Context, tx *sqlx.Tx, splits []int64) err
 		}
 		tid := fmt.Sprintf("pos:s%d:%d", id, n+1)
 		if err := d.writePositions(ctx, tx, tid, sp.ThreadID, id, sp.Currency, legs); err != nil {
+			return err
+		}
+		if !slices.Contains(moved, sp.ThreadID) {
+			moved = append(moved, sp.ThreadID)
+		}
+	}
+	for _, t := range moved {
+		if err := addEvents(ctx, tx, t, newEvent{kind: EventBalances}); err != nil {
 			return err
 		}
 	}

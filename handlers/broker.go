@@ -51,6 +51,7 @@ type eventBatch struct {
 	messages map[int64]db.Message
 	splits   map[int64]db.Split
 	members  []db.Member
+	balance  db.ThreadBalance // when the batch moves balances
 
 	mu     sync.Mutex
 	frames map[frameKey]*frame // rendered events by kind of viewer
@@ -322,7 +323,7 @@ func loadBatch(ctx context.Context, store *db.DB, threadID, after int64, limit i
 		return &eventBatch{events: evs}, err
 	}
 	var msgIDs, splitIDs []int64
-	needMembers := false
+	needMembers, needBalances := false, false
 	for _, e := range evs {
 		if e.MessageID != nil {
 			msgIDs = append(msgIDs, *e.MessageID)
@@ -331,6 +332,7 @@ func loadBatch(ctx context.Context, store *db.DB, threadID, after int64, limit i
 			splitIDs = append(splitIDs, *e.SplitID)
 		}
 		needMembers = needMembers || e.Kind == db.EventMembers
+		needBalances = needBalances || e.Kind == db.EventBalances
 	}
 	b := &eventBatch{events: evs}
 	if b.messages, err = store.MessagesByID(ctx, msgIDs); err != nil {
@@ -346,6 +348,11 @@ func loadBatch(ctx context.Context, store *db.DB, threadID, after int64, limit i
 	}
 	if needMembers {
 		if b.members, err = store.Members(ctx, threadID); err != nil {
+			return nil, err
+		}
+	}
+	if needBalances {
+		if b.balance, err = store.ThreadBalances(ctx, threadID); err != nil {
 			return nil, err
 		}
 	}

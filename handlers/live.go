@@ -154,6 +154,7 @@ type sink struct {
 	locale  string
 	zone    string
 	session string // the viewer's session: when it is revoked, the stream ends
+	view    string // the page the stream is on: "balances" for the Balances page, else the thread
 
 	mu     sync.Mutex
 	sent   int64         // the last event id written
@@ -169,7 +170,7 @@ func newSink(conn net.Conn, r *http.Request, after int64) *sink {
 	// Not the request's own context, which ends with the handler.
 	ctx := views.WithZone(views.WithLocale(context.WithValue(context.Background(), userKey, u), locale), views.Zone(r.Context()))
 	return &sink{conn: conn, r: (&http.Request{}).WithContext(ctx), me: u.ID, locale: locale, zone: views.Zone(ctx).String(),
-		session: currentSessionID(r.Context()), sent: after, busy: true}
+		session: currentSessionID(r.Context()), sent: after, busy: true, view: r.URL.Query().Get("view")}
 }
 
 var (
@@ -348,7 +349,8 @@ type frameKey struct {
 	mine      bool   // the viewer wrote the message
 	collector bool   // the viewer collects the split shown
 	share     int64  // the viewer's share in the split shown (0: none)
-	memberOf  int64  // members list: the viewer (marked "you")
+	memberOf  int64  // members list, balances: the viewer (marked "you")
+	page      string // balances: the page the stream is on (view=)
 }
 
 // frame is one rendered SSE event, made by the first stream that needs it.
@@ -379,6 +381,9 @@ func (b *eventBatch) frame(e db.Event, s *sink) []byte {
 		}
 	case db.EventMembers:
 		k.memberOf = s.me
+	case db.EventBalances:
+		k.memberOf = s.me
+		k.page = s.view
 	}
 	if sp != nil {
 		k.collector = sp.CollectorID == s.me
@@ -434,6 +439,8 @@ func (b *eventBatch) render(e db.Event, msg *db.Message, s *sink) []byte {
 		}
 	case db.EventMembers:
 		c = views.LiveMembers(e.ThreadID, memberItems(e.ThreadID, b.members, s.me))
+	case db.EventBalances:
+		c = views.LiveBalances(balancesView(e.ThreadID, b.balance, s.me), s.view == "balances")
 	}
 	var html bytes.Buffer
 	if c != nil {

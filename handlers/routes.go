@@ -44,6 +44,7 @@ func addRoutes(mux *http.ServeMux, log *slog.Logger, store *db.DB, provider db.P
 	mux.Handle("POST /threads", requireUser(handleThreadCreate(log, store)))
 	mux.Handle("GET /threads/{id}", member(store, log, handleThreadShow(log, store)))
 	mux.Handle("GET /threads/{id}/messages", member(store, log, handleMessagesEarlier(log, store)))
+	mux.Handle("GET /threads/{id}/balances", member(store, log, handleBalances(log, store)))
 	mux.Handle("GET /threads/{id}/events", member(store, log, handleEvents(log, store, broker)))
 	mux.Handle("POST /threads/{id}/messages", member(store, log, handleMessagePost(log, store)))
 	mux.Handle("POST /threads/{id}/name", member(store, log, handleThreadRename(log, store)))

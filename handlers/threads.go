@@ -83,6 +83,12 @@ func threadView(r *http.Request, store *db.DB, ms *membership) (views.Thread, er
 		LastEventID: ms.thread.EventSeq,
 		Members:     memberItems(ms.thread.ID, rows.Members, me),
 	}
+	// Read after the page's rows: a move in between is also in the stream.
+	b, err := store.ThreadBalances(r.Context(), ms.thread.ID)
+	if err != nil {
+		return views.Thread{}, err
+	}
+	t.Balances = balancesView(ms.thread.ID, b, me)
 	return t, nil
 }
 

@@ -19,6 +19,7 @@ type Thread struct {
 	Messages    Messages
 	Composer    Form
 	LastEventID int64 // the live stream starts after it
+	Balances    Balances
 }
 
 // MemberItem is one line of the members list.

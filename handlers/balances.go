@@ -1,0 +1,44 @@
+package handlers
+
+import (
+	"log/slog"
+	"net/http"
+
+	"divvy/db"
+	"divvy/views"
+)
+
+// handleBalances is the Balances page: every member's standing and the
+// settle-up plan, live.
+func handleBalances(log *slog.Logger, store *db.DB) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ms := currentMembership(r)
+		b, err := store.ThreadBalances(r.Context(), ms.thread.ID)
+		if err != nil {
+			fail(w, r, log, err)
+			return
+		}
+		v := balancesView(ms.thread.ID, b, currentUser(r).ID)
+		render(w, r, http.StatusOK, views.BalancesPage(layout(r, views.T(r.Context(), "balances.title")), v, ms.thread.EventSeq))
+	})
+}
+
+// balancesView is a thread's balances as the viewer me sees them.
+func balancesView(threadID int64, b db.ThreadBalance, me int64) views.Balances {
+	v := views.Balances{ThreadID: threadID, Settled: b.Settled()}
+	for _, c := range b.Currencies {
+		for _, d := range b.Plans[c] {
+			o := views.OweLine{From: d.From, To: d.To, FromName: d.FromName, ToName: d.ToName, Amount: d.Amount,
+				FromMe: d.From == me, ToMe: d.To == me}
+			if o.FromMe || o.ToMe {
+				v.Mine = append(v.Mine, o)
+			} else {
+				v.Others = append(v.Others, o)
+			}
+		}
+		for _, p := range b.Positions[c] {
+			v.Standing = append(v.Standing, views.Standing{Name: p.Name, IsYou: p.UserID == me, Amount: p.Amount})
+		}
+	}
+	return v
+}

@@ -1,0 +1,54 @@
+package handlers_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Two splits with different collectors: the thread's summary and the
+// Balances page say who owes whom, in each reader's words and language,
+// and only members see them.
+func TestBalancesWhoOwesWhom(t *testing.T) {
+	p := newPizza(t)
+	wantStatus(t, "Olivia's split", p.org.post(p.thread+"/splits", p.splitForm("Pizza", "30 €", "equal", "Olivia", "Sam", "Léa")), http.StatusSeeOther)
+	f := p.splitForm("Drinks", "12 €", "equal", "Sam", "Léa")
+	f.Set("collector", p.ids["Sam"])
+	wantStatus(t, "Sam's split", p.sam.post(p.thread+"/splits", f), http.StatusSeeOther)
+	// Olivia +20; Sam -10 +12 -6 = -4; Léa -10 -6 = -16.
+	wantBody(t, "Olivia's summary", p.org.get(p.thread), `data-testid="balances"`, "Sam owes you €4.00", "Léa owes you €16.00")
+	wantBody(t, "Sam's summary", p.sam.get(p.thread), "You owe Olivia €4.00")
+	page := p.lea.get(p.thread + "/balances")
+	wantStatus(t, "Léa's balances page", page, http.StatusOK)
+	wantBody(t, "Léa's balances page", page, "You owe Olivia €16.00", "Sam owes Olivia €4.00", "owes €16.00", "is owed €20.00")
+	p.lea.post("/locale", url.Values{"locale": {"fr"}, "next": {p.thread}})
+	wantBody(t, "Léa in French", p.lea.get(p.thread+"/balances"), "Vous devez 16,00\u00a0€ à Olivia", "Sam doit 4,00\u00a0€ à Olivia")
+
+	stranger := p.app.client()
+	stranger.signup("Mallory", "mallory@example.com", "correct horse")
+	wantStatus(t, "a stranger", stranger.get(p.thread+"/balances"), http.StatusNotFound)
+}
+
+// Balances move live: a new split reaches the summary on a thread page
+// and the whole body on a Balances page, each in its reader's words.
+func TestBalancesLive(t *testing.T) {
+	p := newPizza(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	thread, _ := p.org.openStream(ctx, p.app.srv.URL, p.thread, "")
+	// The Balances page's stream says view=balances (the trailing
+	// parameter swallows the "/events" openStream appends).
+	page, _ := p.lea.openStream(ctx, p.app.srv.URL, p.thread+"/events?view=balances&x=", "")
+	wantStatus(t, "Olivia's split", p.org.post(p.thread+"/splits", p.splitForm("Pizza", "30 €", "equal", "Olivia", "Sam", "Léa")), http.StatusSeeOther)
+	ev := next(t, thread, "Léa owes you €10.00", 5*time.Second)
+	if ev.name != "balances" || !strings.Contains(ev.data, `id="balances"`) || !strings.Contains(ev.data, `hx-swap-oob="true"`) {
+		t.Errorf("thread page balances event: %s %.300s", ev.name, ev.data)
+	}
+	ev = next(t, page, "You owe Olivia €10.00", 5*time.Second)
+	if ev.name != "balances" || !strings.Contains(ev.data, `id="balances-page"`) || !strings.Contains(ev.data, "Sam owes Olivia €10.00") {
+		t.Errorf("balances page event: %s %.300s", ev.name, ev.data)
+	}
+}
