@@ -61,9 +61,11 @@ func noteSplitOfTransfer(ctx context.Context, q sqlx.QueryerContext, tx *sqlx.Tx
 	return nil
 }
 
-// splitPayersSQL is who fronted split s and how much: one row, the
-// collector and the total. (Its lateral form lets several payers come in.)
-const splitPayersSQL = `SELECT s.payee_id AS user_id, s.total AS amount`
+// splitPayersSQL is who fronted split s and how much: its rows of
+// split_payers, or, without any, the collector and the total.
+const splitPayersSQL = `SELECT sp.user_id, sp.amount FROM split_payers sp WHERE sp.split_id = s.id
+	UNION ALL
+	SELECT s.payee_id, s.total WHERE NOT EXISTS (SELECT 1 FROM split_payers sp WHERE sp.split_id = s.id)`
 
 // splitPositionDelta is, per user, what split $1 should contribute to the
 // positions less what its position transfers already did: the transfer

@@ -3,6 +3,7 @@ package db
 import (
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -32,6 +33,10 @@ type SplitDraft struct {
 	// the rate (units of Currency per unit of OrigCurrency). When
 	// OrigAmount is set, the total is OrigAmount at Rate, not Total.
 	OrigAmount, OrigCurrency, Rate string
+	// Paid is what each payer fronted, when several people paid the bill
+	// (empty: the collector paid it all). The collector must be one of
+	// them, and the amounts must add up to the total.
+	Paid map[int64]string
 }
 
 // DraftItem is one line of an itemized bill.
@@ -50,6 +55,7 @@ type SplitPlan struct {
 	CollectorID int64
 	Mode        money.Mode
 	Shares      []ShareAmount
+	Payers      []ShareAmount   // several payers and what each fronted; empty: the collector paid it all
 	Spec        json.RawMessage // the draft, to re-allocate when someone joins later
 	// Paid in another currency: the amount as paid and the rate used; nil
 	// when paid in the split's currency.
@@ -80,6 +86,8 @@ var (
 	errBadRate       = Errorf(EINVALID, "rate_invalid")
 	errOrigSame      = Errorf(EINVALID, "orig_same_currency")
 	errOrigTooSmall  = Errorf(EINVALID, "orig_too_small")
+	errPayerMember   = Errorf(EINVALID, "payers_members")
+	errPayerCollects = Errorf(EINVALID, "payers_collector")
 )
 
 // MaxNoteLength is the longest note of a split, in characters.
@@ -180,6 +188,10 @@ func (s SplitDraft) Plan(members []Member) (SplitPlan, map[string]error) {
 	if len(p) > 0 {
 		return SplitPlan{}, p
 	}
+	payers := s.planPayers(total, isMember, p)
+	if len(p) > 0 {
+		return SplitPlan{}, p
+	}
 	amounts, err := money.Allocate(total, spec)
 	if err != nil {
 		p["split"] = err
@@ -188,7 +200,7 @@ func (s SplitDraft) Plan(members []Member) (SplitPlan, map[string]error) {
 	if original == nil {
 		s.OrigAmount, s.OrigCurrency, s.Rate = "", "", ""
 	}
-	plan := SplitPlan{Original: original, Rate: rate, Title: s.Title, Note: s.Note, SpentOn: spentOn, Total: total, CollectorID: s.CollectorID, Mode: s.Mode}
+	plan := SplitPlan{Original: original, Rate: rate, Title: s.Title, Note: s.Note, SpentOn: spentOn, Total: total, CollectorID: s.CollectorID, Mode: s.Mode, Payers: payers}
 	for i, id := range people {
 		plan.Shares = append(plan.Shares, ShareAmount{UserID: id, Amount: amounts[i]})
 	}
@@ -244,6 +256,58 @@ func (s SplitDraft) convert(p map[string]error) (*money.Money, decimal.Decimal, 
 		return nil, decimal.Zero, money.Money{}
 	}
 	return &orig, rate, total
+}
+
+// planPayers checks what several payers fronted: each a member, each
+// amount a positive amount of the currency, the collector among them, the
+// whole adding up to the total. Problems go under paid_<user id> and
+// "payers". No amount typed: nil, the collector paid it all.
+func (s SplitDraft) planPayers(total money.Money, isMember map[int64]bool, p map[string]error) []ShareAmount {
+	ids := make([]int64, 0, len(s.Paid))
+	for id, v := range s.Paid {
+		if strings.TrimSpace(v) != "" {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	slices.Sort(ids)
+	var out []ShareAmount
+	sum := decimal.Zero
+	collects := false
+	for _, id := range ids {
+		if !isMember[id] {
+			p["payers"] = errPayerMember
+			continue
+		}
+		a, err := parseAmount(s.Paid[id], total.Currency)
+		if err != nil {
+			p["paid_"+itoa(id)] = err
+			continue
+		}
+		if a.IsZero() {
+			continue // "0": not a payer
+		}
+		collects = collects || id == s.CollectorID
+		sum = sum.Add(a)
+		out = append(out, ShareAmount{UserID: id, Amount: atScale(a, total.Currency)})
+	}
+	if len(p) > 0 {
+		return nil
+	}
+	if !sum.Equal(total.Amount) {
+		p["payers"] = &money.MismatchError{Want: total.Amount, Got: sum, Diff: sum.Sub(total.Amount), What: "paid", Currency: total.Currency}
+		return nil
+	}
+	if !collects {
+		p["payers"] = errPayerCollects
+		return nil
+	}
+	if len(out) == 1 {
+		return nil // the collector alone: as if nothing was typed
+	}
+	return out
 }
 
 func (s SplitDraft) planItems(spec *money.Spec, index map[int64]int, currency string, p map[string]error) {

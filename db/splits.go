@@ -122,6 +122,11 @@ func (d *DB) CreateSplit(ctx context.Context, threadID, creatorID int64, plan Sp
 				return errPeopleNotMembers.New()
 			}
 		}
+		for _, p := range plan.Payers {
+			if !in[p.UserID] {
+				return errPayerMember
+			}
+		}
 		nonce, token := d.newLink()
 		oa, oc, rate := plan.original()
 		err := tx.GetContext(ctx, &id, `INSERT INTO splits (group_id, title, currency, total, payee_id, created_by, mode, spec, pay_nonce, pay_token_hash,
@@ -135,6 +140,12 @@ func (d *DB) CreateSplit(ctx context.Context, threadID, creatorID int64, plan Sp
 		for i, s := range plan.Shares {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO shares (split_id, user_id, position, amount) VALUES ($1, $2, $3, $4)`,
 				id, s.UserID, i, s.Amount.Amount); err != nil {
+				return err
+			}
+		}
+		for _, p := range plan.Payers {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO split_payers (group_id, split_id, user_id, amount) VALUES ($1, $2, $3, $4)`,
+				threadID, id, p.UserID, p.Amount.Amount); err != nil {
 				return err
 			}
 		}

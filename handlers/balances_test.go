@@ -52,3 +52,65 @@ func TestBalancesLive(t *testing.T) {
 		t.Errorf("balances page event: %s %.300s", ev.name, ev.data)
 	}
 }
+
+// A bill paid by two people: the positions say what each fronted. Amounts
+// that do not add up, a payer who is not a member, or payers without the
+// collector get a sentence next to the field (in the reader's language),
+// a 422, and nothing saved.
+func TestSeveralPayers(t *testing.T) {
+	p := newPizza(t)
+	stranger := p.app.client()
+	stranger.signup("Mallory", "mallory@example.com", "correct horse")
+	var mallory string
+	p.app.store.SQL().Get(&mallory, `SELECT id::text FROM users WHERE display_name = 'Mallory'`)
+	form := func(paid map[string]string) url.Values {
+		f := p.splitForm("Dinner", "30 €", "equal", "Olivia", "Sam", "Léa")
+		for who, amount := range paid {
+			id := p.ids[who]
+			if who == "Mallory" {
+				id = mallory
+			}
+			f.Set("paid_"+id, amount)
+		}
+		return f
+	}
+	bad := []struct {
+		name string
+		paid map[string]string
+		want string
+	}{
+		{"short", map[string]string{"Olivia": "10", "Sam": "15"}, "The amounts paid add up to €25.00: €5.00 short of €30.00."},
+		{"over", map[string]string{"Olivia": "10", "Sam": "25"}, "The amounts paid add up to €35.00: €5.00 over €30.00."},
+		{"not a member", map[string]string{"Olivia": "10", "Mallory": "20"}, "Only members of the thread can have paid the bill."},
+		{"without the collector", map[string]string{"Sam": "30", "Léa": "0"}, "The person who collects must be one of the payers"},
+		{"not an amount", map[string]string{"Olivia": "10", "Sam": "twenty"}, `id="f-paid_` + p.ids["Sam"] + `"`},
+	}
+	for _, c := range bad {
+		res := p.org.post(p.thread+"/splits", form(c.paid))
+		wantStatus(t, c.name, res, http.StatusUnprocessableEntity)
+		wantBody(t, c.name, res, c.want, `data-testid="payers" open`)
+	}
+	p.lea.post("/locale", url.Values{"locale": {"fr"}, "next": {p.thread}})
+	res := p.lea.post(p.thread+"/splits", form(map[string]string{"Olivia": "10", "Sam": "15"}))
+	wantStatus(t, "short, in French", res, http.StatusUnprocessableEntity)
+	wantBody(t, "short, in French", res, "Les montants payés font 25,00\u00a0€ : il manque 5,00\u00a0€ pour arriver à 30,00\u00a0€.")
+	var splits int
+	p.app.store.SQL().Get(&splits, `SELECT count(*) FROM splits`)
+	if splits != 0 {
+		t.Fatalf("%d splits saved from refused forms", splits)
+	}
+
+	wantStatus(t, "two payers", p.org.post(p.thread+"/splits", form(map[string]string{"Olivia": "10", "Sam": "20,00"})), http.StatusSeeOther)
+	// Olivia 10 - 10 = 0; Sam 20 - 10 = +10; Léa -10.
+	wantBody(t, "Sam's summary", p.sam.get(p.thread), "Léa owes you €10.00")
+	wantBody(t, "Olivia's summary", p.org.get(p.thread), "You are even.")
+	checks, err := p.app.store.Audit(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range checks {
+		if c.Violations != 0 {
+			t.Errorf("audit %s: %d violations", c.Name, c.Violations)
+		}
+	}
+}

@@ -49,6 +49,15 @@ func splitFormFromRequest(r *http.Request, ms *membership, members []db.Member) 
 		d.Values[m.UserID] = f.Get(key)
 		v.Form.Values[key] = f.Get(key)
 	}
+	// Several payers: paid_<user id>, for anyone the form names (the plan
+	// refuses someone who is not a member).
+	d.Paid = map[int64]string{}
+	for key := range f {
+		if id, err := strconv.ParseInt(strings.TrimPrefix(key, "paid_"), 10, 64); err == nil && strings.HasPrefix(key, "paid_") {
+			d.Paid[id] = f.Get(key)
+			v.Form.Values[key] = f.Get(key)
+		}
+	}
 	for i := range v.Items {
 		n := strconv.Itoa(i)
 		it := db.DraftItem{Name: f.Get("item_name_" + n), Amount: f.Get("item_amount_" + n), People: ids(f["item_people_"+n])}

@@ -2,6 +2,7 @@ package views
 
 import (
 	"context"
+	"strings"
 
 	"divvy/db/money"
 )
@@ -55,3 +56,13 @@ const (
 	BalancesID     = "balances"
 	BalancesPageID = "balances-page"
 )
+
+// HasPaid reports a split form where someone typed what a payer paid.
+func (f Form) HasPaid() bool {
+	for k, v := range f.Values {
+		if strings.HasPrefix(k, "paid_") && strings.TrimSpace(v) != "" {
+			return true
+		}
+	}
+	return false
+}

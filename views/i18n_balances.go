@@ -33,6 +33,13 @@ func init() {
 		"balances.record_to":     "I paid",
 		"balances.record_amount": "Amount",
 		"balances.record_submit": "Record",
+		"mismatch.what.paid":     "The amounts paid",
+		"payers_members":         "Only members of the thread can have paid the bill.",
+		"payers_collector":       "The person who collects must be one of the payers: give them an amount too.",
+		"field.payers":           "Paid by several people",
+		"field.payers.hint":      "Leave empty when the person who collects paid it all. Otherwise type what each payer paid: the amounts must add up to the total. The person who collects gets the shares paid by card; what the others paid comes back to them through the balances.",
+		"field.paid_by":          "Paid by %s",
+		"split.paid_by":          "Paid by %s",
 	})
 	add("fr", map[string]string{
 		"balances.title":         "Soldes",
@@ -59,5 +66,12 @@ func init() {
 		"balances.record_to":     "J’ai payé",
 		"balances.record_amount": "Montant",
 		"balances.record_submit": "Enregistrer",
+		"mismatch.what.paid":     "Les montants payés",
+		"payers_members":         "Seuls les membres du fil peuvent avoir payé la note.",
+		"payers_collector":       "La personne qui encaisse doit faire partie des payeurs : indiquez aussi son montant.",
+		"field.payers":           "Payé par plusieurs personnes",
+		"field.payers.hint":      "Laissez vide si la personne qui encaisse a tout payé. Sinon, indiquez ce que chacun a payé : les montants doivent faire le total. La personne qui encaisse reçoit les parts payées par carte ; ce que les autres ont avancé leur revient par les soldes.",
+		"field.paid_by":          "Payé par %s",
+		"split.paid_by":          "Payé par %s",
 	})
 }
