@@ -54,7 +54,7 @@ var auditQueries = []struct{ name, sql string }{
 		            OR p.undone_by IS DISTINCT FROM (SELECT u.id FROM ledger_transfers u
 		               WHERE u.reverses = t.id OR (u.kind = 'void' AND u.pending_of = t.id) LIMIT 1)))
 		     + (SELECT count(*) FROM share_payments p JOIN ledger_transfers t ON t.id = p.transfer_id
-		        WHERE t.share_id IS NULL)`},
+		        WHERE (t.share_id IS NULL) <> (p.kind = 'cover'))`},
 	{"card_cap_per_transfer", `
 		SELECT count(*), count(*) FILTER (WHERE t.amount > l.per_transfer)
 		FROM ledger_transfers t
@@ -143,7 +143,8 @@ var auditQueries = []struct{ name, sql string }{
 			JOIN shares sh ON sh.split_id = s.id
 			JOIN share_payments p ON p.share_id = sh.id AND p.undone_by IS NULL
 			JOIN ledger_transfers t ON t.id = p.transfer_id
-			CROSS JOIN LATERAL (VALUES (sh.user_id, t.amount), (s.payee_id, -t.amount)) AS u (user_id, amount)
+			CROSS JOIN LATERAL (VALUES (sh.user_id, CASE WHEN p.kind = 'cover' THEN sh.amount ELSE t.amount END),
+			                          (s.payee_id, -CASE WHEN p.kind = 'cover' THEN sh.amount ELSE t.amount END)) AS u (user_id, amount)
 		), have (split_id, user_id, amount) AS (
 			SELECT t.split_id, a.user_id, e.amount FROM ledger_transfers t
 			JOIN ledger_entries e ON e.transfer_id = t.id

@@ -67,7 +67,7 @@ var errRefundsUnconfirmed = NewReason(EUNAVAILABLE, "cancel.refunds_unconfirmed"
 func (d *DB) giveBack(ctx context.Context, tx *sqlx.Tx, splitID int64) error {
 	var ids []string
 	if err := tx.SelectContext(ctx, &ids, `SELECT p.transfer_id FROM share_payments p JOIN shares sh ON sh.id = p.share_id
-		WHERE sh.split_id = $1 AND p.undone_by IS NULL ORDER BY p.transfer_id`, splitID); err != nil {
+		WHERE sh.split_id = $1 AND p.undone_by IS NULL AND p.kind <> 'cover' ORDER BY p.transfer_id`, splitID); err != nil {
 		return err
 	}
 	return d.giveBackPayments(ctx, tx, splitID, ids)

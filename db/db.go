@@ -104,7 +104,7 @@ func (d *DB) tryTx(ctx context.Context, opts *sql.TxOptions, fn func(tx *sqlx.Tx
 		tx.Rollback()
 		return err
 	}
-	if err := d.syncPositions(ctx, tx, changes.splits); err != nil {
+	if err := d.syncPositions(ctx, tx, changes); err != nil {
 		tx.Rollback()
 		return err
 	}

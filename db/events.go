@@ -111,7 +111,10 @@ func (d *DB) SetChangeHook(fn func(threadID int64)) { d.onChange = fn }
 // changeSet is the threads whose events a transaction wrote, and the
 // splits whose positions it may have moved (synced before commit; see
 // syncPositions).
-type changeSet struct{ threads, splits []int64 }
+type changeSet struct {
+	threads, splits []int64
+	undone          [][2]string // {transfer, undone by}: its own position transfer, if any, to reverse
+}
 
 // openChanges maps each transaction inTx has open to its changeSet.
 // addEvents finds the set through the transaction it writes in (the ledger

@@ -153,6 +153,11 @@ func (d *DB) applyTransfer(ctx context.Context, sqltx *sqlx.Tx, r TransferReques
 	if err := noteSplitOfTransfer(ctx, tx, sqltx, r); err != nil {
 		return outcome{}, err
 	}
+	if thread, toID, ok := settlementOf(r); ok && to.UserID == toID && (r.Kind != TransferCash || to.ThreadID == thread) {
+		if err := d.settleEffects(ctx, sqltx, r, thread, toID, from.UserID); err != nil {
+			return outcome{}, err
+		}
+	}
 	if r.Then.After != nil {
 		if err := r.Then.After(ctx, tx, t); err != nil {
 			return outcome{}, err

@@ -41,6 +41,9 @@ type SystemData struct {
 	TransferID string `json:"transfer_id,omitempty"` // payment_failed: the voided payment
 	From       string `json:"from,omitempty"`        // split_changed: the total before, in the amount's currency
 	OldTitle   string `json:"old_title,omitempty"`   // split_renamed: the title before
+	// settled, settle_claimed: who was paid, and how (card, cash)
+	To     string `json:"to,omitempty"`
+	Method string `json:"method,omitempty"`
 }
 
 // PaymentData is the data of a payment message: a share paid.

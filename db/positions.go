@@ -39,15 +39,28 @@ func noteSplitOfTransfer(ctx context.Context, q sqlx.QueryerContext, tx *sqlx.Tx
 		noteSplit(tx, r.SplitID)
 		return nil
 	}
+	if of := undoneBy(r); of != "" {
+		// A settlement undone: the shares it covered, and what it moved
+		// beyond them.
+		var splits []int64
+		if err := sqlx.SelectContext(ctx, q, &splits, `SELECT DISTINCT sh.split_id FROM share_payments p
+			JOIN shares sh ON sh.id = p.share_id WHERE p.transfer_id = $1 AND p.kind = 'cover'`, of); err != nil {
+			return err
+		}
+		for _, s := range splits {
+			noteSplit(tx, s)
+		}
+		if v, ok := openChanges.Load(tx); ok {
+			cs := v.(*changeSet)
+			cs.undone = append(cs.undone, [2]string{of, r.ID})
+		}
+	}
 	var split sql.NullInt64
 	var err error
 	if r.ShareID != 0 {
 		err = sqlx.GetContext(ctx, q, &split, `SELECT split_id FROM shares WHERE id = $1`, r.ShareID)
 	} else {
-		of := r.Reverses
-		if r.Kind == TransferVoid {
-			of = r.PendingOf
-		}
+		of := undoneBy(r)
 		if of == "" {
 			return nil
 		}
@@ -59,6 +72,44 @@ func noteSplitOfTransfer(ctx context.Context, q sqlx.QueryerContext, tx *sqlx.Tx
 	}
 	noteSplit(tx, split.Int64)
 	return nil
+}
+
+// undoneBy is the transfer r undoes, if it is a refund, void or reversal.
+func undoneBy(r TransferRequest) string {
+	switch r.Kind {
+	case TransferVoid:
+		return r.PendingOf
+	case TransferRefund, TransferReversal:
+		return r.Reverses
+	}
+	return ""
+}
+
+// undoPositions reverses the position transfer of transfer of (a
+// settlement's part beyond the shares it covered), if it has one, as
+// "pos:<by>".
+func (d *DB) undoPositions(ctx context.Context, tx *sqlx.Tx, of, by string) error {
+	var legs []struct {
+		positionLeg
+		ThreadID int64  `db:"group_id"`
+		Currency string `db:"currency"`
+	}
+	if err := tx.SelectContext(ctx, &legs, `SELECT a.user_id, -e.amount AS amount, a.group_id, a.currency
+		FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id
+		WHERE e.transfer_id = $1 ORDER BY a.user_id`, "pos:"+of); err != nil || len(legs) == 0 {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `SELECT 1 FROM groups WHERE id = $1 FOR NO KEY UPDATE`, legs[0].ThreadID); err != nil {
+		return err
+	}
+	out := make([]positionLeg, len(legs))
+	for i, l := range legs {
+		out[i] = l.positionLeg
+	}
+	if err := d.writePositions(ctx, tx, "pos:"+by, legs[0].ThreadID, 0, legs[0].Currency, out); err != nil {
+		return err
+	}
+	return addEvents(ctx, tx, legs[0].ThreadID, newEvent{kind: EventBalances})
 }
 
 // splitPayersSQL is who fronted split s and how much: its rows of
@@ -81,7 +132,8 @@ const splitPositionDelta = `
 		JOIN shares sh ON sh.split_id = s.id
 		JOIN share_payments p ON p.share_id = sh.id AND p.undone_by IS NULL
 		JOIN ledger_transfers t ON t.id = p.transfer_id
-		CROSS JOIN LATERAL (VALUES (sh.user_id, t.amount), (s.payee_id, -t.amount)) AS u (user_id, amount)
+		CROSS JOIN LATERAL (VALUES (sh.user_id, CASE WHEN p.kind = 'cover' THEN sh.amount ELSE t.amount END),
+			                          (s.payee_id, -CASE WHEN p.kind = 'cover' THEN sh.amount ELSE t.amount END)) AS u (user_id, amount)
 	),
 	have (user_id, amount) AS (
 		SELECT a.user_id, e.amount FROM ledger_transfers t
@@ -99,11 +151,16 @@ const splitPositionDelta = `
 // money account the transaction locked: position accounts are always
 // locked after those, and each split's sync holds its thread's row, so
 // syncs of one thread run one at a time.
-func (d *DB) syncPositions(ctx context.Context, tx *sqlx.Tx, splits []int64) error {
-	if len(splits) == 0 {
+func (d *DB) syncPositions(ctx context.Context, tx *sqlx.Tx, cs *changeSet) error {
+	for _, u := range cs.undone {
+		if err := d.undoPositions(ctx, tx, u[0], u[1]); err != nil {
+			return err
+		}
+	}
+	if len(cs.splits) == 0 {
 		return nil
 	}
-	splits = slices.Clone(splits)
+	splits := slices.Clone(cs.splits)
 	slices.Sort(splits)
 	var moved []int64 // threads whose positions moved
 	for _, id := range splits {
@@ -265,6 +322,7 @@ type ThreadBalance struct {
 	Currencies []string              // sorted
 	Positions  map[string][]Position // non-zero only
 	Plans      map[string][]Debt
+	Claims     []SettleClaim // payments made another way, waiting for their receiver
 }
 
 // Settled reports whether nobody owes anything.
@@ -277,7 +335,12 @@ func (d *DB) ThreadBalances(ctx context.Context, threadID int64) (ThreadBalance,
 	if err != nil {
 		return ThreadBalance{}, err
 	}
-	return balanceOf(ps)
+	b, err := balanceOf(ps)
+	if err != nil {
+		return b, err
+	}
+	b.Claims, err = openClaims(ctx, d.x, threadID, 0)
+	return b, err
 }
 
 func balanceOf(ps map[string][]Position) (ThreadBalance, error) {

@@ -54,7 +54,7 @@ type Share struct {
 	Name       string
 	Amount     money.Money
 	Status     string
-	Method     string // card or cash, when paid
+	Method     string // card, cash or cover (by a settle-up), when paid
 	TransferID string // the ledger transfer that paid it
 	RemindedAt *time.Time
 }
@@ -294,8 +294,8 @@ func shareOf(r shareRow, s Split) Share {
 	case r.TransferID != nil:
 		sh.Status, sh.TransferID = SharePaid, *r.TransferID
 		sh.Method = "card"
-		if *r.PaidKind == "cash" {
-			sh.Method = "cash"
+		if *r.PaidKind == "cash" || *r.PaidKind == "cover" {
+			sh.Method = *r.PaidKind
 		}
 	case r.CashClaimed != nil:
 		sh.Status = SharePending

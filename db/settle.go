@@ -1,0 +1,422 @@
+package db
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/shopspring/decimal"
+
+	"divvy/db/money"
+)
+
+// Settling up: one member pays another (by card with the PIN, or another
+// way the receiver confirms) what the settle-up plan says. The payment is a
+// card payment or a cash transfer like a share's, whose id says it settles
+// (SettleID): applyTransfer then covers, in the same transaction, the
+// payer's outstanding shares owed to the receiver and the receiver's owed
+// to the payer (offsets), oldest first, as far as the amount allows
+// (coverShares), and moves both positions by what is left over. Because the
+// id carries it, a payment recorded by the reconciliation loop after a
+// crash settles the same way.
+
+// Refusals of settling up (worded in views/refusals_text.go).
+var (
+	errSettleSelf    = NewReason(EINVALID, "settle.self")
+	errSettleMember  = NewReason(EINVALID, "settle.member")
+	errSettleTooMuch = NewReason(EINVALID, "settle.too_much", "owed")
+	errSettleNothing = NewReason(EINVALID, "settle.nothing")
+	errSettleID      = NewReason(EINVALID, "settle.id")
+	errClaimGone     = NewReason(ENOTFOUND, "settle.claim_gone")
+	errClaimNotYours = NewReason(EFORBIDDEN, "settle.claim_not_yours")
+)
+
+// settleIDPattern finds the thread and receiver in a settlement's id: the
+// client part of a card payment's id ("pay:u<payer>:settle-g<thread>-u<to>-<random>")
+// or a confirmed claim's cash id ("settle-g<thread>-u<to>-c<claim>").
+var settleIDPattern = regexp.MustCompile(`(?:^|:)settle-g(\d+)-u(\d+)-[A-Za-z0-9]+$`)
+
+// SettleID is a fresh client id for a card payment that settles with
+// receiver toID in a thread (the pay form's payment_id).
+func SettleID(threadID, toID int64) string {
+	var b [9]byte
+	rand.Read(b[:])
+	return fmt.Sprintf("settle-g%d-u%d-%s", threadID, toID, hex.EncodeToString(b[:]))
+}
+
+// settlementOf returns the thread and receiver of a transfer that settles
+// up, ok false for any other.
+func settlementOf(r TransferRequest) (threadID, toID int64, ok bool) {
+	if r.ShareID != 0 || (r.Kind != TransferCardPayment && r.Kind != TransferCash) {
+		return 0, 0, false
+	}
+	m := settleIDPattern.FindStringSubmatch(r.ID)
+	if m == nil {
+		return 0, 0, false
+	}
+	threadID, _ = strconv.ParseInt(m[1], 10, 64)
+	toID, _ = strconv.ParseInt(m[2], 10, 64)
+	return threadID, toID, true
+}
+
+// settleEffects covers shares and moves positions for a settlement just
+// written, in its transaction, under the thread's row lock (taken here,
+// after the money accounts, as every position write does).
+func (d *DB) settleEffects(ctx context.Context, tx *sqlx.Tx, r TransferRequest, threadID, toID, payerID int64) error {
+	if _, err := tx.ExecContext(ctx, `SELECT 1 FROM groups WHERE id = $1 FOR NO KEY UPDATE`, threadID); err != nil {
+		return err
+	}
+	covered, err := coverShares(ctx, tx, r.ID, threadID, payerID, toID, r.Amount)
+	if err != nil {
+		return err
+	}
+	rest := r.Amount.Amount.Sub(covered)
+	if rest.IsPositive() {
+		legs := []positionLeg{{UserID: payerID, Amount: rest}, {UserID: toID, Amount: rest.Neg()}}
+		if err := d.writePositions(ctx, tx, "pos:"+r.ID, threadID, 0, r.Amount.Currency, legs); err != nil {
+			return err
+		}
+	}
+	return addEvents(ctx, tx, threadID, newEvent{kind: EventBalances})
+}
+
+type coverable struct {
+	ShareID int64           `db:"share_id"`
+	SplitID int64           `db:"split_id"`
+	Amount  decimal.Decimal `db:"amount"`
+	Title   string          `db:"title"`
+}
+
+// owedShares are the shares of debtor in the thread's open splits
+// collected by creditor, in currency, that nothing pays yet, oldest first.
+const owedShares = `
+	SELECT sh.id AS share_id, s.id AS split_id, sh.amount, s.title
+	FROM splits s JOIN shares sh ON sh.split_id = s.id
+	WHERE s.group_id = $1 AND s.status = 'open' AND s.currency = $4 AND s.payee_id = $3
+	  AND sh.user_id = $2 AND sh.amount > 0
+	  AND NOT EXISTS (SELECT 1 FROM share_payments p WHERE ` + paysShare + `)
+	ORDER BY s.id, sh.id`
+
+// coverShares marks as paid by settlement id the payer's shares owed to the
+// receiver and the receiver's owed to the payer, so that what the payer's
+// covered shares exceed the receiver's by is at most amount and never
+// negative (a settlement never forgives anyone). It closes the splits it
+// leaves with nothing due, and returns that excess: the part of the amount
+// the covers account for. A share covered twice is impossible:
+// share_payments_once refuses the second, and the transaction is retried.
+func coverShares(ctx context.Context, tx *sqlx.Tx, id string, threadID, payerID, toID int64, amount money.Money) (decimal.Decimal, error) {
+	var mine, theirs []coverable
+	if err := tx.SelectContext(ctx, &mine, owedShares, threadID, payerID, toID, amount.Currency); err != nil {
+		return decimal.Zero, err
+	}
+	if err := tx.SelectContext(ctx, &theirs, owedShares, threadID, toID, payerID, amount.Currency); err != nil {
+		return decimal.Zero, err
+	}
+	sumTheirs := decimal.Zero
+	for _, c := range theirs {
+		sumTheirs = sumTheirs.Add(c.Amount)
+	}
+	var p, q []coverable
+	sumP, sumQ := decimal.Zero, decimal.Zero
+	for _, c := range mine {
+		if sumP.Add(c.Amount).LessThanOrEqual(amount.Amount.Add(sumTheirs)) {
+			p, sumP = append(p, c), sumP.Add(c.Amount)
+		}
+	}
+	for _, c := range theirs {
+		if sumQ.Add(c.Amount).LessThanOrEqual(sumP) {
+			q, sumQ = append(q, c), sumQ.Add(c.Amount)
+		}
+	}
+	for {
+		switch {
+		case sumP.Sub(sumQ).GreaterThan(amount.Amount):
+			sumP, p = sumP.Sub(p[len(p)-1].Amount), p[:len(p)-1]
+		case sumQ.GreaterThan(sumP):
+			sumQ, q = sumQ.Sub(q[len(q)-1].Amount), q[:len(q)-1]
+		default:
+			goto done
+		}
+	}
+done:
+	splits := map[int64]Split{}
+	var order []int64
+	for _, c := range append(p, q...) {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO share_payments (transfer_id, share_id, kind) VALUES ($1, $2, 'cover')`, id, c.ShareID); err != nil {
+			return decimal.Zero, err
+		}
+		if _, ok := splits[c.SplitID]; !ok {
+			splits[c.SplitID] = Split{ID: c.SplitID, ThreadID: threadID, Title: c.Title}
+			order = append(order, c.SplitID)
+		}
+	}
+	var evs []newEvent
+	for _, sid := range order {
+		evs = append(evs, newEvent{kind: EventSplit, splitID: sid})
+		msg, err := closeIfPaid(ctx, tx, splits[sid])
+		if err != nil {
+			return decimal.Zero, err
+		}
+		if msg != 0 {
+			evs = append(evs, newEvent{kind: EventMessage, messageID: msg, splitID: sid}, newEvent{kind: EventSplit, splitID: sid})
+		}
+	}
+	if len(evs) > 0 {
+		if err := addEvents(ctx, tx, threadID, evs...); err != nil {
+			return decimal.Zero, err
+		}
+	}
+	return sumP.Sub(sumQ), nil
+}
+
+// owedBetween is what payer owes to in a thread and currency as far as a
+// settlement may go: the lesser of the payer's debt and the receiver's
+// credit (zero when either is not so).
+func owedBetween(ctx context.Context, q sqlx.QueryerContext, threadID, payerID, toID int64, currency string) (money.Money, error) {
+	var pos []struct {
+		UserID  int64           `db:"user_id"`
+		Balance decimal.Decimal `db:"balance"`
+	}
+	err := sqlx.SelectContext(ctx, q, &pos, `SELECT user_id, balance FROM ledger_accounts
+		WHERE kind = 'thread_position' AND group_id = $1 AND currency = $2 AND user_id IN ($3, $4)`, threadID, currency, payerID, toID)
+	if err != nil {
+		return money.Money{}, err
+	}
+	debt, credit := decimal.Zero, decimal.Zero
+	for _, p := range pos {
+		if p.UserID == payerID {
+			debt = p.Balance.Neg()
+		} else {
+			credit = p.Balance
+		}
+	}
+	owed := decimal.Min(debt, credit)
+	if owed.IsNegative() {
+		owed = decimal.Zero
+	}
+	return atScale(owed, currency), nil
+}
+
+// Settlement asks to pay a member of a thread, by card with the PIN, what
+// the payer owes them (at most; usually the settle-up plan's line).
+type Settlement struct {
+	ThreadID, PayerID, ToID int64
+	Amount                  money.Money
+	PaymentID               string // made with SettleID when the form was rendered
+	PIN                     string
+	SkipPIN                 bool
+}
+
+// checkSettlement checks who pays whom and how much, before anything moves.
+func (d *DB) checkSettlement(ctx context.Context, threadID, payerID, toID int64, amount money.Money, limit bool) error {
+	if payerID == toID {
+		return errSettleSelf.New()
+	}
+	var n int
+	if err := d.x.GetContext(ctx, &n, `SELECT count(*) FROM group_members WHERE group_id = $1 AND user_id IN ($2, $3)`,
+		threadID, payerID, toID); err != nil {
+		return err
+	}
+	if n != 2 {
+		return errSettleMember.New()
+	}
+	if !amount.Amount.IsPositive() {
+		return errSettleNothing.New()
+	}
+	if !limit {
+		return nil
+	}
+	owed, err := owedBetween(ctx, d.x, threadID, payerID, toID, amount.Currency)
+	if err != nil {
+		return err
+	}
+	if owed.Amount.IsZero() {
+		return errSettleNothing.New()
+	}
+	if amount.Amount.GreaterThan(owed.Amount) {
+		return errSettleTooMuch.New(owed)
+	}
+	return nil
+}
+
+// SettleByCard pays a settle-up line by card, confirmed with the PIN,
+// through the ledger's card payment (same caps, same idempotent id: the same
+// PaymentID again returns the first result without charging).
+func (d *DB) SettleByCard(ctx context.Context, p PaymentProvider, in Settlement) (Transfer, error) {
+	in.PaymentID = strings.TrimSpace(in.PaymentID)
+	if th, to, ok := settlementOf(TransferRequest{ID: in.PaymentID, Kind: TransferCardPayment}); !ok || th != in.ThreadID || to != in.ToID {
+		return Transfer{}, errSettleID.New()
+	}
+	release, err := d.holdPayment(ctx, "settle", in.PayerID, in.PaymentID)
+	if err != nil {
+		return Transfer{}, err
+	}
+	defer release()
+	id := CardPaymentID(in.PayerID, in.PaymentID)
+	if t, err := d.TransferByID(ctx, id); err == nil {
+		return t, nil // a retry of the payment that went through
+	}
+	if err := d.checkSettlement(ctx, in.ThreadID, in.PayerID, in.ToID, in.Amount, true); err != nil {
+		return Transfer{}, err
+	}
+	if !in.SkipPIN {
+		if err := d.confirmPIN(ctx, in.PayerID, in.PIN); err != nil {
+			return Transfer{}, err
+		}
+	}
+	prof, err := d.PaymentProfile(ctx, in.PayerID)
+	if ErrorCode(err) == ENOTFOUND || (err == nil && !prof.Active) {
+		return Transfer{}, ErrSetupFirst
+	}
+	if err != nil {
+		return Transfer{}, err
+	}
+	var toName string
+	if err := d.x.GetContext(ctx, &toName, `SELECT display_name FROM users WHERE id = $1`, in.ToID); err != nil {
+		return Transfer{}, err
+	}
+	return d.PayByCard(ctx, p, CardPayment{ID: in.PaymentID, PayerID: in.PayerID, CollectorID: in.ToID, Amount: in.Amount,
+		Token: prof.Token, Then: settleMessage(in.ThreadID, in.PayerID, toName, "card")})
+}
+
+// settleMessage posts "<payer> paid <to> <amount>" in the thread with the
+// settlement's money.
+func settleMessage(threadID, payerID int64, toName, method string) TransferHook {
+	return TransferHook{After: func(ctx context.Context, tx sqlx.ExtContext, t Transfer) error {
+		_, err := insertMessage(ctx, tx, threadID, "system", payerID, "", nil,
+			SystemData{Event: "settled", To: toName, Method: method, StoredAmount: storedAmount(t.Amount)})
+		return err
+	}}
+}
+
+// SettleClaim is a payment made outside Divvy, recorded by its payer, that
+// the receiver confirms or rejects.
+type SettleClaim struct {
+	ID                int64
+	ThreadID          int64
+	PayerID, ToID     int64
+	PayerName, ToName string
+	Amount            money.Money
+}
+
+// ClaimSettlement records that the payer paid the receiver amount another
+// way ("I paid another way" on a settle-up line, or "Léa gave me 20 € in
+// cash" told by the payer): nothing moves until the receiver confirms. A
+// claim may be more than the plan says (money changed hands); only the
+// members and the amount are checked.
+func (d *DB) ClaimSettlement(ctx context.Context, threadID, payerID, toID int64, amount money.Money) (int64, error) {
+	if err := d.checkSettlement(ctx, threadID, payerID, toID, amount, false); err != nil {
+		return 0, err
+	}
+	var id int64
+	err := d.inTx(ctx, nil, func(tx *sqlx.Tx) error {
+		err := tx.GetContext(ctx, &id, `INSERT INTO settle_claims (group_id, payer_id, to_id, currency, amount, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, threadID, payerID, toID, amount.Currency, amount.Amount, d.ledgerTime())
+		if err != nil {
+			return err
+		}
+		var toName string
+		if err := tx.GetContext(ctx, &toName, `SELECT display_name FROM users WHERE id = $1`, toID); err != nil {
+			return err
+		}
+		if _, err := insertMessage(ctx, tx, threadID, "system", payerID, "", nil,
+			SystemData{Event: "settle_claimed", To: toName, StoredAmount: storedAmount(amount)}); err != nil {
+			return err
+		}
+		return addEvents(ctx, tx, threadID, newEvent{kind: EventBalances})
+	})
+	return id, err
+}
+
+// ConfirmClaim is the receiver confirming a claim: a cash transfer between
+// the two memo accounts (its id derived from the claim, so confirming twice
+// records it once), which settles like a card payment.
+func (d *DB) ConfirmClaim(ctx context.Context, threadID, claimID, receiverID int64) error {
+	c, err := d.openClaim(ctx, threadID, claimID, receiverID)
+	if err != nil {
+		return err
+	}
+	id := fmt.Sprintf("settle-g%d-u%d-c%d", threadID, c.ToID, c.ID)
+	hook := settleMessage(threadID, c.PayerID, c.ToName, "cash")
+	after := hook.After
+	hook.After = func(ctx context.Context, tx sqlx.ExtContext, t Transfer) error {
+		res, err := tx.ExecContext(ctx, `UPDATE settle_claims SET transfer_id = $3 WHERE group_id = $1 AND id = $2
+			AND transfer_id IS NULL AND rejected_at IS NULL`, threadID, claimID, t.ID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errClaimGone.New()
+		}
+		return after(ctx, tx, t)
+	}
+	_, err = d.RecordCash(ctx, CashPayment{ID: id, PayerID: c.PayerID, CollectorID: c.ToID, ThreadID: threadID, Amount: c.Amount, Then: hook})
+	return err
+}
+
+// RejectClaim is the receiver saying they did not receive it.
+func (d *DB) RejectClaim(ctx context.Context, threadID, claimID, receiverID int64) error {
+	if _, err := d.openClaim(ctx, threadID, claimID, receiverID); err != nil {
+		return err
+	}
+	return d.inTx(ctx, nil, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE settle_claims SET rejected_at = $3 WHERE group_id = $1 AND id = $2
+			AND transfer_id IS NULL AND rejected_at IS NULL`, threadID, claimID, d.ledgerTime())
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errClaimGone.New()
+		}
+		return addEvents(ctx, tx, threadID, newEvent{kind: EventBalances})
+	})
+}
+
+func (d *DB) openClaim(ctx context.Context, threadID, claimID, receiverID int64) (SettleClaim, error) {
+	cs, err := openClaims(ctx, d.x, threadID, claimID)
+	if err != nil {
+		return SettleClaim{}, err
+	}
+	if len(cs) == 0 {
+		return SettleClaim{}, errClaimGone.New()
+	}
+	if cs[0].ToID != receiverID {
+		return SettleClaim{}, errClaimNotYours.New()
+	}
+	return cs[0], nil
+}
+
+// openClaims are a thread's claims waiting for their receiver (one, when
+// claimID is not 0), oldest first.
+func openClaims(ctx context.Context, q sqlx.QueryerContext, threadID, claimID int64) ([]SettleClaim, error) {
+	var rows []struct {
+		ID        int64           `db:"id"`
+		PayerID   int64           `db:"payer_id"`
+		ToID      int64           `db:"to_id"`
+		PayerName string          `db:"payer_name"`
+		ToName    string          `db:"to_name"`
+		Currency  string          `db:"currency"`
+		Amount    decimal.Decimal `db:"amount"`
+	}
+	err := sqlx.SelectContext(ctx, q, &rows, `SELECT c.id, c.payer_id, c.to_id, p.display_name AS payer_name, t.display_name AS to_name,
+		c.currency, c.amount
+		FROM settle_claims c JOIN users p ON p.id = c.payer_id JOIN users t ON t.id = c.to_id
+		WHERE c.group_id = $1 AND c.transfer_id IS NULL AND c.rejected_at IS NULL AND ($2 = 0 OR c.id = $2)
+		ORDER BY c.id`, threadID, claimID)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, err
+	}
+	out := make([]SettleClaim, len(rows))
+	for i, r := range rows {
+		out[i] = SettleClaim{ID: r.ID, ThreadID: threadID, PayerID: r.PayerID, ToID: r.ToID, PayerName: r.PayerName,
+			ToName: r.ToName, Amount: atScale(r.Amount, r.Currency)}
+	}
+	return out, nil
+}
