@@ -141,10 +141,9 @@ var auditQueries = []struct{ name, sql string }{
 			UNION ALL
 			SELECT s.id, u.user_id, u.amount FROM splits s
 			JOIN shares sh ON sh.split_id = s.id
-			JOIN share_payments p ON p.share_id = sh.id AND p.undone_by IS NULL
+			JOIN share_payments p ON p.share_id = sh.id AND p.undone_by IS NULL AND p.kind <> 'cover'
 			JOIN ledger_transfers t ON t.id = p.transfer_id
-			CROSS JOIN LATERAL (VALUES (sh.user_id, CASE WHEN p.kind = 'cover' THEN sh.amount ELSE t.amount END),
-			                          (s.payee_id, -CASE WHEN p.kind = 'cover' THEN sh.amount ELSE t.amount END)) AS u (user_id, amount)
+			CROSS JOIN LATERAL (VALUES (sh.user_id, t.amount), (s.payee_id, -t.amount)) AS u (user_id, amount)
 		), have (split_id, user_id, amount) AS (
 			SELECT t.split_id, a.user_id, e.amount FROM ledger_transfers t
 			JOIN ledger_entries e ON e.transfer_id = t.id

@@ -36,14 +36,12 @@ type MessageData interface{ messageKind() string }
 type SystemData struct {
 	Event string `json:"event"`           // created, joined, left, removed, renamed, cash_claimed, split_closed, split_cancelled, payment_failed, split_changed, split_renamed, split_edited
 	Title string `json:"title,omitempty"` // the split's
-	To    string `json:"to,omitempty"`    // removed: who was
+	To    string `json:"to,omitempty"`    // removed: who was; settled, settle_claimed: who was paid
 	StoredAmount
 	TransferID string `json:"transfer_id,omitempty"` // payment_failed: the voided payment
 	From       string `json:"from,omitempty"`        // split_changed: the total before, in the amount's currency
 	OldTitle   string `json:"old_title,omitempty"`   // split_renamed: the title before
-	// settled, settle_claimed: who was paid, and how (card, cash)
-	To     string `json:"to,omitempty"`
-	Method string `json:"method,omitempty"`
+	Method     string `json:"method,omitempty"`      // settled: card or cash
 }
 
 // PaymentData is the data of a payment message: a share paid.

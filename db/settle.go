@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 	"github.com/shopspring/decimal"
 
 	"divvy/db/money"
@@ -20,12 +21,11 @@ import (
 // Settling up: one member pays another (by card with the PIN, or another
 // way the receiver confirms) what the settle-up plan says. The payment is a
 // card payment or a cash transfer like a share's, whose id says it settles
-// (SettleID): applyTransfer then covers, in the same transaction, the
-// payer's outstanding shares owed to the receiver and the receiver's owed
-// to the payer (offsets), oldest first, as far as the amount allows
-// (coverShares), and moves both positions by what is left over. Because the
-// id carries it, a payment recorded by the reconciliation loop after a
-// crash settles the same way.
+// (SettleID): applyTransfer then, in the same transaction, moves both
+// positions by the amount and covers the outstanding shares of whichever of
+// the two it leaves owing nobody (coverShares). Because the id carries it,
+// a payment recorded by the reconciliation loop after a crash settles the
+// same way.
 
 // Refusals of settling up (worded in views/refusals_text.go).
 var (
@@ -66,91 +66,59 @@ func settlementOf(r TransferRequest) (threadID, toID int64, ok bool) {
 	return threadID, toID, true
 }
 
-// settleEffects covers shares and moves positions for a settlement just
-// written, in its transaction, under the thread's row lock (taken here,
-// after the money accounts, as every position write does).
+// settleEffects moves both positions by the settlement's amount and covers
+// shares, for a settlement just written, in its transaction, under the
+// thread's row lock (taken here, after the money accounts, as every
+// position write does).
 func (d *DB) settleEffects(ctx context.Context, tx *sqlx.Tx, r TransferRequest, threadID, toID, payerID int64) error {
 	if _, err := tx.ExecContext(ctx, `SELECT 1 FROM groups WHERE id = $1 FOR NO KEY UPDATE`, threadID); err != nil {
 		return err
 	}
-	covered, err := coverShares(ctx, tx, r.ID, threadID, payerID, toID, r.Amount)
-	if err != nil {
+	legs := []positionLeg{{UserID: payerID, Amount: r.Amount.Amount}, {UserID: toID, Amount: r.Amount.Amount.Neg()}}
+	if err := d.writePositions(ctx, tx, "pos:"+r.ID, threadID, 0, r.Amount.Currency, legs); err != nil {
 		return err
 	}
-	rest := r.Amount.Amount.Sub(covered)
-	if rest.IsPositive() {
-		legs := []positionLeg{{UserID: payerID, Amount: rest}, {UserID: toID, Amount: rest.Neg()}}
-		if err := d.writePositions(ctx, tx, "pos:"+r.ID, threadID, 0, r.Amount.Currency, legs); err != nil {
-			return err
-		}
+	if err := coverShares(ctx, tx, r.ID, threadID, []int64{payerID, toID}, r.Amount.Currency); err != nil {
+		return err
 	}
 	return addEvents(ctx, tx, threadID, newEvent{kind: EventBalances})
 }
 
-type coverable struct {
-	ShareID int64           `db:"share_id"`
-	SplitID int64           `db:"split_id"`
-	Amount  decimal.Decimal `db:"amount"`
-	Title   string          `db:"title"`
-}
-
-// owedShares are the shares of debtor in the thread's open splits
-// collected by creditor, in currency, that nothing pays yet, oldest first.
-const owedShares = `
-	SELECT sh.id AS share_id, s.id AS split_id, sh.amount, s.title
+// settledShares are the outstanding shares, in the thread's open splits and
+// currency $3, of the people in $2 whose position in it is not negative
+// (they owe nobody), oldest first.
+const settledShares = `
+	SELECT sh.id AS share_id, s.id AS split_id, s.title
 	FROM splits s JOIN shares sh ON sh.split_id = s.id
-	WHERE s.group_id = $1 AND s.status = 'open' AND s.currency = $4 AND s.payee_id = $3
-	  AND sh.user_id = $2 AND sh.amount > 0
+	WHERE s.group_id = $1 AND s.status = 'open' AND s.currency = $3
+	  AND sh.user_id = ANY($2) AND sh.user_id <> s.payee_id AND sh.amount > 0
 	  AND NOT EXISTS (SELECT 1 FROM share_payments p WHERE ` + paysShare + `)
+	  AND coalesce((SELECT a.balance FROM ledger_accounts a WHERE a.kind = 'thread_position'
+	                AND a.group_id = s.group_id AND a.user_id = sh.user_id AND a.currency = s.currency), 0) >= 0
 	ORDER BY s.id, sh.id`
 
-// coverShares marks as paid by settlement id the payer's shares owed to the
-// receiver and the receiver's owed to the payer, so that what the payer's
-// covered shares exceed the receiver's by is at most amount and never
-// negative (a settlement never forgives anyone). It closes the splits it
-// leaves with nothing due, and returns that excess: the part of the amount
-// the covers account for. A share covered twice is impossible:
-// share_payments_once refuses the second, and the transaction is retried.
-func coverShares(ctx context.Context, tx *sqlx.Tx, id string, threadID, payerID, toID int64, amount money.Money) (decimal.Decimal, error) {
-	var mine, theirs []coverable
-	if err := tx.SelectContext(ctx, &mine, owedShares, threadID, payerID, toID, amount.Currency); err != nil {
-		return decimal.Zero, err
+// coverShares marks as covered by settlement id the outstanding shares of
+// whichever of people the settlement leaves owing nobody in its currency:
+// their debts were settled through the balances (directly, by offsets
+// between the two, or through a third member the plan routed them by). A
+// cover moves no position (the settlement did); it makes the share count as
+// paid, and closes the splits it leaves with nothing due. A share covered
+// twice is impossible: share_payments_once refuses the second, and the
+// transaction is retried.
+func coverShares(ctx context.Context, tx *sqlx.Tx, id string, threadID int64, people []int64, currency string) error {
+	var shares []struct {
+		ShareID int64  `db:"share_id"`
+		SplitID int64  `db:"split_id"`
+		Title   string `db:"title"`
 	}
-	if err := tx.SelectContext(ctx, &theirs, owedShares, threadID, toID, payerID, amount.Currency); err != nil {
-		return decimal.Zero, err
+	if err := tx.SelectContext(ctx, &shares, settledShares, threadID, pq.Array(people), currency); err != nil {
+		return err
 	}
-	sumTheirs := decimal.Zero
-	for _, c := range theirs {
-		sumTheirs = sumTheirs.Add(c.Amount)
-	}
-	var p, q []coverable
-	sumP, sumQ := decimal.Zero, decimal.Zero
-	for _, c := range mine {
-		if sumP.Add(c.Amount).LessThanOrEqual(amount.Amount.Add(sumTheirs)) {
-			p, sumP = append(p, c), sumP.Add(c.Amount)
-		}
-	}
-	for _, c := range theirs {
-		if sumQ.Add(c.Amount).LessThanOrEqual(sumP) {
-			q, sumQ = append(q, c), sumQ.Add(c.Amount)
-		}
-	}
-	for {
-		switch {
-		case sumP.Sub(sumQ).GreaterThan(amount.Amount):
-			sumP, p = sumP.Sub(p[len(p)-1].Amount), p[:len(p)-1]
-		case sumQ.GreaterThan(sumP):
-			sumQ, q = sumQ.Sub(q[len(q)-1].Amount), q[:len(q)-1]
-		default:
-			goto done
-		}
-	}
-done:
 	splits := map[int64]Split{}
 	var order []int64
-	for _, c := range append(p, q...) {
+	for _, c := range shares {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO share_payments (transfer_id, share_id, kind) VALUES ($1, $2, 'cover')`, id, c.ShareID); err != nil {
-			return decimal.Zero, err
+			return err
 		}
 		if _, ok := splits[c.SplitID]; !ok {
 			splits[c.SplitID] = Split{ID: c.SplitID, ThreadID: threadID, Title: c.Title}
@@ -162,18 +130,16 @@ done:
 		evs = append(evs, newEvent{kind: EventSplit, splitID: sid})
 		msg, err := closeIfPaid(ctx, tx, splits[sid])
 		if err != nil {
-			return decimal.Zero, err
+			return err
 		}
 		if msg != 0 {
 			evs = append(evs, newEvent{kind: EventMessage, messageID: msg, splitID: sid}, newEvent{kind: EventSplit, splitID: sid})
 		}
 	}
-	if len(evs) > 0 {
-		if err := addEvents(ctx, tx, threadID, evs...); err != nil {
-			return decimal.Zero, err
-		}
+	if len(evs) == 0 {
+		return nil
 	}
-	return sumP.Sub(sumQ), nil
+	return addEvents(ctx, tx, threadID, evs...)
 }
 
 // owedBetween is what payer owes to in a thread and currency as far as a

@@ -18,7 +18,7 @@ func handleBalances(log *slog.Logger, store *db.DB) http.Handler {
 			fail(w, r, log, err)
 			return
 		}
-		v := balancesView(ms.thread.ID, b, currentUser(r).ID)
+		v := balancesPageView(r, store, ms, b)
 		render(w, r, http.StatusOK, views.BalancesPage(layout(r, views.T(r.Context(), "balances.title")), v, ms.thread.EventSeq))
 	})
 }
@@ -38,6 +38,26 @@ func balancesView(threadID int64, b db.ThreadBalance, me int64) views.Balances {
 		}
 		for _, p := range b.Positions[c] {
 			v.Standing = append(v.Standing, views.Standing{Name: p.Name, IsYou: p.UserID == me, Amount: p.Amount})
+		}
+	}
+	for _, c := range b.Claims {
+		v.Claims = append(v.Claims, views.ClaimLine{ID: c.ID, PayerName: c.PayerName, ToName: c.ToName, Amount: c.Amount,
+			ForMe: c.ToID == me, Mine: c.PayerID == me})
+	}
+	return v
+}
+
+// balancesPageView is balancesView with what the Balances page also has:
+// the form to record a payment made outside splits.
+func balancesPageView(r *http.Request, store *db.DB, ms *membership, b db.ThreadBalance) views.Balances {
+	me := currentUser(r).ID
+	v := balancesView(ms.thread.ID, b, me)
+	v.Currency = ms.thread.Currency
+	if members, err := store.Members(r.Context(), ms.thread.ID); err == nil {
+		for _, m := range members {
+			if m.UserID != me {
+				v.Members = append(v.Members, views.Person{ID: m.UserID, Name: m.DisplayName})
+			}
 		}
 	}
 	return v

@@ -114,3 +114,68 @@ func TestSeveralPayers(t *testing.T) {
 		}
 	}
 }
+
+// Settling up in one tap: Léa owes Olivia and Sam across two splits; she
+// pays Olivia the plan's line by card with her PIN (a retried form pays
+// once), which settles her shares in both splits; Sam pays Olivia another
+// way and Olivia confirms; everyone is even and both splits are "All paid".
+func TestSettleUpInOneTap(t *testing.T) {
+	p := newPizza(t)
+	wantStatus(t, "Olivia's split", p.org.post(p.thread+"/splits", p.splitForm("Pizza", "30 €", "equal", "Olivia", "Sam", "Léa")), http.StatusSeeOther)
+	f := p.splitForm("Drinks", "12 €", "equal", "Sam", "Léa")
+	f.Set("collector", p.ids["Sam"])
+	wantStatus(t, "Sam's split", p.sam.post(p.thread+"/splits", f), http.StatusSeeOther)
+	page := p.lea.get(p.thread + "/balances")
+	wantBody(t, "Léa's plan", page, "You owe Olivia €16.00", `data-testid="settle-pay"`, "Pay €16.00")
+	settle := p.thread + "/settle?currency=EUR&to=" + p.ids["Olivia"]
+	p.setupPayments(t, p.lea, "Léa", "4242 4242 4242 4242", "314159", settle)
+	id := payForm(t, p.lea, settle)
+	form := url.Values{"payment_id": {id}, "pin": {"000000"}, "to": {p.ids["Olivia"]}, "currency": {"EUR"}, "amount": {"16.00"}}
+	wantStatus(t, "wrong PIN", p.lea.post(p.thread+"/settle", form), http.StatusUnprocessableEntity)
+	form.Set("amount", "20.00")
+	form.Set("pin", "314159")
+	res := p.lea.post(p.thread+"/settle", form)
+	wantStatus(t, "more than owed", res, http.StatusUnprocessableEntity)
+	wantBody(t, "more than owed", res, "That is more than you owe: at most €16.00.")
+	id = payForm(t, p.lea, settle)
+	form.Set("payment_id", id)
+	form.Set("amount", "16.00")
+	wantStatus(t, "Léa settles", p.lea.post(p.thread+"/settle", form), http.StatusSeeOther)
+	wantStatus(t, "the same form again", p.lea.post(p.thread+"/settle", form), http.StatusSeeOther)
+	var cards int
+	p.app.store.SQL().Get(&cards, `SELECT count(*) FROM ledger_transfers WHERE kind = 'card_payment'`)
+	if cards != 1 {
+		t.Fatalf("%d card payments, want 1", cards)
+	}
+	wantBody(t, "Léa is even", p.lea.get(p.thread), "You are even.", "Léa paid Olivia €16.00 to settle up")
+	wantBody(t, "Sam's split all paid", p.sam.get(p.thread), "Drinks: all paid", "You owe Olivia €4.00")
+
+	// Sam paid another way; Léa cannot confirm it, Olivia does.
+	wantStatus(t, "Sam: another way", p.sam.post(p.thread+"/settle/claim", url.Values{"to": {p.ids["Olivia"]}, "currency": {"EUR"}, "amount": {"4.00"}}), http.StatusSeeOther)
+	wantBody(t, "Olivia is asked", p.org.get(p.thread+"/balances"), "Sam says they paid you €4.00 another way", `data-testid="claim-confirm"`)
+	var claim string
+	p.app.store.SQL().Get(&claim, `SELECT id::text FROM settle_claims`)
+	wantStatus(t, "Léa confirms Sam's", p.lea.post(p.thread+"/settle/claims/"+claim+"/confirm", nil), http.StatusForbidden)
+	wantStatus(t, "Olivia confirms", p.org.post(p.thread+"/settle/claims/"+claim+"/confirm", nil), http.StatusSeeOther)
+	wantStatus(t, "Olivia confirms twice", p.org.post(p.thread+"/settle/claims/"+claim+"/confirm", nil), http.StatusNotFound)
+	done := p.org.get(p.thread)
+	wantBody(t, "all settled", done, "All settled up.", "Pizza: all paid", "Drinks: all paid")
+
+	// A payment outside splits, refused then recorded: it moves both positions.
+	res = p.sam.post(p.thread+"/settle/claim", url.Values{"to": {p.ids["Léa"]}, "amount": {"twenty"}})
+	wantStatus(t, "not an amount", res, http.StatusUnprocessableEntity)
+	wantBody(t, "not an amount", res, `data-testid="problem-amount"`)
+	wantStatus(t, "Sam gave Léa 20", p.sam.post(p.thread+"/settle/claim", url.Values{"to": {p.ids["Léa"]}, "amount": {"20 €"}}), http.StatusSeeOther)
+	p.app.store.SQL().Get(&claim, `SELECT id::text FROM settle_claims WHERE transfer_id IS NULL`)
+	wantStatus(t, "Léa confirms", p.lea.post(p.thread+"/settle/claims/"+claim+"/confirm", nil), http.StatusSeeOther)
+	wantBody(t, "Léa owes Sam", p.lea.get(p.thread), "You owe Sam €20.00")
+	checks, err := p.app.store.Audit(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range checks {
+		if c.Violations != 0 {
+			t.Errorf("audit %s: %d violations", c.Name, c.Violations)
+		}
+	}
+}

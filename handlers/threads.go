@@ -151,6 +151,7 @@ func messageItem(ctx context.Context, m db.Message, me int64) views.MessageItem 
 		if from, ok := (db.StoredAmount{Amount: d.From, Currency: d.Currency}).Money(); ok {
 			it.From = views.Money(ctx, from)
 		}
+		it.To, it.Method = d.To, d.Method
 	case db.PaymentData:
 		it.Method, amount = d.Method, d.StoredAmount
 	case db.ReminderData:

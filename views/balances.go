@@ -2,6 +2,7 @@ package views
 
 import (
 	"context"
+	"sort"
 	"strings"
 
 	"divvy/db/money"
@@ -15,6 +16,12 @@ type Balances struct {
 	Mine     []OweLine // plan lines where the viewer pays or is paid
 	Others   []OweLine // plan lines between other members
 	Standing []Standing
+	Claims   []ClaimLine
+	// The form "record a payment": the other members and the thread's
+	// currency; typed values and problems when it was refused.
+	Members  []Person
+	Currency string
+	Record   Form
 }
 
 // OweLine is one transfer of the settle-up plan.
@@ -30,6 +37,18 @@ type Standing struct {
 	Name   string
 	IsYou  bool
 	Amount money.Money // positive: is owed
+}
+
+// AmountValue is the amount as a form sends it back ("12.50").
+func (o OweLine) AmountValue() string {
+	return o.Amount.Amount.StringFixed(int32(minorOf(o.Amount.Currency)))
+}
+
+func minorOf(code string) int {
+	if c, ok := money.LookupCurrency(code); ok {
+		return int(c.Minor)
+	}
+	return 2
 }
 
 // Text is the line as its reader says it.
@@ -65,4 +84,33 @@ func (f Form) HasPaid() bool {
 		}
 	}
 	return false
+}
+
+func sortedKeys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ClaimLine is a payment made another way, waiting for its receiver.
+type ClaimLine struct {
+	ID                int64
+	PayerName, ToName string
+	Amount            money.Money
+	ForMe             bool // the viewer received it: confirm or reject
+	Mine              bool // the viewer paid it: waiting
+}
+
+// Text says the claim to its reader.
+func (c ClaimLine) Text(ctx context.Context) string {
+	switch {
+	case c.ForMe:
+		return T(ctx, "balances.claim_for_me", c.PayerName, Money(ctx, c.Amount))
+	case c.Mine:
+		return T(ctx, "balances.waiting", c.ToName, Money(ctx, c.Amount))
+	}
+	return T(ctx, "balances.claim_other", c.PayerName, c.ToName, Money(ctx, c.Amount))
 }

@@ -75,3 +75,33 @@ func init() {
 		"split.paid_by":          "Payé par %s",
 	})
 }
+
+func init() {
+	add := func(locale string, m map[string]string) {
+		for k, v := range m {
+			messages[locale][k] = v
+		}
+	}
+	add("en", map[string]string{
+		"balances.settle_title": "Settle up",
+		"balances.claim_for_me": "%s says they paid you %s another way",
+		"balances.claim_other":  "%s says they paid %s %s another way: waiting for them to confirm",
+		"balances.record_who":   "To",
+		"event.settled_card":    "%s paid %s %s to settle up",
+		"event.settled_cash":    "%s paid %s %s another way to settle up",
+		"event.settle_claimed":  "%s says they paid %s %s another way: to confirm",
+		"share.paid_cover":      "settled up",
+		"cancel.back_cover":     "settled up: it stays in the balances",
+	})
+	add("fr", map[string]string{
+		"balances.settle_title": "Régler",
+		"balances.claim_for_me": "%s dit vous avoir payé %s autrement",
+		"balances.claim_other":  "%s dit avoir payé %[3]s à %[2]s autrement : en attente de confirmation",
+		"balances.record_who":   "À",
+		"event.settled_card":    "%s a payé %[3]s à %[2]s pour régler",
+		"event.settled_cash":    "%s a payé %[3]s à %[2]s autrement pour régler",
+		"event.settle_claimed":  "%s dit avoir payé %[3]s à %[2]s autrement : à confirmer",
+		"share.paid_cover":      "réglé",
+		"cancel.back_cover":     "réglé via les soldes : cela reste dans les soldes",
+	})
+}
