@@ -134,7 +134,10 @@ func (d *DB) EditSplit(ctx context.Context, p PaymentProvider, threadID, splitID
 				continue
 			}
 			changed = append(changed, sh)
-			if sh.Status == SharePaid {
+			// A share covered by a settle-up stays covered: the settlement
+			// moved money for many shares, and positions follow the new
+			// amounts anyway.
+			if sh.Status == SharePaid && sh.Method != "cover" {
 				undo = append(undo, sh.TransferID)
 			}
 		}
@@ -190,6 +193,17 @@ func (d *DB) EditSplit(ctx context.Context, p PaymentProvider, threadID, splitID
 			splitID, plan.Title, plan.Note, spent, plan.Total.Amount, plan.Mode, plan.Spec, oa, oc, rate); err != nil {
 			return err
 		}
+		// Who fronted it, as the form now says (positions follow at commit).
+		if _, err := tx.ExecContext(ctx, `DELETE FROM split_payers WHERE group_id = $1 AND split_id = $2`, threadID, splitID); err != nil {
+			return err
+		}
+		for _, p := range plan.Payers {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO split_payers (group_id, split_id, user_id, amount) VALUES ($1, $2, $3, $4)`,
+				threadID, splitID, p.UserID, p.Amount.Amount); err != nil {
+				return err
+			}
+		}
+		noteSplit(tx, splitID)
 		m, err = splitsByID(ctx, tx, []int64{splitID})
 		if err != nil {
 			return err

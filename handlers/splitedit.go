@@ -62,6 +62,9 @@ func handleSplitEditShow(log *slog.Logger, store *db.DB) http.Handler {
 		for id, val := range d.Values {
 			v.Form.Values["value_"+itoa(id)] = val
 		}
+		for id, val := range d.Paid {
+			v.Form.Values["paid_"+itoa(id)] = val
+		}
 		for _, id := range d.People {
 			v.People[id] = true
 		}

@@ -1,0 +1,326 @@
+package db_test
+
+import (
+	"context"
+	"fmt"
+	"math/bits"
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"divvy/db"
+	"divvy/db/dbtest"
+	"divvy/db/money"
+)
+
+// Random threads (up to 20 members, three currencies) driven through random
+// splits (every mode but itemized, one or several payers), card payments,
+// cash, refunds, settlements of plan lines (card and another way) and
+// cancels. After every step: the positions of the thread sum to zero per
+// currency; executing the settle-up plan brings every position to zero; the
+// plan has the fewest transfers (against brute force up to 8 people); no
+// share is paid or covered twice; the audit passes.
+// BALANCES_SEED=n replays a run.
+func TestBalancesProperty(t *testing.T) {
+	t.Parallel()
+	seed := uint64(time.Now().UnixNano())
+	if s, err := strconv.ParseUint(os.Getenv("BALANCES_SEED"), 10, 64); err == nil {
+		seed = s
+	}
+	t.Logf("BALANCES_SEED=%d", seed)
+	rng := rand.New(rand.NewPCG(seed, seed^0x5eed))
+	ctx := context.Background()
+	d := dbtest.New(t)
+	setRates(t, d)
+	p := newSandbox(t, time.Hour)
+	tok := card(t, p, "4242 4242 4242 4242")
+	currencies := []string{"EUR", "USD", "JPY"}
+	deadline := time.Now().Add(12 * time.Second)
+	steps := 0
+	for round := 0; time.Now().Before(deadline) && round < 6; round++ {
+		n := 2 + rng.IntN(19)
+		if round == 0 {
+			n = 20
+		}
+		people := users(t, d, n)
+		th := thread(t, d, people...)
+		members, err := d.Members(ctx, th)
+		if err != nil {
+			t.Fatal(err)
+		}
+		type splitInfo struct {
+			id, collector int64
+			currency      string
+		}
+		var splits []splitInfo
+		var cards []string
+		for step := 0; step < 40 && time.Now().Before(deadline); step++ {
+			steps++
+			what := "split"
+			switch r := rng.IntN(100); {
+			case len(splits) == 0 || r < 30:
+			case r < 45:
+				what = "card"
+			case r < 60:
+				what = "cash"
+			case r < 80:
+				what = "settle"
+			case r < 88:
+				what = "refund"
+			default:
+				what = "cancel"
+			}
+			switch what {
+			case "split":
+				cur := currencies[rng.IntN(len(currencies))]
+				draft, plan := randomSplit(t, rng, people, members, cur)
+				id, err := d.CreateSplit(ctx, th, people[0], plan)
+				if err != nil {
+					t.Fatalf("seed %d: create split %+v: %v", seed, draft, err)
+				}
+				splits = append(splits, splitInfo{id, plan.CollectorID, cur})
+			case "card", "cash":
+				s := splits[rng.IntN(len(splits))]
+				sp, err := d.SplitInThread(ctx, th, s.id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var due []db.Share
+				for _, sh := range sp.Owing() {
+					if sh.Status == db.ShareDue && sh.Amount.Amount.IsPositive() {
+						due = append(due, sh)
+					}
+				}
+				if len(due) == 0 || sp.Status != db.SplitOpen {
+					continue
+				}
+				sh := due[rng.IntN(len(due))]
+				if what == "cash" {
+					err = d.ConfirmCash(ctx, th, s.id, sh.ID, s.collector)
+				} else {
+					var tr db.Transfer
+					tr, err = d.PayByCard(ctx, p, db.CardPayment{ID: newID(), PayerID: sh.UserID, CollectorID: s.collector,
+						Amount: sh.Amount, Token: tok, SplitID: s.id, ShareID: sh.ID})
+					if err == nil {
+						cards = append(cards, tr.ID)
+					}
+				}
+				if err != nil && db.ErrorCode(err) != db.ELIMIT {
+					t.Fatalf("seed %d: %s: %v", seed, what, err)
+				}
+			case "settle":
+				b, err := d.ThreadBalances(ctx, th)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var lines []db.Debt
+				for _, c := range b.Currencies {
+					lines = append(lines, b.Plans[c]...)
+				}
+				if len(lines) == 0 {
+					continue
+				}
+				l := lines[rng.IntN(len(lines))]
+				if rng.IntN(2) == 0 {
+					tr, err := d.PayByCard(ctx, p, db.CardPayment{ID: db.SettleID(th, l.To), PayerID: l.From, CollectorID: l.To, Amount: l.Amount, Token: tok})
+					if err == nil {
+						cards = append(cards, tr.ID)
+					} else if db.ErrorCode(err) != db.ELIMIT {
+						t.Fatalf("seed %d: settle by card: %v", seed, err)
+					}
+				} else if _, err := d.RecordCash(ctx, db.CashPayment{ID: fmt.Sprintf("settle-g%d-u%d-c%d", th, l.To, steps), PayerID: l.From,
+					CollectorID: l.To, ThreadID: th, Amount: l.Amount}); err != nil {
+					t.Fatalf("seed %d: settle another way: %v", seed, err)
+				}
+			case "refund":
+				if len(cards) == 0 {
+					continue
+				}
+				i := rng.IntN(len(cards))
+				if _, err := d.RefundCardPayment(ctx, p, cards[i]); err != nil && db.ErrorCode(err) != db.ECONFLICT && db.ErrorCode(err) != db.EINSUFFICIENT {
+					t.Fatalf("seed %d: refund: %v", seed, err)
+				}
+				cards = append(cards[:i], cards[i+1:]...)
+			case "cancel":
+				s := splits[rng.IntN(len(splits))]
+				if err := d.CancelSplit(ctx, p, th, s.id, s.collector); err != nil && db.ErrorCode(err) != db.EINSUFFICIENT {
+					t.Fatalf("seed %d: cancel: %v", seed, err)
+				}
+			}
+			checkBalances(t, d, th, fmt.Sprintf("seed %d, round %d, step %d (%s)", seed, round, step, what))
+		}
+	}
+	auditClean(t, d)
+	t.Logf("%d steps", steps)
+}
+
+// randomSplit is a split of total among a random subset of people, in a
+// random mode, collected by one of them, with one to three payers.
+func randomSplit(t *testing.T, rng *rand.Rand, people []int64, members []db.Member, cur string) (db.SplitDraft, db.SplitPlan) {
+	t.Helper()
+	c, _ := money.LookupCurrency(cur)
+	units := int64(100 + rng.IntN(20000))
+	total := decimal.New(units, -c.Minor)
+	if c.Minor == 0 {
+		total = decimal.NewFromInt(units * 10)
+	}
+	perm := rng.Perm(len(people))
+	k := 1 + rng.IntN(len(people))
+	var who []int64
+	for _, i := range perm[:k] {
+		who = append(who, people[i])
+	}
+	collector := people[rng.IntN(len(people))]
+	draft := db.SplitDraft{Title: "Bill", Total: total.String(), Currency: cur, CollectorID: collector, People: who,
+		Values: map[int64]string{}, Paid: map[int64]string{}}
+	totalMoney := money.Money{Amount: total, Currency: cur}
+	switch rng.IntN(4) {
+	case 0:
+		draft.Mode = money.ModeEqual
+	case 1:
+		draft.Mode = money.ModeShares
+		for _, id := range who {
+			draft.Values[id] = strconv.Itoa(1 + rng.IntN(3))
+		}
+	case 2:
+		draft.Mode = money.ModeExact
+		w := make([]decimal.Decimal, len(who))
+		for i := range w {
+			w[i] = decimal.NewFromInt(int64(rng.IntN(4)))
+		}
+		w[0] = w[0].Add(decimal.NewFromInt(1))
+		parts, err := money.Allocate(totalMoney, money.Spec{Mode: money.ModeShares, People: len(who), Values: w})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, id := range who {
+			draft.Values[id] = parts[i].Amount.String()
+		}
+	default:
+		draft.Mode = money.ModePercent
+		left := 100
+		for i, id := range who {
+			v := left
+			if i < len(who)-1 {
+				v = rng.IntN(left + 1)
+			}
+			draft.Values[id] = strconv.Itoa(v)
+			left -= v
+		}
+	}
+	if rng.IntN(3) == 0 && len(people) > 1 {
+		other := people[rng.IntN(len(people))]
+		if other != collector {
+			parts, err := money.Allocate(totalMoney, money.Spec{Mode: money.ModeShares, People: 2,
+				Values: []decimal.Decimal{decimal.NewFromInt(int64(1 + rng.IntN(3))), decimal.NewFromInt(int64(1 + rng.IntN(3)))}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			draft.Paid[collector], draft.Paid[other] = parts[0].Amount.String(), parts[1].Amount.String()
+		}
+	}
+	plan, problems := draft.Plan(members)
+	if len(problems) > 0 {
+		t.Fatalf("random split %+v: %v", draft, problems)
+	}
+	return draft, plan
+}
+
+// checkBalances checks the thread's positions and plan, and the ledger.
+func checkBalances(t *testing.T, d *db.DB, th int64, where string) {
+	t.Helper()
+	ctx := context.Background()
+	b, err := d.ThreadBalances(ctx, th)
+	if err != nil {
+		t.Fatalf("%s: %v", where, err)
+	}
+	for _, c := range b.Currencies {
+		sum := decimal.Zero
+		pos := map[int64]decimal.Decimal{}
+		var nonZero []decimal.Decimal
+		for _, p := range b.Positions[c] {
+			sum = sum.Add(p.Amount.Amount)
+			pos[p.UserID] = p.Amount.Amount
+			nonZero = append(nonZero, p.Amount.Amount)
+		}
+		if !sum.IsZero() {
+			t.Fatalf("%s: %s positions sum to %s", where, c, sum)
+		}
+		for _, l := range b.Plans[c] {
+			if !l.Amount.Amount.IsPositive() {
+				t.Fatalf("%s: plan line %+v", where, l)
+			}
+			pos[l.From] = pos[l.From].Add(l.Amount.Amount)
+			pos[l.To] = pos[l.To].Sub(l.Amount.Amount)
+		}
+		for u, v := range pos {
+			if !v.IsZero() {
+				t.Fatalf("%s: after the %s plan, user %d stands at %s", where, c, u, v)
+			}
+		}
+		if len(nonZero) <= 8 {
+			if want := minTransfers(nonZero); len(b.Plans[c]) != want {
+				t.Fatalf("%s: %s plan of %d transfers for %v, brute force finds %d", where, c, len(b.Plans[c]), nonZero, want)
+			}
+		}
+	}
+	if n := count(t, d, `SELECT count(*) FROM (SELECT share_id FROM share_payments WHERE undone_by IS NULL
+		GROUP BY share_id HAVING count(*) > 1) x`); n != 0 {
+		t.Fatalf("%s: %d shares paid or covered twice", where, n)
+	}
+	checks, err := d.Audit(ctx)
+	if err != nil {
+		t.Fatalf("%s: %v", where, err)
+	}
+	for _, c := range checks {
+		if c.Violations != 0 {
+			t.Fatalf("%s: audit %s: %d violations", where, c.Name, c.Violations)
+		}
+	}
+}
+
+// minTransfers is the fewest transfers that settle balances summing to
+// zero, by brute force: n minus the most disjoint zero-sum groups they can
+// be cut into, tried over every way of cutting (n <= 8).
+func minTransfers(bal []decimal.Decimal) int {
+	n := len(bal)
+	full := uint(1)<<n - 1
+	zero := make([]bool, full+1)
+	for m := uint(1); m <= full; m++ {
+		s := decimal.Zero
+		for i := 0; i < n; i++ {
+			if m&(1<<i) != 0 {
+				s = s.Add(bal[i])
+			}
+		}
+		zero[m] = s.IsZero()
+	}
+	var most func(rest uint) int
+	memo := map[uint]int{}
+	most = func(rest uint) int {
+		if rest == 0 {
+			return 0
+		}
+		if v, ok := memo[rest]; ok {
+			return v
+		}
+		low := rest & -rest
+		best := -1 << 30
+		// The group holding the lowest member left: any zero-sum subset of
+		// rest that has it.
+		for sub := rest; sub > 0; sub = (sub - 1) & rest {
+			if sub&low != 0 && zero[sub] && zero[rest] {
+				if g := 1 + most(rest&^sub); g > best {
+					best = g
+				}
+			}
+		}
+		memo[rest] = best
+		return best
+	}
+	return n - most(full) + 0*bits.OnesCount(full)
+}
