@@ -3,7 +3,6 @@ package db_test
 import (
 	"context"
 	"fmt"
-	"math/bits"
 	"math/rand/v2"
 	"os"
 	"strconv"
@@ -155,7 +154,10 @@ func TestBalancesProperty(t *testing.T) {
 		}
 	}
 	auditClean(t, d)
-	t.Logf("%d steps", steps)
+	t.Logf("%d steps; %d shares covered by settlements, %d paid by card or cash, %d position transfers", steps,
+		count(t, d, `SELECT count(*) FROM share_payments WHERE kind = 'cover'`),
+		count(t, d, `SELECT count(*) FROM share_payments WHERE kind <> 'cover'`),
+		count(t, d, `SELECT count(*) FROM ledger_transfers WHERE kind = 'position'`))
 }
 
 // randomSplit is a split of total among a random subset of people, in a
@@ -322,5 +324,5 @@ func minTransfers(bal []decimal.Decimal) int {
 		memo[rest] = best
 		return best
 	}
-	return n - most(full) + 0*bits.OnesCount(full)
+	return n - most(full)
 }
