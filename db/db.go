@@ -30,6 +30,7 @@ type DB struct {
 	stmts          sync.Map             // query text -> *sqlx.Stmt; see stmt.go
 	preparing      sync.Map             // query text -> true while the pool prepares it
 	pages          threadCache          // see ThreadPage
+	balances       balancesCache        // see ThreadBalancesAt
 
 	settleWindow time.Duration            // see SetSettlementWindow
 	faults       func(point string) error // tests only; see fault

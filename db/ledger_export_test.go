@@ -31,3 +31,14 @@ func SyncSplitPositions(ctx context.Context, d *DB, splitID int64) error {
 		return nil
 	})
 }
+
+// SyncSplitsPositions is SyncSplitPositions for many splits in one
+// transaction (seeding big threads).
+func SyncSplitsPositions(ctx context.Context, d *DB, splitIDs []int64) error {
+	return d.inTx(ctx, nil, func(tx *sqlx.Tx) error {
+		for _, id := range splitIDs {
+			noteSplit(tx, id)
+		}
+		return nil
+	})
+}

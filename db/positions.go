@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
+	"sync"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -297,6 +299,46 @@ func threadPositions(ctx context.Context, q sqlx.QueryerContext, threadID int64)
 	return out, nil
 }
 
+// plans remembers settle-up plans by the balances they settle: the exact
+// plan for 20 people takes about 10 ms (money.SettleUp), and every view of a
+// thread asks for the same plan until a position moves.
+var plans = &planCache{m: map[string][]money.Transfer{}}
+
+type planCache struct {
+	mu sync.Mutex
+	m  map[string][]money.Transfer
+}
+
+// planCacheSize bounds the cache; when full it starts again empty.
+const planCacheSize = 4096
+
+func (c *planCache) settleUp(net []money.Money) ([]money.Transfer, error) {
+	var k strings.Builder
+	for _, m := range net {
+		k.WriteString(m.Currency)
+		k.WriteString(m.Amount.String())
+		k.WriteByte(' ')
+	}
+	key := k.String()
+	c.mu.Lock()
+	plan, ok := c.m[key]
+	c.mu.Unlock()
+	if ok {
+		return plan, nil
+	}
+	plan, err := money.SettleUp(net)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if len(c.m) >= planCacheSize {
+		c.m = map[string][]money.Transfer{}
+	}
+	c.m[key] = plan
+	c.mu.Unlock()
+	return plan, nil
+}
+
 // Currencies returns the keys of a positions map, sorted.
 func positionCurrencies(m map[string][]Position) []string {
 	out := make([]string, 0, len(m))
@@ -327,6 +369,44 @@ type ThreadBalance struct {
 // Settled reports whether nobody owes anything.
 func (b ThreadBalance) Settled() bool { return len(b.Currencies) == 0 }
 
+// ThreadBalancesAt is ThreadBalances for a page that read the thread's
+// event id seq: every move of a position or claim writes an event, so the
+// balances read for an id serve every view at that id (kept for the latest
+// id seen per thread; a result read later is never older than seq).
+func (d *DB) ThreadBalancesAt(ctx context.Context, threadID, seq int64) (ThreadBalance, error) {
+	d.balances.mu.Lock()
+	c, ok := d.balances.m[threadID]
+	d.balances.mu.Unlock()
+	if ok && c.seq == seq {
+		return c.b, nil
+	}
+	b, err := d.ThreadBalances(ctx, threadID)
+	if err != nil {
+		return b, err
+	}
+	d.balances.mu.Lock()
+	if d.balances.m == nil || len(d.balances.m) >= planCacheSize {
+		d.balances.m = map[int64]balanceAt{}
+	}
+	if c, ok := d.balances.m[threadID]; !ok || c.seq < seq {
+		d.balances.m[threadID] = balanceAt{seq: seq, b: b}
+	}
+	d.balances.mu.Unlock()
+	return b, nil
+}
+
+// balancesCache is ThreadBalancesAt's: the balances of each thread at the
+// latest event id a page asked for.
+type balancesCache struct {
+	mu sync.Mutex
+	m  map[int64]balanceAt
+}
+
+type balanceAt struct {
+	seq int64
+	b   ThreadBalance
+}
+
 // ThreadBalances reads the thread's positions (O(members)) and makes the
 // settle-up plan of each currency.
 func (d *DB) ThreadBalances(ctx context.Context, threadID int64) (ThreadBalance, error) {
@@ -349,7 +429,7 @@ func balanceOf(ps map[string][]Position) (ThreadBalance, error) {
 		for i, p := range ps[c] {
 			net[i] = p.Amount
 		}
-		plan, err := money.SettleUp(net)
+		plan, err := plans.settleUp(net)
 		if err != nil {
 			return ThreadBalance{}, fmt.Errorf("db: settle up %s: %w", c, err)
 		}

@@ -84,7 +84,7 @@ func threadView(r *http.Request, store *db.DB, ms *membership) (views.Thread, er
 		Members:     memberItems(ms.thread.ID, rows.Members, me),
 	}
 	// Read after the page's rows: a move in between is also in the stream.
-	b, err := store.ThreadBalances(r.Context(), ms.thread.ID)
+	b, err := store.ThreadBalancesAt(r.Context(), ms.thread.ID, ms.thread.EventSeq)
 	if err != nil {
 		return views.Thread{}, err
 	}
