@@ -74,6 +74,17 @@ func (d *DB) settleEffects(ctx context.Context, tx *sqlx.Tx, r TransferRequest, 
 	if _, err := tx.ExecContext(ctx, `SELECT 1 FROM groups WHERE id = $1 FOR NO KEY UPDATE`, threadID); err != nil {
 		return err
 	}
+	// An id that names a thread the two do not share (a client may choose
+	// the id of a payment to a pay link) settles nothing: the money moved
+	// between them all the same, outside any thread.
+	var members int
+	if err := tx.GetContext(ctx, &members, `SELECT count(*) FROM group_members WHERE group_id = $1 AND user_id IN ($2, $3)`,
+		threadID, payerID, toID); err != nil {
+		return err
+	}
+	if members != 2 || payerID == toID {
+		return nil
+	}
 	legs := []positionLeg{{UserID: payerID, Amount: r.Amount.Amount}, {UserID: toID, Amount: r.Amount.Amount.Neg()}}
 	if err := d.writePositions(ctx, tx, "pos:"+r.ID, threadID, 0, r.Amount.Currency, legs); err != nil {
 		return err

@@ -194,3 +194,24 @@ func orZero(s string) string {
 	}
 	return s
 }
+
+// A payment whose id names a thread its payer and receiver do not share (a
+// client may choose the id of a payment to someone's pay link) settles
+// nothing there.
+func TestSettleIDOfAnotherThread(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := dbtest.New(t)
+	u := users(t, d, 3)
+	th := thread(t, d, u[0], u[1])
+	splitIn(t, d, th, u[1], u[0], "10")
+	if _, err := d.RecordCash(ctx, db.CashPayment{ID: fmt.Sprintf("settle-g%d-u%d-c1", th, u[1]), PayerID: u[2], CollectorID: u[1],
+		ThreadID: th, Amount: eur("10")}); err != nil {
+		t.Fatal(err)
+	}
+	wantPositions(t, d, th, map[int64]string{u[0]: "-10.00", u[1]: "10.00"})
+	if n := count(t, d, `SELECT count(*) FROM share_payments WHERE kind = 'cover'`); n != 0 {
+		t.Errorf("%d shares covered by a stranger's payment", n)
+	}
+	auditClean(t, d)
+}
