@@ -28,15 +28,20 @@ var (
 // which keeps them in it: nobody leaves, or is removed, until settled.
 // It is the one place that rule is written; today someone owes or is owed
 // when
+//
 //   - they have a share not paid (due, or "paid another way" not yet
 //     confirmed) in an open split of the thread;
+//
 //   - they collect an open split of the thread that has such a share;
+//
 //   - a card payment of the thread's splits that they made or collect has
 //     not settled yet (it could still fail and leave a share due, and the
 //     collector's money is not theirs to withdraw until it settles).
 //
-// Thread balances (who fronted what, payments between members) will add
-// their own condition here: a non-zero position in the thread.
+//   - their position in the thread is not zero in some currency (the
+//     balances: what they fronted and paid against what they owe and
+//     received), or a payment made another way to or by them waits for
+//     its receiver.
 //
 // Run it after locking the person's member row (RemoveMember and
 // LeaveThread delete it first): a split being created with them waits for
@@ -57,6 +62,12 @@ func memberOwes(ctx context.Context, q sqlx.QueryerContext, threadID, userID int
 			JOIN ledger_transfers t ON t.id = q.transfer_id
 			JOIN splits s ON s.id = t.split_id
 			WHERE s.group_id = $1 AND (s.payee_id = $2 OR t.payer_user_id = $2)
+		) OR EXISTS (
+			SELECT 1 FROM ledger_accounts a
+			WHERE a.kind = 'thread_position' AND a.group_id = $1 AND a.user_id = $2 AND a.balance <> 0
+		) OR EXISTS (
+			SELECT 1 FROM settle_claims c
+			WHERE c.group_id = $1 AND (c.payer_id = $2 OR c.to_id = $2) AND c.transfer_id IS NULL AND c.rejected_at IS NULL
 		)`, threadID, userID)
 	return owes, err
 }

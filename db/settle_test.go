@@ -215,3 +215,34 @@ func TestSettleIDOfAnotherThread(t *testing.T) {
 	}
 	auditClean(t, d)
 }
+
+// Nobody leaves while the balances say they owe or are owed: a payment
+// outside splits, waiting for its receiver and then confirmed, keeps both
+// in the thread until they settle.
+func TestLeaveNeedsEvenPositions(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := dbtest.New(t)
+	u := users(t, d, 3)
+	th := thread(t, d, u[0], u[1], u[2])
+	claim, err := d.ClaimSettlement(ctx, th, u[1], u[2], eur("20"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, d.LeaveThread(ctx, th, u[2]), db.ECONFLICT)
+	if err := d.ConfirmClaim(ctx, th, claim, u[2]); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, d.LeaveThread(ctx, th, u[1]), db.ECONFLICT)
+	wantCode(t, d.LeaveThread(ctx, th, u[2]), db.ECONFLICT)
+	back, err := d.ClaimSettlement(ctx, th, u[2], u[1], eur("20"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.ConfirmClaim(ctx, th, back, u[1]); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.LeaveThread(ctx, th, u[2]); err != nil {
+		t.Fatalf("leave once even: %v", err)
+	}
+}
