@@ -330,3 +330,38 @@ func TestEditSplitRacesPaymentsAndCancel(t *testing.T) {
 		t.Errorf("split not cancelled")
 	}
 }
+
+// An edit moves the thread's positions with the split: after the
+// correction, each member's position is what the edited split says (the
+// collector fronted the total; each owes their share, a payment standing
+// evens theirs) and the audit, positions included, is clean.
+func TestEditSplitMovesPositions(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := dbtest.New(t)
+	p := newSandbox(t, time.Hour)
+	thread, u, split := editThread(t, d, 3, "10", "10", "10")
+	tok := card(t, p, "4242 4242 4242 4242")
+	if _, err := payShare(ctx, d, p, tok, thread, split, u[1]); err != nil {
+		t.Fatal(err)
+	}
+	// u1's paid share grows (payment given back, 15 due); u2's shrinks.
+	if err := d.EditSplit(ctx, p, thread, split, u[0], editPlan(t, d, thread, u, "Pizza night", "10", "15", "5")); err != nil {
+		t.Fatal(err)
+	}
+	ps, err := d.ThreadPositions(ctx, thread)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[int64]string{}
+	for _, pos := range ps["EUR"] {
+		got[pos.UserID] = pos.Amount.Amount.StringFixed(2)
+	}
+	want := map[int64]string{u[0]: "20.00", u[1]: "-15.00", u[2]: "-5.00"}
+	for id, w := range want {
+		if got[id] != w {
+			t.Errorf("position of %d = %q, want %s (all: %v)", id, got[id], w, got)
+		}
+	}
+	auditClean(t, d)
+}
