@@ -173,22 +173,31 @@ func sharePayment(s Split, sh Share, method string) TransferHook {
 		// KEY SHARE: payments of one split do not wait for each other
 		// here, while a cancel (FOR UPDATE) waits for them all.
 		First: func(ctx context.Context, tx sqlx.ExtContext) error {
-			var st struct {
-				Status string          `db:"status"`
-				Amount decimal.Decimal `db:"amount"`
-			}
-			err := sqlx.GetContext(ctx, tx, &st, `SELECT s.status, sh.amount FROM splits s JOIN shares sh ON sh.split_id = s.id
-				WHERE s.id = $1 AND sh.id = $2 AND sh.removed_at IS NULL FOR KEY SHARE OF s`, s.ID, sh.ID)
+			var status string
+			err := sqlx.GetContext(ctx, tx, &status, `SELECT status FROM splits WHERE id = $1 FOR KEY SHARE`, s.ID)
 			if errors.Is(err, sql.ErrNoRows) {
 				return ErrNotFound.New("share")
 			}
 			if err != nil {
 				return err
 			}
-			if err := requireOpen(Split{Status: st.Status}); err != nil {
+			if err := requireOpen(Split{Status: status}); err != nil {
 				return err
 			}
-			if !st.Amount.Equal(sh.Amount.Amount) {
+			// The share is read by a statement of its own, after the lock:
+			// a statement that waited for the lock still sees the rows of
+			// other tables as they were when it began, so a share in the
+			// same statement could be the one an edit that held the lock
+			// has just changed.
+			var amount decimal.Decimal
+			err = sqlx.GetContext(ctx, tx, &amount, `SELECT amount FROM shares WHERE id = $1 AND split_id = $2 AND removed_at IS NULL`, sh.ID, s.ID)
+			if errors.Is(err, sql.ErrNoRows) {
+				return ErrNotFound.New("share")
+			}
+			if err != nil {
+				return err
+			}
+			if !amount.Equal(sh.Amount.Amount) {
 				return errAmountChanged.New()
 			}
 			return nil
