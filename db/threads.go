@@ -80,7 +80,7 @@ func (d *DB) CreateThread(ctx context.Context, userID int64, in NewThread) (Thre
 
 // membershipQuery runs on every thread route.
 const membershipQuery = `
-	SELECT g.id, g.name, g.currency, g.created_by, g.created_at, g.event_seq,
+	SELECT g.id, g.name, g.currency, g.created_by, g.created_at, g.event_seq, g.direct,
 	       m.user_id, u.display_name, m.role, u.is_guest, m.joined_at
 	FROM groups g
 	JOIN group_members m ON m.group_id = g.id AND m.user_id = $2
@@ -119,13 +119,15 @@ func addMember(ctx context.Context, tx sqlx.ExtContext, threadID, userID int64) 
 	if err := joinable(ctx, tx, threadID, userID); err != nil {
 		return false, err
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO group_members (group_id, user_id, role) VALUES ($1, $2, 'member')
+	// Nobody joins a two-person thread (see OpenDirect).
+	res, err := tx.ExecContext(ctx, `INSERT INTO group_members (group_id, user_id, role)
+		SELECT $1, $2, 'member' FROM groups WHERE id = $1 AND NOT direct
 		ON CONFLICT DO NOTHING`, threadID, userID)
 	if err != nil {
 		return false, err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return false, nil
+		return false, refuseDirectJoin(ctx, tx, threadID, userID)
 	}
 	if err := addEvent(ctx, tx, threadID, EventMembers, 0, 0); err != nil {
 		return false, err
@@ -144,13 +146,15 @@ type Thread struct {
 	// EventSeq is the id of the thread's latest event when it was read
 	// (Membership): what a thread page read after it shows at least.
 	EventSeq int64 `db:"event_seq"`
+	// Direct: a two-person thread (see OpenDirect), without invite links.
+	Direct bool `db:"direct"`
 }
 
 // ThreadsOf lists the threads the user belongs to, most recent first.
 func (d *DB) ThreadsOf(ctx context.Context, userID int64) ([]Thread, error) {
 	var gs []Thread
 	err := d.x.SelectContext(ctx, &gs, `
-		SELECT g.id, g.name, g.currency, g.created_by, g.created_at,
+		SELECT g.id, g.name, g.currency, g.created_by, g.created_at, g.direct,
 		       (SELECT count(*) FROM group_members c WHERE c.group_id = g.id) AS members
 		FROM groups g JOIN group_members m ON m.group_id = g.id AND m.user_id = $1
 		ORDER BY g.created_at DESC, g.id DESC`, userID)

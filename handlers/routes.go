@@ -57,9 +57,10 @@ func addRoutes(mux *http.ServeMux, log *slog.Logger, store *db.DB, provider db.P
 	mux.Handle("POST /threads/{id}/leave", member(store, log, handleLeave(log, store, broker)))
 	mux.Handle("GET /threads/{id}/members/{user}/remove", member(store, log, handleRemoveShow(log, store)))
 	mux.Handle("POST /threads/{id}/members/{user}/remove", member(store, log, handleRemove(log, store, broker)))
-	mux.Handle("GET /threads/{id}/invite", member(store, log, handleInviteShow(log, store, opts.BaseURL)))
-	mux.Handle("GET /threads/{id}/invite/qr.svg", member(store, log, handleInviteQR(log, store, opts.BaseURL)))
-	mux.Handle("POST /threads/{id}/invite/reset", member(store, log, handleInviteReset(log, store)))
+	mux.Handle("GET /threads/{id}/invite", member(store, log, notDirect(handleInviteShow(log, store, opts.BaseURL))))
+	mux.Handle("GET /threads/{id}/invite/qr.svg", member(store, log, notDirect(handleInviteQR(log, store, opts.BaseURL))))
+	mux.Handle("POST /threads/{id}/invite/reset", member(store, log, notDirect(handleInviteReset(log, store))))
+	mux.Handle("POST /contacts/{user}/message", requireUser(handleMessageContact(log, store)))
 
 	mux.Handle("GET /threads/{id}/splits/new", member(store, log, handleSplitNew(log, store)))
 	mux.Handle("POST /threads/{id}/splits/preview", member(store, log, handleSplitPreview(log, store)))

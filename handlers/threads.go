@@ -89,6 +89,9 @@ func threadView(r *http.Request, store *db.DB, ms *membership) (views.Thread, er
 		return views.Thread{}, err
 	}
 	t.Balances = balancesView(ms.thread.ID, b, me)
+	if ms.thread.Direct {
+		directView(&t)
+	}
 	return t, nil
 }
 

@@ -20,6 +20,10 @@ type Thread struct {
 	Composer    Form
 	LastEventID int64 // the live stream starts after it
 	Balances    Balances
+	// Direct: a two-person thread, titled with the other person's name
+	// (With), without invite link.
+	Direct bool
+	With   string
 }
 
 // MemberItem is one line of the members list.
@@ -33,6 +37,9 @@ type MemberItem struct {
 	// CanRemove is set when the reader organizes the thread and this
 	// member is not an organizer: the list offers "Remove".
 	CanRemove bool
+	// InDirect: shown in the pair's own two-person thread, where "Message"
+	// would lead back to the same page.
+	InDirect bool
 }
 
 // Messages is one page of a thread's stream, oldest first.
