@@ -44,12 +44,17 @@ type SystemData struct {
 	Method     string `json:"method,omitempty"`      // settled: card or cash
 }
 
-// PaymentData is the data of a payment message: a share paid.
+// PaymentData is the data of a payment message: a share paid, or money
+// sent to someone (Method "send", see SendMoney).
 type PaymentData struct {
 	ShareID int64 `json:"share_id"`
 	StoredAmount
-	Method     string `json:"method"` // card, cash
+	Method     string `json:"method"` // card, cash, send
 	TransferID string `json:"transfer_id"`
+	// A send's recipient (name and id) and note.
+	To   string `json:"to,omitempty"`
+	ToID int64  `json:"to_id,omitempty"`
+	Note string `json:"note,omitempty"`
 }
 
 // ReminderData is the data of a reminder message.

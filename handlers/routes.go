@@ -82,6 +82,8 @@ func addRoutes(mux *http.ServeMux, log *slog.Logger, store *db.DB, provider db.P
 	mux.Handle("GET /money", requireUser(withBaseURL(opts.BaseURL, handleMoney(log, store))))
 	mux.Handle("POST /money/withdraw", requireUser(withBaseURL(opts.BaseURL, handleWithdraw(log, store, provider))))
 	addLinkRoutes(mux, log, store, provider, s, opts)
+	mux.Handle("GET /threads/{id}/send", member(store, log, handleSendShow(log, store)))
+	mux.Handle("POST /threads/{id}/send", member(store, log, handleSend(log, store, provider, opts.SkipPIN)))
 	if !opts.Production {
 		mux.Handle("GET /dev/outbox", handleOutbox(log, store))
 	}

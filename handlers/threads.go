@@ -157,6 +157,9 @@ func messageItem(ctx context.Context, m db.Message, me int64) views.MessageItem 
 		it.To, it.Method = d.To, d.Method
 	case db.PaymentData:
 		it.Method, amount = d.Method, d.StoredAmount
+		if d.Method == "send" {
+			it.To, it.Title = d.To, d.Note
+		}
 	case db.ReminderData:
 		it.To, it.Title, amount = d.To, d.Title, d.StoredAmount
 	}

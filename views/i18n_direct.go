@@ -9,12 +9,44 @@ func init() {
 		}
 	}
 	add("en", map[string]string{
-		"direct.message":       "Message %s",
-		"direct.message_short": "Message",
+		"direct.message":        "Message %s",
+		"direct.message_short":  "Message",
+		"money.tabs":            "Money in this thread",
+		"send.tab":              "Send",
+		"send.title":            "Send money",
+		"send.to":               "To",
+		"send.choose":           "Choose a person",
+		"send.to_name":          "To %s",
+		"send.not_ready":        "%s has not set up payments yet, so they cannot receive money for now.",
+		"send.person_not_ready": "%s (payments not set up)",
+		"send.amount":           "Amount (%s)",
+		"send.note":             "What for (optional)",
+		"send.note_hint":        "Taxi, tickets… The thread sees it.",
+		"send.submit":           "Send with my PIN",
+		"send.to_required":      "Choose who gets the money.",
+		"send.note_long_field":  "A note has at most %d characters.",
+		"event.sent":            "%s sent %s to %s",
+		"event.sent_note":       "%s sent %s to %s · %s",
 	})
 	add("fr", map[string]string{
-		"direct.message":       "Écrire à %s",
-		"direct.message_short": "Écrire",
+		"direct.message":        "Écrire à %s",
+		"direct.message_short":  "Écrire",
+		"money.tabs":            "L’argent dans ce fil",
+		"send.tab":              "Envoyer",
+		"send.title":            "Envoyer de l’argent",
+		"send.to":               "À",
+		"send.choose":           "Choisissez une personne",
+		"send.to_name":          "À %s",
+		"send.not_ready":        "%s n’a pas encore configuré les paiements et ne peut donc pas recevoir d’argent pour l’instant.",
+		"send.person_not_ready": "%s (paiements non configurés)",
+		"send.amount":           "Montant (%s)",
+		"send.note":             "Pour quoi (facultatif)",
+		"send.note_hint":        "Taxi, billets… Le fil le voit.",
+		"send.submit":           "Envoyer avec mon code",
+		"send.to_required":      "Choisissez qui reçoit l’argent.",
+		"send.note_long_field":  "Une note a au plus %d caractères.",
+		"event.sent":            "%s a envoyé %s à %s",
+		"event.sent_note":       "%s a envoyé %s à %s · %s",
 	})
 	addRefusals := func(locale string, m map[string]string) {
 		for k, v := range m {
@@ -25,10 +57,16 @@ func init() {
 		"contact.unknown": "This person is not among your contacts: you can message people you share a thread with.",
 		"direct.self":     "You cannot start a conversation with yourself.",
 		"direct.no_join":  "This is a conversation between two people: nobody else can join it.",
+		"send.amount":     "The amount to send must be more than zero.",
+		"send.note_long":  "A note has at most {max} characters.",
+		"send.not_set_up": "{name} has not set up payments yet, so they cannot receive money. Ask them to set up payments, then send again.",
 	})
 	addRefusals("fr", map[string]string{
 		"contact.unknown": "Cette personne ne fait pas partie de vos contacts : vous pouvez écrire aux personnes avec qui vous partagez un fil.",
 		"direct.self":     "Vous ne pouvez pas ouvrir une conversation avec vous-même.",
 		"direct.no_join":  "Cette conversation est entre deux personnes : personne d’autre ne peut la rejoindre.",
+		"send.amount":     "Le montant à envoyer doit être supérieur à zéro.",
+		"send.note_long":  "Une note a au plus {max} caractères.",
+		"send.not_set_up": "{name} n’a pas encore configuré les paiements et ne peut donc pas recevoir d’argent. Demandez-lui de les configurer, puis renvoyez.",
 	})
 }

@@ -1,0 +1,162 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/jmoiron/sqlx"
+
+	"divvy/db/money"
+)
+
+// Refusals of sending money (worded in views/i18n_direct.go).
+var (
+	errSendAmount   = NewReason(EINVALID, "send.amount")
+	errSendNoteLong = NewReason(EINVALID, "send.note_long", "max")
+	// The recipient cannot receive money yet: it would have nowhere to go.
+	errSendNotSetUp = NewReason(ECONFLICT, "send.not_set_up", "name")
+)
+
+// MaxSendNote is the longest note of a send ("Taxi"), in characters.
+const MaxSendNote = 80
+
+// Send asks to send money from the sender's card to another member of a
+// thread: the recipient's Divvy balance, pending until the provider settles.
+type Send struct {
+	ThreadID    int64
+	SenderID    int64
+	RecipientID int64
+	Amount      money.Money
+	Note        string
+	PaymentID   string // the idempotency key, made when the send form was rendered
+	PIN         string
+	SkipPIN     bool // development and load runs only: no PIN asked
+}
+
+// Sent is a send as it was recorded: the payment and its message.
+type Sent struct {
+	Transfer  Transfer
+	MessageID int64 // 0 for a retry of a send recorded earlier
+}
+
+// SendMoney sends money by card to another member of the thread, confirmed
+// with the sender's PIN, and posts the payment card ("Sam sent €20.00 ·
+// Taxi") in the thread, in the transaction that records the money. Only a
+// member of the thread can receive (a contact): anyone else is ENOTFOUND.
+// A recipient who has not set up payments yet cannot receive (ECONFLICT,
+// send.not_set_up).
+//
+// It is the card path of a share's payment (PayByCard): the caps, the
+// intent before the charge, and the payment id: the same PaymentID again
+// returns the first result without charging, a refused one stays refused.
+func (d *DB) SendMoney(ctx context.Context, p PaymentProvider, in Send) (Sent, error) {
+	in.PaymentID = strings.TrimSpace(in.PaymentID)
+	in.Note = strings.TrimSpace(in.Note)
+	if err := checkTransferID(in.PaymentID, 100); err != nil {
+		return Sent{}, err
+	}
+	if utf8.RuneCountInString(in.Note) > MaxSendNote {
+		return Sent{}, errSendNoteLong.New(MaxSendNote)
+	}
+	amount, err := money.New(in.Amount.Amount, in.Amount.Currency)
+	if err != nil {
+		return Sent{}, errAmountInvalid.New(err)
+	}
+	if !amount.IsPositive() {
+		return Sent{}, errSendAmount.New()
+	}
+	if in.SenderID == in.RecipientID {
+		return Sent{}, errPaySelf.New()
+	}
+	// Both in the thread: only its members are the sender's contacts here.
+	var to string
+	err = d.x.GetContext(ctx, &to, `SELECT u.display_name FROM group_members m JOIN users u ON u.id = m.user_id
+		WHERE m.group_id = $1 AND m.user_id = $2
+		  AND EXISTS (SELECT 1 FROM group_members s WHERE s.group_id = $1 AND s.user_id = $3)`, in.ThreadID, in.RecipientID, in.SenderID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Sent{}, errNotContact.New()
+	}
+	if err != nil {
+		return Sent{}, err
+	}
+	release, err := d.holdPayment(ctx, "send", in.SenderID, in.PaymentID)
+	if err != nil {
+		return Sent{}, err
+	}
+	defer release()
+
+	// A retry of a send that went through: its first result, no PIN asked.
+	if t, err := d.TransferByID(ctx, CardPaymentID(in.SenderID, in.PaymentID)); err == nil {
+		return Sent{Transfer: t}, nil
+	} else if ErrorCode(err) != ENOTFOUND {
+		return Sent{}, err
+	}
+	rp, err := d.PaymentProfile(ctx, in.RecipientID)
+	if ErrorCode(err) == ENOTFOUND || (err == nil && !rp.Active) {
+		return Sent{}, errSendNotSetUp.New(to)
+	}
+	if err != nil {
+		return Sent{}, err
+	}
+	if !in.SkipPIN {
+		if err := d.confirmPIN(ctx, in.SenderID, in.PIN); err != nil {
+			return Sent{}, err
+		}
+	}
+	prof, err := d.PaymentProfile(ctx, in.SenderID)
+	if ErrorCode(err) == ENOTFOUND || (err == nil && !prof.Active) {
+		return Sent{}, ErrSetupFirst
+	}
+	if err != nil {
+		return Sent{}, err
+	}
+	var out Sent
+	t, err := d.PayByCard(ctx, p, CardPayment{ID: in.PaymentID, PayerID: in.SenderID, CollectorID: in.RecipientID,
+		Amount: amount, Token: prof.Token, Then: sendPosted(in.ThreadID, in.SenderID, in.RecipientID, to, in.Note, &out.MessageID)})
+	if err != nil {
+		return Sent{}, err
+	}
+	out.Transfer = t
+	return out, nil
+}
+
+// sendPosted is the hook of a send's money: under the thread's membership
+// the recipient must still be there, then the payment card and its event.
+func sendPosted(threadID, senderID, recipientID int64, to, note string, msgID *int64) TransferHook {
+	return TransferHook{
+		First: func(ctx context.Context, tx sqlx.ExtContext) error {
+			var ok bool
+			err := sqlx.GetContext(ctx, tx, &ok, `SELECT true FROM group_members WHERE group_id = $1 AND user_id = $2 FOR KEY SHARE`,
+				threadID, recipientID)
+			if errors.Is(err, sql.ErrNoRows) {
+				return errNotContact.New()
+			}
+			return err
+		},
+		Before: func(ctx context.Context, tx sqlx.ExtContext, t Transfer) (err error) {
+			*msgID, err = insertMessageRow(ctx, tx, threadID, "payment", senderID, "", nil, PaymentData{
+				StoredAmount: storedAmount(t.Amount), Method: "send", TransferID: t.ID, To: to, ToID: recipientID, Note: note})
+			return err
+		},
+		After: func(ctx context.Context, tx sqlx.ExtContext, t Transfer) error {
+			return addEvents(ctx, tx, threadID, newEvent{kind: EventMessage, messageID: *msgID})
+		},
+	}
+}
+
+// ReadyToReceive returns the members of a thread who can receive money:
+// their payments are set up and active.
+func (d *DB) ReadyToReceive(ctx context.Context, threadID int64) (map[int64]bool, error) {
+	var ids []int64
+	err := d.x.SelectContext(ctx, &ids, `SELECT m.user_id FROM group_members m
+		JOIN payment_profiles p ON p.user_id = m.user_id AND p.active
+		WHERE m.group_id = $1`, threadID)
+	out := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		out[id] = true
+	}
+	return out, err
+}
