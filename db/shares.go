@@ -280,9 +280,14 @@ func (d *DB) addToSplit(ctx context.Context, tx *sqlx.Tx, threadID, splitID, use
 			Status      string `db:"status"`
 			CollectorID int64  `db:"payee_id"`
 			Mode        string `db:"mode"`
+			Request     bool   `db:"request"`
 		}
-		if err := tx.GetContext(ctx, &row, `SELECT status, payee_id, mode FROM splits WHERE id = $1 AND group_id = $2 FOR UPDATE`, splitID, threadID); err != nil {
+		if err := tx.GetContext(ctx, &row, `SELECT status, payee_id, mode, request FROM splits WHERE id = $1 AND group_id = $2 FOR UPDATE`, splitID, threadID); err != nil {
 			return mapErr(err, "split")
+		}
+		if row.Request {
+			// A request is for one person: nobody takes a part of it.
+			return errRequestOnePerson.New()
 		}
 		if actorID != row.CollectorID && !(viaLink && actorID == userID) {
 			return errCollectorAdds.New()

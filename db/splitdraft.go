@@ -61,6 +61,7 @@ type SplitPlan struct {
 	// when paid in the split's currency.
 	Original *money.Money
 	Rate     decimal.Decimal
+	Request  bool // a request: one share, nobody added (see CreateRequest)
 }
 
 // ShareAmount is one person's part of a split.

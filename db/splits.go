@@ -45,6 +45,9 @@ type Split struct {
 	// (units of the split's currency per unit of it); nil when not.
 	Original *money.Money
 	Rate     decimal.Decimal
+	// Request: a request for money (see CreateRequest); Declined once the
+	// requested person said no.
+	Request, Declined bool
 }
 
 // Share is one person's part of a split and where it stands.
@@ -130,10 +133,10 @@ func (d *DB) CreateSplit(ctx context.Context, threadID, creatorID int64, plan Sp
 		nonce, token := d.newLink()
 		oa, oc, rate := plan.original()
 		err := tx.GetContext(ctx, &id, `INSERT INTO splits (group_id, title, currency, total, payee_id, created_by, mode, spec, pay_nonce, pay_token_hash,
-				note, spent_on, original_amount, original_currency, rate)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`,
+				note, spent_on, original_amount, original_currency, rate, request)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id`,
 			threadID, plan.Title, plan.Total.Currency, plan.Total.Amount, plan.CollectorID, creatorID, plan.Mode, plan.Spec, nonce, hashToken(token),
-			plan.Note, plan.SpentOn, oa, oc, rate)
+			plan.Note, plan.SpentOn, oa, oc, rate, plan.Request)
 		if err != nil {
 			return err
 		}
@@ -172,6 +175,8 @@ type splitRow struct {
 	OrigAmount    *decimal.Decimal `db:"original_amount"`
 	OrigCurrency  *string          `db:"original_currency"`
 	Rate          *decimal.Decimal `db:"rate"`
+	Request       bool             `db:"request"`
+	Declined      bool             `db:"declined"`
 }
 
 type shareRow struct {
@@ -187,7 +192,7 @@ type shareRow struct {
 }
 
 const splitsQuery = `SELECT s.id, s.group_id, s.title, s.note, coalesce(s.spent_on, s.created_at::date) AS spent_on, s.currency, s.total, s.payee_id, u.display_name AS payee_name,
-	s.created_by, s.mode, s.status, s.created_at, s.original_amount, s.original_currency, s.rate
+	s.created_by, s.mode, s.status, s.created_at, s.original_amount, s.original_currency, s.rate, s.request, s.declined_at IS NOT NULL AS declined
 	FROM splits s JOIN users u ON u.id = s.payee_id WHERE s.id = ANY($1)`
 
 const sharesQuery = sharesSelect + `
@@ -223,7 +228,7 @@ func (r splitRow) split() Split {
 	}
 	return Split{Original: orig, Rate: rate, ID: r.ID, ThreadID: r.ThreadID, Title: r.Title, Note: r.Note, SpentOn: r.SpentOn, Total: atScale(r.Total, r.Currency),
 		CollectorID: r.CollectorID, CollectorName: r.CollectorName, CreatedBy: r.CreatedBy, Mode: money.Mode(r.Mode),
-		Status: r.Status, CreatedAt: r.CreatedAt}
+		Status: r.Status, CreatedAt: r.CreatedAt, Request: r.Request, Declined: r.Declined}
 }
 
 // Splits returns the splits with these ids, with their shares, by id.

@@ -432,7 +432,7 @@ func (b *eventBatch) render(e db.Event, msg *db.Message, s *sink) []byte {
 			c = views.LiveSplit(card)
 			// About one share: its line and the progress are enough.
 			for _, line := range card.Shares {
-				if e.ShareID != nil && line.ID == *e.ShareID {
+				if e.ShareID != nil && line.ID == *e.ShareID && !card.Request {
 					c = views.LiveShare(card, line)
 				}
 			}

@@ -307,6 +307,10 @@ func splitCard(r *http.Request, s db.Split) views.SplitCard {
 		ID: s.ID, ThreadID: s.ThreadID, Title: s.Title, Total: views.Money(ctx, s.Total), CollectorName: s.CollectorName,
 		Status: s.Status, Paid: paid, Of: of, Collected: views.Money(ctx, collected), Owed: views.Money(ctx, owed),
 		Progress: collected, Max: owed, Remaining: views.Money(ctx, remaining(collected, owed)), IsCollector: s.CollectorID == me,
+		Request: s.Request, Declined: s.Declined,
+	}
+	if s.Request && len(s.Shares) > 0 {
+		c.PayerName = s.Shares[0].Name
 	}
 	if s.Original != nil {
 		c.Converted = views.Converted(ctx, *s.Original, s.Rate, s.Total)

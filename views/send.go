@@ -12,6 +12,24 @@ type SendPage struct {
 	PaymentID  string
 	Card       string // "Visa ···· 4242"
 	Form       Form
+	// Request: the Request form instead (from whom, how much, what for; no
+	// PIN: nothing moves until the other person pays).
+	Request bool
+}
+
+// action is where the form posts, and tab which money tab it is.
+func (p SendPage) action() string {
+	if p.Request {
+		return threadURL(p.ThreadID, "/request")
+	}
+	return threadURL(p.ThreadID, "/send")
+}
+
+func (p SendPage) tab() string {
+	if p.Request {
+		return "request"
+	}
+	return "send"
 }
 
 // SendPerson is someone money can be sent to.
