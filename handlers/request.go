@@ -14,7 +14,9 @@ import (
 // handleRequestShow is the Request form: from whom, how much, what for.
 func handleRequestShow(log *slog.Logger, store *db.DB) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		renderRequestForm(w, r, log, store, http.StatusOK, views.Form{Values: map[string]string{"to": r.URL.Query().Get("to")}})
+		q := r.URL.Query()
+		renderRequestForm(w, r, log, store, http.StatusOK, views.Form{Values: map[string]string{"to": q.Get("to"),
+			"amount": q.Get("amount"), "note": q.Get("note")}})
 	})
 }
 

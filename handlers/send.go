@@ -58,7 +58,8 @@ func sendView(r *http.Request, store *db.DB, f views.Form) (views.SendPage, erro
 // first time (they come back here).
 func handleSendShow(log *slog.Logger, store *db.DB) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		f := views.Form{Values: map[string]string{"to": r.URL.Query().Get("to")}}
+		q := r.URL.Query()
+		f := views.Form{Values: map[string]string{"to": q.Get("to"), "amount": q.Get("amount"), "note": q.Get("note")}}
 		renderSendStep(w, r, log, store, http.StatusOK, f)
 	})
 }

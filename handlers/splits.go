@@ -130,7 +130,9 @@ func handleSplitNew(log *slog.Logger, store *db.DB) http.Handler {
 		}
 		v := splitFormView(ms, members)
 		v.Form.Values = map[string]string{"currency": ms.thread.Currency, "mode": string(money.ModeEqual),
-			"collector": strconv.FormatInt(currentUser(r).ID, 10), "date": timeNow().In(views.Zone(r.Context())).Format(time.DateOnly)}
+			"collector": strconv.FormatInt(currentUser(r).ID, 10), "date": timeNow().In(views.Zone(r.Context())).Format(time.DateOnly),
+			// Prefilled by a command ("/split 47,50 € pizza").
+			"title": r.URL.Query().Get("title"), "total": r.URL.Query().Get("total")}
 		for _, m := range members {
 			v.People[m.UserID] = true
 		}

@@ -199,6 +199,9 @@ func handleMessagePost(log *slog.Logger, store *db.DB) http.Handler {
 			rateLimit{"messages:hour:" + who, messagesPerHour, time.Hour}) {
 			return
 		}
+		if handleCommand(w, r, log, store, ms, r.PostForm.Get("body")) {
+			return
+		}
 		symbol := currencySymbol(ms.thread.Currency)
 		m, err := store.PostText(r.Context(), ms.thread.ID, currentUser(r).ID, r.PostForm.Get("body"))
 		if db.ErrorCode(err) == db.EINVALID {

@@ -42,6 +42,13 @@ func init() {
 		"request.decline":        "Decline",
 		"request.cancel":         "Cancel the request",
 		"event.request_declined": "%s declined the request · %s",
+		"command.no_amount":      "Add an amount, for example /send 20 @Sam taxi.",
+		"command.two_amounts":    "One amount per command: write any other number in words.",
+		"command.no_person":      "Say who with @ and their name, for example /send 20 @Sam.",
+		"command.two_people":     "One person per command.",
+		"command.too_long":       "This command is too long.",
+		"command.unknown_person": "Nobody called “%s” in this thread.",
+		"command.self":           "You cannot send money to yourself or ask yourself for it.",
 	})
 	add("fr", map[string]string{
 		"direct.message":         "Écrire à %s",
@@ -77,6 +84,13 @@ func init() {
 		"request.decline":        "Refuser",
 		"request.cancel":         "Annuler la demande",
 		"event.request_declined": "%s a refusé la demande · %s",
+		"command.no_amount":      "Ajoutez un montant, par exemple #envoyer 20 @Sam taxi.",
+		"command.two_amounts":    "Un seul montant par commande : écrivez les autres nombres en lettres.",
+		"command.no_person":      "Dites à qui avec @ et son nom, par exemple #envoyer 20 @Sam.",
+		"command.two_people":     "Une seule personne par commande.",
+		"command.too_long":       "Cette commande est trop longue.",
+		"command.unknown_person": "Personne ne s’appelle « %s » dans ce fil.",
+		"command.self":           "Vous ne pouvez pas vous envoyer ni vous demander de l’argent.",
 	})
 	addRefusals := func(locale string, m map[string]string) {
 		for k, v := range m {
