@@ -103,3 +103,73 @@ func TestBrowserMessageAndSend(t *testing.T) {
 	}
 	auditClean(t, dbURL)
 }
+
+// TestBrowserRequestByCommand: in their two-person thread Sam types
+// "/request 12 € @Léa pizza", which opens the prefilled Request form, and
+// confirms; Léa sees the request card live, pays it with her PIN (setting
+// up payments the first time); Sam's card turns paid live, and both money
+// histories show it.
+func TestBrowserRequestByCommand(t *testing.T) {
+	base, dbURL := startAppDB(t)
+	for _, s := range screens {
+		t.Run(s.name, func(t *testing.T) {
+			olivia := &person{newBrowser(t, s.name, s.width, s.height), "Olivia"}
+			olivia.signUp(base, "olivia-r-"+s.name+"@example.com")
+			olivia.run("create the thread",
+				chromedp.Click(`[data-testid=new-thread]`),
+				chromedp.SendKeys(`#f-name`, "Trip"),
+				chromedp.Click(`[data-testid=newthread-submit]`),
+				chromedp.WaitVisible(`[data-testid=composer]`))
+			var invite string
+			olivia.run("copy the invite link", chromedp.Click(`[data-testid=invite-link]`), chromedp.WaitVisible(`[data-testid=invite-qr]`),
+				chromedp.Value(`[data-testid=invite-url]`, &invite))
+			sam := &person{newBrowser(t, s.name, s.width, s.height), "Sam"}
+			lea := &person{newBrowser(t, s.name, s.width, s.height), "Léa"}
+			sam.joinAsGuest(invite)
+			lea.joinAsGuest(invite)
+			sam.run("Sam in the thread", chromedp.WaitVisible(`[data-testid=composer]`))
+			lea.run("Léa in the thread", chromedp.WaitVisible(`[data-testid=composer]`))
+			sam.run("Message Léa",
+				chromedp.Click(`[data-testid=members-count]`),
+				chromedp.WaitVisible(`//li[@data-testid="member"][contains(., "Léa")]//button[@data-testid="message-member"]`),
+				chromedp.Click(`//li[@data-testid="member"][contains(., "Léa")]//button[@data-testid="message-member"]`),
+				chromedp.WaitVisible(`//h1[@data-testid="thread-name"][.="Léa"]`))
+			direct := sam.url()
+			lea.run("Léa opens the conversation", chromedp.Navigate(direct),
+				chromedp.WaitVisible(`//h1[@data-testid="thread-name"][.="Sam"]`))
+
+			sam.run("Sam types the command",
+				chromedp.SendKeys(`#composer-text`, "/request 12 € @Léa pizza"),
+				chromedp.Click(`[data-testid=send]`),
+				chromedp.WaitVisible(`[data-testid=request-form]`))
+			var amount, note string
+			sam.run("the form is prefilled", chromedp.Value(`#f-amount`, &amount), chromedp.Value(`#f-note`, &note))
+			if amount != "12.00" || note != "pizza" {
+				t.Errorf("request form prefilled with %q and %q, want 12.00 and pizza", amount, note)
+			}
+			sam.shot("request-form")
+			sam.run("Sam confirms", chromedp.Click(`[data-testid=request-submit]`),
+				chromedp.WaitVisible(`[data-testid=request-card] [data-testid=cancel-request]`))
+			lea.runWithin("Léa sees the request live", 3*time.Second,
+				chromedp.WaitVisible(`[data-testid=request-card] [data-testid=pay]`))
+			lea.shot("request-received")
+			lea.run("Léa taps Pay", stillClick(`[data-testid=request-card] [data-testid=pay]`))
+			lea.fillSetup(t, dbURL, "4242 4242 4242 4242", "314159")
+			lea.run("Léa pays with her PIN",
+				chromedp.WaitVisible(`[data-testid=pay-form]`),
+				chromedp.SendKeys(`#f-pin`, "314159"),
+				chromedp.Click(`[data-testid=pay-submit]`),
+				chromedp.WaitVisible(`[data-testid=request-card] [data-testid=request-paid]`))
+			paid := time.Now()
+			sam.runWithin("Sam sees it paid, live", 3*time.Second,
+				chromedp.WaitVisible(`[data-testid=request-card] [data-testid=request-paid]`))
+			t.Logf("[%s] the payment showed on Sam's page %v after Léa's page came back", s.name, time.Since(paid))
+			sam.shot("request-paid")
+			for _, p := range []*person{sam, lea} {
+				p.run(p.name+"'s history", chromedp.Navigate(base+"/money"),
+					chromedp.WaitVisible(`//li[@data-testid="history-item"][contains(., "12.00")]`))
+			}
+		})
+	}
+	auditClean(t, dbURL)
+}
