@@ -22,6 +22,7 @@ var (
 	errRequestNotRequest = NewReason(EINVALID, "request.not_request")
 	errRequestClosed     = NewReason(ECONFLICT, "request.closed")
 	errRequestPaid       = NewReason(ECONFLICT, "request.paid")
+	errRequestNoEdit     = NewReason(EINVALID, "request.no_edit")
 )
 
 // NewRequest is what a requester types: from whom, how much, what for.

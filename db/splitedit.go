@@ -90,8 +90,9 @@ func (d *DB) EditSplit(ctx context.Context, p PaymentProvider, threadID, splitID
 			CollectorName string  `db:"collector_name"`
 			Currency      string  `db:"currency"`
 			Role          *string `db:"role"`
+			Request       bool    `db:"request"`
 		}
-		err := tx.GetContext(ctx, &row, `SELECT s.status, s.payee_id, u.display_name AS collector_name, s.currency, m.role
+		err := tx.GetContext(ctx, &row, `SELECT s.status, s.payee_id, u.display_name AS collector_name, s.currency, m.role, s.request
 			FROM splits s JOIN users u ON u.id = s.payee_id
 			LEFT JOIN group_members m ON m.group_id = s.group_id AND m.user_id = $3
 			WHERE s.id = $2 AND s.group_id = $1 FOR UPDATE OF s`, threadID, splitID, editorID)
@@ -101,6 +102,10 @@ func (d *DB) EditSplit(ctx context.Context, p PaymentProvider, threadID, splitID
 		switch {
 		case row.Role == nil:
 			return ErrNotFound.New("split")
+		case row.Request:
+			// A request is for one person and one amount: cancel it and
+			// ask again rather than turn it into a split.
+			return errRequestNoEdit.New()
 		case editorID != row.CollectorID && *row.Role != RoleOrganizer:
 			return ErrEditWho.New(row.CollectorName)
 		case plan.Total.Currency != row.Currency:

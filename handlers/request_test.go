@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // postRequest: Sam asks Léa in their two-person thread; it returns the
@@ -201,4 +202,17 @@ func TestRequestRefusals(t *testing.T) {
 	res := p.sam.post(p.thread+"/request", with("to", p.ids["Sam"]))
 	wantStatus(t, "vous-même", res, http.StatusUnprocessableEntity)
 	wantBody(t, "vous-même", res, "Vous ne pouvez pas vous demander de l’argent à vous-même.")
+}
+
+// A request is not a split: it cannot be edited into one.
+func TestRequestNotEditable(t *testing.T) {
+	p, direct := sendReady(t)
+	t.Parallel()
+	req := postRequest(t, p, direct, "10", "Taxi")
+	f := url.Values{"title": {"Taxi"}, "total": {"30"}, "currency": {"EUR"}, "collector": {p.ids["Sam"]}, "mode": {"equal"},
+		"people": {p.ids["Sam"], p.ids["Léa"]}, "date": {time.Now().Format(time.DateOnly)}}
+	res := p.sam.post(req+"/edit", f)
+	wantStatus(t, "edit a request", res, http.StatusUnprocessableEntity)
+	wantBody(t, "edit a request", res, "A request cannot be edited: cancel it and ask again.")
+	wantBody(t, "still the request", p.lea.get(direct), "Sam asks Léa for €10.00")
 }

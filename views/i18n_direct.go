@@ -112,6 +112,7 @@ func init() {
 		"request.not_request": "This is a split, not a request: it cannot be declined.",
 		"request.closed":      "This request is no longer open.",
 		"request.paid":        "This request is already paid.",
+		"request.no_edit":     "A request cannot be edited: cancel it and ask again.",
 	})
 	addRefusals("fr", map[string]string{
 		"contact.unknown":     "Cette personne ne fait pas partie de vos contacts : vous pouvez écrire aux personnes avec qui vous partagez un fil.",
@@ -128,5 +129,6 @@ func init() {
 		"request.not_request": "Ceci est un partage, pas une demande : il ne peut pas être refusé.",
 		"request.closed":      "Cette demande n’est plus ouverte.",
 		"request.paid":        "Cette demande est déjà payée.",
+		"request.no_edit":     "Une demande ne se modifie pas : annulez-la et demandez à nouveau.",
 	})
 }
