@@ -55,6 +55,9 @@ type PaymentData struct {
 	To   string `json:"to,omitempty"`
 	ToID int64  `json:"to_id,omitempty"`
 	Note string `json:"note,omitempty"`
+	// Waiting: the recipient had not set up payments; the money waits for
+	// them (see ClaimWaitingSends).
+	Waiting bool `json:"waiting,omitempty"`
 }
 
 // ReminderData is the data of a reminder message.

@@ -22,6 +22,7 @@ const (
 	NotifyPasswordReset  = "password_reset"  // name, link, minutes: a one-time link to choose a new password
 	NotifySignupConfirm  = "signup_confirm"  // name, link, hours: the link that makes the account of a sign-up
 	NotifySignupExists   = "signup_exists"   // name, login, forgot: someone signed up with an address that has an account
+	NotifyMoneyWaiting   = "money_waiting"   // from, amount (money.Money), note, link, days: money sent waits for payments to be set up
 )
 
 // Notification is what to tell one person outside the app: a kind of

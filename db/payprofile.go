@@ -277,6 +277,11 @@ func (d *DB) ActivatePayments(ctx context.Context, userID int64, code string) er
 	}
 	if refusal == nil {
 		d.log.InfoContext(ctx, "payments activated", "user_id", userID)
+		// Money sent while they were not set up is theirs now (if this
+		// fails, ReturnUnclaimedSends claims it for them).
+		if _, err := d.ClaimWaitingSends(ctx, userID); err != nil {
+			d.log.WarnContext(ctx, "claim money waiting for payments setup", "user_id", userID, "err", err)
+		}
 	}
 	return refusal
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
@@ -16,8 +17,6 @@ import (
 var (
 	errSendAmount   = NewReason(EINVALID, "send.amount")
 	errSendNoteLong = NewReason(EINVALID, "send.note_long", "max")
-	// The recipient cannot receive money yet: it would have nowhere to go.
-	errSendNotSetUp = NewReason(ECONFLICT, "send.not_set_up", "name")
 )
 
 // MaxSendNote is the longest note of a send ("Taxi"), in characters.
@@ -40,14 +39,19 @@ type Send struct {
 type Sent struct {
 	Transfer  Transfer
 	MessageID int64 // 0 for a retry of a send recorded earlier
+	// Waiting: the recipient has not set up payments; the money waits for
+	// them (see ClaimWaitingSends, ReturnUnclaimedSends). Set only when
+	// this call recorded the send, so they are told once.
+	Waiting bool
 }
 
 // SendMoney sends money by card to another member of the thread, confirmed
 // with the sender's PIN, and posts the payment card ("Sam sent €20.00 ·
 // Taxi") in the thread, in the transaction that records the money. Only a
 // member of the thread can receive (a contact): anyone else is ENOTFOUND.
-// A recipient who has not set up payments yet cannot receive (ECONFLICT,
-// send.not_set_up).
+// Money sent to someone who has not set up payments yet waits for them
+// (Sent.Waiting): theirs when they finish setting up, back to the sender
+// after WaitingFor.
 //
 // It is the card path of a share's payment (PayByCard): the caps, the
 // intent before the charge, and the payment id: the same PaymentID again
@@ -95,10 +99,8 @@ func (d *DB) SendMoney(ctx context.Context, p PaymentProvider, in Send) (Sent, e
 		return Sent{}, err
 	}
 	rp, err := d.PaymentProfile(ctx, in.RecipientID)
-	if ErrorCode(err) == ENOTFOUND || (err == nil && !rp.Active) {
-		return Sent{}, errSendNotSetUp.New(to)
-	}
-	if err != nil {
+	waiting := ErrorCode(err) == ENOTFOUND || (err == nil && !rp.Active)
+	if err != nil && !waiting {
 		return Sent{}, err
 	}
 	if !in.SkipPIN {
@@ -113,19 +115,26 @@ func (d *DB) SendMoney(ctx context.Context, p PaymentProvider, in Send) (Sent, e
 	if err != nil {
 		return Sent{}, err
 	}
-	var out Sent
+	out := Sent{}
+	var expires time.Time
+	if waiting {
+		expires = d.ledgerTime().Add(WaitingFor)
+	}
 	t, err := d.PayByCard(ctx, p, CardPayment{ID: in.PaymentID, PayerID: in.SenderID, CollectorID: in.RecipientID,
-		Amount: amount, Token: prof.Token, Then: sendPosted(in.ThreadID, in.SenderID, in.RecipientID, to, in.Note, &out.MessageID)})
+		Amount: amount, Token: prof.Token, Then: sendPosted(in.ThreadID, in.SenderID, in.RecipientID, to, in.Note, expires, &out.MessageID)})
 	if err != nil {
 		return Sent{}, err
 	}
 	out.Transfer = t
+	out.Waiting = waiting && out.MessageID != 0
 	return out, nil
 }
 
 // sendPosted is the hook of a send's money: under the thread's membership
 // the recipient must still be there, then the payment card and its event.
-func sendPosted(threadID, senderID, recipientID int64, to, note string, msgID *int64) TransferHook {
+// A send to someone who has not set up payments (waitUntil not zero) also
+// records that the money waits for them, until then.
+func sendPosted(threadID, senderID, recipientID int64, to, note string, waitUntil time.Time, msgID *int64) TransferHook {
 	return TransferHook{
 		First: func(ctx context.Context, tx sqlx.ExtContext) error {
 			var ok bool
@@ -138,10 +147,17 @@ func sendPosted(threadID, senderID, recipientID int64, to, note string, msgID *i
 		},
 		Before: func(ctx context.Context, tx sqlx.ExtContext, t Transfer) (err error) {
 			*msgID, err = insertMessageRow(ctx, tx, threadID, "payment", senderID, "", nil, PaymentData{
-				StoredAmount: storedAmount(t.Amount), Method: "send", TransferID: t.ID, To: to, ToID: recipientID, Note: note})
+				StoredAmount: storedAmount(t.Amount), Method: "send", TransferID: t.ID, To: to, ToID: recipientID, Note: note,
+				Waiting: !waitUntil.IsZero()})
 			return err
 		},
 		After: func(ctx context.Context, tx sqlx.ExtContext, t Transfer) error {
+			if !waitUntil.IsZero() {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO waiting_sends (transfer_id, group_id, sender_id, recipient_id, expires_at)
+					VALUES ($1, $2, $3, $4, $5)`, t.ID, threadID, senderID, recipientID, waitUntil); err != nil {
+					return err
+				}
+			}
 			return addEvents(ctx, tx, threadID, newEvent{kind: EventMessage, messageID: *msgID})
 		},
 	}

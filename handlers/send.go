@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -69,8 +70,19 @@ func handleSendShow(log *slog.Logger, store *db.DB) http.Handler {
 func renderSendStep(w http.ResponseWriter, r *http.Request, log *slog.Logger, store *db.DB, status int, f views.Form) {
 	ms := currentMembership(r)
 	u := currentUser(r)
-	to, _ := strconv.ParseInt(f.Value("to"), 10, 64)
-	pc := views.PayContext{Next: sendPath(ms.thread.ID, to), ThreadID: ms.thread.ID, ThreadName: ms.thread.Name}
+	// Setup and activation come back here with what was typed (a
+	// command's amount and note).
+	next := threadPath(ms.thread.ID) + "/send"
+	q := url.Values{}
+	for _, k := range []string{"to", "amount", "note"} {
+		if v := f.Value(k); v != "" {
+			q.Set(k, v)
+		}
+	}
+	if len(q) > 0 {
+		next += "?" + q.Encode()
+	}
+	pc := views.PayContext{Next: next, ThreadID: ms.thread.ID, ThreadName: ms.thread.Name}
 	prof, err := store.PaymentProfile(r.Context(), u.ID)
 	switch {
 	case db.ErrorCode(err) == db.ENOTFOUND:
@@ -96,7 +108,7 @@ func renderSendStep(w http.ResponseWriter, r *http.Request, log *slog.Logger, st
 // handleSend sends money with the PIN (see db.SendMoney) and goes back to
 // the thread, or shows the form again, every typed value kept but the PIN,
 // with what is wrong next to its field.
-func handleSend(log *slog.Logger, store *db.DB, provider db.PaymentProvider, skipPIN bool) http.Handler {
+func handleSend(log *slog.Logger, store *db.DB, provider db.PaymentProvider, notify db.Notifier, baseURL string, skipPIN bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !parseForm(w, r) {
 			return
@@ -126,7 +138,10 @@ func handleSend(log *slog.Logger, store *db.DB, provider db.PaymentProvider, ski
 		var pin *db.PINRefused
 		switch {
 		case err == nil:
-			log.Info("money sent", "group_id", ms.thread.ID, "transfer_id", sent.Transfer.ID)
+			log.Info("money sent", "group_id", ms.thread.ID, "transfer_id", sent.Transfer.ID, "waiting", sent.Waiting)
+			if sent.Waiting {
+				tellMoneyWaiting(r, log, store, notify, baseURL, to, amount, pf.Get("note"))
+			}
 			to := threadPath(ms.thread.ID)
 			if sent.MessageID != 0 {
 				to += "#m" + itoa(sent.MessageID)
@@ -144,9 +159,6 @@ func handleSend(log *slog.Logger, store *db.DB, provider db.PaymentProvider, ski
 			again(status)
 		case errors.Is(err, db.ErrSetupFirst):
 			http.Redirect(w, r, sendPath(ms.thread.ID, to), http.StatusSeeOther)
-		case db.ReasonOf(err) == "send.not_set_up":
-			f.Problems["to"] = views.ErrorText(r.Context(), err)
-			again(http.StatusConflict)
 		case db.ReasonOf(err) == "pay.self":
 			f.Problems["to"] = views.ErrorText(r.Context(), err)
 			again(http.StatusUnprocessableEntity)
@@ -168,4 +180,21 @@ func handleSend(log *slog.Logger, store *db.DB, provider db.PaymentProvider, ski
 			fail(w, r, log, err)
 		}
 	})
+}
+
+// tellMoneyWaiting e-mails someone who has not set up payments that money
+// waits for them, when their address is known. The thread says it too, so
+// a mail that does not leave is only logged.
+func tellMoneyWaiting(r *http.Request, log *slog.Logger, store *db.DB, notify db.Notifier, baseURL string, to int64, amount money.Money, note string) {
+	u, err := store.UserByID(r.Context(), to)
+	if err != nil || u.Email == "" {
+		return
+	}
+	threadID := currentMembership(r).thread.ID
+	n := db.Notification{UserID: u.ID, To: u.Email, Kind: db.NotifyMoneyWaiting, Locale: u.Locale, Data: map[string]any{
+		"from": currentUser(r).DisplayName, "amount": amount, "note": strings.TrimSpace(note),
+		"link": baseURL + "/payments/setup?next=" + threadPath(threadID), "days": int(db.WaitingFor.Hours() / 24)}}
+	if err := notify.Notify(r.Context(), n); err != nil {
+		log.Warn("tell of money waiting", "user_id", u.ID, "err", err)
+	}
 }

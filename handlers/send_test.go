@@ -100,7 +100,8 @@ func TestSendRefusals(t *testing.T) {
 	t.Parallel()
 	p.setupPayments(t, p.sam, "Sam", "4242 4242 4242 4242", "271828", p.thread+"/send")
 	form := p.sam.get(p.thread + "/send")
-	wantBody(t, "group send form", form, `name="to"`, "Choose a person", "Olivia (payments not set up)", "Léa (payments not set up)")
+	wantBody(t, "group send form", form, `name="to"`, "Choose a person", "Olivia (payments not set up yet: the money will wait)",
+		"Léa (payments not set up yet: the money will wait)")
 	id := sendForm(t, p.sam, p.thread+"/send")
 	base := url.Values{"payment_id": {id}, "to": {p.ids["Léa"]}, "amount": {"20"}, "note": {"Taxi"}, "pin": {"271828"}}
 	with := func(k, v string) url.Values {
@@ -125,7 +126,6 @@ func TestSendRefusals(t *testing.T) {
 		{"not a number", with("amount", "twenty"), 422, "amount", ""},
 		{"long note", with("note", strings.Repeat("x", 81)), 422, "note", "at most 80 characters"},
 		{"yourself", with("to", p.ids["Sam"]), 422, "to", "You cannot pay yourself."},
-		{"not set up", base, 409, "to", "Léa has not set up payments yet"},
 	}
 	for _, c := range cases {
 		res := p.sam.post(p.thread+"/send", c.form)
@@ -157,11 +157,11 @@ func TestSendRefusals(t *testing.T) {
 		t.Errorf("%d charges after refusals, want 0", got)
 	}
 
-	// In French, the same refusal.
+	// In French, a refusal.
 	wantStatus(t, "Sam speaks French", p.sam.post("/locale", url.Values{"locale": {"fr"}, "next": {"/"}}), http.StatusSeeOther)
-	res := p.sam.post(p.thread+"/send", base)
-	wantStatus(t, "pas configuré", res, http.StatusConflict)
-	wantBody(t, "pas configuré", res, "Léa n’a pas encore configuré les paiements")
+	res := p.sam.post(p.thread+"/send", with("to", p.ids["Sam"]))
+	wantStatus(t, "vous-même", res, http.StatusUnprocessableEntity)
+	wantBody(t, "vous-même", res, "Vous ne pouvez pas vous payer vous-même.")
 }
 
 // Someone without payments set up is led through setup and activation,

@@ -158,7 +158,7 @@ func messageItem(ctx context.Context, m db.Message, me int64) views.MessageItem 
 	case db.PaymentData:
 		it.Method, amount = d.Method, d.StoredAmount
 		if d.Method == "send" {
-			it.To, it.Title = d.To, d.Note
+			it.To, it.Title, it.Waiting = d.To, d.Note, d.Waiting
 		}
 	case db.ReminderData:
 		it.To, it.Title, amount = d.To, d.Title, d.StoredAmount

@@ -72,6 +72,7 @@ type MessageItem struct {
 	// Edits of a split: the total before (split_changed), the title before
 	// (split_renamed).
 	From, OldTitle string
+	Waiting        bool // a send waiting for its recipient to set up payments
 	At             time.Time
 	// HTML, when set, is the message as already rendered for this reader
 	// (messages other than split cards never change once posted).

@@ -291,6 +291,14 @@ func reconcile(ctx context.Context, log *slog.Logger, store *db.DB, provider db.
 		if n > 0 {
 			log.Info("reconciled intents", "resolved", n)
 		}
+		// Money sent to someone who never set up payments goes back.
+		back, err := store.ReturnUnclaimedSends(ctx, provider, 100)
+		if err != nil && ctx.Err() == nil {
+			log.Error("return unclaimed sends", "err", err)
+		}
+		if back > 0 {
+			log.Info("unclaimed sends returned to their senders", "sends", back)
+		}
 	}
 }
 

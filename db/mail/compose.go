@@ -22,7 +22,7 @@ var files embed.FS
 var Locales = []string{"en", "fr"}
 
 // Kinds of mail there is a template for.
-var Kinds = []string{db.NotifyActivationCode, db.NotifyReminder, db.NotifyPasswordReset, db.NotifySignupConfirm, db.NotifySignupExists}
+var Kinds = []string{db.NotifyActivationCode, db.NotifyReminder, db.NotifyPasswordReset, db.NotifySignupConfirm, db.NotifySignupExists, db.NotifyMoneyWaiting}
 
 var templates = func() map[string]*template.Template {
 	out := map[string]*template.Template{}
