@@ -154,7 +154,7 @@ func TestRequestPayRacingDeclineAndCancel(t *testing.T) {
 			}
 		case decline:
 			// Paid first: the decline was refused.
-			if db.ReasonOf(closeErr) != "request.paid" || payErr != nil || standing != 1 {
+			if db.ReasonOf(closeErr) != "ask.paid" || payErr != nil || standing != 1 {
 				t.Fatalf("round %d: decline %v, pay %v, %d standing", round, closeErr, payErr, standing)
 			}
 		default:

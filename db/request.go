@@ -14,15 +14,15 @@ import (
 
 // Refusals of requests (worded in views/i18n_direct.go).
 var (
-	errRequestSelf       = NewReason(EINVALID, "request.self")
-	errRequestAmount     = NewReason(EINVALID, "request.amount")
-	errRequestTitle      = NewReason(EINVALID, "request.title", "max")
-	errRequestOnePerson  = NewReason(EINVALID, "request.one_person")
-	errRequestNotYours   = NewReason(EFORBIDDEN, "request.not_yours")
-	errRequestNotRequest = NewReason(EINVALID, "request.not_request")
-	errRequestClosed     = NewReason(ECONFLICT, "request.closed")
-	errRequestPaid       = NewReason(ECONFLICT, "request.paid")
-	errRequestNoEdit     = NewReason(EINVALID, "request.no_edit")
+	errAskSelf       = NewReason(EINVALID, "ask.self")
+	errAskAmount     = NewReason(EINVALID, "ask.amount")
+	errAskTitle      = NewReason(EINVALID, "ask.title", "max")
+	errAskOnePerson  = NewReason(EINVALID, "ask.one_person")
+	errAskNotYours   = NewReason(EFORBIDDEN, "ask.not_yours")
+	errAskNotRequest = NewReason(EINVALID, "ask.not_request")
+	errAskClosed     = NewReason(ECONFLICT, "ask.closed")
+	errAskPaid       = NewReason(ECONFLICT, "ask.paid")
+	errAskNoEdit     = NewReason(EINVALID, "ask.no_edit")
 )
 
 // NewRequest is what a requester types: from whom, how much, what for.
@@ -42,17 +42,17 @@ type NewRequest struct {
 func (d *DB) CreateRequest(ctx context.Context, in NewRequest) (int64, error) {
 	in.Title = strings.TrimSpace(in.Title)
 	if n := utf8.RuneCountInString(in.Title); n == 0 || n > MaxSendNote {
-		return 0, errRequestTitle.New(MaxSendNote)
+		return 0, errAskTitle.New(MaxSendNote)
 	}
 	amount, err := money.New(in.Amount.Amount, in.Amount.Currency)
 	if err != nil {
 		return 0, errAmountInvalid.New(err)
 	}
 	if !amount.IsPositive() {
-		return 0, errRequestAmount.New()
+		return 0, errAskAmount.New()
 	}
 	if in.PayerID == in.RequesterID {
-		return 0, errRequestSelf.New()
+		return 0, errAskSelf.New()
 	}
 	var both int
 	if err := d.x.GetContext(ctx, &both, `SELECT count(*) FROM group_members WHERE group_id = $1 AND user_id IN ($2, $3)`,
@@ -91,7 +91,7 @@ func (d *DB) DeclineRequest(ctx context.Context, threadID, splitID, userID int64
 			return err
 		}
 		if !sp.Request {
-			return errRequestNotRequest.New()
+			return errAskNotRequest.New()
 		}
 		var st struct {
 			Mine bool `db:"mine"`
@@ -104,11 +104,11 @@ func (d *DB) DeclineRequest(ctx context.Context, threadID, splitID, userID int64
 		}
 		switch {
 		case !st.Mine:
-			return errRequestNotYours.New()
+			return errAskNotYours.New()
 		case st.Paid || sp.Status == SplitComplete:
-			return errRequestPaid.New()
+			return errAskPaid.New()
 		case sp.Status != SplitOpen:
-			return errRequestClosed.New()
+			return errAskClosed.New()
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE splits SET status = 'cancelled', closed_at = now(), declined_at = now() WHERE id = $1`, splitID); err != nil {
 			return err

@@ -287,7 +287,7 @@ func (d *DB) addToSplit(ctx context.Context, tx *sqlx.Tx, threadID, splitID, use
 		}
 		if row.Request {
 			// A request is for one person: nobody takes a part of it.
-			return errRequestOnePerson.New()
+			return errAskOnePerson.New()
 		}
 		if actorID != row.CollectorID && !(viaLink && actorID == userID) {
 			return errCollectorAdds.New()

@@ -105,7 +105,7 @@ func (d *DB) EditSplit(ctx context.Context, p PaymentProvider, threadID, splitID
 		case row.Request:
 			// A request is for one person and one amount: cancel it and
 			// ask again rather than turn it into a split.
-			return errRequestNoEdit.New()
+			return errAskNoEdit.New()
 		case editorID != row.CollectorID && *row.Role != RoleOrganizer:
 			return ErrEditWho.New(row.CollectorName)
 		case plan.Total.Currency != row.Currency:

@@ -11,16 +11,16 @@ import (
 	"divvy/views"
 )
 
-// handleRequestShow is the Request form: from whom, how much, what for.
-func handleRequestShow(log *slog.Logger, store *db.DB) http.Handler {
+// handleAskShow is the Request form: from whom, how much, what for.
+func handleAskShow(log *slog.Logger, store *db.DB) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
-		renderRequestForm(w, r, log, store, http.StatusOK, views.Form{Values: map[string]string{"to": q.Get("to"),
+		renderAskForm(w, r, log, store, http.StatusOK, views.Form{Values: map[string]string{"to": q.Get("to"),
 			"amount": q.Get("amount"), "note": q.Get("note")}})
 	})
 }
 
-func renderRequestForm(w http.ResponseWriter, r *http.Request, log *slog.Logger, store *db.DB, status int, f views.Form) {
+func renderAskForm(w http.ResponseWriter, r *http.Request, log *slog.Logger, store *db.DB, status int, f views.Form) {
 	if f.Values == nil {
 		f.Values = map[string]string{}
 	}
@@ -30,12 +30,12 @@ func renderRequestForm(w http.ResponseWriter, r *http.Request, log *slog.Logger,
 		return
 	}
 	p.Request = true
-	render(w, r, status, views.SendPageView(layout(r, views.T(r.Context(), "request.title")), p))
+	render(w, r, status, views.SendPageView(layout(r, views.T(r.Context(), "ask.title")), p))
 }
 
-// handleRequest posts a request card in the thread (see db.CreateRequest):
+// handleAsk posts a request card in the thread (see db.CreateRequest):
 // nothing moves until the other person pays it with their PIN.
-func handleRequest(log *slog.Logger, store *db.DB) http.Handler {
+func handleAsk(log *slog.Logger, store *db.DB) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !parseForm(w, r) {
 			return
@@ -44,10 +44,10 @@ func handleRequest(log *slog.Logger, store *db.DB) http.Handler {
 		pf := r.PostForm
 		f := views.Form{Values: map[string]string{"to": pf.Get("to"), "amount": pf.Get("amount"), "note": pf.Get("note")},
 			Problems: map[string]string{}}
-		again := func(status int) { renderRequestForm(w, r, log, store, status, f) }
+		again := func(status int) { renderAskForm(w, r, log, store, status, f) }
 		to, err := strconv.ParseInt(pf.Get("to"), 10, 64)
 		if err != nil || to <= 0 {
-			f.Problems["to"] = views.T(r.Context(), "request.to_required")
+			f.Problems["to"] = views.T(r.Context(), "ask.to_required")
 		}
 		amount, err := money.Parse(pf.Get("amount"), ms.thread.Currency)
 		if err != nil {
@@ -62,7 +62,7 @@ func handleRequest(log *slog.Logger, store *db.DB) http.Handler {
 			return
 		}
 		if title == "" {
-			title = views.T(r.Context(), "request.default_title")
+			title = views.T(r.Context(), "ask.default_title")
 		}
 		id, err := store.CreateRequest(r.Context(), db.NewRequest{ThreadID: ms.thread.ID, RequesterID: currentUser(r).ID,
 			PayerID: to, Amount: amount, Title: title})
@@ -73,10 +73,10 @@ func handleRequest(log *slog.Logger, store *db.DB) http.Handler {
 				return
 			}
 			http.Redirect(w, r, threadPath(ms.thread.ID)+"#split-"+itoa(id), http.StatusSeeOther)
-		case "request.self":
+		case "ask.self":
 			f.Problems["to"] = views.ErrorText(r.Context(), err)
 			again(http.StatusUnprocessableEntity)
-		case "request.amount", "amount.invalid":
+		case "ask.amount", "amount.invalid":
 			f.Problems["amount"] = views.ErrorText(r.Context(), err)
 			again(http.StatusUnprocessableEntity)
 		default:
@@ -85,8 +85,8 @@ func handleRequest(log *slog.Logger, store *db.DB) http.Handler {
 	})
 }
 
-// handleRequestDecline is the requested person saying no.
-func handleRequestDecline(log *slog.Logger, store *db.DB) http.Handler {
+// handleAskDecline is the requested person saying no.
+func handleAskDecline(log *slog.Logger, store *db.DB) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !parseForm(w, r) {
 			return

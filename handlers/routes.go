@@ -84,9 +84,9 @@ func addRoutes(mux *http.ServeMux, log *slog.Logger, store *db.DB, provider db.P
 	addLinkRoutes(mux, log, store, provider, s, opts)
 	mux.Handle("GET /threads/{id}/send", member(store, log, handleSendShow(log, store)))
 	mux.Handle("POST /threads/{id}/send", member(store, log, handleSend(log, store, provider, notify, opts.BaseURL, opts.SkipPIN)))
-	mux.Handle("GET /threads/{id}/request", member(store, log, handleRequestShow(log, store)))
-	mux.Handle("POST /threads/{id}/request", member(store, log, handleRequest(log, store)))
-	mux.Handle("POST /threads/{id}/splits/{split}/decline", member(store, log, handleRequestDecline(log, store)))
+	mux.Handle("GET /threads/{id}/request", member(store, log, handleAskShow(log, store)))
+	mux.Handle("POST /threads/{id}/request", member(store, log, handleAsk(log, store)))
+	mux.Handle("POST /threads/{id}/splits/{split}/decline", member(store, log, handleAskDecline(log, store)))
 	if !opts.Production {
 		mux.Handle("GET /dev/outbox", handleOutbox(log, store))
 	}

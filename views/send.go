@@ -48,3 +48,11 @@ func (p SendPage) sendWith() (SendPerson, bool) {
 }
 
 func (p SendPage) selected(id int64) bool { return p.Form.Value("to") == itoa(id) }
+
+// k is the key of a sentence of this form: send.* or ask.* (a request).
+func (p SendPage) k(name string) string {
+	if p.Request {
+		return "ask." + name
+	}
+	return "send." + name
+}
