@@ -11,8 +11,8 @@ import (
 // Cancelling asks first, on a page of its own that works without
 // JavaScript, and says who gets what back.
 func TestSplitCancelAsksFirst(t *testing.T) {
-	p := newPizza(t)
 	t.Parallel()
+	p := newPizza(t)
 	split, _ := p.postSplit(t)
 	page := p.org.get(split)
 	wantBody(t, "split page", page, `href="`+split+`/cancel"`, "Cancel the split")

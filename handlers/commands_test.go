@@ -53,8 +53,8 @@ func TestCommandsOpenPrefilledForms(t *testing.T) {
 }
 
 func TestCommandProblems(t *testing.T) {
-	p := newPizza(t)
 	t.Parallel()
+	p := newPizza(t)
 	for _, c := range []struct{ body, says string }{
 		{"/send 20 @nina", "Nobody called “nina” in this thread."},
 		{"/send @léa taxi", "Add an amount"},

@@ -21,8 +21,8 @@ func (p *pizza) openDirect(t *testing.T, c *client, name string) string {
 }
 
 func TestDirectThreadFromMemberList(t *testing.T) {
-	p := newPizza(t)
 	t.Parallel()
+	p := newPizza(t)
 	page := p.sam.get(p.thread)
 	wantBody(t, "member list", page, `data-testid="message-member"`, `action="`+p.messageURL("Léa")+`"`, "Message Léa")
 	if strings.Contains(page.body, `action="`+p.messageURL("Sam")+`"`) {
@@ -68,8 +68,8 @@ func TestDirectThreadFromMemberList(t *testing.T) {
 // Nobody can open a conversation with a stranger's id, or with themselves:
 // 404 (the stranger looks like nobody) and nothing is written.
 func TestDirectThreadRefusals(t *testing.T) {
-	p := newPizza(t)
 	t.Parallel()
+	p := newPizza(t)
 	stranger := p.app.client()
 	stranger.signup("Zoé", "zoe@example.com", "correct horse")
 	var zoe string
@@ -90,8 +90,8 @@ func TestDirectThreadRefusals(t *testing.T) {
 
 // Both people tapping "Message" at once get the same single thread.
 func TestDirectThreadRace(t *testing.T) {
-	p := newPizza(t)
 	t.Parallel()
+	p := newPizza(t)
 	var wg sync.WaitGroup
 	got := make([]string, 8)
 	for i := range got {
@@ -120,8 +120,8 @@ func TestDirectThreadRace(t *testing.T) {
 // A split's pay link joins its thread, but not a two-person one: a third
 // person is refused and the pair stays two.
 func TestDirectThreadPayLinkJoinsNobody(t *testing.T) {
-	p := newPizza(t)
 	t.Parallel()
+	p := newPizza(t)
 	direct := p.openDirect(t, p.sam, "Léa")
 	f := url.Values{"title": {"Taxi"}, "total": {"20"}, "currency": {"EUR"}, "collector": {p.ids["Sam"]}, "mode": {"equal"},
 		"people": {p.ids["Sam"], p.ids["Léa"]}}

@@ -31,8 +31,8 @@ func (p *pizza) loadRates(t *testing.T) {
 // the rate typed, in decimal, and the split keeps what was paid and the
 // rate: "¥5,000 at 0.0061 = €30.50".
 func TestSplitInAnotherCurrency(t *testing.T) {
-	p := newPizza(t)
 	t.Parallel()
+	p := newPizza(t)
 	p.loadRates(t)
 	f := p.splitForm("Ramen", "", "equal", "Olivia", "Sam")
 	f.Set("orig_amount", "5 000")
@@ -76,8 +76,8 @@ func TestSplitInAnotherCurrency(t *testing.T) {
 // or the split's own currency is said next to its field, in French too;
 // nothing is saved.
 func TestSplitInAnotherCurrencyRefusals(t *testing.T) {
-	p := newPizza(t)
 	t.Parallel()
+	p := newPizza(t)
 	f := p.splitForm("Ramen", "", "equal", "Olivia", "Sam")
 	f.Set("orig_amount", "5000")
 	f.Set("orig_currency", "JPY")

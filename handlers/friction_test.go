@@ -12,8 +12,8 @@ import (
 // the card says what is left to collect and from how many people; guests
 // see guest things; number fields bring up a keypad.
 func TestFirstUseGuidance(t *testing.T) {
-	p := newPizza(t)
 	t.Parallel()
+	p := newPizza(t)
 	page := p.org.get(p.thread)
 	wantBody(t, "quiet thread", page, `data-testid="thread-guide"`, "Invite people with a link or a QR code", `<span aria-hidden="true">€</span> Split</a>`)
 	p.org.post(p.thread+"/messages", url.Values{"body": {"Pizza?"}})
@@ -43,8 +43,8 @@ func TestFirstUseGuidance(t *testing.T) {
 // A card of many people folds who paid and who is further down, and the
 // collector reminds everyone who has not paid at once (each once a day).
 func TestBigSplitRemindEveryone(t *testing.T) {
-	p := newPizza(t)
 	t.Parallel()
+	p := newPizza(t)
 	f := p.splitForm("Team dinner", "110", "equal", "Olivia", "Sam", "Léa")
 	f.Set("newcomers", "Ana, Ben, Chloé, Dan, Eva, Femi, Gus, Hugo")
 	wantStatus(t, "create", p.org.post(p.thread+"/splits", f), http.StatusSeeOther)
@@ -74,8 +74,8 @@ func TestBigSplitRemindEveryone(t *testing.T) {
 
 // The organizer renames the thread; the thread says so; nobody else can.
 func TestThreadRename(t *testing.T) {
-	p := newPizza(t)
 	t.Parallel()
+	p := newPizza(t)
 	wantBody(t, "organizer", p.org.get(p.thread), "Rename the thread")
 	if strings.Contains(p.sam.get(p.thread).body, "Rename the thread") {
 		t.Errorf("a member is offered to rename the thread")

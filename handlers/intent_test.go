@@ -14,8 +14,8 @@ import (
 // while the first charge is open; a minute later reconciliation records
 // that charge, once, and the share is paid.
 func TestPayKilledAfterChargeNoSecondCharge(t *testing.T) {
-	p := newPizza(t)
 	t.Parallel()
+	p := newPizza(t)
 	ctx := t.Context()
 	_, payURL := p.postSplit(t)
 	p.setupPayments(t, p.sam, "Sam", "4242 4242 4242 4242", "271828", payURL)

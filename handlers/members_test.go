@@ -28,8 +28,8 @@ func (p *pizza) removePath(name string) string {
 // the answer is the confirmation page again with the reason next to the
 // button, and nothing changes.
 func TestRemoveRefusedWhileOwing(t *testing.T) {
-	p := newPizza(t)
 	t.Parallel()
+	p := newPizza(t)
 	split, _ := p.postSplit(t) // Olivia collects; Sam and Léa owe €10.00
 
 	wantBody(t, "remove page", p.org.get(p.removePath("Sam")), `data-testid="leave-page"`, "Remove Sam from “Pizza Friday”?")
@@ -74,8 +74,8 @@ func TestRemoveRefusedWhileOwing(t *testing.T) {
 // A card payment not yet settled keeps its payer and its collector in the
 // thread: it could still fail and leave the share due.
 func TestLeaveRefusedWhileCardPaymentPending(t *testing.T) {
-	p := newPizza(t)
 	t.Parallel()
+	p := newPizza(t)
 	_, payURL := p.postSplit(t)
 	p.setupPayments(t, p.sam, "Sam", "4242 4242 4242 4242", "271828", payURL)
 	id := payForm(t, p.sam, payURL)
@@ -95,8 +95,8 @@ func TestLeaveRefusedWhileCardPaymentPending(t *testing.T) {
 // thread at once (page, list, links they had), the thread says so, and
 // resetting the invite link lets them back in.
 func TestRemoveMember(t *testing.T) {
-	p := newPizza(t)
 	t.Parallel()
+	p := newPizza(t)
 	invite := p.org.inviteURL(p.thread)
 	page := p.org.get(p.thread)
 	wantBody(t, "organizer sees Remove", page, `data-testid="member-remove"`, `href="`+p.removePath("Léa")+`"`)
@@ -140,8 +140,8 @@ func TestRemoveMember(t *testing.T) {
 // A member leaves: the thread says so and leaves their list; they may come
 // back by the invite link (nobody removed them).
 func TestLeaveThread(t *testing.T) {
-	p := newPizza(t)
 	t.Parallel()
+	p := newPizza(t)
 	invite := p.org.inviteURL(p.thread)
 	wantBody(t, "leave page", p.sam.get(p.thread+"/leave"), "Leave “Pizza Friday”?", `data-testid="leave-confirm"`)
 	res := p.sam.post(p.thread+"/leave", nil)
@@ -163,8 +163,8 @@ func TestLeaveThread(t *testing.T) {
 // The organizer cannot leave while others are in the thread; the last one
 // out closes it: its invite link stops working.
 func TestOrganizerLeavesLast(t *testing.T) {
-	p := newPizza(t)
 	t.Parallel()
+	p := newPizza(t)
 	invite := p.org.inviteURL(p.thread)
 	res := p.org.post(p.thread+"/leave", nil)
 	wantStatus(t, "organizer leaves with others in", res, http.StatusConflict)
@@ -183,8 +183,8 @@ func TestOrganizerLeavesLast(t *testing.T) {
 
 // Only an organizer removes; nobody removes an organizer or themselves.
 func TestRemoveOrganizerOnly(t *testing.T) {
-	p := newPizza(t)
 	t.Parallel()
+	p := newPizza(t)
 	if strings.Contains(p.sam.get(p.thread).body, `data-testid="member-remove"`) {
 		t.Error("a member who does not organize is offered Remove")
 	}
@@ -202,8 +202,8 @@ func TestRemoveOrganizerOnly(t *testing.T) {
 
 // The new POST routes refuse cross-origin requests, and change nothing.
 func TestMembersRoutesRefuseCrossOrigin(t *testing.T) {
-	p := newPizza(t)
 	t.Parallel()
+	p := newPizza(t)
 	for _, c := range []struct {
 		who  *client
 		path string
@@ -222,8 +222,8 @@ func TestMembersRoutesRefuseCrossOrigin(t *testing.T) {
 // A removed member's open event stream ends at once, and a new one is
 // refused: they receive nothing the thread says afterwards.
 func TestRemovedMemberGetsNoLiveEvents(t *testing.T) {
-	p := newPizza(t)
 	t.Parallel()
+	p := newPizza(t)
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	events, _ := p.sam.openStream(ctx, p.app.srv.URL, p.thread, "")

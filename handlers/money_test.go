@@ -81,8 +81,8 @@ func TestMoneySettleAndWithdraw(t *testing.T) {
 // The history pages past 50, and money paid another way is listed as
 // outside the balance, without "No money yet" above it.
 func TestMoneyHistoryPagesAndCash(t *testing.T) {
-	p := newPizza(t)
 	t.Parallel()
+	p := newPizza(t)
 	shares := func() []string {
 		var ids []string
 		if err := p.app.store.SQL().Select(&ids, `SELECT s.id::text FROM shares s

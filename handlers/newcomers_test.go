@@ -11,8 +11,8 @@ import (
 // The organizer adds someone by name from the split form; the first who
 // opens the pay link and says "I am Nina" has Nina's share to pay.
 func TestSplitAddPeopleByName(t *testing.T) {
-	p := newPizza(t)
 	t.Parallel()
+	p := newPizza(t)
 	f := p.splitForm("Pizza night", "40", "equal", "Olivia", "Sam")
 	f.Set("newcomers", "Nina, nina ,  ")
 	prev := p.org.post(p.thread+"/splits/preview", f)
@@ -53,8 +53,8 @@ func TestSplitAddPeopleByName(t *testing.T) {
 // A pay link of a split by set amounts does not make a share: the newcomer
 // is told to ask, and the collector adds them in one tap with an amount.
 func TestPayLinkOnFixedSplit(t *testing.T) {
-	p := newPizza(t)
 	t.Parallel()
+	p := newPizza(t)
 	exact := p.splitForm("Drinks", "30", "exact", "Olivia", "Sam")
 	exact.Set("value_"+p.ids["Olivia"], "15")
 	exact.Set("value_"+p.ids["Sam"], "15")

@@ -12,8 +12,8 @@ import (
 // A thread page goes out whole, with its length, and its live stream starts
 // after the thread's latest event.
 func TestThreadPageSentWhole(t *testing.T) {
-	p := newPizza(t)
 	t.Parallel()
+	p := newPizza(t)
 	wantStatus(t, "create", p.org.post(p.thread+"/splits", p.splitForm("Pizza night", "30", "equal", "Olivia", "Sam", "Léa")), http.StatusSeeOther)
 	split := regexp.MustCompile(`/threads/\d+/splits/\d+`).FindString(p.org.get(p.thread).body)
 	var share string

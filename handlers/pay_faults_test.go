@@ -21,8 +21,8 @@ func (p *pizza) count(t *testing.T, query string, args ...any) int {
 // A pay form loaded before the collector cancels the split is refused when
 // posted after, before the card is charged (issue 12.2).
 func TestPayAfterCancelIsRefused(t *testing.T) {
-	p := newPizza(t)
 	t.Parallel()
+	p := newPizza(t)
 	split, payURL := p.postSplit(t)
 	p.setupPayments(t, p.sam, "Sam", "4242 4242 4242 4242", "271828", payURL)
 	id := payForm(t, p.sam, payURL)
@@ -44,8 +44,8 @@ func TestPayAfterCancelIsRefused(t *testing.T) {
 // checked again under its lock, in the transaction that records the money
 // (issue 12.2).
 func TestCancelDuringPaymentRefundsTheCharge(t *testing.T) {
-	p := newPizza(t)
 	t.Parallel()
+	p := newPizza(t)
 	split, payURL := p.postSplit(t)
 	p.setupPayments(t, p.sam, "Sam", "4242 4242 4242 4242", "271828", payURL)
 	id := payForm(t, p.sam, payURL)
@@ -75,8 +75,8 @@ func TestCancelDuringPaymentRefundsTheCharge(t *testing.T) {
 // the duplicates are told it is being processed, never that the PIN is
 // wrong (issue 12.11).
 func TestPayDoubleSubmitsAreNotWrongPINs(t *testing.T) {
-	p := newPizza(t)
 	t.Parallel()
+	p := newPizza(t)
 	_, payURL := p.postSplit(t)
 	p.setupPayments(t, p.sam, "Sam", "4242 4242 4242 4242", "271828", payURL)
 	id := payForm(t, p.sam, payURL)
@@ -125,8 +125,8 @@ func TestPayDoubleSubmitsAreNotWrongPINs(t *testing.T) {
 // live pages, which runs after commit) leaves the split closed, with its
 // "All paid" message, and the form sent again finds it so (issue 13.2).
 func TestLastPaymentClosesTheSplitWhateverHappensAfter(t *testing.T) {
-	p := newPizza(t)
 	t.Parallel()
+	p := newPizza(t)
 	split, payURL := p.postSplit(t)
 	var share string
 	p.app.store.SQL().Get(&share, `SELECT id FROM shares WHERE user_id = $1`, p.ids["Léa"])

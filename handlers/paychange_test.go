@@ -19,8 +19,8 @@ func lastCode(t *testing.T, p *pizza) string {
 // The card and the PIN change from the Money page, each proven with the
 // current PIN and a one-time code.
 func TestChangeCardAndPIN(t *testing.T) {
-	p := newPizza(t)
 	t.Parallel()
+	p := newPizza(t)
 	p.setupPayments(t, p.sam, "Sam", "4242 4242 4242 4242", "271828", "/payments/setup?next=/money")
 	money := p.sam.get("/money")
 	wantBody(t, "money page", money, "Payments use Visa ···· 4242", `href="/payments/card"`, `href="/payments/pin"`)
@@ -84,8 +84,8 @@ func TestChangeCardAndPIN(t *testing.T) {
 
 // A wrong activation code keeps "€10.00 to Olivia for Pizza night".
 func TestActivationKeepsWhatIsPaid(t *testing.T) {
-	p := newPizza(t)
 	t.Parallel()
+	p := newPizza(t)
 	_, payURL := p.postSplit(t)
 	res := p.sam.post("/payments/setup", url.Values{"legal_name": {"Sam"}, "contact": {"sam@example.com"},
 		"card_number": {"4242 4242 4242 4242"}, "exp_month": {"12"}, "exp_year": {"35"}, "cvc": {"123"}, "pin": {"271828"}, "pin_confirm": {"271828"}, "next": {payURL}})

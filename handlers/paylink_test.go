@@ -81,8 +81,8 @@ func TestAddPersonAfterAPayment(t *testing.T) {
 // their own to make room, and someone paid): the pay link still makes the
 // visitor a member, in the same step, and leads to the thread.
 func TestPayLinkJoinsWhenTheSplitCannotTakeThemIn(t *testing.T) {
-	p := newPizza(t)
 	t.Parallel()
+	p := newPizza(t)
 	wantStatus(t, "create", p.org.post(p.thread+"/splits", p.splitForm("Pizza night", "30", "equal", "Sam", "Léa")), http.StatusSeeOther)
 	split := regexp.MustCompile(`/threads/\d+/splits/\d+`).FindString(p.org.get(p.thread).body)
 	var samShare string

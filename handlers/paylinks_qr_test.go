@@ -71,8 +71,8 @@ func svgToPNG(t *testing.T, svg string) []byte {
 // The QR codes of the personal link and of a request link, in SVG, in PNG
 // and on the printable card, carry the links; nobody else's are served.
 func TestPayLinkQRCodesDecode(t *testing.T) {
-	app := newApp(t)
 	t.Parallel()
+	app := newApp(t)
 	sam := samWithHandle(t, app)
 	wantStatus(t, "request", sam.post("/money/requests", url.Values{"amount": {"12,50"}, "note": {"Pizza"}}), http.StatusSeeOther)
 	page := sam.get("/money")

@@ -43,8 +43,8 @@ func paymentID(t *testing.T, res response) string {
 // a name, payment setup and activation, then the PIN; the money is pending
 // in the payee's balance and both histories say who paid whom.
 func TestPersonalLinkGuestPays(t *testing.T) {
-	app := newApp(t)
 	t.Parallel()
+	app := newApp(t)
 	sam := samWithHandle(t, app)
 
 	visitor := app.client()
@@ -104,8 +104,8 @@ func TestPersonalLinkGuestPays(t *testing.T) {
 // link that is not one (or over the cap) is said and typed instead, the
 // payee's own link does not offer to pay, reserved handles are refused.
 func TestPersonalLinkRefusals(t *testing.T) {
-	app := newApp(t)
 	t.Parallel()
+	app := newApp(t)
 	sam := samWithHandle(t, app)
 
 	anon := app.client()
@@ -160,8 +160,8 @@ func TestPersonalLinkRefusals(t *testing.T) {
 
 // Pay-link pages are counted per address, so handles cannot be walked.
 func TestPersonalLinkLookupsLimited(t *testing.T) {
-	app := newApp(t)
 	t.Parallel()
+	app := newApp(t)
 	c := app.client()
 	limited := false
 	for i := 0; i < 70 && !limited; i++ {
@@ -188,8 +188,8 @@ func TestPersonalLinkLookupsLimited(t *testing.T) {
 // A request link from the Money page: paid once (of two payers at once,
 // one pays and the other is told), then it says paid; another is revoked.
 func TestRequestLinkFromMoneyPage(t *testing.T) {
-	app := newApp(t)
 	t.Parallel()
+	app := newApp(t)
 	sam := samWithHandle(t, app)
 	bad := sam.post("/money/requests", url.Values{"amount": {"-3"}, "note": {"Pizza"}})
 	wantStatus(t, "negative request", bad, http.StatusUnprocessableEntity)

@@ -159,8 +159,8 @@ func TestRequestDeclineAndCancel(t *testing.T) {
 }
 
 func TestRequestRefusals(t *testing.T) {
-	p := newPizza(t)
 	t.Parallel()
+	p := newPizza(t)
 	form := p.sam.get(p.thread + "/request")
 	wantBody(t, "group request form", form, `name="to"`, "Choose a person", ">Léa<")
 	base := url.Values{"to": {p.ids["Léa"]}, "amount": {"20"}, "note": {"Taxi"}}

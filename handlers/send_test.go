@@ -96,8 +96,8 @@ func TestSendInTwoPersonThread(t *testing.T) {
 // Send in a group thread: choose the person; every refusal is a sentence
 // next to its field, a 4xx, and nothing is charged or written.
 func TestSendRefusals(t *testing.T) {
-	p := newPizza(t)
 	t.Parallel()
+	p := newPizza(t)
 	p.setupPayments(t, p.sam, "Sam", "4242 4242 4242 4242", "271828", p.thread+"/send")
 	form := p.sam.get(p.thread + "/send")
 	wantBody(t, "group send form", form, `name="to"`, "Choose a person", "Olivia (payments not set up yet: the money will wait)",
@@ -167,8 +167,8 @@ func TestSendRefusals(t *testing.T) {
 // Someone without payments set up is led through setup and activation,
 // and comes back to the Send form.
 func TestSendLeadsThroughSetup(t *testing.T) {
-	p := newPizza(t)
 	t.Parallel()
+	p := newPizza(t)
 	direct := p.openDirect(t, p.sam, "Léa")
 	wantBody(t, "first send", p.sam.get(direct+"/send"), `data-testid="setup-form"`, `value="`+direct+`/send"`)
 	p.setupPayments(t, p.sam, "Sam", "4242 4242 4242 4242", "271828", direct+"/send")

@@ -17,8 +17,8 @@ import (
 // address gets the link that makes the account.
 func TestSignupDoesNotTellWhoHasAnAccount(t *testing.T) {
 	const delay = 3 * time.Second
-	app := newAppNotifying(t, func(n db.Notifier) db.Notifier { return slowMail{n, delay} })
 	t.Parallel()
+	app := newAppNotifying(t, func(n db.Notifier) db.Notifier { return slowMail{n, delay} })
 	app.client().signup("Olivia", "olivia@example.com", "correct horse")
 
 	answer := func(email string) (response, time.Duration) {
@@ -79,8 +79,8 @@ func TestSignupDoesNotTellWhoHasAnAccount(t *testing.T) {
 // Two sign-ups for one new address: the first link followed makes the
 // account, the other then finds it made (no second account).
 func TestSignupTwoLinksOneAccount(t *testing.T) {
-	app := newApp(t)
 	t.Parallel()
+	app := newApp(t)
 	first, second := app.client(), app.client()
 	for _, c := range []*client{first, second} {
 		wantStatus(t, "sign up", c.post("/signup", url.Values{"name": {"Sam"}, "email": {"sam@example.com"}, "password": {"correct horse"}}), http.StatusOK)

@@ -19,8 +19,8 @@ func (p *pizza) editForm(title, total string, people ...string) url.Values {
 // Before anyone paid, the collector edits title, total and people; the
 // thread says so, the page keeps the history; a friend may not edit.
 func TestSplitEditBeforeMoney(t *testing.T) {
-	p := newPizza(t)
 	t.Parallel()
+	p := newPizza(t)
 	split, _ := p.postSplit(t)
 	page := p.org.get(split)
 	wantBody(t, "split page", page, `data-testid="edit-split"`, `href="`+split+`/edit"`, `data-testid="split-history"`, "Posted by Olivia")
@@ -54,8 +54,8 @@ func TestSplitEditBeforeMoney(t *testing.T) {
 // Bad edits are shown again with the sentence next to the field, in the
 // reader's language, with a 4xx, and change nothing.
 func TestSplitEditBadInput(t *testing.T) {
-	p := newPizza(t)
 	t.Parallel()
+	p := newPizza(t)
 	split, _ := p.postSplit(t)
 	unchanged := func(what string) {
 		t.Helper()
@@ -110,8 +110,8 @@ func TestSplitEditBadInput(t *testing.T) {
 // collector withdrew the money, such an edit is refused next to the total,
 // with a 409, and nothing changes.
 func TestSplitEditAfterPayment(t *testing.T) {
-	p := newPizza(t)
 	t.Parallel()
+	p := newPizza(t)
 	split, payURL := p.postSplit(t)
 	p.setupPayments(t, p.sam, "Sam", "4242 4242 4242 4242", "271828", payURL)
 	pay := func() {

@@ -47,8 +47,8 @@ func (p *pizza) splitForm(title, total, mode string, people ...string) url.Value
 }
 
 func TestSplitFormPreviewAndCreate(t *testing.T) {
-	p := newPizza(t)
 	t.Parallel()
+	p := newPizza(t)
 	form := p.org.get(p.thread + "/splits/new")
 	wantStatus(t, "split form", form, 200)
 	wantBody(t, "split form", form, `data-testid="split-form"`, "Sam", "Léa", `value="EUR" selected`)
@@ -89,8 +89,8 @@ func TestSplitFormPreviewAndCreate(t *testing.T) {
 }
 
 func TestSplitModes(t *testing.T) {
-	p := newPizza(t)
 	t.Parallel()
+	p := newPizza(t)
 	percent := p.splitForm("Groceries", "100", "percent", "Olivia", "Sam", "Léa")
 	percent.Set("value_"+p.ids["Olivia"], "50")
 	percent.Set("value_"+p.ids["Sam"], "25%")
@@ -120,8 +120,8 @@ func TestSplitModes(t *testing.T) {
 // Cash: the friend says they paid another way, the collector confirms; the
 // ledger records it, the card counts it, and the last share closes the split.
 func TestSplitCashRemindAndClose(t *testing.T) {
-	p := newPizza(t)
 	t.Parallel()
+	p := newPizza(t)
 	wantStatus(t, "create", p.org.post(p.thread+"/splits", p.splitForm("Pizza night", "30", "equal", "Olivia", "Sam", "Léa")), http.StatusSeeOther)
 	split := regexp.MustCompile(`/threads/\d+/splits/\d+`).FindString(p.org.get(p.thread).body)
 	shareOf := func(name string) string {
@@ -199,8 +199,8 @@ func TestSplitCashRemindAndClose(t *testing.T) {
 
 // Splits, shares and their actions are invisible outside the thread.
 func TestSplitRoutesHideFromNonMembers(t *testing.T) {
-	p := newPizza(t)
 	t.Parallel()
+	p := newPizza(t)
 	p.org.post(p.thread+"/splits", p.splitForm("Pizza night", "30", "equal", "Olivia", "Sam"))
 	split := regexp.MustCompile(`/threads/\d+/splits/\d+`).FindString(p.org.get(p.thread).body)
 	var share string

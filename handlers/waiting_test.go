@@ -10,8 +10,8 @@ import (
 // her; she is told in the thread and by e-mail; when she finishes setting
 // up, it is hers, and the thread says so.
 func TestSendWaitsForSetup(t *testing.T) {
-	p := newPizza(t)
 	t.Parallel()
+	p := newPizza(t)
 	direct := p.openDirect(t, p.sam, "Olivia")
 	p.setupPayments(t, p.sam, "Sam", "4242 4242 4242 4242", "271828", direct+"/send")
 	form := p.sam.get(direct + "/send")

@@ -119,8 +119,8 @@ func (b *wireBrowser) visit(base, page string) int64 {
 // again; the fingerprinted files are not asked for, the others answer
 // 304). This is a size check, not a timing one.
 func TestThreadPageBytesOnTheWire(t *testing.T) {
-	p := newPizza(t)
 	t.Parallel()
+	p := newPizza(t)
 	invite := p.org.inviteURL(p.thread)
 	people := []string{"Olivia", "Sam", "Léa"}
 	guests := []*client{p.sam, p.lea}
@@ -239,8 +239,8 @@ func (c *client) rawGet(path, accept string, header ...string) response {
 // it; pages that show a secret token (invite, pay link, QR codes, token
 // links) never are (BREACH); static files answer 304 to their ETag.
 func TestCompression(t *testing.T) {
-	p := newPizza(t)
 	t.Parallel()
+	p := newPizza(t)
 	wantStatus(t, "split", p.org.post(p.thread+"/splits", p.splitForm("Pizza night", "47,50", "equal", "Olivia", "Sam", "Léa")), http.StatusSeeOther)
 	page := p.org.get(p.thread).body
 	split := regexp.MustCompile(`/threads/\d+/splits/\d+`).FindString(page)
