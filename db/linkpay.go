@@ -105,13 +105,16 @@ func (d *DB) PayLink(ctx context.Context, p PaymentProvider, in LinkPayment) (Tr
 		return Transfer{}, err
 	}
 	return d.PayByCard(ctx, p, CardPayment{ID: in.PaymentID, PayerID: in.PayerID, CollectorID: in.PayeeID,
-		Amount: amount, Token: prof.Token, Then: linkPaid(d, in, amount)})
+		Amount: amount, Token: prof.Token, Then: linkPaid(d, in, amount, payee.DisplayName)})
 }
 
 // linkPaid is the hook of a link payment's money: a request link is taken
 // (under its lock: of two payers at once, one pays and the other's charge
-// is refunded), and the payment is kept with its note.
-func linkPaid(d *DB, in LinkPayment, amount money.Money) TransferHook {
+// is refunded), the payment is kept with its note, and its payment card
+// is posted in the payer's and payee's two-person thread (created the
+// first time).
+func linkPaid(d *DB, in LinkPayment, amount money.Money, payeeName string) TransferHook {
+	var threadID, msgID int64
 	return TransferHook{
 		First: func(ctx context.Context, tx sqlx.ExtContext) error {
 			if in.RequestID == 0 {
@@ -119,7 +122,18 @@ func linkPaid(d *DB, in LinkPayment, amount money.Money) TransferHook {
 			}
 			return d.requestPayable(ctx, tx, in.RequestID, in.PayeeID, amount, true)
 		},
+		Before: func(ctx context.Context, tx sqlx.ExtContext, t Transfer) (err error) {
+			if threadID, err = linkThread(ctx, tx, in.PayerID, in.PayeeID, amount.Currency); err != nil {
+				return err
+			}
+			msgID, err = insertMessageRow(ctx, tx, threadID, "payment", in.PayerID, "", nil, PaymentData{
+				StoredAmount: storedAmount(t.Amount), Method: "send", TransferID: t.ID, To: payeeName, ToID: in.PayeeID, Note: in.Note})
+			return err
+		},
 		After: func(ctx context.Context, tx sqlx.ExtContext, t Transfer) error {
+			if err := addEvents(ctx, tx, threadID, newEvent{kind: EventMessage, messageID: msgID}); err != nil {
+				return err
+			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO link_payments (transfer_id, payer_id, payee_id, note, created_at)
 				VALUES ($1, $2, $3, $4, $5)`, t.ID, in.PayerID, in.PayeeID, in.Note, t.CreatedAt); err != nil {
 				return err

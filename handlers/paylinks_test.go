@@ -86,7 +86,16 @@ func TestPersonalLinkGuestPays(t *testing.T) {
 	wantBody(t, "wrong PIN", wrong, `data-testid="problem-pin"`, "Wrong PIN")
 	paid := visitor.post(next, url.Values{"payment_id": {id}, "pin": {"271828"}})
 	wantStatus(t, "pay", paid, http.StatusOK)
-	wantBody(t, "paid", paid, `data-testid="paylink-done"`, "You paid €12.50 to Sam Martin")
+	wantBody(t, "paid", paid, `data-testid="paylink-done"`, "You paid €12.50 to Sam Martin", `data-testid="paylink-thread"`)
+	thread := regexp.MustCompile(`href="(/threads/\d+)" data-testid="paylink-thread"`).FindStringSubmatch(paid.body)
+	if thread == nil {
+		t.Fatalf("no conversation link on the done page")
+	}
+	for who, c := range map[string]*client{"payer": visitor, "payee": sam} {
+		res := c.get(thread[1])
+		wantStatus(t, who+"'s conversation", res, http.StatusOK)
+		wantBody(t, who+"'s conversation", res, `data-testid="msg-send"`, "Nina sent €12.50 to Sam Martin · pizza")
+	}
 	again := visitor.post(next, url.Values{"payment_id": {id}, "pin": {"271828"}})
 	wantStatus(t, "the same form again", again, http.StatusOK)
 	if n := app.cards.charges.Load(); n != 1 {

@@ -307,8 +307,12 @@ func payLinkPost(w http.ResponseWriter, r *http.Request, log *slog.Logger, store
 	switch {
 	case err == nil:
 		log.Info("link paid", "payee_id", lp.owner.UserID, "transfer_id", t.ID)
+		var thread string
+		if id, err := store.DirectThreadOf(ctx, u.ID, lp.owner.UserID); err == nil {
+			thread = threadPath(id)
+		}
 		render(w, r, http.StatusOK, views.PayLinkDone(layout(r, views.T(ctx, "linkpay.paid")), lp.owner.Name,
-			views.Money(ctx, t.Amount), note))
+			views.Money(ctx, t.Amount), note, thread))
 	case errors.As(err, &pin):
 		status := http.StatusUnprocessableEntity
 		if db.ErrorCode(err) == db.ETOOMANY {
