@@ -80,6 +80,13 @@ func TestBrowserPersonalLink(t *testing.T) {
 			if done != "You paid €12.50 to Sam" {
 				t.Fatalf("done page says %q", done)
 			}
+			var card string
+			nina.run("open the conversation with Sam", chromedp.Click(`[data-testid=paylink-thread]`),
+				chromedp.WaitVisible(`[data-testid=msg-send]`), chromedp.Text(`[data-testid=msg-send]`, &card))
+			if !strings.Contains(card, "sent €12.50 to Sam · pizza") {
+				t.Errorf("the conversation's payment card says %q", card)
+			}
+			nina.shot("conversation")
 		})
 	}
 	var n int
