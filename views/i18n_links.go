@@ -10,6 +10,7 @@ func init() {
 	}
 	add("en", map[string]string{
 		"linkpay.title":           "Pay %s",
+		"linkpay.open_thread":     "Open your conversation with %s",
 		"linkpay.description":     "Pay %s with Divvy: a card and a PIN, no account needed beforehand.",
 		"linkpay.request_desc":    "%s asks for %s with Divvy.",
 		"linkpay.own":             "This is your own pay link: share it, and people pay you here.",
@@ -58,6 +59,7 @@ func init() {
 	})
 	add("fr", map[string]string{
 		"linkpay.title":           "Payer %s",
+		"linkpay.open_thread":     "Ouvrir votre conversation avec %s",
 		"linkpay.description":     "Payez %s avec Divvy : une carte et un code, sans compte préalable.",
 		"linkpay.request_desc":    "%s demande %s avec Divvy.",
 		"linkpay.own":             "C’est votre propre lien de paiement : partagez-le, on vous paie ici.",
