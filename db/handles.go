@@ -34,6 +34,8 @@ var (
 	errHandleTooSoon  = NewReason(ECONFLICT, "handle.too_soon", "from")
 	errHandleNoPay    = NewReason(ECONFLICT, "handle.payments_first")
 	errHandleSame     = NewReason(EINVALID, "handle.same")
+	errHandleLookName = NewReason(ECONFLICT, "handle.lookalike_name", "handle")
+	errHandleLookAs   = NewReason(ECONFLICT, "handle.lookalike_handle", "handle")
 )
 
 var handlePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,28}[a-z0-9]$`)
@@ -51,7 +53,36 @@ func init() {
 		new edit delete home index favicon.ico robots.txt sitemap.xml well-known .well-known mail email
 		webmaster postmaster hostmaster info noreply no-reply bank card cards wallet cash refund refunds`) {
 		reservedHandles[w] = true
+		reservedSkeletons[handleSkeleton(w)] = true
 	}
+}
+
+// reservedSkeletons are the reserved words as they read (handleSkeleton):
+// "adm1n" and "supp0rt" are refused like "admin" and "support".
+var reservedSkeletons = map[string]bool{}
+
+// appSkeleton is "divvy" as it reads: no handle may contain it, so none
+// passes for the app ("divvy-support", "d1vvy.help").
+var appSkeleton = handleSkeleton("divvy")
+
+// handleSkeleton is what a handle (a-z, 0-9, dots, dashes) reads as once
+// the ASCII letters that look alike are made one: dots and dashes out,
+// 0 -> o, 1 and i -> l, then rn -> m, vv -> w. It is the ASCII part of the
+// database's name_skeleton (migration 205), which also folds display
+// names; a test checks that the two agree.
+func handleSkeleton(key string) string {
+	s := strings.Map(func(r rune) rune {
+		switch r {
+		case '.', '-':
+			return -1
+		case '0':
+			return 'o'
+		case '1', 'i':
+			return 'l'
+		}
+		return r
+	}, strings.ToLower(key))
+	return strings.ReplaceAll(strings.ReplaceAll(s, "rn", "m"), "vv", "w")
 }
 
 // Handle is a person's current handle.
@@ -80,7 +111,7 @@ func NormalizeHandle(typed string) (handle, key string, err error) {
 		strings.Contains(key, ".-") || strings.Contains(key, "-.") {
 		return "", "", errHandleFormat.New()
 	}
-	if reservedHandles[key] {
+	if sk := handleSkeleton(key); reservedHandles[key] || reservedSkeletons[sk] || strings.Contains(sk, appSkeleton) {
 		return "", "", errHandleReserved.New(handle)
 	}
 	return handle, key, nil
@@ -123,7 +154,9 @@ func (d *DB) ChooseHandle(ctx context.Context, userID int64, typed string) (Hand
 		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('handle-user:' || $1::text, 0))`, userID); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('handle:' || $1, 0))`, key); err != nil {
+		// Claims of handles that read alike, one at a time (the same key
+		// reads the same).
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('handle:' || name_skeleton($1), 0))`, key); err != nil {
 			return err
 		}
 		var cur []struct {
@@ -164,6 +197,9 @@ func (d *DB) ChooseHandle(ctx context.Context, userID int64, typed string) (Hand
 				}
 			}
 		}
+		if err := checkLookalike(ctx, tx, userID, key, handle, now); err != nil {
+			return err
+		}
 		if len(cur) == 1 {
 			if cur[0].Key == key {
 				// Only its case changes.
@@ -185,6 +221,35 @@ func (d *DB) ChooseHandle(ctx context.Context, userID int64, typed string) (Hand
 		return Handle{}, err
 	}
 	return Handle{UserID: userID, Handle: handle, ChosenAt: now}, nil
+}
+
+// checkLookalike refuses a handle that reads (name_skeleton) as another
+// person's handle, current or still redirecting, or as another person's
+// display name, unless it is part of the chooser's own display name or
+// legal name ("sam" for Sam Martin, even though another Sam exists).
+func checkLookalike(ctx context.Context, tx sqlx.ExtContext, userID int64, key, handle string, now time.Time) error {
+	var r struct {
+		Handle bool `db:"handle"`
+		Name   bool `db:"name"`
+		Own    bool `db:"own"`
+	}
+	err := sqlx.GetContext(ctx, tx, &r, `
+		SELECT EXISTS (SELECT 1 FROM handles WHERE name_skeleton(handle_key) = name_skeleton($1) AND user_id <> $2
+				AND (retired_at IS NULL OR retired_at > $3)) AS handle,
+			EXISTS (SELECT 1 FROM users WHERE name_skeleton(display_name) = name_skeleton($1) AND id <> $2) AS name,
+			EXISTS (SELECT 1 FROM users u LEFT JOIN payment_profiles p ON p.user_id = u.id WHERE u.id = $2
+				AND (strpos(name_skeleton(u.display_name), name_skeleton($1)) > 0
+					OR strpos(name_skeleton(coalesce(p.legal_name, '')), name_skeleton($1)) > 0)) AS own`,
+		key, userID, now.Add(-HandleRedirectFor))
+	switch {
+	case err != nil:
+		return err
+	case r.Handle:
+		return errHandleLookAs.New(handle)
+	case r.Name && !r.Own:
+		return errHandleLookName.New(handle)
+	}
+	return nil
 }
 
 // HandleOwner finds who a handle (as typed in a link) leads to: its holder,

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 
 	"rsc.io/qr"
 
@@ -104,14 +105,23 @@ func moneyPageAgain(w http.ResponseWriter, r *http.Request, log *slog.Logger, st
 	render(w, r, status, views.MoneyPage(layout(r, views.T(r.Context(), "money.title")), v))
 }
 
+// handleTriesPerHour bounds how many handles one person tries in an hour.
+const handleTriesPerHour = 20
+
 // handleHandleChoose chooses or changes the viewer's handle.
 func handleHandleChoose(log *slog.Logger, store *db.DB) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !parseForm(w, r) {
 			return
 		}
+		// Refusals say whether a name or handle exists: bounded, so they
+		// cannot be used to walk everyone's names.
+		uid := currentUser(r).ID
+		if !withinLimits(w, r, log, store, rateLimit{"handle:user:" + strconv.FormatInt(uid, 10), handleTriesPerHour, time.Hour}) {
+			return
+		}
 		typed := r.PostForm.Get("handle")
-		_, err := store.ChooseHandle(r.Context(), currentUser(r).ID, typed)
+		_, err := store.ChooseHandle(r.Context(), uid, typed)
 		switch db.ErrorCode(err) {
 		case "":
 			http.Redirect(w, r, "/money?notice=links.handle_saved#money-links", http.StatusSeeOther)
