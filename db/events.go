@@ -37,6 +37,10 @@ type Event struct {
 type newEvent struct {
 	kind                        string
 	messageID, splitID, shareID int64
+	// positionsSame: the change leaves what the split contributes to the
+	// positions as it was (a share covered by a settlement, which moved the
+	// positions itself), so its positions need no sync.
+	positionsSame bool
 }
 
 // addEvent records a change inside the caller's transaction. Taking the
@@ -53,7 +57,9 @@ func addEvents(ctx context.Context, tx sqlx.ExtContext, threadID int64, evs ...n
 		return err
 	}
 	for _, e := range evs {
-		noteSplit(tx, e.splitID)
+		if !e.positionsSame {
+			noteSplit(tx, e.splitID)
+		}
 	}
 	kinds := make([]string, len(evs))
 	msgs := make([]sql.NullInt64, len(evs))

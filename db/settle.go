@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -116,6 +117,11 @@ const settledShares = `
 // paid, and closes the splits it leaves with nothing due. A share covered
 // twice is impossible: share_payments_once refuses the second, and the
 // transaction is retried.
+//
+// A first settle-up in a thread of many splits covers thousands of shares,
+// under the thread's row lock: the covers are one statement, the splits'
+// closing is checked in one (closeIfPaidAll), and the covered splits' events
+// say their positions did not move, so nothing syncs them.
 func coverShares(ctx context.Context, tx *sqlx.Tx, id string, threadID int64, people []int64, currency string) error {
 	var shares []struct {
 		ShareID int64  `db:"share_id"`
@@ -125,32 +131,69 @@ func coverShares(ctx context.Context, tx *sqlx.Tx, id string, threadID int64, pe
 	if err := tx.SelectContext(ctx, &shares, settledShares, threadID, pq.Array(people), currency); err != nil {
 		return err
 	}
-	splits := map[int64]Split{}
-	var order []int64
-	for _, c := range shares {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO share_payments (transfer_id, share_id, kind) VALUES ($1, $2, 'cover')`, id, c.ShareID); err != nil {
-			return err
-		}
-		if _, ok := splits[c.SplitID]; !ok {
-			splits[c.SplitID] = Split{ID: c.SplitID, ThreadID: threadID, Title: c.Title}
-			order = append(order, c.SplitID)
-		}
-	}
-	var evs []newEvent
-	for _, sid := range order {
-		evs = append(evs, newEvent{kind: EventSplit, splitID: sid})
-		msg, err := closeIfPaid(ctx, tx, splits[sid])
-		if err != nil {
-			return err
-		}
-		if msg != 0 {
-			evs = append(evs, newEvent{kind: EventMessage, messageID: msg, splitID: sid}, newEvent{kind: EventSplit, splitID: sid})
-		}
-	}
-	if len(evs) == 0 {
+	if len(shares) == 0 {
 		return nil
 	}
+	ids := make([]int64, len(shares))
+	var splits []Split
+	for i, c := range shares {
+		ids[i] = c.ShareID
+		if len(splits) == 0 || splits[len(splits)-1].ID != c.SplitID { // sorted by split
+			splits = append(splits, Split{ID: c.SplitID, ThreadID: threadID, Title: c.Title})
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO share_payments (transfer_id, share_id, kind)
+		SELECT $1, s, 'cover' FROM unnest($2::bigint[]) AS s`, id, pq.Array(ids)); err != nil {
+		return err
+	}
+	closed, err := closeIfPaidAll(ctx, tx, splits)
+	if err != nil {
+		return err
+	}
+	var evs []newEvent
+	for _, sp := range splits {
+		evs = append(evs, newEvent{kind: EventSplit, splitID: sp.ID, positionsSame: true})
+		if msg := closed[sp.ID]; msg != 0 {
+			evs = append(evs, newEvent{kind: EventMessage, messageID: msg, splitID: sp.ID, positionsSame: true},
+				newEvent{kind: EventSplit, splitID: sp.ID, positionsSame: true})
+		}
+	}
 	return addEvents(ctx, tx, threadID, evs...)
+}
+
+// closeIfPaidAll is closeIfPaid for many splits of one thread (sorted by
+// id): it takes their closing locks in id order in one statement, finds in
+// one which are open with nothing due, and closes those. It returns the
+// "All paid" message of each split it closed.
+func closeIfPaidAll(ctx context.Context, tx sqlx.ExtContext, splits []Split) (map[int64]int64, error) {
+	ids := make([]int64, len(splits))
+	for i, s := range splits {
+		ids[i] = s.ID
+	}
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('split-close:' || s::text, 0))
+		FROM unnest($1::bigint[]) WITH ORDINALITY AS u(s, n) ORDER BY n`, pq.Array(ids)); err != nil {
+		return nil, err
+	}
+	var paid []int64
+	if err := sqlx.SelectContext(ctx, tx, &paid, `SELECT s.id FROM splits s WHERE s.id = ANY($1) AND s.status = 'open'
+		AND NOT EXISTS (SELECT 1 FROM shares sh
+			WHERE sh.split_id = s.id AND sh.user_id <> s.payee_id AND sh.removed_at IS NULL
+			  AND NOT EXISTS (SELECT 1 FROM share_payments p WHERE `+paysShare+`))
+		ORDER BY s.id`, pq.Array(ids)); err != nil {
+		return nil, err
+	}
+	out := map[int64]int64{}
+	for _, s := range splits {
+		if _, found := slices.BinarySearch(paid, s.ID); !found {
+			continue
+		}
+		msg, err := markComplete(ctx, tx, s)
+		if err != nil {
+			return nil, err
+		}
+		out[s.ID] = msg
+	}
+	return out, nil
 }
 
 // owedBetween is what payer owes to in a thread and currency as far as a
