@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 
@@ -61,4 +62,20 @@ func balancesPageView(r *http.Request, store *db.DB, ms *membership, b db.Thread
 		}
 	}
 	return v
+}
+
+type balanceSummaryOffKey struct{}
+
+// withoutBalanceSummary leaves the balance summary off thread pages
+// (BALANCE_SUMMARY=off, refused in production): the load harness's
+// balances scenario compares the thread page with and without it.
+func withoutBalanceSummary(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), balanceSummaryOffKey{}, true)))
+	})
+}
+
+func balanceSummaryOff(r *http.Request) bool {
+	off, _ := r.Context().Value(balanceSummaryOffKey{}).(bool)
+	return off
 }

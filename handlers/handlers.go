@@ -28,6 +28,10 @@ type Options struct {
 	// SkipPIN accepts any PIN (load measurements of the ledger write
 	// alone; the configuration refuses it in production).
 	SkipPIN bool
+	// NoBalanceSummary leaves the balance summary off thread pages
+	// (BALANCE_SUMMARY=off: a load run measures the page without it;
+	// refused in production).
+	NoBalanceSummary bool
 }
 
 // New returns Divvy's whole HTTP handler: every route with its middleware.
@@ -55,6 +59,9 @@ func New(log *slog.Logger, store *db.DB, provider db.PaymentProvider, notify db.
 	}
 	if opts.NoRateLimits {
 		h = withoutRateLimits(h)
+	}
+	if opts.NoBalanceSummary {
+		h = withoutBalanceSummary(h)
 	}
 	h = withClientAddress(clientAddresses{opts.TrustedProxies}, h)
 	h = withZone(h)

@@ -84,11 +84,15 @@ func threadView(r *http.Request, store *db.DB, ms *membership) (views.Thread, er
 		Members:     memberItems(ms.thread.ID, rows.Members, me),
 	}
 	// Read after the page's rows: a move in between is also in the stream.
-	b, err := store.ThreadBalancesAt(r.Context(), ms.thread.ID, ms.thread.EventSeq)
-	if err != nil {
-		return views.Thread{}, err
+	if balanceSummaryOff(r) {
+		t.NoBalances = true
+	} else {
+		b, err := store.ThreadBalancesAt(r.Context(), ms.thread.ID, ms.thread.EventSeq)
+		if err != nil {
+			return views.Thread{}, err
+		}
+		t.Balances = balancesView(ms.thread.ID, b, me)
 	}
-	t.Balances = balancesView(ms.thread.ID, b, me)
 	if ms.thread.Direct {
 		directView(&t)
 	}

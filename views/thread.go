@@ -20,6 +20,7 @@ type Thread struct {
 	Composer    Form
 	LastEventID int64 // the live stream starts after it
 	Balances    Balances
+	NoBalances  bool // no balance summary (BALANCE_SUMMARY=off, load measurements)
 	// Direct: a two-person thread, titled with the other person's name
 	// (With), without invite link.
 	Direct bool

@@ -166,9 +166,24 @@ type measured struct {
 	ops     int
 	errors  int
 	lat     []time.Duration
+	tags    []int // what kind of operation each of lat was (driveTagged)
 	elapsed time.Duration
 	short   bool   // work ran out before the time did
 	cpu     string // who used the cores during the window
+}
+
+// only is m restricted to the operations tagged tag (driveTagged).
+func (m measured) only(tag int) measured {
+	out := m
+	out.lat, out.tags, out.ops = nil, nil, 0
+	for i, t := range m.tags {
+		if t == tag {
+			out.lat = append(out.lat, m.lat[i])
+			out.tags = append(out.tags, t)
+			out.ops++
+		}
+	}
+	return out
 }
 
 func (m measured) rate() float64 {
@@ -187,6 +202,19 @@ type op func(ctx context.Context, w int) (time.Duration, error)
 // is those operations over the window (or up to the last of them, when the
 // work ran out first).
 func (h *harness) drive(ctx context.Context, label string, c int, d time.Duration, fn op) measured {
+	return h.driveTagged(ctx, label, c, d, func(ctx context.Context, w int) (time.Duration, int, error) {
+		lat, err := fn(ctx, w)
+		return lat, 0, err
+	})
+}
+
+// taggedOp is an op that also says which kind of operation it was (say,
+// which of two servers it asked), so one phase measures two things under
+// the same load.
+type taggedOp func(ctx context.Context, w int) (time.Duration, int, error)
+
+// driveTagged is drive for a taggedOp: m.tags[i] is the tag of m.lat[i].
+func (h *harness) driveTagged(ctx context.Context, label string, c int, d time.Duration, fn taggedOp) measured {
 	h.prog.phase(label, h.cfg.warmup+d)
 	mStart := time.Now().Add(h.cfg.warmup)
 	// The window ends after d, unless fewer than c operations completed in
@@ -197,6 +225,7 @@ func (h *harness) drive(ctx context.Context, label string, c int, d time.Duratio
 	var inWindow atomic.Int64
 	type result struct {
 		lat       []time.Duration
+		tags      []int
 		ops, errs int
 		last      time.Time
 		short     bool
@@ -257,7 +286,7 @@ func (h *harness) drive(ctx context.Context, label string, c int, d time.Duratio
 					return
 				default:
 				}
-				lat, err := fn(opCtx, w)
+				lat, tag, err := fn(opCtx, w)
 				done := time.Now()
 				if errors.Is(err, errExhausted) {
 					r.short = true
@@ -279,6 +308,7 @@ func (h *harness) drive(ctx context.Context, label string, c int, d time.Duratio
 					inWindow.Add(1)
 					r.ops++
 					r.lat = append(r.lat, lat)
+					r.tags = append(r.tags, tag)
 					r.last = done
 				}
 			}
@@ -296,6 +326,7 @@ func (h *harness) drive(ctx context.Context, label string, c int, d time.Duratio
 		m.ops += r.ops
 		m.errors += r.errs
 		m.lat = append(m.lat, r.lat...)
+		m.tags = append(m.tags, r.tags...)
 		m.short = m.short || r.short
 		allShort = allShort && r.short
 		if r.last.After(last) {

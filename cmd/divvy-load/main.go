@@ -25,6 +25,11 @@
 //	pay        GET pay page + POST with the PIN, shares spread over the pool
 //	           threads; then the same on a LOAD_SKIP_PIN=1 server (ledger alone)
 //	payhot     -c friends pay their shares of one split at the same instant
+//	balances   a thread of 20 members gets 2 000 splits; its page with the
+//	           balance summary against the same page without it (a second
+//	           server, BALANCE_SUMMARY=off, asked in turn); settle-up
+//	           payments (settle page + POST with the PIN, every debtor of
+//	           the plan at once), with the PIN and on the ledger-only server
 //	live       per -streams count: streams on the live thread, a payment
 //	           every 100 ms; split event latency per stream, losses, server
 //	           RSS; then the pay rate with the streams open, against a
@@ -35,9 +40,10 @@
 // Rates count operations that complete inside the measured window (after
 // a warm-up); latencies are of the operation's key request (the POST of a
 // payment) by the nearest-rank percentile. Only one server runs at a time
-// (PostgreSQL has 100 connections); the PIN server, the ledger-only server
-// and the live-off server share the run's database and secrets, so the
-// seeded sessions work on all of them.
+// (PostgreSQL has 100 connections, a server's pool 40), except for the
+// balances page's comparison, two; the PIN server, the ledger-only server,
+// the live-off server and the no-balances one share the run's database and
+// secrets, so the seeded sessions work on all of them.
 package main
 
 import (
@@ -68,23 +74,24 @@ func main() {
 }
 
 // scenarios in the order they run.
-var allScenarios = []string{"baseline", "page", "pinflood", "page-mixed", "create", "pay", "payhot", "live", "bigledger"}
+var allScenarios = []string{"baseline", "page", "pinflood", "page-mixed", "create", "pay", "payhot", "balances", "live", "bigledger"}
 
 type config struct {
-	url      string
-	dbURL    string
-	quick    bool
-	streams  []int
-	c        int
-	duration time.Duration
-	warmup   time.Duration
-	run      map[string]bool
-	keep     bool
-	preload  int    // ledger transfers the big-ledger scenario loads (two entries each)
-	bin      string // a server binary to start instead of building one
-	pg       string // PostgreSQL admin URL to make the run's databases on
-	cpuProf  string // write the harness's own CPU profile here
-	stmts    int    // pg_stat_statements rows to print
+	url       string
+	dbURL     string
+	quick     bool
+	streams   []int
+	c         int
+	duration  time.Duration
+	warmup    time.Duration
+	run       map[string]bool
+	keep      bool
+	preload   int    // ledger transfers the big-ledger scenario loads (two entries each)
+	bin       string // a server binary to start instead of building one
+	pg        string // PostgreSQL admin URL to make the run's databases on
+	cpuProf   string // write the harness's own CPU profile here
+	stmts     int    // pg_stat_statements rows to print
+	balSplits int    // splits of the balances thread
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -105,6 +112,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&cfg.cpuProf, "cpuprofile", "", "write the harness's own CPU profile to this file (what the load generator costs)")
 	fs.IntVar(&cfg.stmts, "statements", 0, "print the N statements of the run's databases that took the most time (needs pg_stat_statements loaded in that PostgreSQL)")
 	fs.IntVar(&cfg.preload, "preload", 0, "ledger transfers the big-ledger scenario preloads, 2 entries each (default 500000; -quick 20000)")
+	fs.IntVar(&cfg.balSplits, "balance-splits", 0, "splits the balances scenario posts in its thread of 20 (default 2000; -quick 500)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -138,6 +146,12 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		cfg.preload = 500_000
 		if cfg.quick {
 			cfg.preload = 20_000
+		}
+	}
+	if cfg.balSplits <= 0 {
+		cfg.balSplits = 2000
+		if cfg.quick {
+			cfg.balSplits = 500
 		}
 	}
 	cfg.run = map[string]bool{}
@@ -301,13 +315,13 @@ func (h *harness) scenarios(ctx context.Context) error {
 		if err := h.httpLimit(ctx); err != nil {
 			return err
 		}
-	} else if r["create"] || r["pay"] || r["payhot"] {
+	} else if r["create"] || r["pay"] || r["payhot"] || r["balances"] {
 		// Their figures are ratios to pgbench measured in the same run.
 		if err := h.pgbench(ctx); err != nil {
 			return err
 		}
 	}
-	if !(r["page"] || r["pinflood"] || r["page-mixed"] || r["create"] || r["pay"] || r["payhot"] || r["live"] || r["bigledger"]) {
+	if !(r["page"] || r["pinflood"] || r["page-mixed"] || r["create"] || r["pay"] || r["payhot"] || r["balances"] || r["live"] || r["bigledger"]) {
 		return nil
 	}
 	if err := h.seed(ctx); err != nil {
@@ -325,6 +339,7 @@ func (h *harness) scenarios(ctx context.Context) error {
 		{"create", h.createScenario},
 		{"pay", h.payScenario(withPIN)},
 		{"payhot", h.payHot(withPIN)},
+		{"balances", h.balances}, // ends on the ledger-only server
 		{"pay", h.payScenario(ledgerOnly)},
 		{"payhot", h.payHot(ledgerOnly)},
 		{"live", h.live},

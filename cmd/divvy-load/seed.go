@@ -43,12 +43,15 @@ type world struct {
 	page   *thread   // 50 messages, 5 splits
 	live   *thread   // 20 members, the event streams' thread
 	hot    *thread   // the organizer and c friends
-	owner  map[*browser]int
-	qmu    sync.Mutex
-	queues [][]task
-	splits atomic.Int64 // splits made, for unique titles
-	rng    *rand.Rand
-	rngMu  sync.Mutex
+	bal    *thread   // 20 members, the balances scenario's 2 000 splits
+	// balSettled: the balances thread's first settle-up round is done.
+	balSettled bool
+	owner      map[*browser]int
+	qmu        sync.Mutex
+	queues     [][]task
+	splits     atomic.Int64 // splits made, for unique titles
+	rng        *rand.Rand
+	rngMu      sync.Mutex
 	// setupRate is payment setups per second while seeding: each hashes a
 	// PIN through the server's two hash slots, so it is about the PIN hash
 	// rate, which sizes the PIN flood.
@@ -142,6 +145,9 @@ func (h *harness) seed(ctx context.Context) error {
 	w.page = newThread("Page thread", w.orgs[0], w.payers[:9])
 	w.live = newThread("Live thread", w.orgs[1%nOrgs], w.payers[:19])
 	w.hot = newThread("Hot thread", w.orgs[2%nOrgs], w.payers[:min(c, nPayers)])
+	if h.cfg.run["balances"] {
+		w.bal = newThread("Balances thread", w.orgs[3%nOrgs], w.payers[:19])
+	}
 	next := 0
 	for i := range nPool {
 		n := 3 + w.intn(17)

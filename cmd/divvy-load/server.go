@@ -190,7 +190,7 @@ func (in *infra) serverEnv(vars map[string]string) []string {
 			continue
 		}
 		switch k {
-		case "DIVVY_ENV", "SMTP_URL", "DEFAULT_LOCALE", "LIVE_UPDATES", "LOAD_SKIP_PIN":
+		case "DIVVY_ENV", "SMTP_URL", "DEFAULT_LOCALE", "LIVE_UPDATES", "LOAD_SKIP_PIN", "BALANCE_SUMMARY":
 			continue
 		}
 		env = append(env, kv)

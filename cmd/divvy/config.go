@@ -52,6 +52,9 @@ type config struct {
 	// RATE_LIMITS=off lifts the limits on sign-ups, guest joins, messages
 	// and streams, whose simulated people a load run sends from one address.
 	NoRateLimits bool
+	// BALANCE_SUMMARY=off leaves the balance summary off thread pages, so a
+	// load run can measure the same page without it.
+	NoBalanceSummary bool
 	// DebugAddr, when set, serves Go's profiler (net/http/pprof) on that
 	// address, which must be a loopback one: for finding what a load run
 	// is slow on, never reachable from outside the machine.
@@ -161,8 +164,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 	c.LiveUpdates = getenv("LIVE_UPDATES") != "off"
 	c.SkipPIN = getenv("LOAD_SKIP_PIN") == "1"
 	c.NoRateLimits = getenv("RATE_LIMITS") == "off"
-	if c.production() && (!c.LiveUpdates || c.SkipPIN || c.NoRateLimits) {
-		return c, errors.New("LIVE_UPDATES=off, LOAD_SKIP_PIN and RATE_LIMITS=off are for load measurements, never production")
+	c.NoBalanceSummary = getenv("BALANCE_SUMMARY") == "off"
+	if c.production() && (!c.LiveUpdates || c.SkipPIN || c.NoRateLimits || c.NoBalanceSummary) {
+		return c, errors.New("LIVE_UPDATES=off, LOAD_SKIP_PIN, RATE_LIMITS=off and BALANCE_SUMMARY=off are for load measurements, never production")
 	}
 
 	if c.DebugAddr = getenv("DEBUG_ADDR"); c.DebugAddr != "" {

@@ -98,6 +98,7 @@ func TestConfigRejectsBadValues(t *testing.T) {
 		{"TRUSTED_PROXIES": "10.0.0.0/8,router"},
 		{"TRUSTED_PROXIES": "10.0.0.0/33"},
 		{"DIVVY_ENV": "production", "RATE_LIMITS": "off", "DATABASE_URL": "x", "BASE_URL": "x", "SESSION_KEYS": strings.Repeat("k", 40), "PIN_PEPPER": "p", "SANDBOX_KEY": "s"},
+		{"DIVVY_ENV": "production", "BALANCE_SUMMARY": "off", "DATABASE_URL": "x", "BASE_URL": "x", "SESSION_KEYS": strings.Repeat("k", 40), "PIN_PEPPER": "p", "SANDBOX_KEY": "s"},
 		{"DIVVY_ENV": "production", "LOAD_SKIP_PIN": "1", "DATABASE_URL": "x", "BASE_URL": "x", "SESSION_KEYS": strings.Repeat("k", 40), "PIN_PEPPER": "p", "SANDBOX_KEY": "s"},
 	} {
 		m["DIVVY_DATA_DIR"] = t.TempDir()

@@ -183,17 +183,21 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, store *db.DB) erro
 	if cfg.SkipPIN {
 		log.Warn("LOAD_SKIP_PIN=1: any PIN is accepted; for load measurements only")
 	}
+	if cfg.NoBalanceSummary {
+		log.Warn("BALANCE_SUMMARY=off: thread pages show no balances; for load measurements only")
+	}
 	if err := broker.Run(ctx); err != nil {
 		return fmt.Errorf("live updates: %w", err)
 	}
 	h := handlers.New(log, store, provider, notify, broker, handlers.Options{
-		Production:     cfg.production(),
-		SessionKeys:    cfg.SessionKeys,
-		BaseURL:        cfg.BaseURL,
-		DefaultLocale:  cfg.Locale,
-		SkipPIN:        cfg.SkipPIN,
-		TrustedProxies: cfg.TrustedProxies,
-		NoRateLimits:   cfg.NoRateLimits,
+		Production:       cfg.production(),
+		SessionKeys:      cfg.SessionKeys,
+		BaseURL:          cfg.BaseURL,
+		DefaultLocale:    cfg.Locale,
+		SkipPIN:          cfg.SkipPIN,
+		TrustedProxies:   cfg.TrustedProxies,
+		NoRateLimits:     cfg.NoRateLimits,
+		NoBalanceSummary: cfg.NoBalanceSummary,
 	})
 	srv := &http.Server{
 		Handler:           h,
