@@ -21,6 +21,7 @@ func addLinkRoutes(mux *http.ServeMux, log *slog.Logger, store *db.DB, provider 
 	mux.Handle("GET /money/requests/{id}/qr.png", base(handleLinkQR(log, store, "request", "png")))
 	mux.Handle("GET /money/requests/{id}/card", base(handleLinkCard(log, store, "request")))
 
+	mux.Handle("GET /scan", handleScan(opts.BaseURL))
 	mux.Handle("GET /to/{handle}", noReferrer(handleToShow(log, store, opts.BaseURL)))
 	mux.Handle("POST /to/{handle}", noReferrer(handleToPay(log, store, provider, s, opts.BaseURL, opts.SkipPIN)))
 	mux.Handle("GET /to/{handle}/qr.png", noReferrer(handleToQR(log, store, opts.BaseURL)))

@@ -120,8 +120,9 @@ func newBrowser(t *testing.T, who string, width, height int64) *browser {
 	return newBrowserLang(t, who, width, height, "en-US,en")
 }
 
-// newBrowserLang is newBrowser whose browser asks for these languages.
-func newBrowserLang(t *testing.T, who string, width, height int64, lang string) *browser {
+// newBrowserLang is newBrowser whose browser asks for these languages
+// (and starts with the extra flags given, such as a fake camera).
+func newBrowserLang(t *testing.T, who string, width, height int64, lang string, extra ...chromedp.ExecAllocatorOption) *browser {
 	t.Helper()
 	// Not t.TempDir: Chromium may still be writing its profile while the
 	// test's own clean-up runs, so this one is removed after it exits.
@@ -145,6 +146,7 @@ func newBrowserLang(t *testing.T, who string, width, height int64, lang string) 
 		chromedp.WindowSize(int(width), int(height)),
 		chromedp.Flag("accept-lang", lang),
 	}
+	opts = append(opts, extra...)
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelC := chromedp.NewContext(actx)
 	ctx, cancelT := context.WithTimeout(ctx, 4*time.Minute)
