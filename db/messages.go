@@ -107,6 +107,9 @@ func (m Message) Payload() MessageData {
 	case "reminder":
 		var v ReminderData
 		err, d = json.Unmarshal(m.Data, &v), v
+	case "text":
+		var v TextData
+		err, d = json.Unmarshal(m.Data, &v), v
 	}
 	if err != nil {
 		return nil
@@ -170,15 +173,21 @@ func (d *DB) PostText(ctx context.Context, threadID, userID int64, body string) 
 	}
 	var id int64
 	err := d.inTx(ctx, nil, func(tx *sqlx.Tx) error {
-		var ok bool
-		if err := tx.GetContext(ctx, &ok, `SELECT EXISTS (SELECT 1 FROM group_members WHERE group_id = $1 AND user_id = $2)`, threadID, userID); err != nil {
+		var currency string
+		err := tx.GetContext(ctx, &currency, `SELECT g.currency FROM group_members m JOIN groups g ON g.id = m.group_id
+			WHERE m.group_id = $1 AND m.user_id = $2`, threadID, userID)
+		if err != nil {
+			return mapErr(err, "thread")
+		}
+		// Money talk ("je te dois 15 €"): the suggestion is worked out
+		// once, here, with the members as they are.
+		var data MessageData
+		if s, err := suggest(ctx, tx, threadID, userID, body, currency); err != nil {
 			return err
+		} else if s != nil {
+			data = TextData{Suggestion: s}
 		}
-		if !ok {
-			return ErrNotFound.New("thread")
-		}
-		var err error
-		id, err = insertMessage(ctx, tx, threadID, "text", userID, body, nil, nil)
+		id, err = insertMessage(ctx, tx, threadID, "text", userID, body, nil, data)
 		return err
 	})
 	if err != nil {

@@ -351,6 +351,7 @@ type frameKey struct {
 	share     int64  // the viewer's share in the split shown (0: none)
 	memberOf  int64  // members list, balances: the viewer (marked "you")
 	page      string // balances: the page the stream is on (view=)
+	suggest   string // a text message's money-talk suggestion for the viewer (send, request, split)
 }
 
 // frame is one rendered SSE event, made by the first stream that needs it.
@@ -369,6 +370,9 @@ func (b *eventBatch) frame(e db.Event, s *sink) []byte {
 		if m, ok := b.messages[derefID(e.MessageID)]; ok {
 			msg = &m
 			k.mine = m.AuthorID != nil && *m.AuthorID == s.me
+			if d, ok := m.Payload().(db.TextData); ok {
+				k.suggest = d.Suggestion.For(s.me)
+			}
 			if m.SplitID != nil && m.Kind == "split" {
 				if x, ok := b.splits[*m.SplitID]; ok {
 					sp = &x

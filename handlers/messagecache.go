@@ -47,6 +47,7 @@ func (c *messageCache) get(ctx context.Context, store *db.DB, m db.Message, me i
 		return html, true
 	}
 	it := messageItem(ctx, m, me)
+	it.Suggest = nil // the reader's own, added by the caller
 	if title != "" {
 		it.Title = title
 	}

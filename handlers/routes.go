@@ -52,6 +52,7 @@ func addRoutes(mux *http.ServeMux, log *slog.Logger, store *db.DB, provider db.P
 	mux.Handle("POST /threads/{id}/settle/claims/{claim}/reject", member(store, log, handleClaimAnswer(log, store, false)))
 	mux.Handle("GET /threads/{id}/events", member(store, log, handleEvents(log, store, broker)))
 	mux.Handle("POST /threads/{id}/messages", member(store, log, handleMessagePost(log, store)))
+	mux.Handle("POST /threads/{id}/messages/{message}/suggestion/dismiss", member(store, log, handleSuggestionDismiss(log, store)))
 	mux.Handle("POST /threads/{id}/name", member(store, log, handleThreadRename(log, store)))
 	mux.Handle("GET /threads/{id}/leave", member(store, log, handleLeaveShow(log, store)))
 	mux.Handle("POST /threads/{id}/leave", member(store, log, handleLeave(log, store, broker)))

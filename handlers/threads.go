@@ -121,6 +121,7 @@ func messagesView(r *http.Request, store *db.DB, threadID int64, ms []db.Message
 	me := currentUser(r).ID
 	page := views.Messages{ThreadID: threadID, HasEarlier: more, Items: make([]views.MessageItem, 0, len(ms))}
 	locale := views.Locale(r.Context())
+	dismissed := dismissedSuggestions(r, store, threadID, ms, me)
 	for _, m := range ms {
 		if m.Kind != "split" {
 			var title string
@@ -128,7 +129,11 @@ func messagesView(r *http.Request, store *db.DB, threadID int64, ms []db.Message
 				title = splits[*m.SplitID].Title
 			}
 			if html, ok := renderedMessages.get(r.Context(), store, m, me, locale, title); ok {
-				page.Items = append(page.Items, views.MessageItem{ID: m.ID, Kind: m.Kind, HTML: html})
+				it := views.MessageItem{ID: m.ID, Kind: m.Kind, HTML: html}
+				if d, ok := m.Payload().(db.TextData); ok && !dismissed[m.ID] {
+					it.Suggest = suggestionItem(r.Context(), m, d.Suggestion, me)
+				}
+				page.Items = append(page.Items, it)
 				continue
 			}
 		}
@@ -166,6 +171,8 @@ func messageItem(ctx context.Context, m db.Message, me int64) views.MessageItem 
 		}
 	case db.ReminderData:
 		it.To, it.Title, amount = d.To, d.Title, d.StoredAmount
+	case db.TextData:
+		it.Suggest = suggestionItem(ctx, m, d.Suggestion, me)
 	}
 	if am, ok := amount.Money(); ok {
 		it.Amount = views.Money(ctx, am)

@@ -52,6 +52,10 @@ func init() {
 		"command.too_long":       "This command is too long.",
 		"command.unknown_person": "Nobody called “%s” in this thread.",
 		"command.self":           "You cannot send money to yourself or ask yourself for it.",
+		"suggest.send":           "Send %s to %s?",
+		"suggest.request":        "Request %s from %s?",
+		"suggest.split":          "Split %s?",
+		"suggest.dismiss":        "Not now",
 	})
 	add("fr", map[string]string{
 		"direct.message":         "Écrire à %s",
@@ -97,6 +101,10 @@ func init() {
 		"command.too_long":       "Cette commande est trop longue.",
 		"command.unknown_person": "Personne ne s’appelle « %s » dans ce fil.",
 		"command.self":           "Vous ne pouvez pas vous envoyer ni vous demander de l’argent.",
+		"suggest.send":           "Envoyer %s à %s ?",
+		"suggest.request":        "Demander %s à %s ?",
+		"suggest.split":          "Partager %s ?",
+		"suggest.dismiss":        "Plus tard",
 	})
 	addRefusals := func(locale string, m map[string]string) {
 		for k, v := range m {

@@ -78,7 +78,25 @@ type MessageItem struct {
 	// HTML, when set, is the message as already rendered for this reader
 	// (messages other than split cards never change once posted).
 	HTML string
+	// Suggest is the money-talk suggestion under a text message, for the
+	// reader only (never part of HTML, which is shared).
+	Suggest *Suggestion
 }
+
+// Suggestion offers a reader the form a message's money talk calls for:
+// "Send 15 € to Sam?", "Request 20 € from Sam?", "Split 60 €?".
+type Suggestion struct {
+	ThreadID  int64
+	MessageID int64
+	Action    string // send, request, split
+	Amount    string // formatted for the reader
+	Name      string // the other person (send, request)
+	Href      string // the prefilled form
+	Mine      bool   // under the reader's own message: on its side
+}
+
+// SuggestionID is the id of the suggestion under message id.
+func SuggestionID(messageID int64) string { return "s" + strconv.FormatInt(messageID, 10) }
 
 // Segment is a piece of message text: plain, or a link.
 type Segment struct {
