@@ -163,9 +163,12 @@ func (d *DB) EditSplit(ctx context.Context, p PaymentProvider, threadID, splitID
 				if a, ok := wanted[sh.UserID]; ok {
 					_, err = tx.ExecContext(ctx, `UPDATE shares SET amount = $2, cash_claimed_at = NULL WHERE id = $1`, sh.ID, a.Amount)
 				} else {
-					// Kept, emptied, when the ledger names it.
+					// Kept, emptied, when the ledger names it or a payment
+					// row does (a settlement's cover names no share in the
+					// ledger).
 					_, err = tx.ExecContext(ctx, `WITH gone AS (
-							DELETE FROM shares sh WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM ledger_transfers WHERE share_id = $1) RETURNING id)
+							DELETE FROM shares sh WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM ledger_transfers WHERE share_id = $1)
+								AND NOT EXISTS (SELECT 1 FROM share_payments WHERE share_id = $1) RETURNING id)
 						UPDATE shares SET amount = 0, removed_at = now(), cash_claimed_at = NULL
 						WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM gone)`, sh.ID)
 				}

@@ -3,6 +3,7 @@ package db_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -362,6 +363,36 @@ func TestEditSplitMovesPositions(t *testing.T) {
 		if got[id] != w {
 			t.Errorf("position of %d = %q, want %s (all: %v)", id, got[id], w, got)
 		}
+	}
+	auditClean(t, d)
+}
+
+// Someone whose share a settle-up covered is taken out of the split: the
+// edit succeeds (the share is kept, emptied, since its cover names it),
+// the cover stays, and the positions follow the new split. Found by
+// TestBalancesProperty: the share's row was deleted under its cover (a
+// foreign-key error, a 500).
+func TestEditSplitTakesOutCoveredShare(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := dbtest.New(t)
+	p := newSandbox(t, time.Hour)
+	thread, u, split := editThread(t, d, 3, "10", "10", "10")
+	// u2 pays the collector the 10 they owe another way: their share is covered.
+	if _, err := d.RecordCash(ctx, db.CashPayment{ID: fmt.Sprintf("settle-g%d-u%d-c1", thread, u[0]), PayerID: u[2], CollectorID: u[0],
+		ThreadID: thread, Amount: eur("10")}); err != nil {
+		t.Fatal(err)
+	}
+	if sh := shareOf(t, d, thread, split, u[2]); sh.Method != "cover" {
+		t.Fatalf("u2's share paid by %q, want cover", sh.Method)
+	}
+	if err := d.EditSplit(ctx, p, thread, split, u[0], editPlan(t, d, thread, u, "Pizza night", "15", "15", "")); err != nil {
+		t.Fatal(err)
+	}
+	// The split is now u0 15, u1 15: u1 owes 15; u2, who paid 10, is owed it.
+	wantPositions(t, d, thread, map[int64]string{u[0]: "5.00", u[1]: "-15.00", u[2]: "10.00"})
+	if n := count(t, d, `SELECT count(*) FROM share_payments WHERE kind = 'cover' AND undone_by IS NULL`); n != 1 {
+		t.Errorf("%d covers, want the one kept", n)
 	}
 	auditClean(t, d)
 }
