@@ -17,9 +17,10 @@ import (
 )
 
 // Random threads (up to 20 members, three currencies) driven through random
-// splits (every mode but itemized, one or several payers), card payments,
-// cash, refunds, settlements of plan lines (card and another way) and
-// cancels. After every step: the positions of the thread sum to zero per
+// splits (every mode, itemized with tax and tip included, one or several
+// payers), card payments, cash, refunds, settlements of plan lines (card
+// and another way), edits (amounts, people and payers, before and after
+// money moved on the split) and cancels. After every step: the positions of the thread sum to zero per
 // currency; executing the settle-up plan brings every position to zero; the
 // plan has the fewest transfers (against brute force up to 8 people); no
 // share is paid or covered twice; the audit passes.
@@ -39,7 +40,8 @@ func TestBalancesProperty(t *testing.T) {
 	tok := card(t, p, "4242 4242 4242 4242")
 	currencies := []string{"EUR", "USD", "JPY"}
 	deadline := time.Now().Add(12 * time.Second)
-	steps := 0
+	steps, editsBefore, editsAfter := 0, 0, 0
+	modes := map[money.Mode]int{}
 	for round := 0; time.Now().Before(deadline) && round < 6; round++ {
 		n := 2 + rng.IntN(19)
 		if round == 0 {
@@ -54,6 +56,7 @@ func TestBalancesProperty(t *testing.T) {
 		type splitInfo struct {
 			id, collector int64
 			currency      string
+			draft         db.SplitDraft
 		}
 		var splits []splitInfo
 		var cards []string
@@ -64,11 +67,13 @@ func TestBalancesProperty(t *testing.T) {
 			case len(splits) == 0 || r < 30:
 			case r < 45:
 				what = "card"
-			case r < 60:
+			case r < 55:
 				what = "cash"
-			case r < 80:
+			case r < 70:
 				what = "settle"
-			case r < 88:
+			case r < 82:
+				what = "edit"
+			case r < 90:
 				what = "refund"
 			default:
 				what = "cancel"
@@ -76,12 +81,57 @@ func TestBalancesProperty(t *testing.T) {
 			switch what {
 			case "split":
 				cur := currencies[rng.IntN(len(currencies))]
-				draft, plan := randomSplit(t, rng, people, members, cur)
+				draft, plan := randomSplit(t, rng, people, members, cur, 0)
 				id, err := d.CreateSplit(ctx, th, people[0], plan)
 				if err != nil {
 					t.Fatalf("seed %d: create split %+v: %v", seed, draft, err)
 				}
-				splits = append(splits, splitInfo{id, plan.CollectorID, cur})
+				modes[draft.Mode]++
+				splits = append(splits, splitInfo{id, plan.CollectorID, cur, draft})
+			case "edit":
+				// Its amount alone (a mode whose values do not depend on
+				// the total, one payer), or anew: people, mode, payers.
+				i := rng.IntN(len(splits))
+				if rng.IntN(2) == 0 {
+					// Half the time one on which money moved, if any.
+					var paid []int64
+					if err := d.SQL().Select(&paid, `SELECT DISTINCT sh.split_id FROM share_payments p JOIN shares sh ON sh.id = p.share_id
+						JOIN splits s ON s.id = sh.split_id WHERE s.group_id = $1 ORDER BY 1`, th); err != nil {
+						t.Fatal(err)
+					}
+					for j, sp := range splits {
+						if len(paid) > 0 && sp.id == paid[rng.IntN(len(paid))] {
+							i = j
+						}
+					}
+				}
+				s := splits[i]
+				draft := s.draft
+				if m := draft.Mode; rng.IntN(2) == 0 && len(draft.Paid) == 0 && (m == money.ModeEqual || m == money.ModeShares || m == money.ModePercent) {
+					draft.Total = randomTotal(rng, s.currency).String()
+				} else {
+					draft, _ = randomSplit(t, rng, people, members, s.currency, s.collector)
+				}
+				plan, problems := draft.Plan(members)
+				if len(problems) > 0 {
+					t.Fatalf("seed %d: edit draft %+v: %v", seed, draft, problems)
+				}
+				moved := count(t, d, `SELECT count(*) FROM share_payments p JOIN shares sh ON sh.id = p.share_id WHERE sh.split_id = $1`, s.id) > 0
+				err := d.EditSplit(ctx, p, th, s.id, s.collector, plan)
+				switch {
+				case err == nil && moved:
+					editsAfter++
+				case err == nil:
+					editsBefore++
+				case db.ErrorCode(err) == db.ECONFLICT || db.ErrorCode(err) == db.EINSUFFICIENT:
+					// Cancelled, or the collector no longer has the money
+					// to give back.
+				default:
+					t.Fatalf("seed %d: edit split %d to %+v: %v", seed, s.id, draft, err)
+				}
+				if err == nil {
+					splits[i].draft = draft
+				}
 			case "card", "cash":
 				s := splits[rng.IntN(len(splits))]
 				sp, err := d.SplitInThread(ctx, th, s.id)
@@ -154,33 +204,48 @@ func TestBalancesProperty(t *testing.T) {
 		}
 	}
 	auditClean(t, d)
-	t.Logf("%d steps; %d shares covered by settlements, %d paid by card or cash, %d position transfers", steps,
+	t.Logf("%d steps; splits by mode %v; %d edits before money moved on the split, %d after", steps, modes, editsBefore, editsAfter)
+	// A run cut short by a slow machine may not get there; a normal one
+	// (over 100 steps) always does.
+	if steps >= 100 && (editsAfter == 0 || modes[money.ModeItemized] == 0) {
+		t.Errorf("no edit after money moved or no itemized split in %d steps: the run proves too little", steps)
+	}
+	t.Logf("%d shares covered by settlements, %d paid by card or cash, %d position transfers",
 		count(t, d, `SELECT count(*) FROM share_payments WHERE kind = 'cover'`),
 		count(t, d, `SELECT count(*) FROM share_payments WHERE kind <> 'cover'`),
 		count(t, d, `SELECT count(*) FROM ledger_transfers WHERE kind = 'position'`))
 }
 
-// randomSplit is a split of total among a random subset of people, in a
-// random mode, collected by one of them, with one to three payers.
-func randomSplit(t *testing.T, rng *rand.Rand, people []int64, members []db.Member, cur string) (db.SplitDraft, db.SplitPlan) {
-	t.Helper()
+// randomTotal is a random amount of currency cur.
+func randomTotal(rng *rand.Rand, cur string) decimal.Decimal {
 	c, _ := money.LookupCurrency(cur)
 	units := int64(100 + rng.IntN(20000))
-	total := decimal.New(units, -c.Minor)
 	if c.Minor == 0 {
-		total = decimal.NewFromInt(units * 10)
+		return decimal.NewFromInt(units * 10)
 	}
+	return decimal.New(units, -c.Minor)
+}
+
+// randomSplit is a split among a random subset of people, in a random mode
+// (itemized: one to three items, each for some of them, with a tax and a
+// tip or not), collected by collector (0: one of them at random), with one
+// to three payers.
+func randomSplit(t *testing.T, rng *rand.Rand, people []int64, members []db.Member, cur string, collector int64) (db.SplitDraft, db.SplitPlan) {
+	t.Helper()
+	total := randomTotal(rng, cur)
 	perm := rng.Perm(len(people))
 	k := 1 + rng.IntN(len(people))
 	var who []int64
 	for _, i := range perm[:k] {
 		who = append(who, people[i])
 	}
-	collector := people[rng.IntN(len(people))]
+	if collector == 0 {
+		collector = people[rng.IntN(len(people))]
+	}
 	draft := db.SplitDraft{Title: "Bill", Total: total.String(), Currency: cur, CollectorID: collector, People: who,
 		Values: map[int64]string{}, Paid: map[int64]string{}}
 	totalMoney := money.Money{Amount: total, Currency: cur}
-	switch rng.IntN(4) {
+	switch rng.IntN(5) {
 	case 0:
 		draft.Mode = money.ModeEqual
 	case 1:
@@ -202,6 +267,39 @@ func randomSplit(t *testing.T, rng *rand.Rand, people []int64, members []db.Memb
 		for i, id := range who {
 			draft.Values[id] = parts[i].Amount.String()
 		}
+	case 3:
+		// The items, tax and tip make the total.
+		draft.Mode = money.ModeItemized
+		sum := decimal.Zero
+		for range 1 + rng.IntN(3) {
+			a := randomTotal(rng, cur)
+			var on []int64
+			for _, id := range who {
+				if rng.IntN(2) == 0 {
+					on = append(on, id)
+				}
+			}
+			if len(on) == 0 {
+				on = who[:1]
+			}
+			draft.Items = append(draft.Items, db.DraftItem{Name: "Item", Amount: a.String(), People: on})
+			sum = sum.Add(a)
+		}
+		if rng.IntN(2) == 0 {
+			tax := randomTotal(rng, cur).Div(decimal.NewFromInt(10)).Round(0)
+			if tax.IsPositive() {
+				draft.Tax = tax.String()
+				sum = sum.Add(tax)
+			}
+		}
+		if rng.IntN(2) == 0 {
+			tip := decimal.NewFromInt(int64(1 + rng.IntN(9)))
+			draft.Tip = tip.String()
+			sum = sum.Add(tip)
+		}
+		total = sum
+		totalMoney = money.Money{Amount: total, Currency: cur}
+		draft.Total = total.String()
 	default:
 		draft.Mode = money.ModePercent
 		left := 100
