@@ -7,6 +7,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"github.com/go-webauthn/webauthn/webauthn"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -26,11 +27,14 @@ type DB struct {
 	linkKeys [][]byte // derive invite and pay-link tokens; see SetLinkKeys
 	// pinPepperValue is mixed into PIN hashes and code HMACs; see SetPINPepper.
 	pinPepperValue string
-	onChange       func(threadID int64) // after commit of evented changes; see SetChangeHook
-	stmts          sync.Map             // query text -> *sqlx.Stmt; see stmt.go
-	preparing      sync.Map             // query text -> true while the pool prepares it
-	pages          threadCache          // see ThreadPage
-	balances       balancesCache        // see ThreadBalancesAt
+	// webauthn checks passkeys, for the RP of BASE_URL; nil: passkeys off
+	// (see SetRelyingParty).
+	webauthn  *webauthn.WebAuthn
+	onChange  func(threadID int64) // after commit of evented changes; see SetChangeHook
+	stmts     sync.Map             // query text -> *sqlx.Stmt; see stmt.go
+	preparing sync.Map             // query text -> true while the pool prepares it
+	pages     threadCache          // see ThreadPage
+	balances  balancesCache        // see ThreadBalancesAt
 
 	settleWindow time.Duration            // see SetSettlementWindow
 	faults       func(point string) error // tests only; see fault

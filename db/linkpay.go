@@ -31,7 +31,8 @@ type LinkPayment struct {
 	RequestID int64  // the request link paid, if any
 	PaymentID string // the idempotency key, made when the pay form was rendered
 	PIN       string
-	SkipPIN   bool // development and load runs only
+	Passkey   string // or an assertion of one of the payer's passkeys (JSON), for this payment
+	SkipPIN   bool   // development and load runs only
 }
 
 // CheckLinkNote refuses a note too long for a link payment.
@@ -93,7 +94,7 @@ func (d *DB) PayLink(ctx context.Context, p PaymentProvider, in LinkPayment) (Tr
 		}
 	}
 	if !in.SkipPIN {
-		if err := d.confirmPIN(ctx, in.PayerID, in.PIN); err != nil {
+		if err := d.confirmPayment(ctx, in.PayerID, in.PIN, in.Passkey, in.PaymentID, amount); err != nil {
 			return Transfer{}, err
 		}
 	}

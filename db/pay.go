@@ -17,7 +17,8 @@ type SharePayment struct {
 	PayerID           int64
 	PaymentID         string // the idempotency key, made when the pay form was rendered
 	PIN               string
-	SkipPIN           bool // development and load runs only: no PIN asked
+	Passkey           string // or an assertion of one of the payer's passkeys (JSON), for this payment
+	SkipPIN           bool   // development and load runs only: no PIN asked
 }
 
 // PaidShare is the split and share a payment was for, as they were read
@@ -92,7 +93,7 @@ func (d *DB) PayShare(ctx context.Context, p PaymentProvider, in SharePayment) (
 		return out, err
 	}
 	if !in.SkipPIN {
-		if err := d.confirmPIN(ctx, in.PayerID, in.PIN); err != nil {
+		if err := d.confirmPayment(ctx, in.PayerID, in.PIN, in.Passkey, in.PaymentID, sh.Amount); err != nil {
 			return out, err
 		}
 	}

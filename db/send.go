@@ -32,7 +32,8 @@ type Send struct {
 	Note        string
 	PaymentID   string // the idempotency key, made when the send form was rendered
 	PIN         string
-	SkipPIN     bool // development and load runs only: no PIN asked
+	Passkey     string // or an assertion of one of the sender's passkeys (JSON), for this payment
+	SkipPIN     bool   // development and load runs only: no PIN asked
 }
 
 // Sent is a send as it was recorded: the payment and its message.
@@ -104,7 +105,7 @@ func (d *DB) SendMoney(ctx context.Context, p PaymentProvider, in Send) (Sent, e
 		return Sent{}, err
 	}
 	if !in.SkipPIN {
-		if err := d.confirmPIN(ctx, in.SenderID, in.PIN); err != nil {
+		if err := d.confirmPayment(ctx, in.SenderID, in.PIN, in.Passkey, in.PaymentID, amount); err != nil {
 			return Sent{}, err
 		}
 	}

@@ -231,6 +231,7 @@ type Settlement struct {
 	Amount                  money.Money
 	PaymentID               string // made with SettleID when the form was rendered
 	PIN                     string
+	Passkey                 string // or an assertion of one of the payer's passkeys (JSON), for this payment
 	SkipPIN                 bool
 }
 
@@ -287,7 +288,7 @@ func (d *DB) SettleByCard(ctx context.Context, p PaymentProvider, in Settlement)
 		return Transfer{}, err
 	}
 	if !in.SkipPIN {
-		if err := d.confirmPIN(ctx, in.PayerID, in.PIN); err != nil {
+		if err := d.confirmPayment(ctx, in.PayerID, in.PIN, in.Passkey, in.PaymentID, in.Amount); err != nil {
 			return Transfer{}, err
 		}
 	}
