@@ -91,6 +91,9 @@ func newAppFull(t *testing.T, log *slog.Logger, store *db.DB, wrap func(db.Notif
 	if wrap != nil {
 		notify = wrap(notify)
 	}
+	if err := store.SetRelyingParty(opts.BaseURL); err != nil {
+		t.Fatal(err)
+	}
 	h := handlers.New(log, store, cards, notify, broker, opts)
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)

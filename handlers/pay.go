@@ -32,7 +32,7 @@ func payTarget(r *http.Request, store *db.DB) (db.Split, db.Share, views.PayCont
 
 func payContext(r *http.Request, s db.Split, sh db.Share) views.PayContext {
 	return views.PayContext{Title: s.Title, Amount: views.Money(r.Context(), sh.Amount), CollectorName: s.CollectorName,
-		Next: splitPath(s.ThreadID, s.ID) + "/pay", ThreadID: s.ThreadID, ThreadName: currentMembership(r).thread.Name}
+		Next: splitPath(s.ThreadID, s.ID) + "/pay", ThreadID: s.ThreadID, ThreadName: currentMembership(r).thread.Name, Due: sh.Amount}
 }
 
 // handlePayShow leads to paying a share: payment setup the first time, the
@@ -69,6 +69,7 @@ func renderPayStep(w http.ResponseWriter, r *http.Request, log *slog.Logger, sto
 	default:
 		p := views.PayPage{PayContext: pc, Action: strings.TrimSuffix(pc.Next, "/pay") + "/pay", PaymentID: newPaymentID(),
 			Card: cardText(prof), Form: f}
+		p.Passkey = passkeyOffer(r, log, store, p.PaymentID, pc.Due, "")
 		render(w, r, status, views.PayPageView(layout(r, views.T(r.Context(), "pay.title", pc.Amount)), p))
 	}
 }
@@ -180,7 +181,7 @@ func handlePay(log *slog.Logger, store *db.DB, provider db.PaymentProvider, skip
 			return
 		}
 		paid, err := store.PayShare(r.Context(), provider, db.SharePayment{ThreadID: currentMembership(r).thread.ID, SplitID: splitID,
-			PayerID: currentUser(r).ID, PaymentID: r.PostForm.Get("payment_id"), PIN: r.PostForm.Get("pin"), SkipPIN: skipPIN})
+			PayerID: currentUser(r).ID, PaymentID: r.PostForm.Get("payment_id"), PIN: r.PostForm.Get("pin"), Passkey: r.PostForm.Get("passkey"), SkipPIN: skipPIN})
 		s, sh := paid.Split, paid.Share
 		pc := payContext(r, s, sh)
 		again := func(status int, f views.Form) { renderPayStep(w, r, log, store, pc, status, f) }

@@ -171,6 +171,7 @@ func renderLink(w http.ResponseWriter, r *http.Request, log *slog.Logger, store 
 			return
 		default:
 			v.Step, v.PaymentID, v.Card = views.LinkStepPIN, newPaymentID(), cardText(prof)
+			v.Passkey = passkeyOffer(r, log, store, v.PaymentID, lp.fixed, "EUR")
 		}
 	}
 	l := layout(r, views.T(ctx, "linkpay.title", o.Name))
@@ -298,7 +299,7 @@ func payLinkPost(w http.ResponseWriter, r *http.Request, log *slog.Logger, store
 		return
 	}
 	in := db.LinkPayment{PayeeID: lp.owner.UserID, PayerID: u.ID, Amount: amount, Note: note,
-		PaymentID: f.Get("payment_id"), PIN: f.Get("pin"), SkipPIN: skipPIN}
+		PaymentID: f.Get("payment_id"), PIN: f.Get("pin"), Passkey: f.Get("passkey"), SkipPIN: skipPIN}
 	if lp.request != nil {
 		in.RequestID = lp.request.ID
 	}

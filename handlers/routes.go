@@ -101,6 +101,11 @@ func addRoutes(mux *http.ServeMux, log *slog.Logger, store *db.DB, provider db.P
 	mux.Handle("GET /payments/confirm", requireUser(handlePayChangeCodeShow(log, store)))
 	mux.Handle("POST /payments/confirm", requireUser(handlePayChangeConfirm(log, store)))
 	mux.Handle("POST /payments/resend", requireUser(handlePayResend(log, store, notify)))
+	mux.Handle("GET /payments/passkeys", requireUser(handlePasskeys(log, store)))
+	mux.Handle("POST /payments/passkeys/begin", requireUser(handlePasskeyBegin(log, store)))
+	mux.Handle("POST /payments/passkeys", requireUser(handlePasskeyAdd(log, store)))
+	mux.Handle("POST /payments/passkeys/{passkey}/remove", requireUser(handlePasskeyRemove(log, store)))
+	mux.Handle("POST /payments/passkeys/challenge", requireUser(handlePaymentChallenge(log, store)))
 
 	mux.Handle("POST /threads/{id}/splits/{split}/people", member(store, log, handleSplitAddPerson(log, store)))
 	mux.Handle("POST /threads/{id}/splits/{split}/paylink/reset", member(store, log, handlePayLinkReset(log, store)))

@@ -102,6 +102,7 @@ func renderSendStep(w http.ResponseWriter, r *http.Request, log *slog.Logger, st
 		return
 	}
 	p.Card = cardText(prof)
+	p.Passkey = passkeyOffer(r, log, store, p.PaymentID, money.Money{}, ms.thread.Currency)
 	render(w, r, status, views.SendPageView(layout(r, views.T(r.Context(), "send.title")), p))
 }
 
@@ -134,7 +135,7 @@ func handleSend(log *slog.Logger, store *db.DB, provider db.PaymentProvider, not
 			return
 		}
 		sent, err := store.SendMoney(r.Context(), provider, db.Send{ThreadID: ms.thread.ID, SenderID: currentUser(r).ID,
-			RecipientID: to, Amount: amount, Note: pf.Get("note"), PaymentID: pf.Get("payment_id"), PIN: pf.Get("pin"), SkipPIN: skipPIN})
+			RecipientID: to, Amount: amount, Note: pf.Get("note"), PaymentID: pf.Get("payment_id"), PIN: pf.Get("pin"), Passkey: pf.Get("passkey"), SkipPIN: skipPIN})
 		var pin *db.PINRefused
 		switch {
 		case err == nil:

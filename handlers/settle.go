@@ -74,6 +74,7 @@ func renderSettleStep(w http.ResponseWriter, r *http.Request, log *slog.Logger, 
 		p := views.PayPage{PayContext: pc, Action: threadPath(ms.thread.ID) + "/settle", PaymentID: db.SettleID(ms.thread.ID, d.To),
 			Card: cardText(prof), Form: f,
 			Hidden: map[string]string{"to": itoa(d.To), "currency": d.Amount.Currency, "amount": d.Amount.Amount.String()}}
+		p.Passkey = passkeyOffer(r, log, store, p.PaymentID, d.Amount, "")
 		render(w, r, status, views.PayPageView(layout(r, views.T(ctx, "pay.title", pc.Amount)), p))
 	}
 }
@@ -102,7 +103,7 @@ func handleSettle(log *slog.Logger, store *db.DB, provider db.PaymentProvider, s
 		}
 		d := db.Debt{From: currentUser(r).ID, To: to, ToName: toName, Amount: amount}
 		_, err = store.SettleByCard(r.Context(), provider, db.Settlement{ThreadID: ms.thread.ID, PayerID: currentUser(r).ID, ToID: to,
-			Amount: amount, PaymentID: r.PostForm.Get("payment_id"), PIN: r.PostForm.Get("pin"), SkipPIN: skipPIN})
+			Amount: amount, PaymentID: r.PostForm.Get("payment_id"), PIN: r.PostForm.Get("pin"), Passkey: r.PostForm.Get("passkey"), SkipPIN: skipPIN})
 		var pin *db.PINRefused
 		switch {
 		case err == nil:

@@ -15,6 +15,8 @@ type SendPage struct {
 	// Request: the Request form instead (from whom, how much, what for; no
 	// PIN: nothing moves until the other person pays).
 	Request bool
+	// Passkey offers "Confirm with fingerprint or face" before the PIN.
+	Passkey PasskeyOffer
 }
 
 // action is where the form posts, and tab which money tab it is.

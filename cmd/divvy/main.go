@@ -168,6 +168,10 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, store *db.DB) erro
 		}
 	}
 	store.SetPINPepper(cfg.PINPepper)
+	if err := store.SetRelyingParty(cfg.BaseURL); err != nil {
+		// Payments are confirmed with the PIN only.
+		log.Warn("passkeys off", "err", err)
+	}
 	if err := store.SetLimits(ctx, db.Limits{
 		PerTransfer: map[string]decimal.Decimal{"EUR": cfg.CapTransfer},
 		Rolling30:   map[string]decimal.Decimal{"EUR": cfg.CapRolling30},
