@@ -60,8 +60,15 @@ func startApp(t *testing.T) string {
 // that read what a person would get by mail (the outbox) or run the audit.
 func startAppDB(t *testing.T) (string, string) {
 	t.Helper()
+	return startAppOn(t, "127.0.0.1")
+}
+
+// startAppOn is startAppDB on a host name: "localhost" where the browser
+// needs a domain name (passkeys: WebAuthn has no RP id for an IP address).
+func startAppOn(t *testing.T, host string) (string, string) {
+	t.Helper()
 	port := freePort(t)
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	base := fmt.Sprintf("http://%s:%d", host, port)
 	dbURL := dbtest.EmptyURL(t)
 	vars := map[string]string{
 		"DATABASE_URL":     dbURL,
