@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -48,6 +49,16 @@ type Split struct {
 	// Request: a request for money (see CreateRequest); Declined once the
 	// requested person said no.
 	Request, Declined bool
+	// Payers: who fronted the bill when several people did, the collector
+	// first, then by amount; nil when the collector paid it all.
+	Payers []Payer
+}
+
+// Payer is one of several people who paid a split's bill, and how much.
+type Payer struct {
+	UserID int64
+	Name   string
+	Amount money.Money
 }
 
 // Share is one person's part of a split and where it stands.
@@ -177,6 +188,7 @@ type splitRow struct {
 	Rate          *decimal.Decimal `db:"rate"`
 	Request       bool             `db:"request"`
 	Declined      bool             `db:"declined"`
+	Payers        []byte           `db:"payers"` // JSON, from splitsQuery only
 }
 
 type shareRow struct {
@@ -192,7 +204,10 @@ type shareRow struct {
 }
 
 const splitsQuery = `SELECT s.id, s.group_id, s.title, s.note, coalesce(s.spent_on, s.created_at::date) AS spent_on, s.currency, s.total, s.payee_id, u.display_name AS payee_name,
-	s.created_by, s.mode, s.status, s.created_at, s.original_amount, s.original_currency, s.rate, s.request, s.declined_at IS NOT NULL AS declined
+	s.created_by, s.mode, s.status, s.created_at, s.original_amount, s.original_currency, s.rate, s.request, s.declined_at IS NOT NULL AS declined,
+	(SELECT json_agg(json_build_object('user_id', sp.user_id, 'name', pu.display_name, 'amount', sp.amount::text)
+		ORDER BY sp.user_id <> s.payee_id, sp.amount DESC, sp.user_id)
+	 FROM split_payers sp JOIN users pu ON pu.id = sp.user_id WHERE sp.group_id = s.group_id AND sp.split_id = s.id) AS payers
 	FROM splits s JOIN users u ON u.id = s.payee_id WHERE s.id = ANY($1)`
 
 const sharesQuery = sharesSelect + `
@@ -226,9 +241,23 @@ func (r splitRow) split() Split {
 		m := atScale(*r.OrigAmount, *r.OrigCurrency)
 		orig, rate = &m, *r.Rate
 	}
-	return Split{Original: orig, Rate: rate, ID: r.ID, ThreadID: r.ThreadID, Title: r.Title, Note: r.Note, SpentOn: r.SpentOn, Total: atScale(r.Total, r.Currency),
+	s := Split{Original: orig, Rate: rate, ID: r.ID, ThreadID: r.ThreadID, Title: r.Title, Note: r.Note, SpentOn: r.SpentOn, Total: atScale(r.Total, r.Currency),
 		CollectorID: r.CollectorID, CollectorName: r.CollectorName, CreatedBy: r.CreatedBy, Mode: money.Mode(r.Mode),
 		Status: r.Status, CreatedAt: r.CreatedAt, Request: r.Request, Declined: r.Declined}
+	if len(r.Payers) > 0 {
+		var ps []struct {
+			UserID int64           `json:"user_id"`
+			Name   string          `json:"name"`
+			Amount decimal.Decimal `json:"amount"`
+		}
+		// Written by PostgreSQL's json_agg from typed columns: it parses.
+		if err := json.Unmarshal(r.Payers, &ps); err == nil {
+			for _, p := range ps {
+				s.Payers = append(s.Payers, Payer{UserID: p.UserID, Name: p.Name, Amount: atScale(p.Amount, r.Currency)})
+			}
+		}
+	}
+	return s
 }
 
 // Splits returns the splits with these ids, with their shares, by id.

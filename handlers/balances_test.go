@@ -104,6 +104,14 @@ func TestSeveralPayers(t *testing.T) {
 	// Olivia 10 - 10 = 0; Sam 20 - 10 = +10; Léa -10.
 	wantBody(t, "Sam's summary", p.sam.get(p.thread), "Léa owes you €10.00")
 	wantBody(t, "Olivia's summary", p.org.get(p.thread), "You are even.")
+	// The card says who paid, the collector first, "you" for the reader,
+	// in the reader's language, on the thread and the split's page.
+	wantBody(t, "Olivia's card", p.org.get(p.thread), `data-testid="split-payers">Paid by you €10.00 and Sam €20.00<`)
+	wantBody(t, "Sam's card", p.sam.get(p.thread), `data-testid="split-payers">Paid by Olivia €10.00 and you €20.00<`)
+	wantBody(t, "Léa's card, in French", p.lea.get(p.thread), `data-testid="split-payers">Payé par Olivia 10,00`+"\u00a0"+`€ et Sam 20,00`+"\u00a0"+`€<`)
+	var split string
+	p.app.store.SQL().Get(&split, `SELECT id::text FROM splits`)
+	wantBody(t, "the split's page", p.lea.get(p.thread+"/splits/"+split), "Payé par Olivia 10,00")
 	checks, err := p.app.store.Audit(t.Context())
 	if err != nil {
 		t.Fatal(err)

@@ -317,6 +317,13 @@ func splitCard(r *http.Request, s db.Split) views.SplitCard {
 	if s.Original != nil {
 		c.Converted = views.Converted(ctx, *s.Original, s.Rate, s.Total)
 	}
+	if len(s.Payers) > 1 {
+		ps := make([]views.PayerText, len(s.Payers))
+		for i, p := range s.Payers {
+			ps[i] = views.PayerText{Name: p.Name, Amount: views.Money(ctx, p.Amount), IsViewer: p.UserID == me}
+		}
+		c.PaidBy = views.PaidBy(ctx, ps)
+	}
 	for _, sh := range s.Shares {
 		line := views.ShareLine{ID: sh.ID, Name: sh.Name, Amount: views.Money(ctx, sh.Amount), Status: sh.Status,
 			Method: sh.Method, IsViewer: sh.UserID == me,

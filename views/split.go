@@ -235,3 +235,28 @@ func countText(ctx context.Context, key string, n int) string {
 	}
 	return T(ctx, key, n)
 }
+
+// PayerText is one of several people who paid a split's bill, as a card
+// shows them.
+type PayerText struct {
+	Name, Amount string
+	IsViewer     bool
+}
+
+// PaidBy says who paid a bill several people paid: "Paid by Sam €30.00
+// and Léa €17.50", "Payé par vous 30,00 € et Léa 17,50 €".
+func PaidBy(ctx context.Context, ps []PayerText) string {
+	parts := make([]string, len(ps))
+	for i, p := range ps {
+		name := p.Name
+		if p.IsViewer {
+			name = T(ctx, "split.paid_by_you")
+		}
+		parts[i] = T(ctx, "split.payer", name, p.Amount)
+	}
+	list := strings.Join(parts, "")
+	if n := len(parts); n > 1 {
+		list = strings.Join(parts[:n-1], ", ") + T(ctx, "list.and") + parts[n-1]
+	}
+	return T(ctx, "split.paid_by", list)
+}

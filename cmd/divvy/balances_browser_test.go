@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -112,4 +113,46 @@ func TestBrowserSettleUp(t *testing.T) {
 	sam.run("Léa's shares settled up", chromedp.Navigate(thread),
 		chromedp.WaitVisible(`//li[@data-name="Léa"][contains(., "settled up")]`))
 	auditClean(t, dbURL)
+}
+
+// A bill paid by two people: the split form's "Paid by several people",
+// then the card says who paid what, in each reader's words, and the
+// balances follow; at phone and desktop width.
+func TestBrowserSeveralPayers(t *testing.T) {
+	base := startApp(t)
+	for i, s := range screens {
+		olivia := &person{newBrowser(t, s.name, s.width, s.height), "Olivia"}
+		olivia.signUp(base, fmt.Sprintf("olivia%d@example.com", i))
+		olivia.run("create the thread",
+			chromedp.Click(`[data-testid=new-thread]`),
+			chromedp.SendKeys(`#f-name`, "Dinner club"),
+			chromedp.Click(`[data-testid=newthread-submit]`),
+			chromedp.WaitVisible(`[data-testid=composer]`))
+		thread := olivia.url()
+		var invite string
+		olivia.run("copy the invite link", chromedp.Click(`[data-testid=invite-link]`), chromedp.WaitVisible(`[data-testid=invite-qr]`),
+			chromedp.Value(`[data-testid=invite-url]`, &invite))
+		sam := &person{newBrowser(t, s.name, s.width, s.height), "Sam"}
+		sam.joinAsGuest(invite)
+		sam.run("Sam in the thread", chromedp.WaitVisible(`[data-testid=composer]`))
+
+		olivia.run("Olivia posts a bill she and Sam paid",
+			chromedp.Navigate(thread),
+			chromedp.Click(`[data-testid=currency-button]`),
+			chromedp.WaitVisible(`[data-testid=split-form]`),
+			chromedp.SendKeys(`#f-title`, "Dinner"),
+			chromedp.SendKeys(`#f-total`, "47,50"+kb.Tab),
+			chromedp.Click(`//details[@data-testid="payers"]/summary`),
+			chromedp.SendKeys(`//details[@data-testid="payers"]//div[label[.="Olivia"]]/input`, "30"),
+			chromedp.SendKeys(`//details[@data-testid="payers"]//div[label[.="Sam"]]/input`, "17,50"),
+			chromedp.Click(`[data-testid=split-submit]`),
+			chromedp.WaitVisible(`//p[@data-testid="split-payers"][.="Paid by you €30.00 and Sam €17.50"]`))
+		olivia.shot("several-payers-" + s.name)
+		// Each owes 23,75: Olivia +6,25, Sam -6,25.
+		sam.run("Sam sees who paid and what he owes",
+			chromedp.Navigate(thread),
+			chromedp.WaitVisible(`//p[@data-testid="split-payers"][.="Paid by Olivia €30.00 and you €17.50"]`),
+			chromedp.WaitVisible(`//section[@id="balances"][contains(., "You owe Olivia €6.25")]`))
+		sam.shot("several-payers-sam-" + s.name)
+	}
 }
