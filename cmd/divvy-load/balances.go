@@ -142,16 +142,27 @@ func (h *harness) fillBalanceThread(ctx context.Context, s *site, t *thread) err
 }
 
 // balancePage measures the balances thread's page with its balance summary
-// against the same page without it, asked in turn by the same workers.
+// against the same page without it, asked in turn by the same workers. The
+// two servers are started together for it (the one that seeded the thread
+// is stopped: its caches and heap would not be the other's), so only the
+// summary differs.
 func (h *harness) balancePage(ctx context.Context, s *site, t *thread) error {
 	var off *site
 	if h.cfg.url == "" {
-		h.prog.phase("start server no-balances", 0)
-		srv, err := h.in.startServer(ctx, "no-balances", h.dbURL, map[string]string{"RATE_LIMITS": "off", "BALANCE_SUMMARY": "off"})
+		h.stopServer()
+		h.prog.phase("start servers with and without balances", 0)
+		on, err := h.in.startServer(ctx, "balances-on", h.dbURL, map[string]string{"RATE_LIMITS": "off"})
+		if err != nil {
+			return err
+		}
+		defer on.stop()
+		srv, err := h.in.startServer(ctx, "balances-off", h.dbURL, map[string]string{"RATE_LIMITS": "off", "BALANCE_SUMMARY": "off"})
 		if err != nil {
 			return err
 		}
 		defer srv.stop()
+		s = newSite(on.base, 5*time.Minute)
+		defer s.close()
 		off = newSite(srv.base, 5*time.Minute)
 		defer off.close()
 	}
