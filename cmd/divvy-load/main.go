@@ -23,8 +23,11 @@
 //	           write to it (messages, a split in ten): against page alone
 //	create     10 members create splits in one thread at once
 //	pay        GET pay page + POST with the PIN, shares spread over the pool
-//	           threads; then the same on a LOAD_SKIP_PIN=1 server (ledger alone)
+//	           threads; then the same on a LOAD_SKIP_PIN=1 server (ledger
+//	           alone), and 20 payments one at a time whose statements
+//	           pg_stat_statements counts (when that PostgreSQL loads it)
 //	payhot     -c friends pay their shares of one split at the same instant
+//	           (pay-ledger and payhot-ledger: the ledger-alone halves only)
 //	balances   a thread of 20 members gets 2 000 splits; its page with the
 //	           balance summary against the same page without it (a second
 //	           server, BALANCE_SUMMARY=off, asked in turn); settle-up
@@ -76,6 +79,10 @@ func main() {
 // scenarios in the order they run.
 var allScenarios = []string{"baseline", "page", "pinflood", "page-mixed", "create", "pay", "payhot", "balances", "live", "bigledger"}
 
+// ledgerParts are names -run also takes: the half of pay or payhot on the
+// ledger-only server (LOAD_SKIP_PIN=1), without the PIN server's half.
+var ledgerParts = []string{"pay-ledger", "payhot-ledger"}
+
 type config struct {
 	url       string
 	dbURL     string
@@ -105,7 +112,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&streams, "streams", "", "open event streams for the live scenario, comma-separated counts (default 1000,10000; -quick 1000)")
 	fs.IntVar(&cfg.c, "c", 32, "concurrent clients")
 	fs.DurationVar(&cfg.duration, "duration", 0, "measured time per scenario (default 10s; -quick 2s)")
-	fs.StringVar(&scen, "run", strings.Join(allScenarios, ","), "scenarios to run, comma-separated: "+strings.Join(allScenarios, ","))
+	fs.StringVar(&scen, "run", strings.Join(allScenarios, ","), "scenarios to run, comma-separated: "+strings.Join(allScenarios, ",")+
+		" (or "+strings.Join(ledgerParts, ", ")+": the ledger-only half of pay, payhot)")
 	fs.BoolVar(&cfg.keep, "keep", false, "keep the databases and server logs for inspection")
 	fs.StringVar(&cfg.bin, "server-bin", "", "start this divvy binary (say, a profiling build) instead of building ./cmd/divvy")
 	fs.StringVar(&cfg.pg, "pg", "", "PostgreSQL admin URL to create the run's databases on (default: found as the app finds it, 127.0.0.1:5432 or a private cluster)")
@@ -157,7 +165,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	cfg.run = map[string]bool{}
 	for _, s := range strings.Split(scen, ",") {
 		s = strings.TrimSpace(s)
-		if !slices.Contains(allScenarios, s) {
+		if !slices.Contains(allScenarios, s) && !slices.Contains(ledgerParts, s) {
 			return cfg, fmt.Errorf("-run: unknown scenario %q (have %s)", s, strings.Join(allScenarios, ","))
 		}
 		cfg.run[s] = true
@@ -315,13 +323,15 @@ func (h *harness) scenarios(ctx context.Context) error {
 		if err := h.httpLimit(ctx); err != nil {
 			return err
 		}
-	} else if r["create"] || r["pay"] || r["payhot"] || r["balances"] {
+	} else if r["create"] || r["pay"] || r["payhot"] || r["pay-ledger"] || r["payhot-ledger"] || r["balances"] {
 		// Their figures are ratios to pgbench measured in the same run.
 		if err := h.pgbench(ctx); err != nil {
 			return err
 		}
 	}
-	if !(r["page"] || r["pinflood"] || r["page-mixed"] || r["create"] || r["pay"] || r["payhot"] || r["balances"] || r["live"] || r["bigledger"]) {
+	r["pay-ledger"] = r["pay-ledger"] || r["pay"]
+	r["payhot-ledger"] = r["payhot-ledger"] || r["payhot"]
+	if !(r["page"] || r["pinflood"] || r["page-mixed"] || r["create"] || r["pay-ledger"] || r["payhot-ledger"] || r["balances"] || r["live"] || r["bigledger"]) {
 		return nil
 	}
 	if err := h.seed(ctx); err != nil {
@@ -340,8 +350,8 @@ func (h *harness) scenarios(ctx context.Context) error {
 		{"pay", h.payScenario(withPIN)},
 		{"payhot", h.payHot(withPIN)},
 		{"balances", h.balances}, // ends on the ledger-only server
-		{"pay", h.payScenario(ledgerOnly)},
-		{"payhot", h.payHot(ledgerOnly)},
+		{"pay-ledger", h.payScenario(ledgerOnly)},
+		{"payhot-ledger", h.payHot(ledgerOnly)},
 		{"live", h.live},
 		{"bigledger", h.bigLedger},
 	}

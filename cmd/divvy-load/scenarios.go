@@ -125,6 +125,7 @@ func (h *harness) payScenario(kind string) func(context.Context) error {
 		h.sum.set(key+"_p99_ms", r.P99)
 		if kind == ledgerOnly {
 			h.sum.set("pay_vs_pgbench", ratio(r.Rate, h.pgbenchTPS))
+			return h.statementsPerPayment(ctx, s, label, 20)
 		}
 		return nil
 	}
