@@ -126,17 +126,30 @@ func (d *DB) Limits(ctx context.Context) (Limits, error) {
 	return l, nil
 }
 
-// The caps in force and the payer's card payments in the window, all
-// currencies, in the cap currency, in one round trip. Inside a card payment
-// the payer's caps lock is held (lockPayerCaps), so this sum cannot change
-// until the payment commits: racing payments of one payer, in any
-// currencies, are counted one after the other.
-const selectCapState = `
-	SELECT (SELECT per_transfer FROM ledger_limits WHERE currency = $2) AS per_transfer,
-	       (SELECT rolling_30d FROM ledger_limits WHERE currency = '` + CapCurrency + `') AS rolling_30d,
-	       coalesce((SELECT sum(coalesce(t.cap_amount, round(t.amount / r.per_eur, 6)))
-	                 FROM ledger_transfers t LEFT JOIN ledger_rates r ON r.currency = t.currency
-	                 WHERE t.kind = 'card_payment' AND t.payer_user_id = $1 AND t.created_at > $3), 0) AS spent`
+// capStateColumns are the caps in force, the payer's card payments in the
+// window, all currencies, in the cap currency, and the payment currency's
+// reference rate: $1 the payer, $2 the currency, $3 the window's start.
+// Inside a card payment the payer's caps lock is held (lockPayerCaps), so
+// the sum cannot change until the payment commits: racing payments of one
+// payer, in any currencies, are counted one after the other.
+const capStateColumns = `
+	(SELECT per_transfer FROM ledger_limits WHERE currency = $2) AS per_transfer,
+	(SELECT rolling_30d FROM ledger_limits WHERE currency = '` + CapCurrency + `') AS rolling_30d,
+	coalesce((SELECT sum(coalesce(t.cap_amount, round(t.amount / r.per_eur, 6)))
+	          FROM ledger_transfers t LEFT JOIN ledger_rates r ON r.currency = t.currency
+	          WHERE t.kind = 'card_payment' AND t.payer_user_id = $1 AND t.created_at > $3), 0) AS spent,
+	(SELECT per_eur FROM ledger_rates WHERE currency = $2) AS rate`
+
+const selectCapState = `SELECT ` + capStateColumns
+
+// capState is what the caps of one card payment are checked against, read
+// in one round trip (capStateColumns).
+type capState struct {
+	PerTransfer decimal.NullDecimal `db:"per_transfer"`
+	Rolling30   decimal.NullDecimal `db:"rolling_30d"`
+	Spent       decimal.Decimal     `db:"spent"`
+	Rate        decimal.NullDecimal `db:"rate"`
+}
 
 // Refusals of the caps: limit is the cap, amount the payment refused, spent
 // what was paid in the window (in the cap currency), counted the payment in
@@ -162,15 +175,17 @@ func lockPayerCaps(ctx context.Context, tx sqlx.ExecerContext, payer int64) erro
 // every currency, converted into the cap currency at the reference rates. A
 // currency without a reference rate cannot be counted, so it is refused.
 func (d *DB) checkCaps(ctx context.Context, q sqlx.QueryerContext, payer int64, amount money.Money, now time.Time) (*Error, error) {
-	var s struct {
-		PerTransfer decimal.NullDecimal `db:"per_transfer"`
-		Rolling30   decimal.NullDecimal `db:"rolling_30d"`
-		Spent       decimal.Decimal     `db:"spent"`
-	}
-	since := now.Add(-capWindow)
-	if err := sqlx.GetContext(ctx, q, &s, selectCapState, payer, amount.Currency, since); err != nil {
+	var s capState
+	if err := sqlx.GetContext(ctx, q, &s, selectCapState, payer, amount.Currency, now.Add(-capWindow)); err != nil {
 		return nil, err
 	}
+	return capsVerdict(ctx, q, s, payer, amount, now)
+}
+
+// capsVerdict is checkCaps on the state already read. It reads the
+// window's payments only to say when room frees up, after a refusal.
+func capsVerdict(ctx context.Context, q sqlx.QueryerContext, s capState, payer int64, amount money.Money, now time.Time) (*Error, error) {
+	since := now.Add(-capWindow)
 	per, _ := DefaultLimits().For(amount.Currency)
 	if s.PerTransfer.Valid {
 		per = s.PerTransfer.Decimal
@@ -182,14 +197,10 @@ func (d *DB) checkCaps(ctx context.Context, q sqlx.QueryerContext, payer int64, 
 	if amount.Amount.GreaterThan(per) {
 		return errCapPerPayment.New(atScale(per, amount.Currency), amount), nil
 	}
-	rate, ok, err := capRate(ctx, q, amount.Currency)
-	if err != nil || !ok {
-		if err != nil {
-			return nil, err
-		}
+	if !s.Rate.Valid {
 		return errNoRate.New(amount.Currency), nil
 	}
-	counted := toCapCurrency(amount, rate)
+	counted := toCapCurrency(amount, s.Rate.Decimal)
 	if s.Spent.Add(counted).LessThanOrEqual(rolling) {
 		return nil, nil
 	}
@@ -199,7 +210,7 @@ func (d *DB) checkCaps(ctx context.Context, q sqlx.QueryerContext, payer int64, 
 		Counted   decimal.Decimal `db:"counted"`
 		CreatedAt time.Time       `db:"created_at"`
 	}
-	err = sqlx.SelectContext(ctx, q, &recent, `
+	err := sqlx.SelectContext(ctx, q, &recent, `
 		SELECT coalesce(t.cap_amount, round(t.amount / r.per_eur, 6), 0) AS counted, t.created_at
 		FROM ledger_transfers t LEFT JOIN ledger_rates r ON r.currency = t.currency
 		WHERE t.kind = 'card_payment' AND t.payer_user_id = $1 AND t.created_at > $2

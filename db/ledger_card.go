@@ -59,29 +59,47 @@ func (d *DB) PayByCard(ctx context.Context, p PaymentProvider, c CardPayment) (T
 	if c.PayerID == c.CollectorID {
 		return Transfer{}, errPaySelf.New()
 	}
-	from, err := ensureAccount(ctx, d.prep(d.x), AccountClearing, c.PayerID, 0, amount.Currency)
-	if err != nil {
-		return Transfer{}, err
-	}
-	to, err := ensureAccount(ctx, d.prep(d.x), AccountPending, c.CollectorID, 0, amount.Currency)
-	if err != nil {
-		return Transfer{}, err
-	}
-	r := TransferRequest{ID: CardPaymentID(c.PayerID, c.ID), Kind: TransferCardPayment, From: from.ID, To: to.ID, Amount: amount, Then: c.Then,
+	r := TransferRequest{ID: CardPaymentID(c.PayerID, c.ID), Kind: TransferCardPayment, Amount: amount, Then: c.Then,
 		PayerID: c.PayerID, SplitID: c.SplitID, ShareID: c.ShareID}
+	// What the ledger would refuse after the charge is refused before it,
+	// from one read: an earlier outcome of the id, the accounts, a charge
+	// of the share still open, the share paid, the caps.
+	pf, err := d.cardPreflight(ctx, c, amount, r.ID)
+	if err != nil {
+		return Transfer{}, err
+	}
+	if r.From, r.To = pf.FromID.Int64, pf.ToID.Int64; !pf.FromID.Valid || !pf.ToID.Valid {
+		from, err := ensureAccount(ctx, d.prep(d.x), AccountClearing, c.PayerID, 0, amount.Currency)
+		if err != nil {
+			return Transfer{}, err
+		}
+		to, err := ensureAccount(ctx, d.prep(d.x), AccountPending, c.CollectorID, 0, amount.Currency)
+		if err != nil {
+			return Transfer{}, err
+		}
+		r.From, r.To = from.ID, to.ID
+	}
 	r, hash := prepare(r)
-	if o, found, err := priorOutcome(ctx, d.prep(d.x), r.ID, hash); err != nil || found {
+	if pf.PriorHash.Valid {
+		o, err := pf.prior(ctx, d.prep(d.x), r.ID, hash)
 		return o.result(err)
 	}
-	if c.ShareID != 0 {
+	if c.ShareID != 0 && pf.OpenIntents > 0 {
 		if err := d.awaitShareIntents(ctx, p, c.ShareID, r.ID); err != nil {
 			return Transfer{}, err
 		}
+		// Resolved: what they came to is read again.
+		if pf, err = d.cardPreflight(ctx, c, amount, r.ID); err != nil {
+			return Transfer{}, err
+		}
+		if pf.PriorHash.Valid {
+			o, err := pf.prior(ctx, d.prep(d.x), r.ID, hash)
+			return o.result(err)
+		}
 	}
-	// Refuse before charging what the ledger would refuse after.
-	e, err := d.checkCaps(ctx, d.prep(d.x), c.PayerID, amount, d.ledgerTime())
-	if err == nil && e == nil && c.ShareID != 0 {
-		e, err = sharePaid(ctx, d.prep(d.x), c.ShareID)
+	e, err := capsVerdict(ctx, d.prep(d.x), pf.capState, c.PayerID, amount, pf.Now)
+	if err == nil && e == nil && pf.SharePaid {
+		e = ErrSharePaid.New()
 	}
 	if err != nil {
 		return Transfer{}, err
@@ -176,13 +194,59 @@ func (o outcome) result(err error) (Transfer, error) {
 	return o.t, nil
 }
 
-func sharePaid(ctx context.Context, q sqlx.QueryerContext, shareID int64) (*Error, error) {
-	var n int
-	err := sqlx.GetContext(ctx, q, &n, `SELECT count(*) FROM share_payments WHERE share_id = $1 AND undone_by IS NULL`, shareID)
-	if err != nil || n == 0 {
-		return nil, err
+// cardPreflightSQL reads, for a card payment about to be charged, what
+// the ledger would refuse it for, in one round trip: the caps
+// (capStateColumns: $1 payer, $2 currency, $3 the window's start), whether
+// share $4 is paid already and how many of its charges other than $5 are
+// still open, an earlier outcome of the payment id $5 (selectPrior), and
+// the payer's clearing account and collector $6's pending account.
+const cardPreflightSQL = `
+	SELECT ` + capStateColumns + `,
+		EXISTS (SELECT 1 FROM share_payments WHERE share_id = $4 AND undone_by IS NULL) AS share_paid,
+		(SELECT count(*) FROM ledger_intents i JOIN ledger_intents_open o ON o.id = i.id
+		 WHERE i.share_id = $4 AND i.id <> $5) AS open_intents,
+		(SELECT id FROM ledger_accounts WHERE kind = '` + string(AccountClearing) + `' AND currency = $2
+		 AND user_id = $1 AND group_id IS NULL) AS from_id,
+		(SELECT id FROM ledger_accounts WHERE kind = '` + string(AccountPending) + `' AND currency = $2
+		 AND user_id = $6 AND group_id IS NULL) AS to_id,
+		p.request_hash AS prior_hash, p.code AS prior_code, p.message AS prior_message, p.done AS prior_done
+	FROM (SELECT 1) one LEFT JOIN LATERAL (
+		SELECT request_hash, '' AS code, '' AS message, true AS done FROM ledger_transfers WHERE id = $5
+		UNION ALL
+		SELECT request_hash, code, message, false FROM ledger_attempts WHERE id = $5
+		LIMIT 1) p ON true`
+
+// preflight is what cardPreflightSQL read, and when.
+type preflight struct {
+	capState
+	SharePaid    bool           `db:"share_paid"`
+	OpenIntents  int            `db:"open_intents"`
+	FromID       sql.NullInt64  `db:"from_id"`
+	ToID         sql.NullInt64  `db:"to_id"`
+	PriorHash    sql.NullString `db:"prior_hash"`
+	PriorCode    sql.NullString `db:"prior_code"`
+	PriorMessage sql.NullString `db:"prior_message"`
+	PriorDone    sql.NullBool   `db:"prior_done"`
+	Now          time.Time      `db:"-"`
+}
+
+func (d *DB) cardPreflight(ctx context.Context, c CardPayment, amount money.Money, id string) (preflight, error) {
+	pf := preflight{Now: d.ledgerTime()}
+	err := sqlx.GetContext(ctx, d.prep(d.x), &pf, cardPreflightSQL, c.PayerID, amount.Currency, pf.Now.Add(-capWindow),
+		nullID(c.ShareID), id, c.CollectorID)
+	return pf, err
+}
+
+// prior is priorOutcome from what the preflight read (PriorHash set).
+func (pf preflight) prior(ctx context.Context, q sqlx.QueryerContext, id, hash string) (outcome, error) {
+	switch {
+	case pf.PriorHash.String != hash:
+		return outcome{}, errIDReused.New(id)
+	case !pf.PriorDone.Bool:
+		return outcome{fail: storedError(pf.PriorCode.String, pf.PriorMessage.String)}, nil
 	}
-	return ErrSharePaid.New(), nil
+	t, err := loadTransfer(ctx, q, id)
+	return outcome{t: t}, err
 }
 
 // refuse records e as the final failure of id, unless the id already has an

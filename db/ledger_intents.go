@@ -59,16 +59,19 @@ const insertIntentSQL = `
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 		ON CONFLICT (id) DO NOTHING
 		RETURNING id, created_at
+	), opened AS (
+		INSERT INTO ledger_intents_open (id, check_after)
+		SELECT id, created_at + $14::interval FROM i
 	)
-	INSERT INTO ledger_intents_open (id, check_after)
-	SELECT id, created_at + $14::interval FROM i`
+	SELECT count(*) FROM i`
 
 // insertIntent records in, unless its id has an intent already; an intent
 // of the id for another request is an ECONFLICT.
 func insertIntent(ctx context.Context, q sqlx.ExtContext, in intentRow) error {
-	_, err := q.ExecContext(ctx, insertIntentSQL, in.ID, in.Kind, in.UserID, in.CollectorID, in.Currency, in.Minor,
+	var made int
+	err := sqlx.GetContext(ctx, q, &made, insertIntentSQL, in.ID, in.Kind, in.UserID, in.CollectorID, in.Currency, in.Minor,
 		in.Amount.String(), in.Token, in.Destination, in.SplitID, in.ShareID, in.Hash, in.CreatedAt, intentAge.String())
-	if err != nil {
+	if err != nil || made == 1 {
 		return err
 	}
 	var hash string

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 	"github.com/shopspring/decimal"
 
@@ -170,19 +169,6 @@ func ParseECBRates(r io.Reader) (time.Time, map[string]decimal.Decimal, error) {
 		out[strings.ToUpper(c.Currency)] = v
 	}
 	return asOf, out, nil
-}
-
-// capRate returns the rate of currency (units per euro) for the caps, and
-// whether one is known.
-func capRate(ctx context.Context, q sqlx.QueryerContext, currency string) (decimal.Decimal, bool, error) {
-	var rates []decimal.Decimal
-	if err := sqlx.SelectContext(ctx, q, &rates, `SELECT per_eur FROM ledger_rates WHERE currency = $1`, currency); err != nil {
-		return decimal.Decimal{}, false, err
-	}
-	if len(rates) == 0 {
-		return decimal.Decimal{}, false, nil
-	}
-	return rates[0], true, nil
 }
 
 // toCapCurrency converts amount at rate (units per euro) into the cap

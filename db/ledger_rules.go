@@ -86,6 +86,23 @@ func (d *DB) checkTransfer(ctx context.Context, tx sqlx.QueryerContext, r Transf
 	if r.PayerID != 0 && from.UserID != 0 && r.Kind != TransferReversal && r.Kind != TransferRefund && r.PayerID != from.UserID {
 		return errTransferPayer.New(), nil
 	}
+	if r.Kind == TransferCardPayment {
+		// The share, the balance and the caps, with one read.
+		var st struct {
+			capState
+			SharePaid bool `db:"share_paid"`
+		}
+		if err := sqlx.GetContext(ctx, tx, &st, selectCardChecks, r.PayerID, r.Amount.Currency, now.Add(-capWindow), nullID(r.ShareID)); err != nil {
+			return nil, err
+		}
+		if st.SharePaid {
+			return ErrSharePaid.New(), nil
+		}
+		if !from.MayGoNegative && from.Balance.LessThan(r.Amount.Amount) {
+			return errInsufficientBalance.New(from.money(from.Balance), r.Amount), nil
+		}
+		return capsVerdict(ctx, tx, st.capState, r.PayerID, r.Amount, now)
+	}
 	if r.ShareID != 0 {
 		var by string
 		err := sqlx.GetContext(ctx, tx, &by, `SELECT transfer_id FROM share_payments WHERE share_id = $1 AND undone_by IS NULL`, r.ShareID)
@@ -99,11 +116,13 @@ func (d *DB) checkTransfer(ctx context.Context, tx sqlx.QueryerContext, r Transf
 	if !from.MayGoNegative && from.Balance.LessThan(r.Amount.Amount) {
 		return errInsufficientBalance.New(from.money(from.Balance), r.Amount), nil
 	}
-	if r.Kind == TransferCardPayment {
-		return d.checkCaps(ctx, tx, r.PayerID, r.Amount, now)
-	}
 	return nil, nil
 }
+
+// selectCardChecks is what a card payment is checked against: the caps
+// (capStateColumns) and whether share $4 (if any) is paid already.
+const selectCardChecks = `SELECT ` + capStateColumns + `,
+	EXISTS (SELECT 1 FROM share_payments WHERE share_id = $4 AND undone_by IS NULL) AS share_paid`
 
 // checkResolution checks a settlement or void against the card payment it
 // resolves: the same money, between the same people, resolved only once.
