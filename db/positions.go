@@ -96,7 +96,7 @@ func (d *DB) undoPositions(ctx context.Context, tx *sqlx.Tx, of, by string) erro
 		ThreadID int64  `db:"group_id"`
 		Currency string `db:"currency"`
 	}
-	if err := tx.SelectContext(ctx, &legs, `SELECT a.user_id, -e.amount AS amount, a.group_id, a.currency
+	if err := tx.SelectContext(ctx, &legs, `SELECT a.user_id, -e.amount AS amount, a.id AS account_id, a.group_id, a.currency
 		FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id
 		WHERE e.transfer_id = $1 ORDER BY a.user_id`, "pos:"+of); err != nil || len(legs) == 0 {
 		return err
@@ -108,10 +108,7 @@ func (d *DB) undoPositions(ctx context.Context, tx *sqlx.Tx, of, by string) erro
 	for i, l := range legs {
 		out[i] = l.positionLeg
 	}
-	if err := d.writePositions(ctx, tx, "pos:"+by, legs[0].ThreadID, 0, legs[0].Currency, out); err != nil {
-		return err
-	}
-	return addEvents(ctx, tx, legs[0].ThreadID, newEvent{kind: EventBalances})
+	return d.writePositions(ctx, tx, "pos:"+by, legs[0].ThreadID, 0, legs[0].Currency, out, true)
 }
 
 // splitPayersSQL is who fronted split s and how much: its rows of
@@ -142,7 +139,13 @@ const splitPositionDelta = `
 		JOIN ledger_accounts a ON a.id = e.account_id
 		WHERE t.split_id = $1 AND t.kind = 'position'
 	)
-	SELECT user_id, sum(amount) AS amount
+	SELECT user_id, sum(amount) AS amount,
+		-- With each leg, the account it moves ($2 the thread, $3 the
+		-- currency; 0 until it is opened) and how many position transfers
+		-- the split has, which names the next one.
+		coalesce((SELECT a.id FROM ledger_accounts a WHERE a.kind = 'thread_position' AND a.user_id = x.user_id
+		          AND a.group_id = $2 AND a.currency = $3), 0) AS account_id,
+		(SELECT count(*) FROM ledger_transfers WHERE split_id = $1 AND kind = 'position') AS done
 	FROM (SELECT * FROM want UNION ALL SELECT user_id, -amount FROM have) x
 	GROUP BY user_id HAVING sum(amount) <> 0
 	ORDER BY user_id`
@@ -165,55 +168,65 @@ func (d *DB) syncPositions(ctx context.Context, tx *sqlx.Tx, cs *changeSet) erro
 	slices.Sort(splits)
 	var moved []int64 // threads whose positions moved
 	for _, id := range splits {
+		// The thread's row is locked first: syncs of one thread run one at
+		// a time, and the delta is read after the lock, by a statement of
+		// its own, so it sees what the previous sync committed.
 		var sp struct {
 			ThreadID int64  `db:"group_id"`
 			Currency string `db:"currency"`
 		}
-		err := tx.GetContext(ctx, &sp, `SELECT group_id, currency FROM splits WHERE id = $1`, id)
+		err := tx.GetContext(ctx, &sp, `SELECT s.group_id, s.currency FROM splits s JOIN groups g ON g.id = s.group_id
+			WHERE s.id = $1 FOR NO KEY UPDATE OF g`, id)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue // rolled back to a savepoint before it was made
 		}
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `SELECT 1 FROM groups WHERE id = $1 FOR NO KEY UPDATE`, sp.ThreadID); err != nil {
-			return err
+		var legs []struct {
+			positionLeg
+			Done int `db:"done"`
 		}
-		var legs []positionLeg
-		if err := tx.SelectContext(ctx, &legs, splitPositionDelta, id); err != nil {
+		if err := tx.SelectContext(ctx, &legs, splitPositionDelta, id, sp.ThreadID, sp.Currency); err != nil {
 			return err
 		}
 		if len(legs) == 0 {
 			continue
 		}
-		var n int
-		if err := tx.GetContext(ctx, &n, `SELECT count(*) FROM ledger_transfers WHERE split_id = $1 AND kind = 'position'`, id); err != nil {
+		out := make([]positionLeg, len(legs))
+		for i, l := range legs {
+			out[i] = l.positionLeg
+		}
+		// The thread's balances event goes with its first position
+		// transfer, in the same statement.
+		event := !slices.Contains(moved, sp.ThreadID)
+		tid := fmt.Sprintf("pos:s%d:%d", id, legs[0].Done+1)
+		if err := d.writePositions(ctx, tx, tid, sp.ThreadID, id, sp.Currency, out, event); err != nil {
 			return err
 		}
-		tid := fmt.Sprintf("pos:s%d:%d", id, n+1)
-		if err := d.writePositions(ctx, tx, tid, sp.ThreadID, id, sp.Currency, legs); err != nil {
-			return err
-		}
-		if !slices.Contains(moved, sp.ThreadID) {
+		if event {
 			moved = append(moved, sp.ThreadID)
-		}
-	}
-	for _, t := range moved {
-		if err := addEvents(ctx, tx, t, newEvent{kind: EventBalances}); err != nil {
-			return err
 		}
 	}
 	return nil
 }
 
-// positionLeg is one member's part of a position transfer.
+// positionLeg is one member's part of a position transfer: the account,
+// when known (0: writePositions finds or opens it).
 type positionLeg struct {
-	UserID int64           `db:"user_id"`
-	Amount decimal.Decimal `db:"amount"`
+	UserID    int64           `db:"user_id"`
+	Amount    decimal.Decimal `db:"amount"`
+	AccountID int64           `db:"account_id"`
 }
 
+// writePositionsSQL writes a position transfer ($1) and its legs (accounts
+// $7, amounts $8), locking the accounts in id order first; when $10, it also
+// records thread $9's balances event (see addEvents), under the thread's
+// row lock that its caller holds already.
 const writePositionsSQL = `
-	WITH t AS (
+	WITH locked AS (
+		SELECT id FROM ledger_accounts WHERE id = ANY($7) ORDER BY id FOR NO KEY UPDATE
+	), t AS (
 		INSERT INTO ledger_transfers (id, kind, currency, minor, amount, split_id, request_hash, created_at)
 		VALUES ($1, 'position', $2, $3, $4, $5, 'position', $6)
 		RETURNING id
@@ -222,15 +235,21 @@ const writePositionsSQL = `
 	), entries AS (
 		INSERT INTO ledger_entries (transfer_id, account_id, currency, minor, amount)
 		SELECT t.id, legs.account_id, $2, $3, legs.amount FROM t, legs
+	), seq AS (
+		UPDATE groups SET event_seq = event_seq + 1 WHERE id = $9 AND $10 RETURNING event_seq
+	), event AS (
+		INSERT INTO events (group_id, id, kind) SELECT $9, seq.event_seq, '` + EventBalances + `' FROM seq
 	)
 	UPDATE ledger_accounts a SET balance = a.balance + legs.amount
-	FROM legs WHERE a.id = legs.account_id`
+	FROM legs WHERE a.id = legs.account_id AND a.id IN (SELECT id FROM locked)`
 
 // writePositions writes one position transfer: the legs (one per user,
 // summing to zero) on the users' position accounts in the thread, which it
-// opens if needed and locks in id order. splitID is 0 for a transfer that
-// belongs to no split.
-func (d *DB) writePositions(ctx context.Context, tx *sqlx.Tx, id string, threadID, splitID int64, currency string, legs []positionLeg) error {
+// opens if needed and locks in id order; with event, the thread's balances
+// event too. splitID is 0 for a transfer that belongs to no split. The
+// caller holds the thread's row lock (FOR NO KEY UPDATE), as every writer
+// of position accounts does.
+func (d *DB) writePositions(ctx context.Context, tx *sqlx.Tx, id string, threadID, splitID int64, currency string, legs []positionLeg, event bool) error {
 	c, ok := money.LookupCurrency(currency)
 	if !ok {
 		return errCurrencyUnknown.New(currency)
@@ -239,11 +258,14 @@ func (d *DB) writePositions(ctx context.Context, tx *sqlx.Tx, id string, threadI
 	amounts := make([]string, len(legs))
 	total, sum := decimal.Zero, decimal.Zero
 	for i, l := range legs {
-		a, err := ensureAccount(ctx, tx, AccountPosition, l.UserID, threadID, c.Code)
-		if err != nil {
-			return err
+		ids[i] = l.AccountID
+		if ids[i] == 0 {
+			a, err := ensureAccount(ctx, tx, AccountPosition, l.UserID, threadID, c.Code)
+			if err != nil {
+				return err
+			}
+			ids[i] = a.ID
 		}
-		ids[i] = a.ID
 		amounts[i] = l.Amount.StringFixed(c.Minor)
 		sum = sum.Add(l.Amount)
 		if l.Amount.IsPositive() {
@@ -253,14 +275,20 @@ func (d *DB) writePositions(ctx context.Context, tx *sqlx.Tx, id string, threadI
 	if !sum.IsZero() || total.IsZero() {
 		return fmt.Errorf("db: position transfer %s does not balance (%s)", id, sum)
 	}
-	locked := slices.Clone(ids)
-	slices.Sort(locked)
-	if _, err := tx.ExecContext(ctx, `SELECT id FROM ledger_accounts WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE`, pq.Array(locked)); err != nil {
+	if event {
+		if err := noteChange(tx, threadID); err != nil {
+			return err
+		}
+	}
+	res, err := tx.ExecContext(ctx, writePositionsSQL, id, c.Code, c.Minor, total.StringFixed(c.Minor), nullID(splitID),
+		d.ledgerTime(), pq.Array(ids), pq.Array(amounts), threadID, event)
+	if err != nil {
 		return err
 	}
-	_, err := tx.ExecContext(ctx, writePositionsSQL, id, c.Code, c.Minor, total.StringFixed(c.Minor), nullID(splitID),
-		d.ledgerTime(), pq.Array(ids), pq.Array(amounts))
-	return err
+	if n, err := res.RowsAffected(); err != nil || n != int64(len(legs)) {
+		return fmt.Errorf("db: position transfer %s moved %d of %d accounts (%v)", id, n, len(legs), err)
+	}
+	return nil
 }
 
 // Position is one member's standing in a thread in one currency: positive,

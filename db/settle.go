@@ -87,13 +87,10 @@ func (d *DB) settleEffects(ctx context.Context, tx *sqlx.Tx, r TransferRequest, 
 		return nil
 	}
 	legs := []positionLeg{{UserID: payerID, Amount: r.Amount.Amount}, {UserID: toID, Amount: r.Amount.Amount.Neg()}}
-	if err := d.writePositions(ctx, tx, "pos:"+r.ID, threadID, 0, r.Amount.Currency, legs); err != nil {
+	if err := d.writePositions(ctx, tx, "pos:"+r.ID, threadID, 0, r.Amount.Currency, legs, true); err != nil {
 		return err
 	}
-	if err := coverShares(ctx, tx, r.ID, threadID, []int64{payerID, toID}, r.Amount.Currency); err != nil {
-		return err
-	}
-	return addEvents(ctx, tx, threadID, newEvent{kind: EventBalances})
+	return coverShares(ctx, tx, r.ID, threadID, []int64{payerID, toID}, r.Amount.Currency)
 }
 
 // settledShares are the outstanding shares, in the thread's open splits and
