@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -361,4 +362,81 @@ func TestPasskeyListAndRemove(t *testing.T) {
 		t.Fatalf("%d passkeys; want Léa's only", n)
 	}
 	_ = leaKeyID
+}
+
+// Every payment form takes the passkey the same way: a send with a typed
+// amount (the challenge reads it as the payment does), a settle-up line, a
+// personal pay link with the amount typed and one fixed by the link; a
+// challenge for another typed amount is refused.
+func TestPasskeyEveryPaymentKind(t *testing.T) {
+	t.Parallel()
+	p := newPizza(t)
+	wantStatus(t, "Olivia's split", p.org.post(p.thread+"/splits", p.splitForm("Pizza", "30 €", "equal", "Olivia", "Sam", "Léa")), http.StatusSeeOther)
+	direct := p.openDirect(t, p.sam, "Léa")
+	p.setupPayments(t, p.sam, "Sam", "4242 4242 4242 4242", "271828", direct+"/send")
+	payReady(t, p.app, p.lea, "Léa", "314159", "/money")
+	wantStatus(t, "Léa's handle", p.lea.post("/money/handle", url.Values{"handle": {"lea.b"}}), http.StatusSeeOther)
+	auth := dbtest.NewAuthenticator(testRPID, testOrigin)
+	addPasskey(t, p.sam, auth, "", "271828")
+	cards := func() int { return p.count(t, `SELECT count(*) FROM ledger_transfers WHERE kind = 'card_payment'`) }
+
+	// Send: the amount is typed; the offer says the thread's currency.
+	send := p.sam.get(direct + "/send")
+	wantBody(t, "send form", send, `data-amount="" data-currency="EUR"`, "Confirm with fingerprint or face")
+	id := sendForm(t, p.sam, direct+"/send")
+	f := url.Values{"payment_id": {id}, "to": {p.ids["Léa"]}, "amount": {"20,50"}, "note": {"Taxi"}}
+	wrongAmount, _ := auth.Get(challenge(t, p.sam, id, "2,05"))
+	f.Set("passkey", wrongAmount)
+	res := p.sam.post(direct+"/send", f)
+	wantStatus(t, "send, challenge for another amount", res, http.StatusUnprocessableEntity)
+	wantBody(t, "send, challenge for another amount", res, "made for another payment or amount", `value="20,50"`)
+	a, _ := auth.Get(challenge(t, p.sam, id, "20,50"))
+	f.Set("passkey", a)
+	wantStatus(t, "send with the passkey", p.sam.post(direct+"/send", f), http.StatusSeeOther)
+	wantBody(t, "sent", p.lea.get(direct), "Sam sent €20.50 to Léa · Taxi")
+
+	// Settle-up: the plan's line, its amount fixed in the form.
+	settle := p.thread + "/settle?currency=EUR&to=" + p.ids["Olivia"]
+	offer := payOffer(t, p.sam, settle)
+	if offer.amount != "10.00" {
+		t.Errorf("settle offer amount %q; want 10.00", offer.amount)
+	}
+	a, _ = auth.Get(challenge(t, p.sam, offer.id, offer.amount))
+	res = p.sam.post(p.thread+"/settle", url.Values{"payment_id": {offer.id}, "passkey": {a}, "to": {p.ids["Olivia"]},
+		"currency": {"EUR"}, "amount": {"10.00"}})
+	wantStatus(t, "settle with the passkey", res, http.StatusSeeOther)
+	wantBody(t, "settled", p.sam.get(p.thread), "Sam paid Olivia €10.00 to settle up")
+
+	// A personal pay link, the amount typed, then fixed by the link.
+	link := p.sam.get("/to/lea.b")
+	wantBody(t, "pay link", link, `data-amount="" data-currency="EUR"`)
+	id = paymentID(t, link)
+	a, _ = auth.Get(challenge(t, p.sam, id, "7"))
+	res = p.sam.post("/to/lea.b", url.Values{"payment_id": {id}, "amount": {"7"}, "note": {"Film"}, "passkey": {a}})
+	wantStatus(t, "pay link with the passkey", res, http.StatusOK)
+	wantBody(t, "pay link with the passkey", res, `data-testid="paylink-done"`)
+	fixed := p.sam.get("/to/lea.b?amount=12,50&note=pizza")
+	wantBody(t, "fixed pay link", fixed, `data-amount="12.50" data-currency="EUR"`)
+	id = paymentID(t, fixed)
+	a, _ = auth.Get(challenge(t, p.sam, id, "12.50"))
+	res = p.sam.post("/to/lea.b?amount=12,50&note=pizza", url.Values{"payment_id": {id}, "passkey": {a}})
+	wantStatus(t, "fixed pay link with the passkey", res, http.StatusOK)
+	wantBody(t, "fixed pay link with the passkey", res, `data-testid="paylink-done"`, "You paid €12.50 to Léa")
+	if n := cards(); n != 4 {
+		t.Fatalf("%d card payments; want 4 (send, settle-up, two pay links)", n)
+	}
+	// Only refused assertions counted: the right ones gave every try back.
+	left, _, err := p.app.store.PINStatus(t.Context(), mustInt(t, p.ids["Sam"]))
+	if err != nil || left != 5 {
+		t.Errorf("PIN tries left %d (%v); want 5 after a right confirmation", left, err)
+	}
+}
+
+func mustInt(t *testing.T, s string) int64 {
+	t.Helper()
+	var n int64
+	if _, err := fmt.Sscan(s, &n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
