@@ -86,6 +86,23 @@ func (d *DB) settleEffects(ctx context.Context, tx *sqlx.Tx, r TransferRequest, 
 	if members != 2 || payerID == toID {
 		return nil
 	}
+	// A card settlement pays at most what is owed, checked again here under
+	// the thread's lock: two people who read the plan at different moments
+	// could otherwise both pay the same creditor in full. The refusal is
+	// the payment's (its charge is refunded). Cash confirmed by its receiver
+	// records money that changed hands, whatever the plan said.
+	if r.Kind == TransferCardPayment {
+		owed, err := owedBetween(ctx, tx, threadID, payerID, toID, r.Amount.Currency)
+		if err != nil {
+			return err
+		}
+		if owed.Amount.IsZero() {
+			return errSettleNothing.New()
+		}
+		if r.Amount.Amount.GreaterThan(owed.Amount) {
+			return errSettleTooMuch.New(owed)
+		}
+	}
 	legs := []positionLeg{{UserID: payerID, Amount: r.Amount.Amount}, {UserID: toID, Amount: r.Amount.Amount.Neg()}}
 	if err := d.writePositions(ctx, tx, "pos:"+r.ID, threadID, 0, r.Amount.Currency, legs, true); err != nil {
 		return err
