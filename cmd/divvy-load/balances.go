@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"html"
+	"math"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -148,6 +149,7 @@ func (h *harness) fillBalanceThread(ctx context.Context, s *site, t *thread) err
 // summary differs.
 func (h *harness) balancePage(ctx context.Context, s *site, t *thread) error {
 	var off *site
+	pids := []int{-1, -1} // the two servers, for their CPU time per page
 	if h.cfg.url == "" {
 		h.stopServer()
 		h.prog.phase("start servers with and without balances", 0)
@@ -161,6 +163,7 @@ func (h *harness) balancePage(ctx context.Context, s *site, t *thread) error {
 			return err
 		}
 		defer srv.stop()
+		pids = []int{on.cmd.Process.Pid, srv.cmd.Process.Pid}
 		s = newSite(on.base, 5*time.Minute)
 		defer s.close()
 		off = newSite(srv.base, 5*time.Minute)
@@ -186,6 +189,8 @@ func (h *harness) balancePage(ctx context.Context, s *site, t *thread) error {
 	}
 	sites := []*site{s, off}
 	views := make([]int, h.cfg.c)
+	var asked [2]atomic.Int64
+	cpu0 := []time.Duration{procCPU(pids[0]), procCPU(pids[1])}
 	// p99 of a few dozen requests is their slowest: a few seconds at least.
 	m := h.driveTagged(ctx, "balances-page", h.cfg.c, max(h.cfg.duration, 6*time.Second), func(ctx context.Context, w int) (time.Duration, int, error) {
 		views[w]++
@@ -194,8 +199,18 @@ func (h *harness) balancePage(ctx context.Context, s *site, t *thread) error {
 			tag = 0
 		}
 		lat, _, err := sites[tag].viewPage(ctx, viewers[(w+views[w]/2)%len(viewers)], t.path(""), views[w]%checkEvery == 1)
+		asked[tag].Add(1)
 		return lat, tag, err
 	})
+	// CPU per page of each server, warm-up included: what the summary costs
+	// the server, whatever the machine's load does to latencies.
+	var perPage [2]float64
+	for i, pid := range pids {
+		perPage[i] = math.NaN()
+		if c1 := procCPU(pid); pid > 0 && cpu0[i] >= 0 && c1 >= 0 && asked[i].Load() > 0 {
+			perPage[i] = ms(c1-cpu0[i]) / float64(asked[i].Load())
+		}
+	}
 	mw, mo := m.only(0), m.only(1)
 	// Each server had half the window's requests: the rate is per server.
 	rw := loadRow("balances-page", withPIN, "req/s", h.cfg.c, mw, "")
@@ -207,7 +222,8 @@ func (h *harness) balancePage(ctx context.Context, s *site, t *thread) error {
 	}
 	ro := loadRow("balances-page-off", "no-bal", "req/s", h.cfg.c, mo, "")
 	p99 := ratio(rw.P99, ro.P99)
-	rw.Note = joinNotes(fmt.Sprintf("%s; p99 x%s and p50 x%s of the page without it (target p99 <= x1.2)", note, formatNum(p99), formatNum(ratio(rw.P50, ro.P50))), mw.cpu)
+	rw.Note = joinNotes(fmt.Sprintf("%s; p99 x%s and p50 x%s of the page without it (target p99 <= x1.2); server CPU per page %s ms against %s ms (x%s)",
+		note, formatNum(p99), formatNum(ratio(rw.P50, ro.P50)), formatNum(perPage[0]), formatNum(perPage[1]), formatNum(ratio(perPage[0], perPage[1]))), mw.cpu)
 	ro.Note = "the same page from a BALANCE_SUMMARY=off server over the same database, same workers, same window"
 	h.report(rw)
 	h.report(ro)
@@ -215,6 +231,8 @@ func (h *harness) balancePage(ctx context.Context, s *site, t *thread) error {
 	h.sum.set("balances_page_p99_ms", rw.P99)
 	h.sum.set("balances_page_off_p99_ms", ro.P99)
 	h.sum.set("balances_page_p99_ratio", p99)
+	h.sum.set("balances_page_cpu_ms", perPage[0])
+	h.sum.set("balances_page_off_cpu_ms", perPage[1])
 	return nil
 }
 

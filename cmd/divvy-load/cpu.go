@@ -30,18 +30,7 @@ func (h *harness) cpuNow() cpuSample {
 		s.self = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	}
 	if h.cur != nil {
-		if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", h.cur.cmd.Process.Pid)); err == nil {
-			// Fields after the command name (which may hold spaces): utime is
-			// the 14th field of the line, stime the 15th.
-			if i := bytes.LastIndexByte(b, ')'); i > 0 {
-				f := bytes.Fields(b[i+1:])
-				if len(f) > 13 {
-					ut, _ := strconv.ParseUint(string(f[11]), 10, 64)
-					st, _ := strconv.ParseUint(string(f[12]), 10, 64)
-					s.server = time.Duration(ut+st) * time.Second / clockTicks
-				}
-			}
-		}
+		s.server = procCPU(h.cur.cmd.Process.Pid)
 	}
 	if b, err := os.ReadFile("/proc/stat"); err == nil {
 		line, _, _ := bytes.Cut(b, []byte{'\n'})
@@ -75,4 +64,26 @@ func cpuBetween(a, b cpuSample) string {
 		out += fmt.Sprintf(", machine %.2f of %d", float64(b.busy-a.busy)/float64(b.total-a.total)*float64(runtime.NumCPU()), runtime.NumCPU())
 	}
 	return out
+}
+
+// procCPU is the CPU time process pid used so far (user and system), -1
+// when unknown.
+func procCPU(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return -1
+	}
+	// Fields after the command name (which may hold spaces): utime is the
+	// 14th field of the line, stime the 15th.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return -1
+	}
+	f := bytes.Fields(b[i+1:])
+	if len(f) <= 13 {
+		return -1
+	}
+	ut, _ := strconv.ParseUint(string(f[11]), 10, 64)
+	st, _ := strconv.ParseUint(string(f[12]), 10, 64)
+	return time.Duration(ut+st) * time.Second / clockTicks
 }
