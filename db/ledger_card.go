@@ -84,6 +84,12 @@ func (d *DB) PayByCard(ctx context.Context, p PaymentProvider, c CardPayment) (T
 		o, err := pf.prior(ctx, d.prep(d.x), r.ID, hash)
 		return o.result(err)
 	}
+	// Nobody pays a person who turned payments off (a retry of what went
+	// through before still got its first result above; nothing is
+	// recorded, so the id stays free).
+	if pf.CollectorOff.Valid {
+		return Transfer{}, errNotAccepting.New(pf.CollectorOff.String)
+	}
 	if c.ShareID != 0 && pf.OpenIntents > 0 {
 		if err := d.awaitShareIntents(ctx, p, c.ShareID, r.ID); err != nil {
 			return Transfer{}, err
@@ -199,7 +205,8 @@ func (o outcome) result(err error) (Transfer, error) {
 // (capStateColumns: $1 payer, $2 currency, $3 the window's start), whether
 // share $4 is paid already and how many of its charges other than $5 are
 // still open, an earlier outcome of the payment id $5 (selectPrior), and
-// the payer's clearing account and collector $6's pending account.
+// the payer's clearing account and collector $6's pending account, and
+// the collector's name if they turned payments off (payremove.go).
 const cardPreflightSQL = `
 	SELECT ` + capStateColumns + `,
 		EXISTS (SELECT 1 FROM share_payments WHERE share_id = $4 AND undone_by IS NULL) AS share_paid,
@@ -209,6 +216,8 @@ const cardPreflightSQL = `
 		 AND user_id = $1 AND group_id IS NULL) AS from_id,
 		(SELECT id FROM ledger_accounts WHERE kind = '` + string(AccountPending) + `' AND currency = $2
 		 AND user_id = $6 AND group_id IS NULL) AS to_id,
+		(SELECT u.display_name FROM payments_removed r JOIN users u ON u.id = r.user_id
+		 WHERE r.user_id = $6) AS collector_off,
 		p.request_hash AS prior_hash, p.code AS prior_code, p.message AS prior_message, p.done AS prior_done
 	FROM (SELECT 1) one LEFT JOIN LATERAL (
 		SELECT request_hash, '' AS code, '' AS message, true AS done FROM ledger_transfers WHERE id = $5
@@ -223,6 +232,7 @@ type preflight struct {
 	OpenIntents  int            `db:"open_intents"`
 	FromID       sql.NullInt64  `db:"from_id"`
 	ToID         sql.NullInt64  `db:"to_id"`
+	CollectorOff sql.NullString `db:"collector_off"`
 	PriorHash    sql.NullString `db:"prior_hash"`
 	PriorCode    sql.NullString `db:"prior_code"`
 	PriorMessage sql.NullString `db:"prior_message"`

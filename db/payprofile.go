@@ -270,6 +270,11 @@ func (d *DB) ActivatePayments(ctx context.Context, userID int64, code string) er
 		_, err = tx.ExecContext(ctx, `UPDATE payment_profiles SET active = true, activated_at = now(),
 			code_hash = NULL, code_expires_at = NULL, code_attempts = 0, updated_at = now()
 			WHERE user_id = $1`, userID)
+		if err != nil {
+			return err
+		}
+		// Payments turned off before are on again.
+		_, err = tx.ExecContext(ctx, `DELETE FROM payments_removed WHERE user_id = $1`, userID)
 		return err
 	})
 	if err != nil {

@@ -99,6 +99,10 @@ func (d *DB) SendMoney(ctx context.Context, p PaymentProvider, in Send) (Sent, e
 	} else if ErrorCode(err) != ENOTFOUND {
 		return Sent{}, err
 	}
+	// Refused before the PIN is asked: they turned payments off.
+	if err := d.acceptsPayments(ctx, d.x, in.RecipientID); err != nil {
+		return Sent{}, err
+	}
 	rp, err := d.PaymentProfile(ctx, in.RecipientID)
 	waiting := ErrorCode(err) == ENOTFOUND || (err == nil && !rp.Active)
 	if err != nil && !waiting {

@@ -34,6 +34,9 @@ func moneyView(r *http.Request, store *db.DB) (views.MoneyView, error) {
 	w := views.MoneyView{PayoutID: "payout-" + db.NewToken(), Withdraw: views.Form{Values: map[string]string{}}}
 	if prof, err := store.PaymentProfile(ctx, u.ID); err != nil || !prof.Active {
 		w.NeedsSetup = true
+		if w.PaymentsOff, err = store.PaymentsRemoved(ctx, u.ID); err != nil {
+			return views.MoneyView{}, err
+		}
 	} else {
 		w.Card = cardText(prof)
 	}

@@ -203,6 +203,9 @@ func handlePay(log *slog.Logger, store *db.DB, provider db.PaymentProvider, skip
 			again(status, views.Form{Problems: map[string]string{"pin": pinProblem(r, pin)}})
 		case errors.Is(err, db.ErrSetupFirst):
 			http.Redirect(w, r, pc.Next, http.StatusSeeOther)
+		case s.ID != 0 && db.ReasonOf(err) == "pay.not_accepting":
+			// The collector turned payments off: another way is left.
+			again(http.StatusConflict, views.Form{Error: views.ErrorText(r.Context(), err)})
 		case s.ID != 0 && (db.ErrorCode(err) == db.EDECLINED || db.ErrorCode(err) == db.ELIMIT || db.ErrorCode(err) == db.EINSUFFICIENT):
 			// The refused id stays refused; the page comes back with a new one.
 			status := http.StatusUnprocessableEntity

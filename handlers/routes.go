@@ -100,6 +100,8 @@ func addRoutes(mux *http.ServeMux, log *slog.Logger, store *db.DB, provider db.P
 	mux.Handle("POST /payments/pin", requireUser(handlePINChange(log, store, notify)))
 	mux.Handle("GET /payments/confirm", requireUser(handlePayChangeCodeShow(log, store)))
 	mux.Handle("POST /payments/confirm", requireUser(handlePayChangeConfirm(log, store)))
+	mux.Handle("GET /payments/remove", requireUser(handlePaymentsRemoveShow(log, store)))
+	mux.Handle("POST /payments/remove", requireUser(handlePaymentsRemove(log, store)))
 	mux.Handle("POST /payments/resend", requireUser(handlePayResend(log, store, notify)))
 	mux.Handle("GET /payments/passkeys", requireUser(handlePasskeys(log, store)))
 	mux.Handle("POST /payments/passkeys/begin", requireUser(handlePasskeyBegin(log, store)))

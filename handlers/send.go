@@ -169,6 +169,10 @@ func handleSend(log *slog.Logger, store *db.DB, provider db.PaymentProvider, not
 		case db.ReasonOf(err) == "send.note_long":
 			f.Problems["note"] = views.ErrorText(r.Context(), err)
 			again(http.StatusUnprocessableEntity)
+		case db.ReasonOf(err) == "pay.not_accepting":
+			// They turned payments off: nothing was recorded, the id is free.
+			f.Problems["to"] = views.ErrorText(r.Context(), err)
+			again(http.StatusConflict)
 		case db.ErrorCode(err) == db.EDECLINED || db.ErrorCode(err) == db.ELIMIT || db.ErrorCode(err) == db.EINSUFFICIENT:
 			// The refused id stays refused; the form comes back with a new one.
 			status := http.StatusUnprocessableEntity
