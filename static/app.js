@@ -161,3 +161,134 @@
 document.addEventListener("click", function (e) {
   if (e.target.closest && e.target.closest("[data-print]")) window.print();
 });
+
+// @mentions in the composer: typing "@le" offers the thread's members whose
+// name starts so (accents and case ignored: "@LE" finds Léa), from the
+// members list on the page (kept live). Arrow keys move, Enter or Tab
+// picks, Escape closes; a tap picks too. Without JavaScript the composer is
+// a plain field: the server matches mentions the same way.
+(function () {
+  "use strict";
+  function fold(s) {
+    return s.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase().replace(/[^\p{L}\p{N}]/gu, "");
+  }
+  function members() {
+    var out = [];
+    document.querySelectorAll("#members li[data-name]").forEach(function (li) {
+      if (li.getAttribute("data-you") !== "true") out.push(li.getAttribute("data-name"));
+    });
+    return out;
+  }
+  // The text a pick writes: the first name when nobody else has it, else
+  // the whole name without spaces (the server folds both the same way).
+  function mentionFor(name, all) {
+    var first = name.trim().split(/\s+/)[0];
+    var same = all.filter(function (n) { return fold(n.trim().split(/\s+/)[0]) === fold(first); }).length;
+    return "@" + (same > 1 ? name.replace(/\s+/g, "") : first);
+  }
+  // The "@word" being typed at the caret, or null.
+  function typing(input) {
+    var upto = input.value.slice(0, input.selectionStart);
+    var m = /(^|\s)@([^\s@]*)$/.exec(upto);
+    if (!m) return null;
+    return { start: upto.length - m[2].length - 1, end: input.selectionStart, query: m[2] };
+  }
+  var list = null, active = 0, shown = [], at = null;
+  function close(input) {
+    if (list) list.remove();
+    list = null;
+    shown = [];
+    if (input) {
+      input.setAttribute("aria-expanded", "false");
+      input.removeAttribute("aria-activedescendant");
+    }
+  }
+  function mark(input) {
+    if (!list) return;
+    Array.prototype.forEach.call(list.children, function (li, i) {
+      li.setAttribute("aria-selected", i === active ? "true" : "false");
+    });
+    input.setAttribute("aria-activedescendant", "mention-" + active);
+  }
+  function open(input) {
+    at = typing(input);
+    if (!at) return close(input);
+    var all = members(), q = fold(at.query);
+    shown = all.filter(function (n) {
+      if (fold(n).indexOf(q) === 0) return true;
+      return n.split(/\s+/).some(function (w) { return fold(w).indexOf(q) === 0; });
+    }).slice(0, 6);
+    if (!shown.length) return close(input);
+    if (!list) {
+      list = document.createElement("ul");
+      list.id = "mention-list";
+      list.className = "mentions";
+      list.setAttribute("role", "listbox");
+      list.setAttribute("data-testid", "mentions");
+      input.form.appendChild(list);
+    }
+    list.textContent = "";
+    active = Math.min(active, shown.length - 1);
+    shown.forEach(function (name, i) {
+      var li = document.createElement("li");
+      li.id = "mention-" + i;
+      li.setAttribute("role", "option");
+      li.setAttribute("data-testid", "mention-option");
+      li.textContent = name;
+      list.appendChild(li);
+    });
+    input.setAttribute("aria-expanded", "true");
+    mark(input);
+  }
+  function pick(input, i) {
+    var text = mentionFor(shown[i], members()) + " ";
+    var v = input.value;
+    input.value = v.slice(0, at.start) + text + v.slice(at.end).replace(/^\s+/, "");
+    var caret = at.start + text.length;
+    input.setSelectionRange(caret, caret);
+    close(input);
+    input.focus();
+  }
+  document.addEventListener("input", function (e) {
+    if (e.target.id !== "composer-text") return;
+    active = 0;
+    open(e.target);
+  });
+  // The Enter that picked a name does not also send the message (some
+  // keyboards send its keypress on its own).
+  var picked = false;
+  document.addEventListener("keypress", function (e) {
+    if (picked && e.key === "Enter" && e.target.id === "composer-text") e.preventDefault();
+  });
+  document.addEventListener("keyup", function () { picked = false; });
+  document.addEventListener("keydown", function (e) {
+    var input = e.target;
+    if (input.id !== "composer-text" || !list) return;
+    if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+      e.preventDefault();
+      active = (active + (e.key === "ArrowDown" ? 1 : shown.length - 1)) % shown.length;
+      mark(input);
+    } else if (e.key === "Enter" || e.key === "Tab") {
+      e.preventDefault();
+      picked = true;
+      pick(input, active);
+    } else if (e.key === "Escape") {
+      e.preventDefault();
+      close(input);
+    }
+  });
+  // A tap or click on a name: pointerdown keeps the field's focus (and a
+  // phone's keyboard up), then the pick.
+  // A tap anywhere else closes the list.
+  document.addEventListener("pointerdown", function (e) {
+    if (!list) return;
+    var input = document.getElementById("composer-text");
+    var li = e.target.closest && e.target.closest("#mention-list li");
+    if (!li) {
+      if (e.target !== input) close(input);
+      return;
+    }
+    e.preventDefault();
+    pick(input, Array.prototype.indexOf.call(list.children, li));
+  });
+})();
