@@ -32,4 +32,5 @@ func TestBrowserTurnPaymentsOff(t *testing.T) {
 	if !strings.Contains(text, "Payments are off") {
 		t.Fatalf("the Money page says %q", text)
 	}
+	auditClean(t, dbURL)
 }

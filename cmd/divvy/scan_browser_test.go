@@ -153,6 +153,7 @@ func TestBrowserScanRequestQR(t *testing.T) {
 	if paid != 1 {
 		t.Fatalf("%d request links paid by Nina, want 1", paid)
 	}
+	auditClean(t, dbURL)
 }
 
 // TestBrowserScanForeignQR: a code for another site is read by the camera
