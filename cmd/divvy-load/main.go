@@ -422,7 +422,10 @@ func (h *harness) report(r row) {
 
 // seqScans prints the tables PostgreSQL read most by sequential scans
 // during the run (pg_stat_user_tables): a query that scans a table per
-// request shows here as millions of rows, before any profile is taken.
+// request shows here as millions of rows, before any profile is taken. The
+// rows a scan says whether the scans are of a small table (the planner
+// rightly reads a table of a few pages whole rather than through an index:
+// the users and groups of a -quick run) or of a big one (a missing index).
 func (h *harness) seqScans(ctx context.Context) {
 	if h.db == nil {
 		return
@@ -442,7 +445,7 @@ func (h *harness) seqScans(ctx context.Context) {
 		if err := rows.Scan(&name, &scans, &read, &idx, &live); err != nil {
 			return
 		}
-		parts = append(parts, fmt.Sprintf("%s %d rows in %d scans (%d index scans, %d rows now)", name, read, scans, idx, live))
+		parts = append(parts, fmt.Sprintf("%s %d rows in %d scans, %d a scan (%d index scans, %d rows now)", name, read, scans, read/max(scans, 1), idx, live))
 	}
 	if len(parts) > 0 {
 		fmt.Fprintln(h.out, "seq scans (most rows read, whole run): "+strings.Join(parts, "; "))
