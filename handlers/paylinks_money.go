@@ -52,6 +52,12 @@ func linksView(r *http.Request, store *db.DB) (views.LinksView, error) {
 	v := views.LinksView{HandleF: views.Form{Values: map[string]string{}}, RequestF: views.Form{Values: map[string]string{}}}
 	prof, err := store.PaymentProfile(ctx, u.ID)
 	if db.ErrorCode(err) == db.ENOTFOUND || err == nil && !prof.Active {
+		// Payments off: the handle is kept, and its link says so.
+		if h, herr := store.HandleOf(ctx, u.ID); herr == nil {
+			v.Handle, v.URL = h.Handle, personalURL(baseURLOf(r), h.Handle)
+		} else if db.ErrorCode(herr) != db.ENOTFOUND {
+			return v, herr
+		}
 		return v, nil
 	}
 	if err != nil {

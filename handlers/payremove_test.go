@@ -78,7 +78,7 @@ func TestPaymentsTurnedOff(t *testing.T) {
 		t.Fatalf("after removing: %q", loc)
 	}
 	wantBody(t, "Money page", lea.get(res.header.Get("Location")), "Payments are off. Your links say", `data-testid="payments-off"`,
-		`data-testid="money-setup-again"`)
+		`data-testid="money-setup-again"`, `data-testid="handle-kept"`, "http://divvy.test/to/lea.pays")
 	if prof, off := p.removeRows(t, "Léa"); prof != 0 || off != 1 {
 		t.Fatalf("after removing: %d profiles, %d removals; want the profile gone", prof, off)
 	}

@@ -19,6 +19,7 @@ func init() {
 		"payments.removed":   "Payments are off. Your links say you are not accepting payments.",
 		"money.payments_off": "Payments are off: your pay link and request links say you are not accepting payments, and nobody can pay you.",
 		"money.setup_again":  "Set up payments again",
+		"links.kept_off":     "Your handle stays yours while payments are off: this link says you are not accepting payments until you set them up again.",
 	})
 	add("fr", map[string]string{
 		"remove.title":       "Désactiver les paiements",
@@ -31,5 +32,6 @@ func init() {
 		"payments.removed":   "Les paiements sont désactivés. Vos liens indiquent que vous n’acceptez pas de paiements.",
 		"money.payments_off": "Les paiements sont désactivés : votre lien de paiement et vos liens de demande indiquent que vous n’acceptez pas de paiements, et personne ne peut vous payer.",
 		"money.setup_again":  "Réactiver les paiements",
+		"links.kept_off":     "Votre identifiant reste le vôtre pendant que les paiements sont désactivés : ce lien indique que vous n’acceptez pas de paiements jusqu’à ce que vous les réactiviez.",
 	})
 }
