@@ -333,6 +333,16 @@ func TestPasskeyListAndRemove(t *testing.T) {
 	}
 	leas := p.lea.get("/payments/passkeys")
 	wantBody(t, "Léa's list", leas, "Léa’s laptop")
+	// In French too, and her pay page offers it.
+	p.lea.post("/locale", url.Values{"locale": {"fr"}})
+	wantBody(t, "Léa's list in French", p.lea.get("/payments/passkeys"), "Vos clés d’accès", "Ajouter une clé d’accès")
+	wantBody(t, "Léa's pay page in French", p.lea.get(pays[0]), "Confirmer avec l’empreinte ou le visage", "ou avec votre code PIN")
+	evil := *leaKey
+	evil.Origin = "http://evil.test"
+	offer := payOffer(t, p.lea, pays[0])
+	a, _ := evil.Get(challenge(t, p.lea, offer.id, offer.amount))
+	wantBody(t, "refusal in French", p.lea.post(pays[0], url.Values{"payment_id": {offer.id}, "passkey": {a}}),
+		"Votre clé d’accès n’a pas confirmé ce paiement. 4 essais restants.")
 	if strings.Contains(leas.body, "Sam’s phone") {
 		t.Error("Léa's list shows Sam's passkey")
 	}
