@@ -3,6 +3,7 @@ package db_test
 import (
 	"context"
 	"crypto/rand"
+	"fmt"
 	"testing"
 
 	"divvy/db"
@@ -62,6 +63,13 @@ func BenchmarkThreadPageRows(b *testing.B) {
 
 func bigThread(b *testing.B) (*db.DB, int64) {
 	b.Helper()
+	return bigThreadOf(b, 20)
+}
+
+// bigThreadOf is bigThread whose splits are collected by the first
+// collectors members only (20: everyone in turn, and everyone is even).
+func bigThreadOf(b *testing.B, collectors int) (*db.DB, int64) {
+	b.Helper()
 	ctx := context.Background()
 	d := dbtest.New(b)
 	people := users(b, d, 20)
@@ -74,7 +82,7 @@ func bigThread(b *testing.B) (*db.DB, int64) {
 	for i := range 2000 {
 		var nonce [16]byte
 		rand.Read(nonce[:])
-		collector := people[i%20]
+		collector := people[i%collectors]
 		var id int64
 		if err := tx.Get(&id, `INSERT INTO splits (group_id, title, currency, total, payee_id, created_by, mode, pay_nonce, pay_token_hash)
 			VALUES ($1, 'Bill', 'EUR', 100, $2, $2, 'equal', $3, $3) RETURNING id`, th, collector, nonce[:]); err != nil {
@@ -98,4 +106,38 @@ func bigThread(b *testing.B) (*db.DB, int64) {
 		b.Fatal(err)
 	}
 	return d, th
+}
+
+// BenchmarkFirstSettleUp settles the whole plan of a thread of 20 members
+// and 2 000 splits, nothing paid yet, one line after the other: each line
+// covers the shares of whoever it leaves even, hundreds of them, and closes
+// the splits it leaves paid. Reported per line of the plan.
+//
+//	go test ./db -run XXX -bench FirstSettleUp -benchtime 1x
+func BenchmarkFirstSettleUp(b *testing.B) {
+	ctx := context.Background()
+	b.StopTimer()
+	for range b.N {
+		d, th := bigThreadOf(b, 5)
+		bal, err := d.ThreadBalances(ctx, th)
+		if err != nil {
+			b.Fatal(err)
+		}
+		lines := bal.Plans["EUR"]
+		if len(lines) == 0 {
+			b.Fatal("nothing to settle")
+		}
+		b.StartTimer()
+		for i, l := range lines {
+			if _, err := d.RecordCash(ctx, db.CashPayment{ID: fmt.Sprintf("settle-g%d-u%d-c%d", th, l.To, i), PayerID: l.From,
+				CollectorID: l.To, ThreadID: th, Amount: l.Amount}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.StopTimer()
+		b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(len(lines)*b.N), "ms/line")
+		var covered int
+		d.SQL().Get(&covered, `SELECT count(*) FROM share_payments WHERE kind = 'cover'`)
+		b.ReportMetric(float64(covered), "covered")
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
@@ -177,8 +178,8 @@ func coverShares(ctx context.Context, tx *sqlx.Tx, id string, threadID int64, pe
 
 // closeIfPaidAll is closeIfPaid for many splits of one thread (sorted by
 // id): it takes their closing locks in id order in one statement, finds in
-// one which are open with nothing due, and closes those. It returns the
-// "All paid" message of each split it closed.
+// one which are open with nothing due, and closes those in one more, with
+// their "All paid" messages. It returns the message of each split it closed.
 func closeIfPaidAll(ctx context.Context, tx sqlx.ExtContext, splits []Split) (map[int64]int64, error) {
 	ids := make([]int64, len(splits))
 	for i, s := range splits {
@@ -197,15 +198,35 @@ func closeIfPaidAll(ctx context.Context, tx sqlx.ExtContext, splits []Split) (ma
 		return nil, err
 	}
 	out := map[int64]int64{}
+	if len(paid) == 0 {
+		return out, nil
+	}
+	// markComplete for all of them: "complete", and each its "All paid"
+	// message, in one statement.
+	datas := make([]string, 0, len(paid))
 	for _, s := range splits {
-		if _, found := slices.BinarySearch(paid, s.ID); !found {
-			continue
+		if _, found := slices.BinarySearch(paid, s.ID); found {
+			b, err := json.Marshal(SystemData{Event: "split_closed", Title: s.Title})
+			if err != nil {
+				return nil, err
+			}
+			datas = append(datas, string(b))
 		}
-		msg, err := markComplete(ctx, tx, s)
-		if err != nil {
-			return nil, err
-		}
-		out[s.ID] = msg
+	}
+	var rows []struct {
+		ID      int64 `db:"id"`
+		SplitID int64 `db:"split_id"`
+	}
+	if err := sqlx.SelectContext(ctx, tx, &rows, `WITH done AS (
+			UPDATE splits SET status = 'complete', closed_at = now() WHERE id = ANY($2) AND status = 'open' RETURNING id)
+		INSERT INTO messages (group_id, kind, body, split_id, data)
+		SELECT $1, 'system', '', u.id, u.data::jsonb FROM unnest($2::bigint[], $3::text[]) WITH ORDINALITY AS u (id, data, n)
+		JOIN done ON done.id = u.id ORDER BY u.n
+		RETURNING id, split_id`, splits[0].ThreadID, pq.Array(paid), pq.Array(datas)); err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		out[r.SplitID] = r.ID
 	}
 	return out, nil
 }
