@@ -90,13 +90,22 @@ func (d *DB) checkTransfer(ctx context.Context, tx sqlx.QueryerContext, r Transf
 		// The share, the balance and the caps, with one read.
 		var st struct {
 			capState
-			SharePaid bool `db:"share_paid"`
+			SharePaid    bool           `db:"share_paid"`
+			CollectorOff sql.NullString `db:"collector_off"`
 		}
-		if err := sqlx.GetContext(ctx, tx, &st, selectCardChecks, r.PayerID, r.Amount.Currency, now.Add(-capWindow), nullID(r.ShareID)); err != nil {
+		if err := sqlx.GetContext(ctx, tx, &st, selectCardChecks, r.PayerID, r.Amount.Currency, now.Add(-capWindow), nullID(r.ShareID),
+			to.UserID); err != nil {
 			return nil, err
 		}
 		if st.SharePaid {
 			return ErrSharePaid.New(), nil
+		}
+		// Read under the lock of the collector's pending account, which
+		// RemovePayments takes too: a payment racing the removal either
+		// lands before it (and the removal sees it pending) or is refused
+		// here (and its charge refunded).
+		if st.CollectorOff.Valid {
+			return errNotAccepting.New(st.CollectorOff.String), nil
 		}
 		if !from.MayGoNegative && from.Balance.LessThan(r.Amount.Amount) {
 			return errInsufficientBalance.New(from.money(from.Balance), r.Amount), nil
@@ -120,9 +129,11 @@ func (d *DB) checkTransfer(ctx context.Context, tx sqlx.QueryerContext, r Transf
 }
 
 // selectCardChecks is what a card payment is checked against: the caps
-// (capStateColumns) and whether share $4 (if any) is paid already.
+// (capStateColumns), whether share $4 (if any) is paid already, and the
+// collector $5's name if they turned payments off (payremove.go).
 const selectCardChecks = `SELECT ` + capStateColumns + `,
-	EXISTS (SELECT 1 FROM share_payments WHERE share_id = $4 AND undone_by IS NULL) AS share_paid`
+	EXISTS (SELECT 1 FROM share_payments WHERE share_id = $4 AND undone_by IS NULL) AS share_paid,
+	(SELECT u.display_name FROM payments_removed r JOIN users u ON u.id = r.user_id WHERE r.user_id = $5) AS collector_off`
 
 // checkResolution checks a settlement or void against the card payment it
 // resolves: the same money, between the same people, resolved only once.
