@@ -71,8 +71,9 @@ func (d *DB) HistoryPage(ctx context.Context, userID int64, before HistoryCursor
 		        AND NOT EXISTS (SELECT 1 FROM ledger_transfers p WHERE p.pending_of = t.id)) AS pending,
 		       s.id AS split_id, s.group_id, s.title,
 		       coalesce(CASE WHEN lp.payer_id = $1 THEN lpe.display_name WHEN lp.payee_id = $1 THEN lpr.display_name END,
+		                CASE WHEN sd.sender_id = $1 THEN sdr.display_name WHEN sd.recipient_id = $1 THEN sds.display_name END,
 		                CASE WHEN s.payee_id = $1 THEN pu.display_name ELSE cu.display_name END) AS counterpart,
-		       coalesce(lp.note, '') AS note,
+		       coalesce(lp.note, sd.note, '') AS note,
 		       t.created_at
 		FROM ledger_entries e
 		JOIN ledger_accounts a ON a.id = e.account_id AND a.user_id = $1 AND a.kind <> 'thread_position'
@@ -85,10 +86,13 @@ func (d *DB) HistoryPage(ctx context.Context, userID int64, before HistoryCursor
 		LEFT JOIN link_payments lp ON lp.transfer_id = coalesce(t.reverses, t.id)
 		LEFT JOIN users lpr ON lpr.id = lp.payer_id
 		LEFT JOIN users lpe ON lpe.id = lp.payee_id
+		LEFT JOIN send_details sd ON sd.transfer_id = coalesce(t.reverses, t.pending_of, t.id)
+		LEFT JOIN users sds ON sds.id = sd.sender_id
+		LEFT JOIN users sdr ON sdr.id = sd.recipient_id
 		WHERE t.kind NOT IN ('settlement')
 		  AND ($3::timestamptz IS NULL OR (t.created_at, t.id) < ($3, $4))
 		GROUP BY t.id, s.id, s.group_id, s.title, pu.display_name, cu.display_name, lp.payer_id, lp.payee_id, lp.note,
-		         lpr.display_name, lpe.display_name
+		         lpr.display_name, lpe.display_name, sd.sender_id, sd.recipient_id, sd.note, sds.display_name, sdr.display_name
 		ORDER BY t.created_at DESC, t.id DESC
 		LIMIT $2`, userID, limit+1, at, before.ID)
 	if err != nil {

@@ -368,6 +368,8 @@ func (d *DB) settleOne(ctx context.Context, p PaymentProvider, id string, checks
 			// The share is due again: the thread says so, and its open
 			// pages redraw the card.
 			r.Then = paymentFailed(t)
+		} else {
+			r.Then = sendFailed(t)
 		}
 	default:
 		next := time.Duration(500<<min(checks-1, 20)) * time.Millisecond

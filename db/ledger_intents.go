@@ -222,6 +222,14 @@ func (d *DB) chargeRequest(ctx context.Context, in intentRow) (TransferRequest, 
 	r := TransferRequest{ID: in.ID, Kind: TransferCardPayment, From: from.ID, To: to.ID, Amount: in.amount(),
 		PayerID: in.UserID, SplitID: in.SplitID.Int64, ShareID: in.ShareID.Int64}
 	if !in.ShareID.Valid {
+		// A send: its card and waiting record, as SendMoney would have.
+		hook, ok, err := sendRequestHook(ctx, d.x, in.ID)
+		if err != nil {
+			return TransferRequest{}, nil, err
+		}
+		if ok {
+			r.Then = hook
+		}
 		return r, nil, nil
 	}
 	var threadID int64

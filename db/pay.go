@@ -249,7 +249,9 @@ func markComplete(ctx context.Context, tx sqlx.ExtContext, s Split) (int64, erro
 	if err != nil {
 		return 0, err
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if n, _ := res.RowsAffected(); n == 0 || s.Request {
+		// A request's card says it is paid, and its payment's message
+		// too: no "All paid" besides.
 		return 0, nil
 	}
 	return insertMessageRow(ctx, tx, s.ThreadID, "system", 0, "", &s.ID, SystemData{Event: "split_closed", Title: s.Title})

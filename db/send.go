@@ -125,6 +125,17 @@ func (d *DB) SendMoney(ctx context.Context, p PaymentProvider, in Send) (Sent, e
 	if waiting {
 		expires = d.ledgerTime().Add(WaitingFor)
 	}
+	// Kept before the charge, for reconciliation after a crash (see
+	// chargeRequest) and for a payment that fails to settle (sendFailed).
+	var wait *time.Time
+	if waiting {
+		wait = &expires
+	}
+	if _, err := d.x.ExecContext(ctx, `INSERT INTO send_details (transfer_id, group_id, sender_id, recipient_id, note, wait_until)
+		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (transfer_id) DO NOTHING`,
+		CardPaymentID(in.SenderID, in.PaymentID), in.ThreadID, in.SenderID, in.RecipientID, in.Note, wait); err != nil {
+		return Sent{}, err
+	}
 	t, err := d.PayByCard(ctx, p, CardPayment{ID: in.PaymentID, PayerID: in.SenderID, CollectorID: in.RecipientID,
 		Amount: amount, Token: prof.Token, Then: sendPosted(in.ThreadID, in.SenderID, in.RecipientID, to, in.Note, expires, &out.MessageID)})
 	if err != nil {
@@ -180,4 +191,58 @@ func (d *DB) ReadyToReceive(ctx context.Context, threadID int64) (map[int64]bool
 		out[id] = true
 	}
 	return out, err
+}
+
+// sendRequestHook is the hook of a send recorded by reconciliation (the
+// process that charged the card died before recording it): the same card,
+// waiting record and events as SendMoney's, from what it kept beforehand.
+// Nothing when the payment is not a send.
+func sendRequestHook(ctx context.Context, q sqlx.QueryerContext, id string) (TransferHook, bool, error) {
+	var sd struct {
+		ThreadID  int64      `db:"group_id"`
+		Sender    int64      `db:"sender_id"`
+		Recipient int64      `db:"recipient_id"`
+		Name      string     `db:"display_name"`
+		Note      string     `db:"note"`
+		WaitUntil *time.Time `db:"wait_until"`
+	}
+	err := sqlx.GetContext(ctx, q, &sd, `SELECT s.group_id, s.sender_id, s.recipient_id, u.display_name, s.note, s.wait_until
+		FROM send_details s JOIN users u ON u.id = s.recipient_id WHERE s.transfer_id = $1`, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return TransferHook{}, false, nil
+	}
+	if err != nil {
+		return TransferHook{}, false, err
+	}
+	var wait time.Time
+	if sd.WaitUntil != nil {
+		wait = *sd.WaitUntil
+	}
+	return sendPosted(sd.ThreadID, sd.Sender, sd.Recipient, sd.Name, sd.Note, wait, new(int64)), true, nil
+}
+
+// sendFailed is the hook of the void of a send's card payment (the
+// provider could not settle it): its thread says that nothing was sent.
+func sendFailed(t Transfer) TransferHook {
+	return TransferHook{After: func(ctx context.Context, tx sqlx.ExtContext, _ Transfer) error {
+		var sd struct {
+			ThreadID int64  `db:"group_id"`
+			Name     string `db:"display_name"`
+			Note     string `db:"note"`
+		}
+		err := sqlx.GetContext(ctx, tx, &sd, `SELECT s.group_id, u.display_name, s.note
+			FROM send_details s JOIN users u ON u.id = s.recipient_id WHERE s.transfer_id = $1`, t.ID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil // a card payment that is not a send (or one from before send_details)
+		}
+		if err != nil {
+			return err
+		}
+		msg, err := insertMessageRow(ctx, tx, sd.ThreadID, "system", t.PayerID, "", nil,
+			SystemData{Event: "send_failed", To: sd.Name, Title: sd.Note, StoredAmount: storedAmount(t.Amount), TransferID: t.ID})
+		if err != nil {
+			return err
+		}
+		return addEvents(ctx, tx, sd.ThreadID, newEvent{kind: EventMessage, messageID: msg})
+	}}
 }

@@ -58,6 +58,13 @@ func TestRequestPaidWithPIN(t *testing.T) {
 	if n := p.count(t, `SELECT count(*) FROM ledger_transfers WHERE kind = 'card_payment'`); n != 1 {
 		t.Errorf("%d card payments, want 1", n)
 	}
+	// A request paid says so once: its card and the payment, no "All paid".
+	if n := p.count(t, `SELECT count(*) FROM messages WHERE data->>'event' = 'split_closed'`); n != 0 {
+		t.Errorf("a paid request posted %d 'All paid' messages", n)
+	}
+	if strings.Contains(p.sam.get(direct).body, "All paid") {
+		t.Errorf("Sam's thread says All paid after a request was paid")
+	}
 	// Both histories show it.
 	wantBody(t, "Sam's history", p.sam.get("/money"), "€12.00")
 	wantBody(t, "Léa's history", p.lea.get("/money"), "€12.00")
@@ -215,4 +222,64 @@ func TestRequestNotEditable(t *testing.T) {
 	wantStatus(t, "edit a request", res, http.StatusUnprocessableEntity)
 	wantBody(t, "edit a request", res, "A request cannot be edited: cancel it and ask again.")
 	wantBody(t, "still the request", p.lea.get(direct), "Sam asks Léa for €10.00")
+}
+
+// A request cancelled while it is being paid: whichever commits first, no
+// money is kept for a cancelled request, a paid one stays paid, nobody
+// gets a 500, and the ledger audits clean.
+func TestRequestCancelledWhilePaid(t *testing.T) {
+	p, direct := sendReady(t)
+	t.Parallel()
+	for round := range 6 {
+		req := postRequest(t, p, direct, "7", "Race")
+		id := payForm(t, p.lea, req+"/pay")
+		var wg sync.WaitGroup
+		var pay, cancel int
+		start := make(chan struct{})
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			<-start
+			pay = p.lea.post(req+"/pay", url.Values{"payment_id": {id}, "pin": {"314159"}}).status
+		}()
+		go func() {
+			defer wg.Done()
+			<-start
+			// From at once to after the payment: both orders happen.
+			time.Sleep(time.Duration(round*round) * 40 * time.Millisecond)
+			cancel = p.sam.post(req+"/cancel", nil).status
+		}()
+		close(start)
+		wg.Wait()
+		if pay >= 500 || cancel >= 500 {
+			t.Fatalf("round %d: pay %d, cancel %d", round, pay, cancel)
+		}
+		splitID := req[strings.LastIndex(req, "/")+1:]
+		kept := p.count(t, `SELECT count(*) FROM share_payments sp JOIN shares sh ON sh.id = sp.share_id
+			WHERE sh.split_id = $1 AND sp.undone_by IS NULL`, splitID)
+		status := ""
+		p.app.store.SQL().QueryRow(`SELECT status FROM splits WHERE id = $1`, splitID).Scan(&status)
+		switch status {
+		case "cancelled":
+			if kept != 0 {
+				t.Errorf("round %d: cancelled, with %d payments kept", round, kept)
+			}
+		case "complete":
+			if kept != 1 || cancel == http.StatusSeeOther {
+				t.Errorf("round %d: paid, %d payments kept, cancel answered %d", round, kept, cancel)
+			}
+		default:
+			t.Errorf("round %d: request %s after pay %d and cancel %d", round, status, pay, cancel)
+		}
+		t.Logf("round %d: pay %d, cancel %d: %s", round, pay, cancel, status)
+	}
+	checks, err := p.app.store.Audit(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range checks {
+		if c.Violations != 0 {
+			t.Errorf("audit %s: %d violations", c.Name, c.Violations)
+		}
+	}
 }

@@ -102,6 +102,10 @@ func TestMoneyTalkSuggestionsInGroupThread(t *testing.T) {
 	nina := p.app.joinAsGuest(p.org.inviteURL(p.thread), "Nina")
 	wantStatus(t, "Nina leaves", nina.post(p.thread+"/leave", nil), http.StatusSeeOther)
 	orgEvents, _ := p.org.openStream(t.Context(), p.app.srv.URL, p.thread, "")
+	// A command naming someone who left: a sentence, the text kept.
+	res := p.sam.post(p.thread+"/messages", url.Values{"body": {"/send 5 @Nina"}})
+	wantStatus(t, "send to someone who left", res, http.StatusUnprocessableEntity)
+	wantBody(t, "send to someone who left", res, "Nobody called “Nina” in this thread.", `value="/send 5 @Nina"`)
 
 	for _, body := range []string{"je te dois 15 €", "@nina tu me dois 20 €", "@bob I owe you 5", "@léa @olivia you owe me 9"} {
 		wantStatus(t, body, p.sam.post(p.thread+"/messages", url.Values{"body": {body}}), http.StatusSeeOther)

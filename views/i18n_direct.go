@@ -56,6 +56,7 @@ func init() {
 		"suggest.request":        "Request %s from %s?",
 		"suggest.split":          "Split %s?",
 		"suggest.dismiss":        "Not now",
+		"event.send_failed":      "%s could not send %s to %s: the card payment failed, so nothing was sent.",
 	})
 	add("fr", map[string]string{
 		"direct.message":         "Écrire à %s",
@@ -105,6 +106,7 @@ func init() {
 		"suggest.request":        "Demander %s à %s ?",
 		"suggest.split":          "Partager %s ?",
 		"suggest.dismiss":        "Plus tard",
+		"event.send_failed":      "%s n’a pas pu envoyer %s à %s : le paiement par carte a échoué, rien n’a été envoyé.",
 	})
 	addRefusals := func(locale string, m map[string]string) {
 		for k, v := range m {
