@@ -77,7 +77,7 @@ func main() {
 }
 
 // scenarios in the order they run.
-var allScenarios = []string{"baseline", "page", "pinflood", "page-mixed", "create", "pay", "payhot", "balances", "live", "bigledger"}
+var allScenarios = []string{"baseline", "page", "pinflood", "page-mixed", "create", "pay", "payhot", "balances", "send", "live", "bigledger"}
 
 // ledgerParts are names -run also takes: the half of pay or payhot on the
 // ledger-only server (LOAD_SKIP_PIN=1), without the PIN server's half.
@@ -323,7 +323,7 @@ func (h *harness) scenarios(ctx context.Context) error {
 		if err := h.httpLimit(ctx); err != nil {
 			return err
 		}
-	} else if r["create"] || r["pay"] || r["payhot"] || r["pay-ledger"] || r["payhot-ledger"] || r["balances"] {
+	} else if r["create"] || r["pay"] || r["payhot"] || r["pay-ledger"] || r["payhot-ledger"] || r["balances"] || r["send"] {
 		// Their figures are ratios to pgbench measured in the same run.
 		if err := h.pgbench(ctx); err != nil {
 			return err
@@ -331,7 +331,7 @@ func (h *harness) scenarios(ctx context.Context) error {
 	}
 	r["pay-ledger"] = r["pay-ledger"] || r["pay"]
 	r["payhot-ledger"] = r["payhot-ledger"] || r["payhot"]
-	if !(r["page"] || r["pinflood"] || r["page-mixed"] || r["create"] || r["pay-ledger"] || r["payhot-ledger"] || r["balances"] || r["live"] || r["bigledger"]) {
+	if !(r["page"] || r["pinflood"] || r["page-mixed"] || r["create"] || r["pay-ledger"] || r["payhot-ledger"] || r["balances"] || r["send"] || r["live"] || r["bigledger"]) {
 		return nil
 	}
 	if err := h.seed(ctx); err != nil {
@@ -352,6 +352,7 @@ func (h *harness) scenarios(ctx context.Context) error {
 		{"balances", h.balances}, // ends on the ledger-only server
 		{"pay-ledger", h.payScenario(ledgerOnly)},
 		{"payhot-ledger", h.payHot(ledgerOnly)},
+		{"send", h.sendScenario},
 		{"live", h.live},
 		{"bigledger", h.bigLedger},
 	}
