@@ -162,11 +162,7 @@ document.addEventListener("click", function (e) {
   if (e.target.closest && e.target.closest("[data-print]")) window.print();
 });
 
-// @mentions in the composer: typing "@le" offers the thread's members whose
-// name starts so (accents and case ignored: "@LE" finds Léa), from the
-// members list on the page (kept live). Arrow keys move, Enter or Tab
-// picks, Escape closes; a tap picks too. Without JavaScript the composer is
-// a plain field: the server matches mentions the same way.
+// @mentions: the members list's names, accents and case ignored.
 (function () {
   "use strict";
   function fold(s) {
@@ -179,14 +175,11 @@ document.addEventListener("click", function (e) {
     });
     return out;
   }
-  // The text a pick writes: the first name when nobody else has it, else
-  // the whole name without spaces (the server folds both the same way).
   function mentionFor(name, all) {
     var first = name.trim().split(/\s+/)[0];
     var same = all.filter(function (n) { return fold(n.trim().split(/\s+/)[0]) === fold(first); }).length;
     return "@" + (same > 1 ? name.replace(/\s+/g, "") : first);
   }
-  // The "@word" being typed at the caret, or null.
   function typing(input) {
     var upto = input.value.slice(0, input.selectionStart);
     var m = /(^|\s)@([^\s@]*)$/.exec(upto);
@@ -233,7 +226,6 @@ document.addEventListener("click", function (e) {
       var li = document.createElement("li");
       li.id = "mention-" + i;
       li.setAttribute("role", "option");
-      li.setAttribute("data-testid", "mention-option");
       li.textContent = name;
       list.appendChild(li);
     });
@@ -254,8 +246,7 @@ document.addEventListener("click", function (e) {
     active = 0;
     open(e.target);
   });
-  // The Enter that picked a name does not also send the message (some
-  // keyboards send its keypress on its own).
+  // The Enter that picked does not also send.
   var picked = false;
   document.addEventListener("keypress", function (e) {
     if (picked && e.key === "Enter" && e.target.id === "composer-text") e.preventDefault();
@@ -277,9 +268,7 @@ document.addEventListener("click", function (e) {
       close(input);
     }
   });
-  // A tap or click on a name: pointerdown keeps the field's focus (and a
-  // phone's keyboard up), then the pick.
-  // A tap anywhere else closes the list.
+  // pointerdown keeps the field's focus; elsewhere closes.
   document.addEventListener("pointerdown", function (e) {
     if (!list) return;
     var input = document.getElementById("composer-text");
