@@ -206,6 +206,10 @@ func closeIfPaidAll(ctx context.Context, tx sqlx.ExtContext, splits []Split) (ma
 	datas := make([]string, 0, len(paid))
 	for _, s := range splits {
 		if _, found := slices.BinarySearch(paid, s.ID); found {
+			if s.Request {
+				datas = append(datas, "") // closed, but a request says it is paid on its card alone
+				continue
+			}
 			b, err := json.Marshal(SystemData{Event: "split_closed", Title: s.Title})
 			if err != nil {
 				return nil, err
@@ -221,7 +225,7 @@ func closeIfPaidAll(ctx context.Context, tx sqlx.ExtContext, splits []Split) (ma
 			UPDATE splits SET status = 'complete', closed_at = now() WHERE id = ANY($2) AND status = 'open' RETURNING id)
 		INSERT INTO messages (group_id, kind, body, split_id, data)
 		SELECT $1, 'system', '', u.id, u.data::jsonb FROM unnest($2::bigint[], $3::text[]) WITH ORDINALITY AS u (id, data, n)
-		JOIN done ON done.id = u.id ORDER BY u.n
+		JOIN done ON done.id = u.id WHERE u.data <> '' ORDER BY u.n
 		RETURNING id, split_id`, splits[0].ThreadID, pq.Array(paid), pq.Array(datas)); err != nil {
 		return nil, err
 	}
