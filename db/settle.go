@@ -115,7 +115,7 @@ func (d *DB) settleEffects(ctx context.Context, tx *sqlx.Tx, r TransferRequest, 
 // currency $3, of the people in $2 whose position in it is not negative
 // (they owe nobody), oldest first.
 const settledShares = `
-	SELECT sh.id AS share_id, s.id AS split_id, s.title
+	SELECT sh.id AS share_id, s.id AS split_id, s.title, s.request
 	FROM splits s JOIN shares sh ON sh.split_id = s.id
 	WHERE s.group_id = $1 AND s.status = 'open' AND s.currency = $3
 	  AND sh.user_id = ANY($2) AND sh.user_id <> s.payee_id AND sh.amount > 0
@@ -142,6 +142,7 @@ func coverShares(ctx context.Context, tx *sqlx.Tx, id string, threadID int64, pe
 		ShareID int64  `db:"share_id"`
 		SplitID int64  `db:"split_id"`
 		Title   string `db:"title"`
+		Request bool   `db:"request"`
 	}
 	if err := tx.SelectContext(ctx, &shares, settledShares, threadID, pq.Array(people), currency); err != nil {
 		return err
@@ -154,7 +155,7 @@ func coverShares(ctx context.Context, tx *sqlx.Tx, id string, threadID int64, pe
 	for i, c := range shares {
 		ids[i] = c.ShareID
 		if len(splits) == 0 || splits[len(splits)-1].ID != c.SplitID { // sorted by split
-			splits = append(splits, Split{ID: c.SplitID, ThreadID: threadID, Title: c.Title})
+			splits = append(splits, Split{ID: c.SplitID, ThreadID: threadID, Title: c.Title, Request: c.Request})
 		}
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO share_payments (transfer_id, share_id, kind)

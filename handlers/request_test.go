@@ -283,3 +283,21 @@ func TestRequestCancelledWhilePaid(t *testing.T) {
 		}
 	}
 }
+
+// A request covered by a settle-up closes as paid, with no "All paid"
+// message either.
+func TestRequestCoveredBySettleUp(t *testing.T) {
+	p, direct := sendReady(t)
+	t.Parallel()
+	postRequest(t, p, direct, "12", "Pizza")
+	settle := direct + "/settle?currency=EUR&to=" + p.ids["Sam"]
+	id := payForm(t, p.lea, settle)
+	form := url.Values{"payment_id": {id}, "pin": {"314159"}, "to": {p.ids["Sam"]}, "currency": {"EUR"}, "amount": {"12.00"}}
+	wantStatus(t, "Léa settles up", p.lea.post(direct+"/settle", form), http.StatusSeeOther)
+	if n := p.count(t, `SELECT count(*) FROM splits WHERE status = 'complete'`); n != 1 {
+		t.Errorf("%d requests closed by the settle-up, want 1", n)
+	}
+	if n := p.count(t, `SELECT count(*) FROM messages WHERE data->>'event' = 'split_closed'`); n != 0 {
+		t.Errorf("a request covered by a settle-up posted %d 'All paid' messages", n)
+	}
+}
