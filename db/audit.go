@@ -85,9 +85,10 @@ var auditQueries = []struct{ name, sql string }{
 	// Cancelling a split gives every payment back: a card payment on a
 	// cancelled split is refunded or voided, a cash mark reversed.
 	{"cancelled_split_payments_undone", `
-		SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM ledger_transfers u WHERE u.reverses = t.id)
-		                                   AND NOT EXISTS (SELECT 1 FROM ledger_transfers v WHERE v.pending_of = t.id AND v.kind = 'void'))
+		SELECT count(*), count(*) FILTER (WHERE u.id IS NULL AND v.id IS NULL)
 		FROM ledger_transfers t JOIN splits s ON s.id = t.split_id
+		LEFT JOIN ledger_transfers u ON u.reverses = t.id
+		LEFT JOIN ledger_transfers v ON v.pending_of = t.id AND v.kind = 'void'
 		WHERE t.kind IN ('card_payment', 'cash') AND s.status = 'cancelled'`},
 	// A card payment is settled or voided within the settlement window
 	// (SetSettlementWindow): one pending longer is stuck.
@@ -130,17 +131,24 @@ var auditQueries = []struct{ name, sql string }{
 		        WHERE (t.kind = 'position') <> (a.kind = 'thread_position'))
 		     + (SELECT count(*) FROM (SELECT e.transfer_id FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id
 		        WHERE a.kind = 'thread_position' GROUP BY e.transfer_id HAVING count(DISTINCT a.group_id) > 1) x)
-		     + (SELECT count(*) FROM ledger_transfers t JOIN splits s ON s.id = t.split_id
-		        WHERE t.kind = 'position' AND EXISTS (SELECT 1 FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id
-		              WHERE e.transfer_id = t.id AND a.group_id <> s.group_id))`},
+		     + (SELECT count(DISTINCT t.id) FROM ledger_transfers t JOIN splits s ON s.id = t.split_id
+		        JOIN ledger_entries e ON e.transfer_id = t.id JOIN ledger_accounts a ON a.id = e.account_id
+		        WHERE t.kind = 'position' AND a.group_id <> s.group_id)`},
+	// (The thread data is read first, materialized: on Citus it is spread
+	// over the workers and the ledger is on the coordinator.)
 	{"split_positions_match", `
-		WITH want (split_id, user_id, amount) AS (
-			SELECT s.id, p.user_id, p.amount FROM splits s CROSS JOIN LATERAL (` + splitPayersSQL + `) p WHERE s.status <> 'cancelled'
+		WITH s AS MATERIALIZED (SELECT id, payee_id, total, status FROM splits),
+		sp AS MATERIALIZED (SELECT split_id, user_id, amount FROM split_payers),
+		shs AS MATERIALIZED (SELECT id, split_id, user_id, amount FROM shares),
+		want (split_id, user_id, amount) AS (
+			SELECT s.id, p.user_id, p.amount FROM s JOIN sp p ON p.split_id = s.id WHERE s.status <> 'cancelled'
 			UNION ALL
-			SELECT s.id, sh.user_id, -sh.amount FROM splits s JOIN shares sh ON sh.split_id = s.id WHERE s.status <> 'cancelled'
+			SELECT s.id, s.payee_id, s.total FROM s WHERE s.status <> 'cancelled' AND NOT EXISTS (SELECT 1 FROM sp WHERE sp.split_id = s.id)
 			UNION ALL
-			SELECT s.id, u.user_id, u.amount FROM splits s
-			JOIN shares sh ON sh.split_id = s.id
+			SELECT s.id, sh.user_id, -sh.amount FROM s JOIN shs sh ON sh.split_id = s.id WHERE s.status <> 'cancelled'
+			UNION ALL
+			SELECT s.id, u.user_id, u.amount FROM s
+			JOIN shs sh ON sh.split_id = s.id
 			JOIN share_payments p ON p.share_id = sh.id AND p.undone_by IS NULL AND p.kind <> 'cover'
 			JOIN ledger_transfers t ON t.id = p.transfer_id
 			CROSS JOIN LATERAL (VALUES (sh.user_id, t.amount), (s.payee_id, -t.amount)) AS u (user_id, amount)
@@ -153,7 +161,26 @@ var auditQueries = []struct{ name, sql string }{
 			SELECT split_id FROM (SELECT * FROM want UNION ALL SELECT split_id, user_id, -amount FROM have) x
 			GROUP BY split_id, user_id HAVING sum(amount) <> 0
 		)
-		SELECT (SELECT count(*) FROM splits), (SELECT count(DISTINCT split_id) FROM diff)`},
+		SELECT (SELECT count(*) FROM s), (SELECT count(DISTINCT split_id) FROM diff)`},
+	// The shares of every split add up to its total, and its payers too
+	// when it names any (checkSplitAddsUp holds it when writing).
+	{"split_adds_up", `
+		SELECT count(*), count(*) FILTER (WHERE coalesce(sh.total, 0) <> s.total OR (p.n > 0 AND p.total <> s.total))
+		FROM splits s
+		LEFT JOIN (SELECT group_id, split_id, sum(amount) AS total FROM shares GROUP BY group_id, split_id) sh
+		       ON sh.group_id = s.group_id AND sh.split_id = s.id
+		LEFT JOIN (SELECT group_id, split_id, sum(amount) AS total, count(*) AS n FROM split_payers GROUP BY group_id, split_id) p
+		       ON p.group_id = s.group_id AND p.split_id = s.id`},
+	// The splits and shares the ledger names exist: foreign keys say so
+	// on plain PostgreSQL, not on Citus, where the ledger and the threads
+	// live on different nodes (migration 222).
+	{"ledger_names_real_splits", `
+		WITH s AS MATERIALIZED (SELECT id FROM splits), sh AS MATERIALIZED (SELECT id FROM shares)
+		SELECT count(*), count(*) FILTER (WHERE (t.split_id IS NOT NULL AND s.id IS NULL) OR (t.share_id IS NOT NULL AND sh.id IS NULL))
+		FROM ledger_transfers t
+		LEFT JOIN s ON s.id = t.split_id
+		LEFT JOIN sh ON sh.id = t.share_id
+		WHERE t.split_id IS NOT NULL OR t.share_id IS NOT NULL`},
 	{"id_used_once", `
 		SELECT (SELECT count(*) FROM ledger_transfers) + (SELECT count(*) FROM ledger_attempts),
 		       (SELECT count(*) FROM ledger_attempts a JOIN ledger_transfers t ON t.id = a.id)`},

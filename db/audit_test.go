@@ -60,8 +60,8 @@ func TestAuditClean(t *testing.T) {
 	t.Parallel()
 	d, _ := busyLedger(t)
 	checks := auditClean(t, d)
-	if len(checks) != 15 {
-		t.Errorf("%d checks, want 15", len(checks))
+	if len(checks) != 17 {
+		t.Errorf("%d checks, want 17", len(checks))
 	}
 	for _, c := range checks {
 		if c.Checked == 0 {
@@ -116,6 +116,11 @@ func TestAuditFindsTampering(t *testing.T) {
 		`UPDATE ledger_accounts a SET balance = balance + CASE WHEN a.user_id = `+itoa(u[0])+` THEN 1 ELSE -1 END
 			WHERE a.kind = 'thread_position' AND a.group_id = (SELECT group_id FROM splits ORDER BY id LIMIT 1)`,
 		`UPDATE ledger_accounts SET balance = balance + 2 WHERE id = (SELECT max(id) FROM ledger_accounts WHERE kind = 'thread_position')`,
+		// A cash transfer for a share that does not exist.
+		`INSERT INTO ledger_transfers (id, kind, currency, minor, amount, share_id, request_hash, created_at) VALUES ('forged-cash', 'cash', 'EUR', 2, 1, -7, 'x', now())`,
+		`INSERT INTO ledger_entries (transfer_id, account_id, currency, minor, amount) VALUES ('forged-cash', `+e+`, 'EUR', 2, -1), ('forged-cash', `+e+`, 'EUR', 2, 1)`,
+		// A share of the same split grown behind its total's back.
+		`UPDATE shares SET amount = amount + 1 WHERE id = (SELECT min(id) FROM shares WHERE split_id = (SELECT min(id) FROM splits))`,
 	)
 	if err := d.SetLimits(ctx, db.Limits{
 		PerTransfer: map[string]decimal.Decimal{"EUR": decimal.NewFromInt(100)},
@@ -131,7 +136,7 @@ func TestAuditFindsTampering(t *testing.T) {
 		"transfers_balanced":                    1,
 		"balances_match_entries":                3, // the drained account, equity and a position
 		"no_forbidden_negative_balance":         1,
-		"share_paid_once":                       0,
+		"share_paid_once":                       1, // the forged cash, which share_payments does not know
 		"card_cap_per_transfer":                 1, // the 400 EUR payment
 		"card_cap_30_days":                      1,
 		"pending_resolved_once":                 1, // the 400 EUR payment, queued again
@@ -142,7 +147,9 @@ func TestAuditFindsTampering(t *testing.T) {
 		"positions_sum_to_zero":                 1,
 		"positions_match_entries":               1,
 		"positions_moved_by_position_transfers": 0,
-		"split_positions_match":                 1,
+		"split_positions_match":                 1, // the forged transfer and the grown share: one split
+		"split_adds_up":                         1,
+		"ledger_names_real_splits":              1,
 	}
 	for _, c := range checks {
 		if c.Violations != want[c.Name] {

@@ -91,8 +91,9 @@ func (d *DB) HistoryPage(ctx context.Context, userID int64, before HistoryCursor
 		LEFT JOIN users sdr ON sdr.id = sd.recipient_id
 		WHERE t.kind NOT IN ('settlement')
 		  AND ($3::timestamptz IS NULL OR (t.created_at, t.id) < ($3, $4))
-		GROUP BY t.id, s.id, s.group_id, s.title, pu.display_name, cu.display_name, lp.payer_id, lp.payee_id, lp.note,
-		         lpr.display_name, lpe.display_name, sd.sender_id, sd.recipient_id, sd.note, sds.display_name, sdr.display_name
+		GROUP BY t.id, t.kind, t.currency, t.created_at, s.id, s.group_id, s.title, s.payee_id,
+		         pu.display_name, cu.display_name, lp.payer_id, lp.payee_id, lp.note, lpr.display_name, lpe.display_name,
+		         sd.sender_id, sd.recipient_id, sd.note, sds.display_name, sdr.display_name
 		ORDER BY t.created_at DESC, t.id DESC
 		LIMIT $2`, userID, limit+1, at, before.ID)
 	if err != nil {

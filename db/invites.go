@@ -2,6 +2,8 @@ package db
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 
 	"github.com/jmoiron/sqlx"
 )
@@ -93,20 +95,32 @@ func (d *DB) JoinByInvite(ctx context.Context, token string, userID int64) (Thre
 			ID       int64 `db:"id"`
 			ThreadID int64 `db:"group_id"`
 		}
-		// Lock the invite so a use-limited link cannot be over-used by racing joins.
-		err := tx.GetContext(ctx, &inv, `SELECT id, group_id FROM group_invites
-			WHERE token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())
-			  AND (max_uses IS NULL OR uses < max_uses)
-			FOR UPDATE`, hashToken(token))
-		if err != nil {
+		// Find the invite's thread first, then lock the invite by (thread,
+		// id), so a use-limited link cannot be over-used by racing joins: a
+		// lock must name the thread on Citus, and the token alone does not.
+		err := tx.GetContext(ctx, &inv, `SELECT id, group_id FROM group_invites WHERE token_hash = $1`, hashToken(token))
+		if errors.Is(err, sql.ErrNoRows) {
 			return errInviteInvalid.New()
+		}
+		if err != nil {
+			return err
+		}
+		err = tx.GetContext(ctx, &inv, `SELECT id, group_id FROM group_invites
+			WHERE group_id = $1 AND id = $2 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())
+			  AND (max_uses IS NULL OR uses < max_uses)
+			FOR UPDATE`, inv.ThreadID, inv.ID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return errInviteInvalid.New()
+		}
+		if err != nil {
+			return err
 		}
 		added, err := addMember(ctx, tx, inv.ThreadID, userID)
 		if err != nil {
 			return err
 		}
 		if added {
-			if _, err := tx.ExecContext(ctx, `UPDATE group_invites SET uses = uses + 1 WHERE id = $1`, inv.ID); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE group_invites SET uses = uses + 1 WHERE group_id = $1 AND id = $2`, inv.ThreadID, inv.ID); err != nil {
 				return err
 			}
 		}

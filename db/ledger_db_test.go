@@ -75,6 +75,30 @@ func TestLedgerIsAppendOnly(t *testing.T) {
 	auditClean(t, d)
 }
 
+// The row-level triggers hold on their own: on a Citus coordinator the
+// statement-level ones are not copied to the tables' shards.
+func TestLedgerIsAppendOnlyRowByRow(t *testing.T) {
+	t.Parallel()
+	d, dep, _ := ledgerWithPayment(t)
+	ledgerAppendOnlyRows(t, d, dep, `ALTER TABLE ledger_transfers DISABLE TRIGGER ledger_transfers_append_only`,
+		`ALTER TABLE ledger_entries DISABLE TRIGGER ledger_entries_append_only`,
+		`ALTER TABLE ledger_attempts DISABLE TRIGGER ledger_attempts_append_only`)
+}
+
+// ledgerAppendOnlyRows checks that no ledger row can be updated or deleted,
+// after the statements in before (in the same transaction).
+func ledgerAppendOnlyRows(t *testing.T, d *db.DB, dep db.Transfer, before ...string) {
+	t.Helper()
+	attempt := `INSERT INTO ledger_attempts (id, code, message, request_hash, created_at) VALUES ('failed-attempt-1', 'invalid', 'x', 'x', now())`
+	with := func(stmts ...string) []string { return append(append([]string{attempt}, before...), stmts...) }
+	for _, table := range []string{"ledger_transfers", "ledger_entries", "ledger_attempts"} {
+		mustFail(t, d, "update "+table+" row by row", "append-only", with(`UPDATE `+table+` SET id = id`)...)
+		mustFail(t, d, "delete "+table+" row by row", "append-only", with(`DELETE FROM `+table)...)
+	}
+	mustFail(t, d, "update one transfer row by row", "append-only", with(`UPDATE ledger_transfers SET amount = 1 WHERE id = '`+dep.ID+`'`)...)
+	mustFail(t, d, "update entries row by row", "append-only", with(`UPDATE ledger_entries SET amount = amount * 2`)...)
+}
+
 func TestDatabaseRefusesUnbalancedTransfers(t *testing.T) {
 	t.Parallel()
 	d, dep, _ := ledgerWithPayment(t)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+	"github.com/shopspring/decimal"
 
 	"divvy/db/money"
 )
@@ -283,9 +284,7 @@ const writeTransferSQL = `
 	WITH t AS (
 		INSERT INTO ledger_transfers (id, kind, currency, minor, amount, payer_user_id, split_id, share_id,
 			pending_of, reverses, provider_ref, request_hash, created_at, cap_amount)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
-			-- A card payment counts against the rolling cap at today's rate.
-			CASE WHEN $2 = 'card_payment' THEN round($5::numeric / (SELECT per_eur FROM ledger_rates WHERE currency = $3), 6) END)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $16)
 		RETURNING id
 	), legs (account_id, amount) AS (
 		SELECT * FROM unnest($14::bigint[], $15::numeric[])
@@ -305,13 +304,23 @@ const writeTransferSQL = `
 	UPDATE ledger_accounts a SET balance = a.balance + legs.amount
 	FROM legs WHERE a.id = legs.account_id`
 
-func writeTransfer(ctx context.Context, tx sqlx.ExecerContext, r TransferRequest, hash string, now time.Time) error {
+func writeTransfer(ctx context.Context, tx sqlx.ExtContext, r TransferRequest, hash string, now time.Time) error {
 	c, _ := money.LookupCurrency(r.Amount.Currency)
 	amt := r.Amount.Amount.StringFixed(c.Minor)
+	// A card payment counts against the rolling cap at today's rate. Read
+	// by a statement of its own: Citus refuses a subquery in an INSERT's
+	// VALUES, and loses the row of an INSERT ... SELECT in a CTE.
+	var capAmount decimal.NullDecimal
+	if r.Kind == TransferCardPayment {
+		err := sqlx.GetContext(ctx, tx, &capAmount, `SELECT round($1::numeric / per_eur, 6) FROM ledger_rates WHERE currency = $2`, amt, c.Code)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+	}
 	_, err := tx.ExecContext(ctx, writeTransferSQL,
 		r.ID, string(r.Kind), c.Code, c.Minor, amt, nullID(r.PayerID), nullID(r.SplitID), nullID(r.ShareID),
 		nullString(r.PendingOf), nullString(r.Reverses), nullString(r.ProviderRef), hash, now,
-		pq.Array([]int64{r.From, r.To}), pq.Array([]string{"-" + amt, amt}))
+		pq.Array([]int64{r.From, r.To}), pq.Array([]string{"-" + amt, amt}), capAmount)
 	return err
 }
 

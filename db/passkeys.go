@@ -478,7 +478,11 @@ func (d *DB) checkPasskey(ctx context.Context, userID int64, response, paymentID
 		return errPasskeyMalformed.New()
 	}
 	var hash string
-	err = d.x.GetContext(ctx, &hash, reservePINTry, userID, maxPINTries, pinTryTTL.String())
+	now, err := d.dbNow(ctx)
+	if err != nil {
+		return err
+	}
+	err = d.x.GetContext(ctx, &hash, reservePINTry, userID, maxPINTries, pinTryTTL.String(), now)
 	if errors.Is(err, sql.ErrNoRows) {
 		return d.pinRefusal(ctx, userID)
 	}
@@ -500,7 +504,10 @@ func (d *DB) checkPasskey(ctx context.Context, userID int64, response, paymentID
 		return err
 	}
 	var wrong pinState
-	err = d.x.GetContext(octx, &wrong, pinWrong, userID, maxPINTries, pinLockBase.String(), pinLockMax.String())
+	if now, err = d.dbNow(octx); err != nil {
+		return err
+	}
+	err = d.x.GetContext(octx, &wrong, pinWrong, userID, maxPINTries, pinLockBase.String(), pinLockMax.String(), now)
 	if err != nil {
 		return err
 	}

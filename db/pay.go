@@ -175,7 +175,7 @@ func sharePayment(s Split, sh Share, method string) TransferHook {
 		// here, while a cancel (FOR UPDATE) waits for them all.
 		First: func(ctx context.Context, tx sqlx.ExtContext) error {
 			var status string
-			err := sqlx.GetContext(ctx, tx, &status, `SELECT status FROM splits WHERE id = $1 FOR KEY SHARE`, s.ID)
+			err := sqlx.GetContext(ctx, tx, &status, `SELECT status FROM splits WHERE group_id = $1 AND id = $2 FOR KEY SHARE`, s.ThreadID, s.ID)
 			if errors.Is(err, sql.ErrNoRows) {
 				return ErrNotFound.New("share")
 			}
@@ -191,7 +191,7 @@ func sharePayment(s Split, sh Share, method string) TransferHook {
 			// same statement could be the one an edit that held the lock
 			// has just changed.
 			var amount decimal.Decimal
-			err = sqlx.GetContext(ctx, tx, &amount, `SELECT amount FROM shares WHERE id = $1 AND split_id = $2 AND removed_at IS NULL`, sh.ID, s.ID)
+			err = sqlx.GetContext(ctx, tx, &amount, `SELECT amount FROM shares WHERE group_id = $3 AND id = $1 AND split_id = $2 AND removed_at IS NULL`, sh.ID, s.ID, s.ThreadID)
 			if errors.Is(err, sql.ErrNoRows) {
 				return ErrNotFound.New("share")
 			}
@@ -236,7 +236,7 @@ func closeIfPaid(ctx context.Context, tx sqlx.ExtContext, s Split) (int64, error
 		return 0, err
 	}
 	var open, due bool
-	if err := tx.QueryRowxContext(ctx, dueSharesSQL, s.ID).Scan(&open, &due); err != nil || !open || due {
+	if err := tx.QueryRowxContext(ctx, dueSharesSQL, s.ID, s.ThreadID).Scan(&open, &due); err != nil || !open || due {
 		return 0, err
 	}
 	return markComplete(ctx, tx, s)
@@ -245,7 +245,7 @@ func closeIfPaid(ctx context.Context, tx sqlx.ExtContext, s Split) (int64, error
 // markComplete records that an open split is paid in full, with its "All
 // paid" message (without its event), and returns the message.
 func markComplete(ctx context.Context, tx sqlx.ExtContext, s Split) (int64, error) {
-	res, err := tx.ExecContext(ctx, `UPDATE splits SET status = 'complete', closed_at = now() WHERE id = $1 AND status = 'open'`, s.ID)
+	res, err := tx.ExecContext(ctx, `UPDATE splits SET status = 'complete', closed_at = now() WHERE group_id = $2 AND id = $1 AND status = 'open'`, s.ID, s.ThreadID)
 	if err != nil {
 		return 0, err
 	}
@@ -258,11 +258,13 @@ func markComplete(ctx context.Context, tx sqlx.ExtContext, s Split) (int64, erro
 }
 
 // dueSharesSQL says whether a split is open and whether any of its shares
-// (the collector's aside) is not covered by a payment; see sharesQuery. It
-// stops at the first one.
+// (the collector's aside) is not covered by a payment; see sharesQuery.
+// Joins, not a correlated subquery: on Citus the shares and the payments
+// live on different nodes.
 const dueSharesSQL = `
-	SELECT s.status = 'open', EXISTS (
-		SELECT 1 FROM shares sh
-		WHERE sh.split_id = s.id AND sh.user_id <> s.payee_id AND sh.removed_at IS NULL
-		  AND NOT EXISTS (SELECT 1 FROM share_payments p WHERE ` + paysShare + `)
-	) FROM splits s WHERE s.id = $1`
+	SELECT s.status = 'open', coalesce(bool_or(sh.id IS NOT NULL AND p.share_id IS NULL), false)
+	FROM splits s
+	LEFT JOIN shares sh ON sh.group_id = s.group_id AND sh.split_id = s.id AND sh.user_id <> s.payee_id AND sh.removed_at IS NULL
+	LEFT JOIN share_payments p ON ` + paysShare + `
+	WHERE s.group_id = $2 AND s.id = $1
+	GROUP BY s.status`

@@ -33,13 +33,13 @@ type PaymentChange struct {
 
 const upsertPaymentChange = `
 INSERT INTO payment_changes (user_id, kind, card_token, card_brand, card_last4, card_exp_month, card_exp_year,
-	pin_hash, code_hash, code_expires_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now() + $10::interval)
+	pin_hash, code_hash, code_expires_at, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now() + $10::interval, now())
 ON CONFLICT (user_id) DO UPDATE SET kind = EXCLUDED.kind, card_token = EXCLUDED.card_token,
 	card_brand = EXCLUDED.card_brand, card_last4 = EXCLUDED.card_last4,
 	card_exp_month = EXCLUDED.card_exp_month, card_exp_year = EXCLUDED.card_exp_year,
 	pin_hash = EXCLUDED.pin_hash, code_hash = EXCLUDED.code_hash,
-	code_expires_at = EXCLUDED.code_expires_at, code_attempts = 0, created_at = now()`
+	code_expires_at = EXCLUDED.code_expires_at, code_attempts = 0, created_at = EXCLUDED.created_at`
 
 // activeContact returns where codes go for a person whose payments are
 // active: ENOTFOUND without a setup, ECONFLICT before activation.

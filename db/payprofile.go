@@ -137,11 +137,12 @@ func (s *PaymentSetup) Problems() map[string]string {
 // not offered yet). Not while payments are locked after wrong PINs either
 // (a new PIN must not undo a lock-out), and the growth of lock-outs is
 // kept. The rule is in the statement's condition, so a setup racing an
-// activation cannot slip in after it.
+// activation cannot slip in after it. The time is read in VALUES only
+// (EXCLUDED.updated_at): Citus refuses now() in DO UPDATE.
 const upsertPaymentProfile = `
 INSERT INTO payment_profiles AS p (user_id, legal_name, contact_email, card_token, card_brand, card_last4,
-	card_exp_month, card_exp_year, pin_hash, code_hash, code_expires_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now() + $11::interval)
+	card_exp_month, card_exp_year, pin_hash, code_hash, code_expires_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now() + $11::interval, now())
 ON CONFLICT (user_id) DO UPDATE SET
 	legal_name = EXCLUDED.legal_name, contact_email = EXCLUDED.contact_email,
 	card_token = EXCLUDED.card_token, card_brand = EXCLUDED.card_brand, card_last4 = EXCLUDED.card_last4,
@@ -149,8 +150,8 @@ ON CONFLICT (user_id) DO UPDATE SET
 	pin_hash = EXCLUDED.pin_hash, pin_attempts = 0, pin_locked_until = NULL,
 	active = false, activated_at = NULL,
 	code_hash = EXCLUDED.code_hash, code_expires_at = EXCLUDED.code_expires_at, code_attempts = 0,
-	updated_at = now()
-WHERE NOT p.active AND (p.pin_locked_until IS NULL OR p.pin_locked_until <= now()) AND p.pin_attempts < $12
+	updated_at = EXCLUDED.updated_at
+WHERE NOT p.active AND (p.pin_locked_until IS NULL OR p.pin_locked_until <= EXCLUDED.updated_at) AND p.pin_attempts < $12
 RETURNING ` + paymentProfileColumns
 
 // SetupPayments sets up (or, until activated, replaces) the user's card

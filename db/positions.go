@@ -111,24 +111,25 @@ func (d *DB) undoPositions(ctx context.Context, tx *sqlx.Tx, of, by string) erro
 	return d.writePositions(ctx, tx, "pos:"+by, legs[0].ThreadID, 0, legs[0].Currency, out, true)
 }
 
-// splitPayersSQL is who fronted split s and how much: its rows of
-// split_payers, or, without any, the collector and the total.
-const splitPayersSQL = `SELECT sp.user_id, sp.amount FROM split_payers sp WHERE sp.split_id = s.id
-	UNION ALL
-	SELECT s.payee_id, s.total WHERE NOT EXISTS (SELECT 1 FROM split_payers sp WHERE sp.split_id = s.id)`
-
-// splitPositionDelta is, per user, what split $1 should contribute to the
-// positions less what its position transfers already did: the transfer
-// that syncs them. Zero rows when they agree.
+// splitPositionDelta is, per user, what split $1 of thread $2 (currency
+// $3) should contribute to the positions less what its position transfers already
+// did: the transfer that syncs them. Zero rows when they agree. The
+// split's rows are read first, by thread (materialized): on Citus they are
+// on the thread's node and the ledger on the coordinator, and the rest of
+// the query joins the ledger with what they returned.
 const splitPositionDelta = `
-	WITH s AS (SELECT id, group_id, payee_id, total, status FROM splits WHERE id = $1),
+	WITH s AS MATERIALIZED (SELECT id, group_id, payee_id, total, status FROM splits WHERE group_id = $2 AND id = $1),
+	sh AS MATERIALIZED (SELECT id, user_id, amount FROM shares WHERE group_id = $2 AND split_id = $1),
+	payers AS MATERIALIZED (SELECT user_id, amount FROM split_payers WHERE group_id = $2 AND split_id = $1),
 	want (user_id, amount) AS (
-		SELECT p.user_id, p.amount FROM s CROSS JOIN LATERAL (` + splitPayersSQL + `) p WHERE s.status <> 'cancelled'
+		SELECT p.user_id, p.amount FROM s, payers p WHERE s.status <> 'cancelled'
 		UNION ALL
-		SELECT sh.user_id, -sh.amount FROM shares sh, s WHERE sh.split_id = s.id AND s.status <> 'cancelled'
+		SELECT s.payee_id, s.total FROM s WHERE s.status <> 'cancelled' AND NOT EXISTS (SELECT 1 FROM payers)
+		UNION ALL
+		SELECT sh.user_id, -sh.amount FROM sh, s WHERE s.status <> 'cancelled'
 		UNION ALL
 		SELECT u.user_id, u.amount FROM s
-		JOIN shares sh ON sh.split_id = s.id
+		CROSS JOIN sh
 		JOIN share_payments p ON p.share_id = sh.id AND p.undone_by IS NULL AND p.kind <> 'cover'
 		JOIN ledger_transfers t ON t.id = p.transfer_id
 		CROSS JOIN LATERAL (VALUES (sh.user_id, t.amount), (s.payee_id, -t.amount)) AS u (user_id, amount)

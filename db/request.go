@@ -97,9 +97,9 @@ func (d *DB) DeclineRequest(ctx context.Context, threadID, splitID, userID int64
 			Mine bool `db:"mine"`
 			Paid bool `db:"paid"`
 		}
-		if err := tx.GetContext(ctx, &st, `SELECT bool_or(sh.user_id = $2) AS mine,
-			bool_or(EXISTS (SELECT 1 FROM share_payments p WHERE `+paysShare+`)) AS paid
-			FROM shares sh WHERE sh.split_id = $1`, splitID, userID); err != nil {
+		if err := tx.GetContext(ctx, &st, `SELECT bool_or(sh.user_id = $2) AS mine, bool_or(p.share_id IS NOT NULL) AS paid
+			FROM shares sh LEFT JOIN share_payments p ON `+paysShare+`
+			WHERE sh.group_id = $3 AND sh.split_id = $1`, splitID, userID, threadID); err != nil {
 			return err
 		}
 		switch {

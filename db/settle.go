@@ -116,12 +116,13 @@ func (d *DB) settleEffects(ctx context.Context, tx *sqlx.Tx, r TransferRequest, 
 // (they owe nobody), oldest first.
 const settledShares = `
 	SELECT sh.id AS share_id, s.id AS split_id, s.title, s.request
-	FROM splits s JOIN shares sh ON sh.split_id = s.id
+	FROM splits s JOIN shares sh ON sh.group_id = s.group_id AND sh.split_id = s.id
+	LEFT JOIN share_payments p ON ` + paysShare + `
+	LEFT JOIN ledger_accounts a ON a.kind = 'thread_position'
+	      AND a.group_id = s.group_id AND a.user_id = sh.user_id AND a.currency = s.currency
 	WHERE s.group_id = $1 AND s.status = 'open' AND s.currency = $3
 	  AND sh.user_id = ANY($2) AND sh.user_id <> s.payee_id AND sh.amount > 0
-	  AND NOT EXISTS (SELECT 1 FROM share_payments p WHERE ` + paysShare + `)
-	  AND coalesce((SELECT a.balance FROM ledger_accounts a WHERE a.kind = 'thread_position'
-	                AND a.group_id = s.group_id AND a.user_id = sh.user_id AND a.currency = s.currency), 0) >= 0
+	  AND p.share_id IS NULL AND coalesce(a.balance, 0) >= 0
 	ORDER BY s.id, sh.id`
 
 // coverShares marks as covered by settlement id the outstanding shares of

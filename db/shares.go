@@ -333,7 +333,7 @@ func (d *DB) addToSplit(ctx context.Context, tx *sqlx.Tx, threadID, splitID, use
 				var weights map[int64]string
 				var draft SplitDraft
 				var raw []byte
-				if err := tx.GetContext(ctx, &raw, `SELECT spec FROM splits WHERE id = $1`, splitID); err == nil && json.Unmarshal(raw, &draft) == nil {
+				if err := tx.GetContext(ctx, &raw, `SELECT spec FROM splits WHERE group_id = $2 AND id = $1`, splitID, threadID); err == nil && json.Unmarshal(raw, &draft) == nil {
 					weights = draft.Values
 				}
 				for i, sh := range s.Shares {
@@ -350,25 +350,31 @@ func (d *DB) addToSplit(ctx context.Context, tx *sqlx.Tx, threadID, splitID, use
 				return err
 			}
 			for i, sh := range s.Shares {
-				if _, err := tx.ExecContext(ctx, `UPDATE shares SET amount = $2 WHERE id = $1`, sh.ID, amounts[i].Amount); err != nil {
+				if _, err := tx.ExecContext(ctx, `UPDATE shares SET amount = $2 WHERE group_id = $3 AND id = $1`, sh.ID, amounts[i].Amount, threadID); err != nil {
 					return err
 				}
 			}
-			_, err = tx.ExecContext(ctx, `INSERT INTO shares (split_id, user_id, position, amount) VALUES ($1, $2, $3, $4)`,
-				splitID, userID, n-1, amounts[n-1].Amount)
-			return err
+			_, err = tx.ExecContext(ctx, `INSERT INTO shares (group_id, split_id, user_id, position, amount) VALUES ($1, $2, $3, $4, $5)`,
+				threadID, splitID, userID, n-1, amounts[n-1].Amount)
+			if err != nil {
+				return err
+			}
+			return checkSplitAddsUp(ctx, tx, threadID, splitID)
 		}
 		part := equalPart[n-1]
 		own, ok := s.ShareOf(row.CollectorID)
 		if !ok || own.Amount.Amount.LessThan(part.Amount) {
 			return errNoRoom.New(s.CollectorName, part)
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE shares SET amount = amount - $2 WHERE id = $1`, own.ID, part.Amount); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE shares SET amount = amount - $2 WHERE group_id = $3 AND id = $1`, own.ID, part.Amount, threadID); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO shares (split_id, user_id, position, amount) VALUES ($1, $2, $3, $4)`,
-			splitID, userID, n-1, part.Amount)
-		return err
+		_, err = tx.ExecContext(ctx, `INSERT INTO shares (group_id, split_id, user_id, position, amount) VALUES ($1, $2, $3, $4, $5)`,
+			threadID, splitID, userID, n-1, part.Amount)
+		if err != nil {
+			return err
+		}
+		return checkSplitAddsUp(ctx, tx, threadID, splitID)
 	}
 }
 
@@ -392,9 +398,18 @@ func (d *DB) JoinBySplitLink(ctx context.Context, token string, userID int64) (P
 	err := d.inTx(ctx, nil, func(tx *sqlx.Tx) error {
 		// The split first, then the thread's row (by the events), as a
 		// payment of the split does.
-		if err := tx.GetContext(ctx, &ids, `SELECT id, group_id FROM splits WHERE pay_token_hash = $1 AND status = 'open' FOR UPDATE`,
-			hashToken(token)); err != nil {
+		// Found by its token first, then locked by (thread, id): a lock
+		// must name the thread on Citus.
+		err := tx.GetContext(ctx, &ids, `SELECT id, group_id FROM splits WHERE pay_token_hash = $1`, hashToken(token))
+		if err == nil {
+			err = tx.GetContext(ctx, &ids, `SELECT id, group_id FROM splits WHERE group_id = $1 AND id = $2 AND status = 'open' FOR UPDATE`,
+				ids.ThreadID, ids.ID)
+		}
+		if errors.Is(err, sql.ErrNoRows) {
 			return errPayLinkInvalid.New()
+		}
+		if err != nil {
+			return err
 		}
 		if _, err := addMember(ctx, tx, ids.ThreadID, userID); err != nil {
 			return err
@@ -402,7 +417,7 @@ func (d *DB) JoinBySplitLink(ctx context.Context, token string, userID int64) (P
 		if _, err := tx.ExecContext(ctx, `SAVEPOINT add_share`); err != nil {
 			return err
 		}
-		err := d.addToSplit(ctx, tx, ids.ThreadID, ids.ID, userID, userID, true)
+		err = d.addToSplit(ctx, tx, ids.ThreadID, ids.ID, userID, userID, true)
 		if code := ErrorCode(err); code == ECONFLICT || code == EFORBIDDEN {
 			in = false
 			_, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT add_share`)

@@ -115,7 +115,7 @@ func (d *DB) EditSplit(ctx context.Context, p PaymentProvider, threadID, splitID
 		}
 		// The shares' rows too: a claim "paid another way" updates its
 		// share without the split's lock.
-		if _, err := tx.ExecContext(ctx, `SELECT id FROM shares WHERE split_id = $1 ORDER BY id FOR UPDATE`, splitID); err != nil {
+		if _, err := tx.ExecContext(ctx, `SELECT id FROM shares WHERE group_id = $2 AND split_id = $1 ORDER BY id FOR UPDATE`, splitID, threadID); err != nil {
 			return err
 		}
 		m, err := splitsByID(ctx, tx, []int64{splitID})
@@ -161,16 +161,23 @@ func (d *DB) EditSplit(ctx context.Context, p PaymentProvider, threadID, splitID
 			}
 			for _, sh := range changed {
 				if a, ok := wanted[sh.UserID]; ok {
-					_, err = tx.ExecContext(ctx, `UPDATE shares SET amount = $2, cash_claimed_at = NULL WHERE id = $1`, sh.ID, a.Amount)
+					_, err = tx.ExecContext(ctx, `UPDATE shares SET amount = $2, cash_claimed_at = NULL WHERE group_id = $3 AND id = $1`, sh.ID, a.Amount, threadID)
 				} else {
 					// Kept, emptied, when the ledger names it or a payment
 					// row does (a settlement's cover names no share in the
-					// ledger).
-					_, err = tx.ExecContext(ctx, `WITH gone AS (
-							DELETE FROM shares sh WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM ledger_transfers WHERE share_id = $1)
-								AND NOT EXISTS (SELECT 1 FROM share_payments WHERE share_id = $1) RETURNING id)
-						UPDATE shares SET amount = 0, removed_at = now(), cash_claimed_at = NULL
-						WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM gone)`, sh.ID)
+					// ledger). Asked first: the ledger and the shares may
+					// live on different nodes (migration 222).
+					var named bool
+					if err := tx.GetContext(ctx, &named, `SELECT EXISTS (SELECT 1 FROM ledger_transfers WHERE share_id = $1)
+						OR EXISTS (SELECT 1 FROM share_payments WHERE share_id = $1)`, sh.ID); err != nil {
+						return err
+					}
+					if named {
+						_, err = tx.ExecContext(ctx, `UPDATE shares SET amount = 0, removed_at = now(), cash_claimed_at = NULL
+							WHERE group_id = $2 AND id = $1`, sh.ID, threadID)
+					} else {
+						_, err = tx.ExecContext(ctx, `DELETE FROM shares WHERE group_id = $2 AND id = $1`, sh.ID, threadID)
+					}
 				}
 				if err != nil {
 					return err
@@ -178,15 +185,15 @@ func (d *DB) EditSplit(ctx context.Context, p PaymentProvider, threadID, splitID
 			}
 			for i, s := range plan.Shares {
 				if _, in := old.ShareOf(s.UserID); in {
-					if _, err := tx.ExecContext(ctx, `UPDATE shares SET position = $3 WHERE split_id = $1 AND user_id = $2`, splitID, s.UserID, i); err != nil {
+					if _, err := tx.ExecContext(ctx, `UPDATE shares SET position = $3 WHERE group_id = $4 AND split_id = $1 AND user_id = $2`, splitID, s.UserID, i, threadID); err != nil {
 						return err
 					}
 					continue
 				}
 				// Someone new, or back after being taken out.
-				if _, err := tx.ExecContext(ctx, `INSERT INTO shares (split_id, user_id, position, amount) VALUES ($1, $2, $3, $4)
-					ON CONFLICT (split_id, user_id) DO UPDATE SET amount = EXCLUDED.amount, position = EXCLUDED.position,
-						removed_at = NULL, cash_claimed_at = NULL, reminded_at = NULL`, splitID, s.UserID, i, s.Amount.Amount); err != nil {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO shares (group_id, split_id, user_id, position, amount) VALUES ($1, $2, $3, $4, $5)
+					ON CONFLICT (group_id, split_id, user_id) DO UPDATE SET amount = EXCLUDED.amount, position = EXCLUDED.position,
+						removed_at = NULL, cash_claimed_at = NULL, reminded_at = NULL`, threadID, splitID, s.UserID, i, s.Amount.Amount); err != nil {
 					return err
 				}
 			}
@@ -210,6 +217,9 @@ func (d *DB) EditSplit(ctx context.Context, p PaymentProvider, threadID, splitID
 				threadID, splitID, p.UserID, p.Amount.Amount); err != nil {
 				return err
 			}
+		}
+		if err := checkSplitAddsUp(ctx, tx, threadID, splitID); err != nil {
+			return err
 		}
 		noteSplit(tx, splitID)
 		m, err = splitsByID(ctx, tx, []int64{splitID})
@@ -266,8 +276,9 @@ func (d *DB) EditSplit(ctx context.Context, p PaymentProvider, threadID, splitID
 // a share is due, complete (with its "All paid" message) once none is.
 func (d *DB) reopenOrClose(ctx context.Context, tx *sqlx.Tx, s Split) error {
 	var owing, due int
-	if err := tx.QueryRowxContext(ctx, `SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM share_payments p WHERE `+paysShare+`))
-		FROM shares sh WHERE sh.split_id = $1 AND sh.user_id <> $2 AND sh.removed_at IS NULL`, s.ID, s.CollectorID).Scan(&owing, &due); err != nil {
+	if err := tx.QueryRowxContext(ctx, `SELECT count(*), count(*) FILTER (WHERE p.share_id IS NULL)
+		FROM shares sh LEFT JOIN share_payments p ON `+paysShare+`
+		WHERE sh.group_id = $3 AND sh.split_id = $1 AND sh.user_id <> $2 AND sh.removed_at IS NULL`, s.ID, s.CollectorID, s.ThreadID).Scan(&owing, &due); err != nil {
 		return err
 	}
 	if due > 0 || owing == 0 {

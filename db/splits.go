@@ -152,8 +152,8 @@ func (d *DB) CreateSplit(ctx context.Context, threadID, creatorID int64, plan Sp
 			return err
 		}
 		for i, s := range plan.Shares {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO shares (split_id, user_id, position, amount) VALUES ($1, $2, $3, $4)`,
-				id, s.UserID, i, s.Amount.Amount); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO shares (group_id, split_id, user_id, position, amount) VALUES ($1, $2, $3, $4, $5)`,
+				threadID, id, s.UserID, i, s.Amount.Amount); err != nil {
 				return err
 			}
 		}
@@ -162,6 +162,9 @@ func (d *DB) CreateSplit(ctx context.Context, threadID, creatorID int64, plan Sp
 				threadID, id, p.UserID, p.Amount.Amount); err != nil {
 				return err
 			}
+		}
+		if err := checkSplitAddsUp(ctx, tx, threadID, id); err != nil {
+			return err
 		}
 		_, err = insertMessage(ctx, tx, threadID, "split", creatorID, plan.Title, &id, nil)
 		return err
