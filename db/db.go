@@ -40,14 +40,17 @@ type DB struct {
 	faults       func(point string) error // tests only; see fault
 }
 
+// maxConns is the most connections a store keeps open (and idle).
+const maxConns = 40
+
 // Open connects to PostgreSQL at url and checks the connection.
 func Open(ctx context.Context, url string, log *slog.Logger) (*DB, error) {
 	x, err := sqlx.Open("postgres", url)
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	x.SetMaxOpenConns(40)
-	x.SetMaxIdleConns(40)
+	x.SetMaxOpenConns(maxConns)
+	x.SetMaxIdleConns(maxConns)
 	x.SetConnMaxIdleTime(5 * time.Minute)
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()

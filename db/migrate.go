@@ -65,6 +65,17 @@ func (d *DB) Migrate(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	var applied []string
+	// Sessions opened before a migration keep the settings it gave the
+	// database (ALTER DATABASE ... SET, as migration 222 does on Citus):
+	// once migrations applied, the pool's idle sessions are closed, so the
+	// next ones start with them. Runs last, after conn is back in the pool.
+	defer func() {
+		if len(applied) > 0 {
+			d.x.SetMaxIdleConns(0)
+			d.x.SetMaxIdleConns(maxConns)
+		}
+	}()
 	conn, err := d.x.Connx(ctx)
 	if err != nil {
 		return nil, err
@@ -86,7 +97,6 @@ func (d *DB) Migrate(ctx context.Context) ([]string, error) {
 	for _, v := range done {
 		have[v] = true
 	}
-	var applied []string
 	for _, m := range ms {
 		if have[m.version] {
 			continue
