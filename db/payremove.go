@@ -101,6 +101,10 @@ func (d *DB) RemovePayments(ctx context.Context, userID int64, pin string) error
 	}
 	now := d.ledgerTime()
 	err := d.inTx(ctx, nil, func(tx *sqlx.Tx) error {
+		// Card payments to this person take it shared (checkTransfer).
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('payee:' || $1::text, 0))`, userID); err != nil {
+			return err
+		}
 		var one int
 		err := tx.GetContext(ctx, &one, `SELECT 1 FROM payment_profiles WHERE user_id = $1 FOR UPDATE`, userID)
 		if errors.Is(err, sql.ErrNoRows) {
