@@ -33,13 +33,16 @@ const waitingReturning = `RETURNING w.transfer_id, w.group_id, w.sender_id, w.re
 // up payments theirs for good, and says so in each send's thread. It runs
 // when they finish setting up (ActivatePayments); ReturnUnclaimedSends
 // runs it again for anyone it missed. A send already returned stays
-// returned: of the claim and the return, exactly one happens.
+// returned: of the claim and the return, exactly one happens. A send
+// whose card payment the provider voided brought nothing: it is not
+// claimed (nor returned).
 func (d *DB) ClaimWaitingSends(ctx context.Context, userID int64) (int, error) {
 	var rows []waitingRow
 	err := d.inTx(ctx, nil, func(tx *sqlx.Tx) error {
 		rows = nil
 		if err := tx.SelectContext(ctx, &rows, `UPDATE waiting_sends w SET claimed_at = $2
-			WHERE w.recipient_id = $1 AND w.claimed_at IS NULL AND w.returned_at IS NULL `+waitingReturning,
+			WHERE w.recipient_id = $1 AND w.claimed_at IS NULL AND w.returned_at IS NULL
+			  AND NOT EXISTS (SELECT 1 FROM ledger_transfers v WHERE v.pending_of = w.transfer_id AND v.kind = 'void') `+waitingReturning,
 			userID, d.ledgerTime()); err != nil {
 			return err
 		}

@@ -38,6 +38,15 @@ func TestSendVoidedIsSaidInThread(t *testing.T) {
 	if strings.Count(p.sam.get(direct).body, "could not send") != 1 {
 		t.Errorf("the notice is not there exactly once")
 	}
+	// Léa had not set up payments, so the money was waiting for her:
+	// setting up now claims nothing that was voided.
+	if n := p.count(t, `SELECT count(*) FROM waiting_sends`); n != 1 {
+		t.Fatalf("%d waiting sends, want 1", n)
+	}
+	p.setupPayments(t, p.lea, "Léa", "4242 4242 4242 4242", "314159", direct+"/send")
+	if n := p.count(t, `SELECT count(*) FROM messages WHERE data->>'event' = 'send_claimed'`); n != 0 {
+		t.Errorf("%d 'received' messages for a voided send", n)
+	}
 }
 
 // Both histories say whom a send went to or came from, and what for.
