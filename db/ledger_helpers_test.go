@@ -121,7 +121,7 @@ func newSplit(t testing.TB, d *db.DB, collector int64, payers []int64, amount st
 	}
 	for i, p := range payers {
 		var id int64
-		if err := tx.Get(&id, `INSERT INTO shares (split_id, user_id, position, amount) VALUES ($1, $2, $3, $4) RETURNING id`, split, p, i, amount); err != nil {
+		if err := tx.Get(&id, `INSERT INTO shares (group_id, split_id, user_id, position, amount) VALUES ($5, $1, $2, $3, $4) RETURNING id`, split, p, i, amount, thread); err != nil {
 			t.Fatal(err)
 		}
 		shares = append(shares, id)

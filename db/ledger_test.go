@@ -99,8 +99,11 @@ func TestDepositSendAndBalances(t *testing.T) {
 // caller gets the same answer.
 func TestDoubleSubmit(t *testing.T) {
 	t.Parallel()
+	doubleSubmit(t, dbtest.New(t))
+}
+
+func doubleSubmit(t *testing.T, d *db.DB) {
 	ctx := context.Background()
-	d := dbtest.New(t)
 	u := users(t, d, 2)
 	fund(t, d, u[0], eur("100"))
 	id := newID()
@@ -241,8 +244,11 @@ func TestInvalidRequests(t *testing.T) {
 // Fifty payments race for a balance that covers k of them: exactly k pass.
 func TestOverSubscription(t *testing.T) {
 	t.Parallel()
+	overSubscription(t, dbtest.New(t))
+}
+
+func overSubscription(t *testing.T, d *db.DB) {
 	ctx := context.Background()
-	d := dbtest.New(t)
 	u := users(t, d, 2)
 	const n, k = 50, 17
 	a := fund(t, d, u[0], eur("170")) // k times 10
@@ -278,8 +284,11 @@ func TestOverSubscription(t *testing.T) {
 // Transfers A->B and B->A at once never surface a deadlock.
 func TestReverseDirectionNoDeadlock(t *testing.T) {
 	t.Parallel()
+	reverseDirectionNoDeadlock(t, dbtest.New(t))
+}
+
+func reverseDirectionNoDeadlock(t *testing.T, d *db.DB) {
 	ctx := context.Background()
-	d := dbtest.New(t)
 	u := users(t, d, 2)
 	fund(t, d, u[0], eur("1000"))
 	fund(t, d, u[1], eur("1000"))

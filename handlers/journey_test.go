@@ -1,12 +1,16 @@
 package handlers_test
 
 import (
+	"log/slog"
 	"net/http"
 	"net/url"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"divvy/db/dbtest"
 )
 
 // The pizza night, end to end through the real router: Olivia posts 47,50 €
@@ -14,8 +18,17 @@ import (
 // card with his PIN, Léa pays cash and Olivia confirms, Olivia reminds Nina,
 // Nina pays, the split closes, the money settles, and the ledger audit finds
 // nothing wrong.
-func TestPizzaNightJourney(t *testing.T) {
-	p := newPizza(t)
+func TestPizzaNightJourney(t *testing.T) { pizzaNightJourney(t, newApp(t)) }
+
+// The same journey on a Citus cluster (coordinator and two workers): the
+// thread's data distributed by thread id, the ledger on the coordinator.
+// Skipped when no cluster runs, except in CI (see dbtest.CitusURL).
+func TestPizzaNightJourneyOnCitus(t *testing.T) {
+	pizzaNightJourney(t, newAppStore(t, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})), dbtest.NewCitus(t)))
+}
+
+func pizzaNightJourney(t *testing.T, app *testApp) {
+	p := newPizzaOn(t, app)
 	ctx := t.Context()
 
 	wantStatus(t, "post split", p.org.post(p.thread+"/splits", p.splitForm("Pizza night", "47,50 €", "equal", "Olivia", "Sam", "Léa")), http.StatusSeeOther)

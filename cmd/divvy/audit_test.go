@@ -17,9 +17,13 @@ import (
 
 // `divvy audit` after a burst of concurrent transfers: every check passes
 // and is printed; after the ledger is tampered with, it fails.
-func TestAuditCommand(t *testing.T) {
+func TestAuditCommand(t *testing.T) { auditCommand(t, dbtest.URL(t)) }
+
+// The same on a Citus cluster (skipped without one, except in CI).
+func TestAuditCommandOnCitus(t *testing.T) { auditCommand(t, dbtest.CitusURL(t)) }
+
+func auditCommand(t *testing.T, url string) {
 	ctx := context.Background()
-	url := dbtest.URL(t)
 	store, err := db.Open(ctx, url, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -67,9 +67,15 @@ func startAppDB(t *testing.T) (string, string) {
 // needs a domain name (passkeys: WebAuthn has no RP id for an IP address).
 func startAppOn(t *testing.T, host string) (string, string) {
 	t.Helper()
+	return startAppOnDB(t, host, dbtest.EmptyURL(t))
+}
+
+// startAppOnDB is startAppOn over the (empty) database at dbURL, which the
+// app migrates as it starts.
+func startAppOnDB(t *testing.T, host, dbURL string) (string, string) {
+	t.Helper()
 	port := freePort(t)
 	base := fmt.Sprintf("http://%s:%d", host, port)
-	dbURL := dbtest.EmptyURL(t)
 	vars := map[string]string{
 		"DATABASE_URL":     dbURL,
 		"PORT":             fmt.Sprint(port),
@@ -88,7 +94,8 @@ func startAppOn(t *testing.T, host string) (string, string) {
 			t.Errorf("app did not stop")
 		}
 	})
-	deadline := time.Now().Add(20 * time.Second)
+	// Migrating a fresh database on Citus takes tens of seconds.
+	deadline := time.Now().Add(90 * time.Second)
 	for time.Now().Before(deadline) {
 		if res, err := http.Get(base + "/readyz"); err == nil {
 			res.Body.Close()
@@ -98,7 +105,7 @@ func startAppOn(t *testing.T, host string) (string, string) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	t.Fatal("app not ready after 20 s")
+	t.Fatal("app not ready after 90 s")
 	return "", ""
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"divvy/db"
+	"divvy/db/dbtest"
 )
 
 // person is one browser in a journey.
@@ -102,7 +103,19 @@ func shareRow(name string) string {
 // desktop sizes, with separate browsers (cookies) per person.
 func TestBrowserPizzaNight(t *testing.T) {
 	base, dbURL := startAppDB(t)
-	for _, s := range screens {
+	browserPizzaNight(t, base, dbURL, len(screens))
+}
+
+// The same journey once (on a phone) with the app on a Citus cluster, which
+// it migrates as it starts (skipped without a cluster, except in CI).
+func TestBrowserPizzaNightOnCitus(t *testing.T) {
+	base, dbURL := startAppOnDB(t, "127.0.0.1", dbtest.CitusEmptyURL(t))
+	browserPizzaNight(t, base, dbURL, 1)
+}
+
+// browserPizzaNight runs the journey at the first n screen sizes.
+func browserPizzaNight(t *testing.T, base, dbURL string, n int) {
+	for _, s := range screens[:n] {
 		t.Run(s.name, func(t *testing.T) {
 			olivia := &person{newBrowser(t, s.name, s.width, s.height), "Olivia"}
 			olivia.signUp(base, "olivia-"+s.name+"@example.com")
