@@ -84,6 +84,7 @@ var allScenarios = []string{"baseline", "page", "pinflood", "page-mixed", "creat
 var ledgerParts = []string{"pay-ledger", "payhot-ledger"}
 
 type config struct {
+	citus     bool
 	url       string
 	dbURL     string
 	quick     bool
@@ -116,6 +117,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		" (or "+strings.Join(ledgerParts, ", ")+": the ledger-only half of pay, payhot)")
 	fs.BoolVar(&cfg.keep, "keep", false, "keep the databases and server logs for inspection")
 	fs.StringVar(&cfg.bin, "server-bin", "", "start this divvy binary (say, a profiling build) instead of building ./cmd/divvy")
+	fs.BoolVar(&cfg.citus, "citus", false, "the -pg server is a Citus coordinator whose two workers listen on the next two ports (../shared/citus/cluster.sh): each database is made on all three nodes with the extension and the workers registered, so the servers' migrations distribute it")
 	fs.StringVar(&cfg.pg, "pg", "", "PostgreSQL admin URL to create the run's databases on (default: found as the app finds it, 127.0.0.1:5432 or a private cluster)")
 	fs.StringVar(&cfg.cpuProf, "cpuprofile", "", "write the harness's own CPU profile to this file (what the load generator costs)")
 	fs.IntVar(&cfg.stmts, "statements", 0, "print the N statements of the run's databases that took the most time (needs pg_stat_statements loaded in that PostgreSQL)")
@@ -255,6 +257,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	if err := in.findPostgres(ctx, cfg.pg); err != nil {
 		return err
 	}
+	in.citus = cfg.citus
 	if cfg.url == "" {
 		if cfg.bin != "" {
 			in.bin = cfg.bin

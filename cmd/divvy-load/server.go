@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -34,6 +35,7 @@ type infra struct {
 	pg       *pglocal.Server
 	runID    string
 	dbs      []string
+	citus    bool // adminURL is a Citus coordinator, workers on the next two ports
 	secrets  []string // SESSION_KEYS, PIN_PEPPER, SANDBOX_KEY shared by every server of the run
 	stderr   io.Writer
 }
@@ -117,7 +119,75 @@ func (in *infra) createDB(ctx context.Context, suffix string) (string, error) {
 		return "", fmt.Errorf("create database %s: %w", name, err)
 	}
 	in.dbs = append(in.dbs, name)
-	return pglocal.WithDatabase(in.adminURL, name)
+	u, err := pglocal.WithDatabase(in.adminURL, name)
+	if err != nil || !in.citus {
+		return u, err
+	}
+	return u, in.citusDB(ctx, name)
+}
+
+// citusNodes are the admin URLs of the coordinator (adminURL) and of its
+// two workers, on the next two ports.
+func (in *infra) citusNodes() ([]string, error) {
+	u, err := url.Parse(in.adminURL)
+	if err != nil {
+		return nil, err
+	}
+	port, err := strconv.Atoi(u.Port())
+	if err != nil {
+		return nil, fmt.Errorf("-citus: the -pg URL needs a port: %w", err)
+	}
+	var out []string
+	for i := range 3 {
+		n := *u
+		n.Host = net.JoinHostPort(u.Hostname(), strconv.Itoa(port+i))
+		out = append(out, n.String())
+	}
+	return out, nil
+}
+
+// citusDB makes database name (already on the coordinator) on the workers,
+// creates the citus extension on the three nodes and registers the workers:
+// CREATE DATABASE does not reach the workers.
+func (in *infra) citusDB(ctx context.Context, name string) error {
+	nodes, err := in.citusNodes()
+	if err != nil {
+		return err
+	}
+	exec := func(admin, db string, qs ...string) error {
+		u, err := pglocal.WithDatabase(admin, db)
+		if err != nil {
+			return err
+		}
+		c, err := sql.Open("postgres", u)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		for _, q := range qs {
+			if _, err := c.ExecContext(ctx, q); err != nil {
+				return fmt.Errorf("citus %s: %s: %w", db, q, err)
+			}
+		}
+		return nil
+	}
+	for i, n := range nodes {
+		if i > 0 {
+			if err := exec(n, "postgres", `CREATE DATABASE `+pq.QuoteIdentifier(name)); err != nil {
+				return err
+			}
+		}
+		if err := exec(n, name, `CREATE EXTENSION citus`); err != nil {
+			return err
+		}
+	}
+	c, _ := url.Parse(nodes[0])
+	w1, _ := url.Parse(nodes[1])
+	w2, _ := url.Parse(nodes[2])
+	return exec(nodes[0], name,
+		fmt.Sprintf(`SELECT citus_set_coordinator_host(%s, %s)`, pq.QuoteLiteral(c.Hostname()), c.Port()),
+		fmt.Sprintf(`SELECT citus_add_node(%s, %s)`, pq.QuoteLiteral(w1.Hostname()), w1.Port()),
+		fmt.Sprintf(`SELECT citus_add_node(%s, %s)`, pq.QuoteLiteral(w2.Hostname()), w2.Port()))
 }
 
 // dropDatabase drops a database, closing its connections.
@@ -139,9 +209,17 @@ func (in *infra) close(keepDBs, keepLogs bool) {
 		fmt.Fprintf(in.stderr, "divvy-load: databases kept: %s on %s\n", strings.Join(in.dbs, ", "), in.adminURL)
 	} else {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		admins := []string{in.adminURL}
+		if in.citus {
+			if nodes, err := in.citusNodes(); err == nil {
+				admins = nodes
+			}
+		}
 		for _, name := range in.dbs {
-			if err := dropDatabase(ctx, in.adminURL, name); err != nil {
-				fmt.Fprintf(in.stderr, "divvy-load: drop database %s: %v\n", name, err)
+			for _, admin := range admins {
+				if err := dropDatabase(ctx, admin, name); err != nil {
+					fmt.Fprintf(in.stderr, "divvy-load: drop database %s: %v\n", name, err)
+				}
 			}
 		}
 		cancel()
