@@ -176,12 +176,16 @@ func (d *DB) syncPositions(ctx context.Context, tx *sqlx.Tx, cs *changeSet) erro
 			ThreadID int64  `db:"group_id"`
 			Currency string `db:"currency"`
 		}
-		err := tx.GetContext(ctx, &sp, `SELECT s.group_id, s.currency FROM splits s JOIN groups g ON g.id = s.group_id
-			WHERE s.id = $1 FOR NO KEY UPDATE OF g`, id)
+		// (Two statements: on Citus a lock must name the thread, which
+		// the split's id alone does not.)
+		err := tx.GetContext(ctx, &sp, `SELECT group_id, currency FROM splits WHERE id = $1`, id)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue // rolled back to a savepoint before it was made
 		}
 		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `SELECT 1 FROM groups WHERE id = $1 FOR NO KEY UPDATE`, sp.ThreadID); err != nil {
 			return err
 		}
 		var legs []struct {

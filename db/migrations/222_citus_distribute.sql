@@ -21,7 +21,7 @@ DO $citus$
 DECLARE
 	-- Tables with a group_id that are money or lookups by person, not
 	-- thread data: they stay with the ledger on the coordinator.
-	ledger_side constant text[] := ARRAY['ledger_accounts', 'waiting_sends', 'direct_threads'];
+	ledger_side constant text[] := ARRAY['ledger_accounts', 'waiting_sends', 'direct_threads', 'send_details'];
 	reference constant text[] := ARRAY['currencies', 'users'];
 	-- Tables that no query joins with another stay plain PostgreSQL tables
 	-- on the coordinator, out of Citus's planner (the rate limits' upsert
