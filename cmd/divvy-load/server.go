@@ -35,7 +35,7 @@ type infra struct {
 	pg       *pglocal.Server
 	runID    string
 	dbs      []string
-	citus    bool // adminURL is a Citus coordinator, workers on the next two ports
+	citus    bool     // adminURL is a Citus coordinator, workers on the next two ports
 	secrets  []string // SESSION_KEYS, PIN_PEPPER, SANDBOX_KEY shared by every server of the run
 	stderr   io.Writer
 }
