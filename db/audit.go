@@ -55,6 +55,35 @@ var auditQueries = []struct{ name, sql string }{
 		               WHERE u.reverses = t.id OR (u.kind = 'void' AND u.pending_of = t.id) LIMIT 1)))
 		     + (SELECT count(*) FROM share_payments p JOIN ledger_transfers t ON t.id = p.transfer_id
 		        WHERE (t.share_id IS NULL) <> (p.kind = 'cover'))`},
+	// Partial refunds (migrations/240_share_part_refunds.sql): each gives
+	// back part of a share's card payment or cash mark; share_payments
+	// agrees with the ledger on what each payment moved and what was given
+	// back of it, and a payment always stands for more than zero; a whole
+	// refund or reversal gives back what its transfer stood for (its
+	// amount less its partial refunds).
+	{"part_refunds_follow_ledger", `
+		SELECT (SELECT count(*) FROM ledger_transfers WHERE kind IN ('part_refund', 'refund', 'reversal'))
+		         + (SELECT count(*) FROM share_payments WHERE kind <> 'cover'),
+		       (SELECT count(*) FROM share_payments p JOIN ledger_transfers t ON t.id = p.transfer_id
+		        LEFT JOIN (SELECT part_of, sum(amount) AS parts FROM ledger_transfers WHERE kind = 'part_refund' GROUP BY part_of) r
+		               ON r.part_of = t.id
+		        WHERE p.kind <> 'cover' AND (p.amount IS DISTINCT FROM t.amount OR p.refunded <> coalesce(r.parts, 0)
+		                                     OR p.refunded >= t.amount))
+		     + (SELECT count(*) FROM ledger_transfers r LEFT JOIN ledger_transfers t ON t.id = r.part_of
+		        WHERE r.kind = 'part_refund' AND (t.id IS NULL OR t.kind NOT IN ('card_payment', 'cash') OR t.share_id IS NULL))
+		     + (SELECT count(*) FROM ledger_transfers u JOIN ledger_transfers t ON t.id = u.reverses
+		        WHERE u.amount <> t.amount - coalesce((SELECT sum(x.amount) FROM ledger_transfers x
+		                                               WHERE x.part_of = t.id AND x.kind = 'part_refund'), 0))`},
+	// What a share's payments nothing undid stand for (amount less partial
+	// refunds) never exceeds the share: an edit that lowers a paid share
+	// gives the difference back, and a taken-out share keeps no payment.
+	// (A settlement's cover pays a share whatever its amount.)
+	{"share_paid_within_share", `
+		WITH sh AS MATERIALIZED (SELECT id, amount FROM shares)
+		SELECT (SELECT count(*) FROM sh),
+		       (SELECT count(*) FROM (SELECT p.share_id FROM share_payments p JOIN sh ON sh.id = p.share_id
+		        WHERE p.undone_by IS NULL AND p.kind <> 'cover'
+		        GROUP BY p.share_id, sh.amount HAVING sum(p.amount - p.refunded) > sh.amount) x)`},
 	{"card_cap_per_transfer", `
 		SELECT count(*), count(*) FILTER (WHERE t.amount > l.per_transfer)
 		FROM ledger_transfers t
@@ -70,14 +99,19 @@ var auditQueries = []struct{ name, sql string }{
 		      FROM ledger_transfers t LEFT JOIN ledger_rates r ON r.currency = t.currency
 		      WHERE t.kind = 'card_payment') w`},
 	// A card payment is resolved (posted or voided) at most once, by a
-	// transfer of the same amount; it waits in the settlement queue exactly
+	// transfer of what it stood for then (its amount less what partial
+	// refunds took from its pending money); it waits in the settlement queue exactly
 	// while unresolved; only card payments are resolved.
 	{"pending_resolved_once", `
 		SELECT (SELECT count(*) FROM ledger_transfers WHERE kind = 'card_payment'),
 		       (SELECT count(*) FROM ledger_transfers p
 		        WHERE p.kind = 'card_payment'
 		          AND ((SELECT count(*) FROM ledger_transfers r WHERE r.pending_of = p.id) > 1
-		            OR EXISTS (SELECT 1 FROM ledger_transfers r WHERE r.pending_of = p.id AND r.amount <> p.amount)
+		            OR EXISTS (SELECT 1 FROM ledger_transfers r WHERE r.pending_of = p.id AND r.amount <> p.amount
+		               - coalesce((SELECT sum(x.amount) FROM ledger_transfers x
+		                           JOIN ledger_entries xe ON xe.transfer_id = x.id AND xe.amount < 0
+		                           JOIN ledger_entries pe ON pe.transfer_id = p.id AND pe.amount > 0 AND pe.account_id = xe.account_id
+		                           WHERE x.part_of = p.id AND x.kind = 'part_refund'), 0))
 		            OR EXISTS (SELECT 1 FROM ledger_transfers r WHERE r.pending_of = p.id)
 		               = EXISTS (SELECT 1 FROM ledger_pending q WHERE q.transfer_id = p.id)))
 		     + (SELECT count(*) FROM ledger_transfers r JOIN ledger_transfers p ON p.id = r.pending_of
@@ -151,7 +185,7 @@ var auditQueries = []struct{ name, sql string }{
 			JOIN shs sh ON sh.split_id = s.id
 			JOIN share_payments p ON p.share_id = sh.id AND p.undone_by IS NULL AND p.kind <> 'cover'
 			JOIN ledger_transfers t ON t.id = p.transfer_id
-			CROSS JOIN LATERAL (VALUES (sh.user_id, t.amount), (s.payee_id, -t.amount)) AS u (user_id, amount)
+			CROSS JOIN LATERAL (VALUES (sh.user_id, t.amount - p.refunded), (s.payee_id, p.refunded - t.amount)) AS u (user_id, amount)
 		), have (split_id, user_id, amount) AS (
 			SELECT t.split_id, a.user_id, e.amount FROM ledger_transfers t
 			JOIN ledger_entries e ON e.transfer_id = t.id

@@ -60,8 +60,8 @@ func TestAuditClean(t *testing.T) {
 	t.Parallel()
 	d, _ := busyLedger(t)
 	checks := auditClean(t, d)
-	if len(checks) != 17 {
-		t.Errorf("%d checks, want 17", len(checks))
+	if len(checks) != 19 {
+		t.Errorf("%d checks, want 19", len(checks))
 	}
 	for _, c := range checks {
 		if c.Checked == 0 {
@@ -121,6 +121,9 @@ func TestAuditFindsTampering(t *testing.T) {
 		`INSERT INTO ledger_entries (transfer_id, account_id, currency, minor, amount) VALUES ('forged-cash', `+e+`, 'EUR', 2, -1), ('forged-cash', `+e+`, 'EUR', 2, 1)`,
 		// A share of the same split grown behind its total's back.
 		`UPDATE shares SET amount = amount + 1 WHERE id = (SELECT min(id) FROM shares WHERE split_id = (SELECT min(id) FROM splits))`,
+		// A payment of a share said to stand for more than it moved: more
+		// than its share is paid.
+		`UPDATE share_payments SET amount = amount + 1 WHERE transfer_id = (SELECT max(transfer_id) FROM share_payments WHERE undone_by IS NULL AND kind <> 'cover')`,
 	)
 	if err := d.SetLimits(ctx, db.Limits{
 		PerTransfer: map[string]decimal.Decimal{"EUR": decimal.NewFromInt(100)},
@@ -150,6 +153,8 @@ func TestAuditFindsTampering(t *testing.T) {
 		"split_positions_match":                 1, // the forged transfer and the grown share: one split
 		"split_adds_up":                         1,
 		"ledger_names_real_splits":              1,
+		"part_refunds_follow_ledger":            1, // the payment said to be 1 more
+		"share_paid_within_share":               1, // and so its share paid 1 more than its amount
 	}
 	for _, c := range checks {
 		if c.Violations != want[c.Name] {

@@ -80,16 +80,17 @@ func (d *DB) giveBackPayments(ctx context.Context, tx *sqlx.Tx, splitID int64, i
 	if len(ids) == 0 {
 		return nil
 	}
+	if err := lockPaymentAccounts(ctx, tx, ids); err != nil {
+		return err
+	}
 	pays := make([]Transfer, len(ids))
 	avail := map[int64]int64{} // a card payment's pending account -> the same person's available one
-	var accts []int64
 	for i, id := range ids {
 		t, err := loadTransfer(ctx, tx, id)
 		if err != nil {
 			return err
 		}
 		pays[i] = t
-		accts = append(accts, t.From, t.To)
 		if t.Kind == TransferCardPayment {
 			pending, err := loadAccount(ctx, tx, t.To)
 			if err != nil {
@@ -100,19 +101,20 @@ func (d *DB) giveBackPayments(ctx context.Context, tx *sqlx.Tx, splitID int64, i
 				return err
 			}
 			avail[t.To] = a.ID
-			accts = append(accts, a.ID)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `SELECT id FROM ledger_accounts WHERE id = ANY($1) ORDER BY `+lockRankSQL()+`, id FOR NO KEY UPDATE`,
-		pq.Array(accts)); err != nil {
-		return err
-	}
 	for _, t := range pays {
+		// What it stands for now, read under the locks: an edit may have
+		// given part of it back already.
+		amount, err := standingOf(ctx, tx, t)
+		if err != nil {
+			return err
+		}
 		r := TransferRequest{ID: ReversalID(t.ID), Kind: TransferReversal, From: t.To, To: t.From,
-			Amount: t.Amount, PayerID: t.PayerID, Reverses: t.ID}
+			Amount: amount, PayerID: t.PayerID, Reverses: t.ID}
 		if t.Kind == TransferCardPayment {
 			r = TransferRequest{ID: RefundID(t.ID), Kind: TransferRefund, From: t.To, To: t.From,
-				Amount: t.Amount, Reverses: t.ID, PendingOf: t.ID}
+				Amount: amount, Reverses: t.ID, PendingOf: t.ID}
 			var settled bool
 			if err := tx.GetContext(ctx, &settled, `SELECT EXISTS (SELECT 1 FROM ledger_transfers WHERE pending_of = $1 AND kind = 'settlement')`, t.ID); err != nil {
 				return err
@@ -137,6 +139,37 @@ func (d *DB) giveBackPayments(ctx context.Context, tx *sqlx.Tx, splitID int64, i
 		}
 	}
 	return nil
+}
+
+// lockPaymentAccounts locks, all at once in the ledger's order, the
+// accounts that giving back (whole or in part) the payments ids may touch:
+// theirs, and for a card payment the collector's available account.
+func lockPaymentAccounts(ctx context.Context, tx *sqlx.Tx, ids []string) error {
+	var accts []int64
+	for _, id := range ids {
+		t, err := loadTransfer(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		accts = append(accts, t.From, t.To)
+		if t.Kind == TransferCardPayment {
+			pending, err := loadAccount(ctx, tx, t.To)
+			if err != nil {
+				return err
+			}
+			a, err := ensureAccount(ctx, tx, AccountAvailable, pending.UserID, 0, t.Amount.Currency)
+			if err != nil {
+				return err
+			}
+			accts = append(accts, a.ID)
+		}
+	}
+	if len(accts) == 0 {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `SELECT id FROM ledger_accounts WHERE id = ANY($1) ORDER BY `+lockRankSQL()+`, id FOR NO KEY UPDATE`,
+		pq.Array(accts))
+	return err
 }
 
 // refundLease is how long a worker owns the refunds it is telling the
@@ -189,11 +222,17 @@ func (d *DB) tellRefund(ctx context.Context, p PaymentProvider, id string) error
 	if err != nil {
 		return err
 	}
-	pay, err := loadTransfer(ctx, d.x, refund.Reverses)
+	of := refund.Reverses
+	if refund.Kind == TransferPartRefund {
+		of = refund.PartOf
+	}
+	pay, err := loadTransfer(ctx, d.x, of)
 	if err != nil {
 		return err
 	}
-	if err := p.Refund(ctx, pay.ProviderRef, pay.Amount, id); err != nil {
+	// The refund's own amount: all the payment stood for, or the part an
+	// edit gave back.
+	if err := p.Refund(ctx, pay.ProviderRef, refund.Amount, id); err != nil {
 		return err
 	}
 	_, err = d.x.ExecContext(ctx, `DELETE FROM refunds_to_tell WHERE refund_id = $1`, id)

@@ -32,7 +32,22 @@ type countingProvider struct {
 	db.PaymentProvider
 	charges atomic.Int64 // calls
 	mu      sync.Mutex
-	charged map[string]bool // charge id -> refunded
+	charged map[string]bool // charge id -> refunded whole
+	// refunds: charge id -> idempotency key -> amount, partial refunds
+	// (an edit's, keyed "part<n>:...") included; a key asked twice counts once.
+	refunds map[string]map[string]money.Money
+}
+
+// refunded is what the provider gave back of a charge, partial refunds
+// included.
+func (c *countingProvider) refunded(charge string) decimal.Decimal {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	sum := decimal.Zero
+	for _, m := range c.refunds[charge] {
+		sum = sum.Add(m.Amount)
+	}
+	return sum
 }
 
 func (c *countingProvider) Charge(ctx context.Context, token string, amount money.Money, key string) (db.Charge, error) {
@@ -50,10 +65,23 @@ func (c *countingProvider) Charge(ctx context.Context, token string, amount mone
 }
 
 func (c *countingProvider) Refund(ctx context.Context, charge string, amount money.Money, key string) error {
+	err := c.PaymentProvider.Refund(ctx, charge, amount, key)
+	if err != nil {
+		return err
+	}
 	c.mu.Lock()
-	c.charged[charge] = true
+	if !strings.HasPrefix(key, "part") {
+		c.charged[charge] = true
+	}
+	if c.refunds == nil {
+		c.refunds = map[string]map[string]money.Money{}
+	}
+	if c.refunds[charge] == nil {
+		c.refunds[charge] = map[string]money.Money{}
+	}
+	c.refunds[charge][key] = amount
 	c.mu.Unlock()
-	return c.PaymentProvider.Refund(ctx, charge, amount, key)
+	return nil
 }
 
 // checkKept fails the test unless the charges not refunded are exactly the

@@ -350,7 +350,12 @@ func (d *DB) settleOne(ctx context.Context, p PaymentProvider, id string, checks
 	if err != nil {
 		return "", err
 	}
-	r := TransferRequest{Amount: t.Amount, PendingOf: t.ID, From: t.To}
+	// What it stands for: an edit may have given part of it back.
+	amount, err := standingOf(ctx, d.x, t)
+	if err != nil {
+		return "", err
+	}
+	r := TransferRequest{Amount: amount, PendingOf: t.ID, From: t.To}
 	switch status {
 	case SettlementSettled:
 		pending, err := d.AccountByID(ctx, t.To)
@@ -423,7 +428,7 @@ func (d *DB) RefundCardPayment(ctx context.Context, p PaymentProvider, paymentID
 			return Transfer{}, err
 		}
 	}
-	if err := p.Refund(ctx, pay.ProviderRef, pay.Amount, id); err != nil {
+	if err := p.Refund(ctx, pay.ProviderRef, t.Amount, id); err != nil {
 		return Transfer{}, errRefundUnconfirmed.New(err)
 	}
 	return t, nil
@@ -433,9 +438,13 @@ func (d *DB) RefundCardPayment(ctx context.Context, p PaymentProvider, paymentID
 // looking again if the payment settles meanwhile.
 func (d *DB) recordRefund(ctx context.Context, id string, pay Transfer) (Transfer, error) {
 	for {
-		r := TransferRequest{ID: id, Kind: TransferRefund, To: pay.From, Amount: pay.Amount, Reverses: pay.ID}
+		amount, err := standingOf(ctx, d.x, pay)
+		if err != nil {
+			return Transfer{}, err
+		}
+		r := TransferRequest{ID: id, Kind: TransferRefund, To: pay.From, Amount: amount, Reverses: pay.ID}
 		var resolution string
-		err := d.x.GetContext(ctx, &resolution, `SELECT kind FROM ledger_transfers WHERE pending_of = $1`, pay.ID)
+		err = d.x.GetContext(ctx, &resolution, `SELECT kind FROM ledger_transfers WHERE pending_of = $1`, pay.ID)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			r.From, r.PendingOf = pay.To, pay.ID

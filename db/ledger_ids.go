@@ -43,7 +43,11 @@ func RefundID(paymentID string) string { return "refund:" + paymentID }
 // ReversalID is the id of the reversal of transferID.
 func ReversalID(transferID string) string { return "reversal:" + transferID }
 
-var reservedIDPrefix = regexp.MustCompile(`^(pay|payout|settle|void|refund|reversal|pos):`)
+// PartRefundID is the id of the n-th partial refund (from 1) of the
+// payment paymentID.
+func PartRefundID(n int, paymentID string) string { return "part" + strconv.Itoa(n) + ":" + paymentID }
+
+var reservedIDPrefix = regexp.MustCompile(`^((pay|payout|settle|void|refund|reversal|pos)|part[0-9]+):`)
 
 var errIDNamespace = NewReason(EINVALID, "transfer.id_namespace", "id", "kind")
 

@@ -35,6 +35,11 @@ const (
 	// TransferPosition: moves members' positions in a thread (positions.go),
 	// with as many entries as members concerned; never money.
 	TransferPosition TransferKind = "position"
+	// TransferPartRefund: part of a share's card payment or cash mark (named
+	// by PartOf) given back, the way a refund or reversal gives all of it
+	// back, when an edit lowers the share below what was paid
+	// (partrefund.go). Written by the edit only, never asked for.
+	TransferPartRefund TransferKind = "part_refund"
 )
 
 func (k TransferKind) valid() bool {

@@ -169,8 +169,16 @@ func checkResolution(ctx context.Context, tx sqlx.QueryerContext, r TransferRequ
 	if !errors.Is(err, sql.ErrNoRows) {
 		return nil, err
 	}
-	if !p.Amount.Amount.Equal(r.Amount.Amount) || p.Amount.Currency != r.Amount.Currency || from.ID != p.To {
-		return errPendingWhole.New(p.Amount), nil
+	// All it stands for: its amount less what edits gave back of it.
+	standing, err := standingOf(ctx, tx, p)
+	if err != nil {
+		return nil, err
+	}
+	if !standing.Amount.Equal(r.Amount.Amount) && p.Amount.Amount.Equal(r.Amount.Amount) {
+		return nil, errResolutionRace
+	}
+	if !standing.Amount.Equal(r.Amount.Amount) || p.Amount.Currency != r.Amount.Currency || from.ID != p.To {
+		return errPendingWhole.New(standing), nil
 	}
 	if r.Kind == TransferSettlement && to.UserID != from.UserID {
 		return errSettlementDirection.New(), nil
@@ -199,8 +207,17 @@ func checkReversal(ctx context.Context, tx sqlx.QueryerContext, r TransferReques
 	if !errors.Is(err, sql.ErrNoRows) {
 		return nil, err
 	}
-	if !o.Amount.Amount.Equal(r.Amount.Amount) || o.Amount.Currency != r.Amount.Currency {
-		return errUndoWhole.New(o.Amount), nil
+	standing, err := standingOf(ctx, tx, o)
+	if err != nil {
+		return nil, err
+	}
+	if !standing.Amount.Equal(r.Amount.Amount) && o.Amount.Amount.Equal(r.Amount.Amount) {
+		// Asked for all it stood for a moment ago: an edit gave part of
+		// it back since.
+		return nil, errRefundRace
+	}
+	if !standing.Amount.Equal(r.Amount.Amount) || o.Amount.Currency != r.Amount.Currency {
+		return errUndoWhole.New(standing), nil
 	}
 	if r.Kind == TransferReversal {
 		if !reversible[o.Kind] {

@@ -132,7 +132,7 @@ const splitPositionDelta = `
 		CROSS JOIN sh
 		JOIN share_payments p ON p.share_id = sh.id AND p.undone_by IS NULL AND p.kind <> 'cover'
 		JOIN ledger_transfers t ON t.id = p.transfer_id
-		CROSS JOIN LATERAL (VALUES (sh.user_id, t.amount), (s.payee_id, -t.amount)) AS u (user_id, amount)
+		CROSS JOIN LATERAL (VALUES (sh.user_id, t.amount - p.refunded), (s.payee_id, p.refunded - t.amount)) AS u (user_id, amount)
 	),
 	have (user_id, amount) AS (
 		SELECT a.user_id, e.amount FROM ledger_transfers t

@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"sort"
 	"time"
 
@@ -132,19 +133,27 @@ func (d *DB) EditSplit(ctx context.Context, p PaymentProvider, threadID, splitID
 		for _, s := range plan.Shares {
 			wanted[s.UserID] = s.Amount
 		}
-		var undo []string   // payments to give back
-		var changed []Share // shares whose amount changes or that go
+		var undo []string    // payments to give back whole
+		var lower []lowered  // paid shares that go down: the excess goes back
+		var changed []Share  // shares whose amount changes or that go
 		for _, sh := range old.Shares {
-			if a, ok := wanted[sh.UserID]; ok && sameMoney(a, sh.Amount) {
+			a, stays := wanted[sh.UserID]
+			if stays && sameMoney(a, sh.Amount) {
 				continue
 			}
 			changed = append(changed, sh)
 			// A share covered by a settle-up stays covered: the settlement
 			// moved money for many shares, and positions follow the new
 			// amounts anyway.
-			if sh.Status == SharePaid && sh.Method != "cover" {
-				undo = append(undo, sh.TransferID)
+			if sh.Status != SharePaid || sh.Method == "cover" {
+				continue
 			}
+			if stays && a.IsPositive() && a.Amount.LessThan(sh.Amount.Amount) {
+				// Lowered: the payment stays, the difference goes back.
+				lower = append(lower, lowered{share: sh, to: a})
+				continue
+			}
+			undo = append(undo, sh.TransferID)
 		}
 		sort.Strings(undo)
 		moneyChanged := len(changed) > 0 || len(plan.Shares) != len(old.Shares) || !sameMoney(plan.Total, old.Total)
@@ -152,8 +161,9 @@ func (d *DB) EditSplit(ctx context.Context, p PaymentProvider, threadID, splitID
 			// Only its words change once its money went back.
 			return ErrSplitCancelled.New()
 		}
+		var given []givenBack // the partial refunds, said in the thread
 		if moneyChanged {
-			if err := d.giveBackPayments(ctx, tx, splitID, undo); err != nil {
+			if err := d.giveBackDifference(ctx, tx, splitID, undo, lower, &given); err != nil {
 				if ErrorCode(err) == EINSUFFICIENT {
 					return errEditCannotRefund.New(row.CollectorName)
 				}
@@ -259,7 +269,13 @@ func (d *DB) EditSplit(ctx context.Context, p PaymentProvider, threadID, splitID
 		if _, err := insertMessage(ctx, tx, threadID, "system", editorID, "", &splitID, msg); err != nil {
 			return err
 		}
-		refunds = len(undo) > 0
+		for _, g := range given {
+			if _, err := insertMessage(ctx, tx, threadID, "system", row.CollectorID, "", &splitID, SystemData{Event: "share_refunded",
+				Title: plan.Title, To: g.name, StoredAmount: storedAmount(g.amount), Method: g.method}); err != nil {
+				return err
+			}
+		}
+		refunds = len(undo) > 0 || len(given) > 0
 		return addEvent(ctx, tx, threadID, EventSplit, 0, splitID)
 	})
 	if err != nil || !refunds {
@@ -268,6 +284,62 @@ func (d *DB) EditSplit(ctx context.Context, p PaymentProvider, threadID, splitID
 	if err := d.tellRefunds(ctx, p, splitID); err != nil {
 		// Recorded and committed: the refund worker tells the provider.
 		d.log.Warn("an edited split's refunds are told later", "split", splitID, "err", err)
+	}
+	return nil
+}
+
+// lowered is a paid share an edit lowers, and its new amount.
+type lowered struct {
+	share Share
+	to    money.Money
+}
+
+// givenBack is a partial refund an edit made: to whom, how much, and how
+// the share was paid (card or cash).
+type givenBack struct {
+	name, method string
+	amount       money.Money
+}
+
+// giveBackDifference records, in tx, the corrections of an edit: the
+// payments undo given back whole, and for each lowered share the
+// difference between what its payment stands for and its new amount,
+// given back by a partial refund (listed in given). Every account they
+// touch is locked first, all at once in the ledger's order.
+func (d *DB) giveBackDifference(ctx context.Context, tx *sqlx.Tx, splitID int64, undo []string, lower []lowered, given *[]givenBack) error {
+	pays := make([]Transfer, len(lower))
+	ids := slices.Clone(undo)
+	for i, l := range lower {
+		t, err := loadTransfer(ctx, tx, l.share.TransferID)
+		if err != nil {
+			return err
+		}
+		pays[i] = t
+		ids = append(ids, t.ID)
+	}
+	if err := lockPaymentAccounts(ctx, tx, ids); err != nil {
+		return err
+	}
+	if err := d.giveBackPayments(ctx, tx, splitID, undo); err != nil {
+		return err
+	}
+	for i, l := range lower {
+		standing, err := standingOf(ctx, tx, pays[i])
+		if err != nil {
+			return err
+		}
+		excess, err := standing.Sub(l.to)
+		if err != nil {
+			return err
+		}
+		if !excess.IsPositive() {
+			continue
+		}
+		excess = atScale(excess.Amount, excess.Currency)
+		if _, err := d.partRefund(ctx, tx, splitID, pays[i], excess); err != nil {
+			return err
+		}
+		*given = append(*given, givenBack{name: l.share.Name, method: l.share.Method, amount: excess})
 	}
 	return nil
 }

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"divvy/db"
 	"divvy/db/dbtest"
 	"divvy/db/money"
@@ -188,8 +190,8 @@ func TestEditSplitCorrects(t *testing.T) {
 		t.Errorf("status %s; a split owing again is open", s.Status)
 	}
 
-	// u1 pays the 20, it settles, the collector spends it: shrinking u1's
-	// share cannot refund it, and nothing of the edit is written.
+	// u1 pays the 20, it settles, the collector spends it: taking u1 out
+	// cannot refund it, and nothing of the edit is written.
 	if _, err := payShare(ctx, d, p, tok, thread, split, u[1]); err != nil {
 		t.Fatal(err)
 	}
@@ -201,7 +203,7 @@ func TestEditSplitCorrects(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := count(t, d, `SELECT count(*) FROM split_edits`)
-	err = d.EditSplit(ctx, p, thread, split, u[0], editPlan(t, d, thread, u, "Pizza", "5", "18", "2", ""))
+	err = d.EditSplit(ctx, p, thread, split, u[0], editPlan(t, d, thread, u, "Pizza", "5", "", "2", ""))
 	wantCode(t, err, db.ECONFLICT)
 	if db.ReasonOf(err) != "split.edit_cannot_refund" {
 		t.Errorf("reason %q", db.ReasonOf(err))
@@ -281,10 +283,11 @@ func TestEditSplitRacesPaymentsAndCancel(t *testing.T) {
 	check := func() {
 		t.Helper()
 		var bad int
-		// A payment standing is of its share's amount, on a share listed.
+		// A payment standing stands for (its amount less its partial
+		// refunds) no more than its share's amount, on a share listed.
 		bad = count(t, d, `SELECT count(*) FROM share_payments p JOIN ledger_transfers t ON t.id = p.transfer_id
 			JOIN shares sh ON sh.id = p.share_id
-			WHERE p.undone_by IS NULL AND (t.amount <> sh.amount OR sh.removed_at IS NOT NULL)`)
+			WHERE p.undone_by IS NULL AND (t.amount - p.refunded > sh.amount OR sh.removed_at IS NOT NULL)`)
 		if bad != 0 {
 			t.Errorf("%d standing payments do not match their share", bad)
 		}
@@ -310,6 +313,23 @@ func TestEditSplitRacesPaymentsAndCancel(t *testing.T) {
 		for _, r := range refunded {
 			if !p.charged[r] {
 				t.Errorf("payment %s given back in the ledger, not at the provider", r)
+			}
+		}
+		// Not a cent lost or doubled: what the provider gave back of each
+		// charge is what the ledger gave back of its payment (partial
+		// refunds and the whole refund of the rest).
+		var back []struct {
+			Ref  string          `db:"provider_ref"`
+			Back decimal.Decimal `db:"back"`
+		}
+		if err := d.SQL().Select(&back, `SELECT t.provider_ref, coalesce((SELECT sum(r.amount) FROM ledger_transfers r
+			WHERE r.part_of = t.id OR (r.reverses = t.id AND r.kind = 'refund')), 0) AS back
+			FROM ledger_transfers t WHERE t.kind = 'card_payment'`); err != nil {
+			t.Fatal(err)
+		}
+		for _, b := range back {
+			if got := p.refunded(b.Ref); !got.Equal(b.Back) {
+				t.Errorf("charge %s: the provider gave back %s, the ledger %s", b.Ref, got, b.Back)
 			}
 		}
 		auditClean(t, d)

@@ -76,6 +76,7 @@ type Transfer struct {
 	ShareID     int64
 	PendingOf   string
 	Reverses    string
+	PartOf      string // a partial refund: the payment it gives part of back (partrefund.go)
 	ProviderRef string
 	CreatedAt   time.Time
 }
@@ -149,7 +150,7 @@ func (r TransferRequest) problem() *Error {
 
 const selectTransfer = `
 	SELECT t.id, t.kind, t.currency, t.amount, t.payer_user_id, t.split_id, t.share_id,
-	       t.pending_of, t.reverses, t.provider_ref, t.created_at,
+	       t.pending_of, t.reverses, t.part_of, t.provider_ref, t.created_at,
 	       (SELECT e.account_id FROM ledger_entries e WHERE e.transfer_id = t.id AND e.amount < 0 ORDER BY e.id LIMIT 1) AS from_account,
 	       (SELECT e.account_id FROM ledger_entries e WHERE e.transfer_id = t.id AND e.amount > 0 ORDER BY e.id LIMIT 1) AS to_account
 	FROM ledger_transfers t WHERE t.id = $1`
@@ -164,6 +165,7 @@ type transferRow struct {
 	ShareID     sql.NullInt64   `db:"share_id"`
 	PendingOf   sql.NullString  `db:"pending_of"`
 	Reverses    sql.NullString  `db:"reverses"`
+	PartOf      sql.NullString  `db:"part_of"`
 	ProviderRef sql.NullString  `db:"provider_ref"`
 	CreatedAt   time.Time       `db:"created_at"`
 	From        sql.NullInt64   `db:"from_account"`
@@ -173,7 +175,7 @@ type transferRow struct {
 func (r transferRow) transfer() Transfer {
 	return Transfer{ID: r.ID, Kind: TransferKind(r.Kind), From: r.From.Int64, To: r.To.Int64,
 		Amount: atScale(r.Amount, r.Currency), PayerID: r.PayerID.Int64, SplitID: r.SplitID.Int64,
-		ShareID: r.ShareID.Int64, PendingOf: r.PendingOf.String, Reverses: r.Reverses.String,
+		ShareID: r.ShareID.Int64, PendingOf: r.PendingOf.String, Reverses: r.Reverses.String, PartOf: r.PartOf.String,
 		ProviderRef: r.ProviderRef.String, CreatedAt: r.CreatedAt.UTC()}
 }
 

@@ -170,3 +170,26 @@ func TestSplitEditMessageInFrench(t *testing.T) {
 	wantBody(t, "French", p.sam.get(p.thread), "Olivia a modifié Soirée pizza : 47,50\u00a0€ → 52,00\u00a0€")
 	wantBody(t, "English", p.org.get(p.thread), "Olivia changed Soirée pizza: €47.50 → €52.00")
 }
+
+// A paid share lowered by an edit stays paid and only the difference goes
+// back to the card: the thread says so to each reader in their language,
+// the split still counts the share as paid.
+func TestSplitEditLowersPaidShare(t *testing.T) {
+	p := frenchPizza(t)
+	t.Parallel()
+	split, payURL := p.postSplit(t)
+	p.setupPayments(t, p.sam, "Sam", "4242 4242 4242 4242", "271828", payURL)
+	id := payForm(t, p.sam, payURL)
+	wantStatus(t, "pay", p.sam.post(payURL, url.Values{"payment_id": {id}, "pin": {"271828"}}), http.StatusSeeOther)
+
+	wantStatus(t, "lower", p.org.post(split+"/edit", p.editForm("Pizza night", "24", "Olivia", "Sam", "Léa")), http.StatusSeeOther)
+	if n := p.count(t, `SELECT count(*) FROM ledger_transfers WHERE kind = 'refund'`); n != 0 {
+		t.Errorf("%d payments refunded whole; only the difference goes back", n)
+	}
+	if n := p.count(t, `SELECT count(*) FROM ledger_transfers WHERE kind = 'part_refund' AND amount = 2`); n != 1 {
+		t.Errorf("%d partial refunds of 2.00; want 1", n)
+	}
+	wantBody(t, "English", p.org.get(p.thread), "Olivia changed Pizza night: €30.00 → €24.00", "€2.00 refunded to Sam · Pizza night", "1 of 2 paid")
+	wantBody(t, "French", p.sam.get(p.thread), "Olivia a modifié Pizza night : 30,00\u00a0€ → 24,00\u00a0€",
+		"2,00\u00a0€ remboursés à Sam · Pizza night", "1 sur 2")
+}
