@@ -133,9 +133,9 @@ func (d *DB) EditSplit(ctx context.Context, p PaymentProvider, threadID, splitID
 		for _, s := range plan.Shares {
 			wanted[s.UserID] = s.Amount
 		}
-		var undo []string    // payments to give back whole
-		var lower []lowered  // paid shares that go down: the excess goes back
-		var changed []Share  // shares whose amount changes or that go
+		var undo []string   // payments to give back whole
+		var lower []lowered // paid shares that go down: the excess goes back
+		var changed []Share // shares whose amount changes or that go
 		for _, sh := range old.Shares {
 			a, stays := wanted[sh.UserID]
 			if stays && sameMoney(a, sh.Amount) {
