@@ -27,6 +27,7 @@ type DB struct {
 	linkKeys [][]byte // derive invite and pay-link tokens; see SetLinkKeys
 	// pinPepperValue is mixed into PIN hashes and code HMACs; see SetPINPepper.
 	pinPepperValue string
+	pins           pinMemory // right PINs remembered; see pincache.go
 	// webauthn checks passkeys, for the RP of BASE_URL; nil: passkeys off
 	// (see SetRelyingParty).
 	webauthn  *webauthn.WebAuthn

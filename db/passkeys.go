@@ -477,42 +477,27 @@ func (d *DB) checkPasskey(ctx context.Context, userID int64, response, paymentID
 	if !ok {
 		return errPasskeyMalformed.New()
 	}
-	var hash string
-	now, err := d.dbNow(ctx)
+	try, err := d.takePINTry(ctx, userID)
 	if err != nil {
 		return err
 	}
-	err = d.x.GetContext(ctx, &hash, reservePINTry, userID, maxPINTries, pinTryTTL.String(), now)
-	if errors.Is(err, sql.ErrNoRows) {
-		return d.pinRefusal(ctx, userID)
-	}
-	if err != nil {
-		return err
-	}
-	// The outcome is recorded even if the browser has gone meanwhile.
-	octx := context.WithoutCancel(ctx)
 	refusal, counted, err := d.verifyAssertion(ctx, userID, challenge, parsed, strings.TrimSpace(paymentID), amount)
 	switch {
 	case err != nil || !counted:
-		d.x.ExecContext(octx, pinGiveBack, userID)
+		try.giveBack(ctx)
 		if err != nil {
 			return err
 		}
 		return refusal.New()
 	case refusal.Key == "":
-		_, err := d.x.ExecContext(octx, pinRight, userID)
-		return err
+		return try.right(ctx)
 	}
-	var wrong pinState
-	if now, err = d.dbNow(octx); err != nil {
-		return err
-	}
-	err = d.x.GetContext(octx, &wrong, pinWrong, userID, maxPINTries, pinLockBase.String(), pinLockMax.String(), now)
+	wrong, err := try.wrong(ctx)
 	if err != nil {
 		return err
 	}
 	d.log.WarnContext(ctx, "passkey refused", "user_id", userID, "reason", refusal.Key)
-	if wrong.LockedUntil == nil || !wrong.LockedUntil.After(wrong.Now) {
+	if !wrong.locked() {
 		return refusal.New(maxPINTries - wrong.Attempts)
 	}
 	until := *wrong.LockedUntil

@@ -160,6 +160,9 @@ type pinState struct {
 	Now         time.Time  `db:"now"`
 }
 
+// locked reports whether payments are locked at s.Now.
+func (s pinState) locked() bool { return s.LockedUntil != nil && s.LockedUntil.After(s.Now) }
+
 // CheckPIN checks the payment PIN of a user who set up payments. It returns
 // nil for the right PIN; EINVALID "Wrong PIN, N tries left." for a wrong one
 // (the fifth in a row says payments are now locked); ETOOMANY, saying until
@@ -167,7 +170,8 @@ type pinState struct {
 // a payment profile. It does not check that payments are activated: see
 // PaymentProfile.Active. Hashing goes through the bounded hash slots, so a
 // flood of PINs queues instead of starving the server (EUNAVAILABLE when
-// ctx ends while waiting; that try is not counted).
+// ctx ends while waiting; that try is not counted); a PIN found right in
+// the last pinMemoryTTL is answered without hashing (pincache.go).
 func (d *DB) CheckPIN(ctx context.Context, userID int64, pin string) error {
 	pepper, err := d.pinPepper()
 	if err != nil {
@@ -177,46 +181,99 @@ func (d *DB) CheckPIN(ctx context.Context, userID int64, pin string) error {
 	if len(pin) != pinLength || strings.Trim(pin, "0123456789") != "" {
 		return errPINFormat.New()
 	}
-	var hash string
-	now, err := d.dbNow(ctx)
+	try, err := d.takePINTry(ctx, userID)
 	if err != nil {
 		return err
 	}
-	err = d.x.GetContext(ctx, &hash, reservePINTry, userID, maxPINTries, pinTryTTL.String(), now)
-	if errors.Is(err, sql.ErrNoRows) {
-		return d.pinRefusal(ctx, userID)
-	}
-	if err != nil {
-		return err
-	}
-	ok, err := checkSecret(ctx, pin, pepper, hash)
+	ok, err := d.pinMatches(ctx, userID, pin, pepper, try.hash)
 	if pinCheckedHook != nil {
 		pinCheckedHook(userID)
 	}
-	// The outcome is recorded even if the browser has gone meanwhile.
-	octx := context.WithoutCancel(ctx)
 	if err != nil {
-		d.x.ExecContext(octx, pinGiveBack, userID)
+		try.giveBack(ctx)
 		return err
 	}
 	if ok {
-		_, err := d.x.ExecContext(octx, pinRight, userID)
-		return err
+		return try.right(ctx)
 	}
-	var wrong pinState
-	if now, err = d.dbNow(octx); err != nil {
-		return err
-	}
-	err = d.x.GetContext(octx, &wrong, pinWrong, userID, maxPINTries, pinLockBase.String(), pinLockMax.String(), now)
+	wrong, err := try.wrong(ctx)
 	if err != nil {
 		return err
 	}
-	if wrong.LockedUntil == nil || !wrong.LockedUntil.After(wrong.Now) {
+	if !wrong.locked() {
 		return errPINWrong.New(maxPINTries - wrong.Attempts)
 	}
 	until := *wrong.LockedUntil
 	d.log.WarnContext(ctx, "payments locked after wrong PINs", "user_id", userID, "until", until)
 	return errPINLastTry.New(until.Sub(wrong.Now), until)
+}
+
+// pinMatches reports whether pin is the one hashed in hash: from memory
+// when it was found right lately, else by Argon2id (then remembered).
+func (d *DB) pinMatches(ctx context.Context, userID int64, pin, pepper, hash string) (bool, error) {
+	tag := d.pins.tag(userID, pepper, hash, pin)
+	if d.pins.known(userID, tag) {
+		return true, nil
+	}
+	d.pins.hashed.Add(1)
+	ok, err := checkSecret(ctx, pin, pepper, hash)
+	if ok && err == nil {
+		d.pins.remember(userID, tag)
+	}
+	return ok, err
+}
+
+// pinTry is a place among a person's PIN tries, taken by takePINTry before
+// a PIN or a passkey is checked. Its outcome is recorded by right, wrong
+// or giveBack, even if the browser has gone meanwhile.
+type pinTry struct {
+	d      *DB
+	userID int64
+	hash   string // the stored PIN hash
+}
+
+// takePINTry takes a place among userID's PIN tries (reservePINTry), or
+// says why there is none: payments locked (ETOOMANY, until when), the last
+// try being checked right now (ETOOMANY), no payment profile (ENOTFOUND).
+func (d *DB) takePINTry(ctx context.Context, userID int64) (*pinTry, error) {
+	now, err := d.dbNow(ctx)
+	if err != nil {
+		return nil, err
+	}
+	t := &pinTry{d: d, userID: userID}
+	err = d.x.GetContext(ctx, &t.hash, reservePINTry, userID, maxPINTries, pinTryTTL.String(), now)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, d.pinRefusal(ctx, userID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// giveBack frees the place of a check that could not be made (a fault):
+// it counts neither way.
+func (t *pinTry) giveBack(ctx context.Context) {
+	t.d.x.ExecContext(context.WithoutCancel(ctx), pinGiveBack, t.userID)
+}
+
+// right records a right PIN (or passkey): the wrong tries are forgotten.
+func (t *pinTry) right(ctx context.Context) error {
+	_, err := t.d.x.ExecContext(context.WithoutCancel(ctx), pinRight, t.userID)
+	return err
+}
+
+// wrong records a wrong PIN (or refused passkey) and returns the count
+// after it; the one that reaches the limit locks payments.
+func (t *pinTry) wrong(ctx context.Context) (pinState, error) {
+	octx := context.WithoutCancel(ctx)
+	var s pinState
+	now, err := t.d.dbNow(octx)
+	if err != nil {
+		return s, err
+	}
+	err = t.d.x.GetContext(octx, &s, pinWrong, t.userID, maxPINTries, pinLockBase.String(), pinLockMax.String(), now)
+	return s, err
 }
 
 // pinTryTTL is how long a PIN check in progress holds its place among the
@@ -238,7 +295,7 @@ func (d *DB) pinRefusal(ctx context.Context, userID int64) error {
 	if err != nil {
 		return err
 	}
-	if s.LockedUntil != nil && s.LockedUntil.After(s.Now) {
+	if s.locked() {
 		return errPINLocked.New(s.LockedUntil.Sub(s.Now), *s.LockedUntil)
 	}
 	// The last try is being checked right now; it will lock payments if wrong.
@@ -253,7 +310,7 @@ func (d *DB) PINStatus(ctx context.Context, userID int64) (triesLeft int, locked
 	if err != nil {
 		return 0, time.Time{}, mapErr(err, "payment_profile")
 	}
-	if s.LockedUntil != nil && s.LockedUntil.After(s.Now) {
+	if s.locked() {
 		return 0, *s.LockedUntil, nil
 	}
 	return max(maxPINTries-s.Attempts, 0), time.Time{}, nil

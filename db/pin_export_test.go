@@ -13,3 +13,17 @@ func SetPINTryTTL(d time.Duration) func() {
 	pinTryTTL = d
 	return func() { pinTryTTL = old }
 }
+
+// PINHashes returns how many PIN checks of d ran Argon2id.
+func (d *DB) PINHashes() int64 { return d.pins.hashed.Load() }
+
+// SetPINMemoryClock makes the memory of right PINs tell time by now.
+func (d *DB) SetPINMemoryClock(now func() time.Time) {
+	d.pins.init()
+	d.pins.mu.Lock()
+	d.pins.now = now
+	d.pins.mu.Unlock()
+}
+
+// PINMemoryTTL is how long a right PIN is remembered.
+const PINMemoryTTL = pinMemoryTTL

@@ -166,3 +166,129 @@ func TestPINHashUsesPepper(t *testing.T) {
 		t.Fatalf("SetupPayments without a pepper: %v; want an internal error", err)
 	}
 }
+
+// A right PIN is remembered in memory for a while: checking it again runs
+// no Argon2id hash, yet still takes a try (refused while payments are
+// locked) and resets the wrong ones. A wrong PIN, a new PIN, another
+// pepper or the end of the while are hashed again.
+func TestCheckPINRemembersRightPIN(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d, n := payStore(t)
+	u, _ := setUp(t, d, n, testPIN)
+	clock := time.Now()
+	var mu sync.Mutex
+	d.SetPINMemoryClock(func() time.Time { mu.Lock(); defer mu.Unlock(); return clock })
+	hashes := func(want int64) {
+		t.Helper()
+		if got := d.PINHashes(); got != want {
+			t.Fatalf("%d PIN checks hashed; want %d", got, want)
+		}
+	}
+	right := func() {
+		t.Helper()
+		if err := d.CheckPIN(ctx, u, testPIN); err != nil {
+			t.Fatalf("right PIN: %v", err)
+		}
+	}
+	right()
+	hashes(1)
+	right()
+	right()
+	hashes(1)
+	// A wrong PIN is hashed and counted; the remembered right one then
+	// resets the count without a hash.
+	wantErr(t, d.CheckPIN(ctx, u, "482914"), db.EINVALID, "Wrong PIN, 4 tries left")
+	hashes(2)
+	right()
+	hashes(2)
+	wantTries(t, d, u, 5, false)
+	// Locked: the right PIN is refused even though it is remembered.
+	for range 5 {
+		wantErr(t, d.CheckPIN(ctx, u, "000001"), db.EINVALID, "")
+	}
+	hashes(7)
+	wantErr(t, d.CheckPIN(ctx, u, testPIN), db.ETOOMANY, "locked")
+	hashes(7)
+	unlock(t, d, u)
+	right()
+	hashes(7)
+	// Another pepper: the remembered PIN no longer matches.
+	d.SetPINPepper("another pepper")
+	wantErr(t, d.CheckPIN(ctx, u, testPIN), db.EINVALID, "Wrong PIN")
+	hashes(8)
+	d.SetPINPepper(testPepper)
+	right()
+	hashes(8)
+	// After pinMemoryTTL the PIN is hashed again, once.
+	mu.Lock()
+	clock = clock.Add(db.PINMemoryTTL + time.Second)
+	mu.Unlock()
+	right()
+	right()
+	hashes(9)
+	// A new PIN: the old one is wrong (hashed), the new one right.
+	if _, err := d.SetupPayments(ctx, u, paySandbox(t), n, goodSetup("4242 4242 4242 4242", "739164")); err != nil {
+		t.Fatal(err)
+	}
+	wantErr(t, d.CheckPIN(ctx, u, testPIN), db.EINVALID, "Wrong PIN")
+	hashes(10)
+	if err := d.CheckPIN(ctx, u, "739164"); err != nil {
+		t.Fatalf("new PIN: %v", err)
+	}
+	hashes(11)
+}
+
+// Right PINs checked at once, some remembered, some not, by several
+// people: every check is answered right, and no goroutine's PIN is hashed
+// twice.
+func TestCheckPINRememberedParallel(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d, n := payStore(t)
+	var users []int64
+	for range 4 {
+		u, _ := setUp(t, d, n, testPIN)
+		users = append(users, u)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 4*4*3)
+	for _, u := range users {
+		// 4 at once: a fifth would find every try taken ("checking").
+		for range 4 {
+			wg.Go(func() {
+				for range 3 {
+					if err := d.CheckPIN(ctx, u, testPIN); err != nil {
+						errs <- err
+					}
+				}
+			})
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("right PIN: %v", err)
+	}
+	for _, u := range users {
+		wantTries(t, d, u, 5, false)
+	}
+	// 48 checks; at most the first check of each goroutine hashes.
+	if got := d.PINHashes(); got > 4*4 || got < 4 {
+		t.Fatalf("%d of 48 right PIN checks hashed; want 4 to 16", got)
+	}
+	for _, u := range users {
+		if err := d.CheckPIN(ctx, u, testPIN); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := d.PINHashes()
+	for _, u := range users {
+		if err := d.CheckPIN(ctx, u, testPIN); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := d.PINHashes(); got != before {
+		t.Fatalf("remembered PINs hashed again: %d -> %d", before, got)
+	}
+}
