@@ -113,6 +113,12 @@ func (d *DB) tryTx(ctx context.Context, opts *sql.TxOptions, fn func(tx *sqlx.Tx
 		tx.Rollback()
 		return err
 	}
+	// Credits left for later, then the positions (their accounts and
+	// the thread's row are locked after the money accounts).
+	if err := applyCredits(ctx, tx); err != nil {
+		tx.Rollback()
+		return err
+	}
 	if err := d.syncPositions(ctx, tx, changes); err != nil {
 		tx.Rollback()
 		return err

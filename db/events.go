@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+	"github.com/shopspring/decimal"
 )
 
 // Event kinds: what a browser showing the thread must update.
@@ -51,7 +53,10 @@ func addEvent(ctx context.Context, tx sqlx.ExtContext, threadID int64, kind stri
 
 // addEvents records changes, in order, in one statement: the thread row is
 // locked from here to commit, so a busy thread's writers should call it
-// last.
+// last. A credit the ledger left for later (creditLater) is applied by the
+// same statement, before the thread's row is locked: money accounts are
+// locked before the thread's row, and both are held for this statement and
+// the commit only.
 func addEvents(ctx context.Context, tx sqlx.ExtContext, threadID int64, evs ...newEvent) error {
 	if err := noteChange(tx, threadID); err != nil {
 		return err
@@ -71,14 +76,44 @@ func addEvents(ctx context.Context, tx sqlx.ExtContext, threadID int64, evs ...n
 		splits[i] = sql.NullInt64{Int64: e.splitID, Valid: e.splitID != 0}
 		shares[i] = sql.NullInt64{Int64: e.shareID, Valid: e.shareID != 0}
 	}
-	_, err := tx.ExecContext(ctx, `
-		WITH seq AS (UPDATE groups SET event_seq = event_seq + $2 WHERE id = $1 RETURNING event_seq)
-		INSERT INTO events (group_id, id, kind, message_id, split_id, share_id)
-		SELECT $1, seq.event_seq - $2 + e.n, e.kind, e.message_id, e.split_id, e.share_id
-		FROM seq, unnest($3::text[], $4::bigint[], $5::bigint[], $6::bigint[]) WITH ORDINALITY AS e(kind, message_id, split_id, share_id, n)`,
-		threadID, len(evs), pq.Array(kinds), pq.Array(msgs), pq.Array(splits), pq.Array(shares))
-	return err
+	args := []any{threadID, len(evs), pq.Array(kinds), pq.Array(msgs), pq.Array(splits), pq.Array(shares)}
+	query := addEventsSQL
+	if cs := changesOf(tx); cs != nil && len(cs.credits) > 0 {
+		ids, amounts := cs.takeCredits()
+		query, args = addEventsCreditSQL, append(args, pq.Array(ids), pq.Array(amounts), len(ids))
+	}
+	res, err := tx.ExecContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n != int64(len(evs)) {
+		return fmt.Errorf("db: %d of %d events of thread %d recorded (%v)", n, len(evs), threadID, err)
+	}
+	return nil
 }
+
+const addEventsSQL = `
+	WITH seq AS (UPDATE groups SET event_seq = event_seq + $2 WHERE id = $1 RETURNING event_seq)
+	INSERT INTO events (group_id, id, kind, message_id, split_id, share_id)
+	SELECT $1, seq.event_seq - $2 + e.n, e.kind, e.message_id, e.split_id, e.share_id
+	FROM seq, unnest($3::text[], $4::bigint[], $5::bigint[], $6::bigint[]) WITH ORDINALITY AS e(kind, message_id, split_id, share_id, n)`
+
+// addEventsCreditSQL is addEventsSQL that first credits accounts $7 with
+// amounts $8 ($9 of them, in id order): the thread's row is updated only
+// once they all are (its condition reads the credit's count, so the credit
+// runs, and locks the accounts, first), and no event is written otherwise.
+const addEventsCreditSQL = `
+	WITH credited AS (
+		UPDATE ledger_accounts a SET balance = a.balance + c.amount
+		FROM unnest($7::bigint[], $8::numeric[]) AS c(id, amount) WHERE a.id = c.id
+		RETURNING a.id
+	), seq AS (
+		UPDATE groups SET event_seq = event_seq + $2 WHERE id = $1 AND (SELECT count(*) FROM credited) = $9
+		RETURNING event_seq
+	)
+	INSERT INTO events (group_id, id, kind, message_id, split_id, share_id)
+	SELECT $1, seq.event_seq - $2 + e.n, e.kind, e.message_id, e.split_id, e.share_id
+	FROM seq, unnest($3::text[], $4::bigint[], $5::bigint[], $6::bigint[]) WITH ORDINALITY AS e(kind, message_id, split_id, share_id, n)`
 
 // EventsAfter returns up to limit events of a thread after id, oldest first.
 func (d *DB) EventsAfter(ctx context.Context, threadID, after int64, limit int) ([]Event, error) {
@@ -120,6 +155,74 @@ func (d *DB) SetChangeHook(fn func(threadID int64)) { d.onChange = fn }
 type changeSet struct {
 	threads, splits []int64
 	undone          [][2]string // {transfer, undone by}: its own position transfer, if any, to reverse
+	// credits are the ledger's credits still to apply (creditLater).
+	credits []credit
+	// deltas are position deltas read under the thread's row lock, by
+	// split, for syncPositions (splitDeltaUnderLock); noting the split
+	// again drops its delta.
+	deltas map[int64]splitDelta
+}
+
+// credit is an amount a transfer put in an account whose balance is not
+// updated yet.
+type credit struct {
+	account int64
+	amount  decimal.Decimal
+	minor   int32 // the currency's: balances keep its scale
+}
+
+// takeCredits returns the credits to apply, summed by account in id order,
+// and forgets them.
+func (cs *changeSet) takeCredits() (ids []int64, amounts []string) {
+	sum := map[int64]decimal.Decimal{}
+	minor := map[int64]int32{}
+	for _, c := range cs.credits {
+		if _, ok := sum[c.account]; !ok {
+			ids = append(ids, c.account)
+		}
+		sum[c.account] = sum[c.account].Add(c.amount)
+		minor[c.account] = c.minor
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		amounts = append(amounts, sum[id].StringFixed(minor[id]))
+	}
+	cs.credits = nil
+	return ids, amounts
+}
+
+// changesOf is the changeSet of q's transaction, nil outside inTx.
+func changesOf(q sqlx.ExtContext) *changeSet {
+	if p, ok := q.(prepared); ok {
+		q = p.ExtContext
+	}
+	tx, _ := q.(*sqlx.Tx)
+	if tx == nil {
+		return nil
+	}
+	if v, ok := openChanges.Load(tx); ok {
+		return v.(*changeSet)
+	}
+	return nil
+}
+
+// applyCredits applies the credits left for later in q's transaction, if
+// any (see creditLater).
+func applyCredits(ctx context.Context, q sqlx.ExtContext) error {
+	cs := changesOf(q)
+	if cs == nil || len(cs.credits) == 0 {
+		return nil
+	}
+	ids, amounts := cs.takeCredits()
+	res, err := q.ExecContext(ctx, `UPDATE ledger_accounts a SET balance = a.balance + c.amount
+		FROM unnest($1::bigint[], $2::numeric[]) AS c(id, amount) WHERE a.id = c.id`, pq.Array(ids), pq.Array(amounts))
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n != int64(len(ids)) {
+		return fmt.Errorf("db: %d of %d credited accounts updated (%v)", n, len(ids), err)
+	}
+	return nil
 }
 
 // openChanges maps each transaction inTx has open to its changeSet.
@@ -152,18 +255,11 @@ func noteSplit(q sqlx.ExtContext, splitID int64) {
 	if splitID == 0 {
 		return
 	}
-	if p, ok := q.(prepared); ok {
-		q = p.ExtContext
-	}
-	tx, _ := q.(*sqlx.Tx)
-	if tx == nil {
-		return
-	}
-	if v, ok := openChanges.Load(tx); ok {
-		cs := v.(*changeSet)
+	if cs := changesOf(q); cs != nil {
 		if !slices.Contains(cs.splits, splitID) {
 			cs.splits = append(cs.splits, splitID)
 		}
+		delete(cs.deltas, splitID)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/shopspring/decimal"
 )
 
 // Refusals of this file (worded in views/refusals_text.go).
@@ -54,7 +55,9 @@ var reversible = map[TransferKind]bool{
 
 // checkTransfer applies the rules of r's kind to the locked accounts. It
 // returns the refusal, or an error when it could not tell.
-func (d *DB) checkTransfer(ctx context.Context, tx sqlx.QueryerContext, r TransferRequest, from, to Account, now time.Time) (*Error, error) {
+// A card payment's reference rate, read with its checks, goes in capRate.
+func (d *DB) checkTransfer(ctx context.Context, tx sqlx.QueryerContext, r TransferRequest, from, to Account, now time.Time,
+	capRate *decimal.NullDecimal) (*Error, error) {
 	if from.Currency != r.Amount.Currency || to.Currency != r.Amount.Currency {
 		return errTransferCurrency.New(r.Amount.Currency), nil
 	}
@@ -107,6 +110,7 @@ func (d *DB) checkTransfer(ctx context.Context, tx sqlx.QueryerContext, r Transf
 			to.UserID); err != nil {
 			return nil, err
 		}
+		*capRate = st.Rate
 		if st.SharePaid {
 			return ErrSharePaid.New(), nil
 		}

@@ -98,6 +98,11 @@ func (d *DB) applyTransfer(ctx context.Context, sqltx *sqlx.Tx, r TransferReques
 	if err := checkNamespace(r); err != nil {
 		return outcome{}, err
 	}
+	// An earlier transfer of the transaction may have left its credit for
+	// later: it is applied before this one locks or reads any account.
+	if err := applyCredits(ctx, tx); err != nil {
+		return outcome{}, err
+	}
 	// Requests with one id run one at a time, so the id is checked and then
 	// taken without a race, whichever accounts they touch.
 	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, r.ID); err != nil {
@@ -124,7 +129,7 @@ func (d *DB) applyTransfer(ctx context.Context, sqltx *sqlx.Tx, r TransferReques
 			return outcome{}, err
 		}
 	}
-	accts, err := lockAccounts(ctx, tx, r.Kind, r.From, r.To)
+	accts, later, err := lockAccounts(ctx, tx, r.Kind, r.From, r.To)
 	if err != nil {
 		return outcome{}, err
 	}
@@ -134,7 +139,8 @@ func (d *DB) applyTransfer(ctx context.Context, sqltx *sqlx.Tx, r TransferReques
 		return failed(errTransferAccountMissing.New())
 	}
 	now := d.ledgerTime()
-	if e, err := d.checkTransfer(ctx, tx, r, from, to, now); err != nil || e != nil {
+	var capRate decimal.NullDecimal
+	if e, err := d.checkTransfer(ctx, tx, r, from, to, now, &capRate); err != nil || e != nil {
 		if err != nil {
 			return outcome{}, err
 		}
@@ -148,7 +154,7 @@ func (d *DB) applyTransfer(ctx context.Context, sqltx *sqlx.Tx, r TransferReques
 			return outcome{}, err
 		}
 	}
-	if err := writeTransfer(ctx, tx, r, hash, now); err != nil {
+	if err := writeTransfer(ctx, tx, r, hash, now, capRate, later != 0); err != nil {
 		return outcome{}, err
 	}
 	if err := noteSplitOfTransfer(ctx, tx, sqltx, r); err != nil {
@@ -216,11 +222,13 @@ func storeFailure(ctx context.Context, tx *sqlx.Tx, id, hash string, e *Error, n
 // Account locks are always taken in one order, lock rank then id, which is
 // what keeps transfers A->B and B->A from deadlocking. The credited account
 // of a transfer that sorts last is not locked up front: nothing is checked
-// against its balance (a credit cannot overdraw it), and the write that
-// credits it locks it, just before commit. That account is the busy one
-// (the collector everyone pays at once, the payouts account), so it is held
-// for the write and the commit only, not for the checks before them. Its
-// other columns never change, so reading them unlocked is safe.
+// against its balance (a credit cannot overdraw it), and it is locked by
+// its credit, which the transaction applies as late as it can (creditLater):
+// with the thread's events, or just before the positions and the commit.
+// That account is the busy one (the collector everyone pays at once, the
+// payouts account), so it is held for one statement and the commit, not for
+// the checks and writes before them. Its other columns never change, so
+// reading them unlocked is safe.
 //
 // The ranks come from the kinds the transfer's kind moves between. Should
 // the accounts turn out to be of other kinds, checkTransfer refuses the
@@ -257,8 +265,9 @@ func lockRankSQL() string {
 	return b.String()
 }
 
-// lockAccounts locks the accounts of a transfer of kind k and returns them.
-func lockAccounts(ctx context.Context, tx sqlx.QueryerContext, k TransferKind, from, to int64) (map[int64]Account, error) {
+// lockAccounts locks the accounts of a transfer of kind k and returns them,
+// and the one it left unlocked (0 if none).
+func lockAccounts(ctx context.Context, tx sqlx.QueryerContext, k TransferKind, from, to int64) (map[int64]Account, int64, error) {
 	lock, later := []int64{from, to}, int64(0)
 	if m, ok := moves[k]; ok && from != to {
 		if rf, rt := lockRank[m[0]], lockRank[m[1]]; rt > rf || (rt == rf && to > from) {
@@ -267,24 +276,27 @@ func lockAccounts(ctx context.Context, tx sqlx.QueryerContext, k TransferKind, f
 	}
 	var rows []accountRow
 	if err := sqlx.SelectContext(ctx, tx, &rows, lockAccountsSQL, pq.Array(lock), later); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	m := make(map[int64]Account, len(rows))
 	for _, r := range rows {
 		m[r.ID] = r.account()
 	}
-	return m, nil
+	return m, later, nil
 }
 
-// writeTransfer writes the transfer, its two entries and the two new
-// balances in one statement, and keeps the settlement queue (a card payment
-// joins it, its settlement or void leaves it) and the queue of open
-// intents. The triggers check at commit that the entries balance.
+// writeTransfer writes the transfer, its two entries and the new balances
+// in one statement, and keeps the settlement queue (a card payment joins
+// it, its settlement or void leaves it) and the queue of open intents. The
+// triggers check at commit that the entries balance. The balances updated
+// are those of legs $17 (all of them, or the debited one when the credit
+// is left for later); a card payment's amount in the cap currency is its
+// amount at rate $16.
 const writeTransferSQL = `
 	WITH t AS (
 		INSERT INTO ledger_transfers (id, kind, currency, minor, amount, payer_user_id, split_id, share_id,
 			pending_of, reverses, provider_ref, request_hash, created_at, cap_amount)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $16)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, round($5::numeric / $16::numeric, 6))
 		RETURNING id
 	), legs (account_id, amount) AS (
 		SELECT * FROM unnest($14::bigint[], $15::numeric[])
@@ -302,26 +314,49 @@ const writeTransferSQL = `
 		DELETE FROM ledger_intents_open WHERE id = $1 OR id = $10
 	)
 	UPDATE ledger_accounts a SET balance = a.balance + legs.amount
-	FROM legs WHERE a.id = legs.account_id`
+	FROM legs WHERE a.id = legs.account_id AND a.id = ANY($17)`
 
-func writeTransfer(ctx context.Context, tx sqlx.ExtContext, r TransferRequest, hash string, now time.Time) error {
+// writeTransfer writes the transfer r. A card payment counts against the
+// rolling cap at today's rate, capRate (read with its checks; NULL for the
+// other kinds). With creditLater, the credited account's balance is left
+// for creditLater.
+func writeTransfer(ctx context.Context, tx sqlx.ExtContext, r TransferRequest, hash string, now time.Time, capRate decimal.NullDecimal, later bool) error {
 	c, _ := money.LookupCurrency(r.Amount.Currency)
 	amt := r.Amount.Amount.StringFixed(c.Minor)
-	// A card payment counts against the rolling cap at today's rate. Read
-	// by a statement of its own: Citus refuses a subquery in an INSERT's
-	// VALUES, and loses the row of an INSERT ... SELECT in a CTE.
-	var capAmount decimal.NullDecimal
-	if r.Kind == TransferCardPayment {
-		err := sqlx.GetContext(ctx, tx, &capAmount, `SELECT round($1::numeric / per_eur, 6) FROM ledger_rates WHERE currency = $2`, amt, c.Code)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return err
-		}
+	if r.Kind != TransferCardPayment {
+		capRate = decimal.NullDecimal{}
 	}
-	_, err := tx.ExecContext(ctx, writeTransferSQL,
+	update := []int64{r.From, r.To}
+	cs := changesOf(tx)
+	if later && cs != nil && r.From != r.To {
+		update = update[:1]
+	} else if r.From == r.To {
+		update = update[:1] // refused by checkTransfer before this; one row all the same
+	}
+	res, err := tx.ExecContext(ctx, writeTransferSQL,
 		r.ID, string(r.Kind), c.Code, c.Minor, amt, nullID(r.PayerID), nullID(r.SplitID), nullID(r.ShareID),
 		nullString(r.PendingOf), nullString(r.Reverses), nullString(r.ProviderRef), hash, now,
-		pq.Array([]int64{r.From, r.To}), pq.Array([]string{"-" + amt, amt}), capAmount)
-	return err
+		pq.Array([]int64{r.From, r.To}), pq.Array([]string{"-" + amt, amt}), capRate, pq.Array(update))
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n != int64(len(update)) {
+		return fmt.Errorf("ledger: transfer %s updated %d of %d balances (%v)", r.ID, n, len(update), err)
+	}
+	if len(update) == 1 {
+		creditLater(cs, r.To, r.Amount.Amount, int32(c.Minor))
+	}
+	return nil
+}
+
+// creditLater leaves the credit of a transfer's credited account to the
+// end of the transaction: addEvents applies it in the statement that locks
+// the thread's row (before that lock), applyTransfer before the next
+// transfer, and the transaction before its positions sync and commit
+// (tryTx), whichever comes first. Until then the account is not locked and
+// its balance lacks the credit; nothing in between reads it.
+func creditLater(cs *changeSet, account int64, amount decimal.Decimal, minor int32) {
+	cs.credits = append(cs.credits, credit{account: account, amount: amount, minor: minor})
 }
 
 func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }

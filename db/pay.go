@@ -210,34 +210,63 @@ func sharePayment(s Split, sh Share, method string) TransferHook {
 				ShareID: sh.ID, StoredAmount: storedAmount(t.Amount), Method: method, TransferID: t.ID})
 			return err
 		},
+		// The payment's events lock the thread's row (and credit the
+		// collector first, in the same statement): from there to commit,
+		// one read says whether the split is paid in full and how its
+		// positions move, and one statement writes the positions.
 		After: func(ctx context.Context, tx sqlx.ExtContext, t Transfer) error {
-			evs := []newEvent{{kind: EventMessage, messageID: msgID, splitID: s.ID},
-				{kind: EventSplit, splitID: s.ID, shareID: sh.ID}}
-			closedMsg, err := closeIfPaid(ctx, tx, s)
-			if err != nil {
+			if err := addEvents(ctx, tx, s.ThreadID, newEvent{kind: EventMessage, messageID: msgID, splitID: s.ID},
+				newEvent{kind: EventSplit, splitID: s.ID, shareID: sh.ID}); err != nil {
 				return err
 			}
-			if closedMsg != 0 {
-				evs = append(evs, newEvent{kind: EventMessage, messageID: closedMsg, splitID: s.ID},
-					newEvent{kind: EventSplit, splitID: s.ID})
+			closedMsg, err := closeIfPaid(ctx, tx, s)
+			if err != nil || closedMsg == 0 {
+				return err
 			}
-			return addEvents(ctx, tx, s.ThreadID, evs...)
+			// Closing moves no position.
+			return addEvents(ctx, tx, s.ThreadID, newEvent{kind: EventMessage, messageID: closedMsg, splitID: s.ID, positionsSame: true},
+				newEvent{kind: EventSplit, splitID: s.ID, positionsSame: true})
 		},
 	}
 }
 
 // closeIfPaid closes split s, inside the transaction of a payment of it,
 // when no share is left due, and returns its "All paid" message (0 when it
-// stays open). The payments of one split pass here one at a time (the
-// advisory lock, held to commit), so of two last payments committing at
-// once the second sees the first.
+// stays open). The caller holds the thread's row lock (addEvents), held to
+// commit, so the payments of one split pass here one at a time, and of two
+// last payments committing at once the second sees the first. The same
+// read takes the split's position delta for syncPositions.
 func closeIfPaid(ctx context.Context, tx sqlx.ExtContext, s Split) (int64, error) {
-	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('split-close:' || $1::text, 0))`, s.ID); err != nil {
+	var rows []struct {
+		Open      bool                `db:"open"`
+		Due       bool                `db:"due"`
+		Currency  string              `db:"currency"`
+		UserID    sql.NullInt64       `db:"user_id"`
+		Amount    decimal.NullDecimal `db:"amount"`
+		AccountID sql.NullInt64       `db:"account_id"`
+		Done      sql.NullInt64       `db:"done"`
+	}
+	if err := sqlx.SelectContext(ctx, tx, &rows, dueAndDeltaSQL, s.ID, s.ThreadID); err != nil {
 		return 0, err
 	}
-	var open, due bool
-	if err := tx.QueryRowxContext(ctx, dueSharesSQL, s.ID, s.ThreadID).Scan(&open, &due); err != nil || !open || due {
-		return 0, err
+	if len(rows) == 0 {
+		return 0, sql.ErrNoRows
+	}
+	if cs := changesOf(tx); cs != nil {
+		sd := splitDelta{threadID: s.ThreadID, currency: rows[0].Currency}
+		for _, r := range rows {
+			if r.UserID.Valid {
+				sd.legs = append(sd.legs, positionLeg{UserID: r.UserID.Int64, Amount: r.Amount.Decimal, AccountID: r.AccountID.Int64})
+				sd.done = int(r.Done.Int64)
+			}
+		}
+		if cs.deltas == nil {
+			cs.deltas = map[int64]splitDelta{}
+		}
+		cs.deltas[s.ID] = sd
+	}
+	if !rows[0].Open || rows[0].Due {
+		return 0, nil
 	}
 	return markComplete(ctx, tx, s)
 }

@@ -118,7 +118,7 @@ func (d *DB) undoPositions(ctx context.Context, tx *sqlx.Tx, of, by string) erro
 // on the thread's node and the ledger on the coordinator, and the rest of
 // the query joins the ledger with what they returned.
 const splitPositionDelta = `
-	WITH s AS MATERIALIZED (SELECT id, group_id, payee_id, total, status FROM splits WHERE group_id = $2 AND id = $1),
+	WITH s AS MATERIALIZED (SELECT id, group_id, payee_id, total, status, currency FROM splits WHERE group_id = $2 AND id = $1),
 	sh AS MATERIALIZED (SELECT id, user_id, amount FROM shares WHERE group_id = $2 AND split_id = $1),
 	payers AS MATERIALIZED (SELECT user_id, amount FROM split_payers WHERE group_id = $2 AND split_id = $1),
 	want (user_id, amount) AS (
@@ -151,6 +151,29 @@ const splitPositionDelta = `
 	GROUP BY user_id HAVING sum(amount) <> 0
 	ORDER BY user_id`
 
+// dueAndDeltaSQL is, for split $1 of thread $2, read under the thread's
+// row lock by a payment of one of its shares: whether it is open with
+// nothing due (dueSharesSQL), and its position delta (splitPositionDelta,
+// in the split's own currency), one row per leg, or one row of NULLs when
+// none. The split's rows are read first (materialized), as in
+// splitPositionDelta.
+var dueAndDeltaSQL = `
+	WITH due (open, due) AS MATERIALIZED (` + dueSharesSQL + `),
+	delta AS (` + strings.ReplaceAll(splitPositionDelta, "$3", "(SELECT currency FROM s)") + `)
+	SELECT due.open, due.due, (SELECT currency FROM splits WHERE group_id = $2 AND id = $1) AS currency,
+		d.user_id, d.amount, d.account_id, d.done
+	FROM due LEFT JOIN delta d ON true
+	ORDER BY d.user_id`
+
+// splitDelta is a split's position delta read under its thread's row lock
+// in the transaction that syncs it.
+type splitDelta struct {
+	threadID int64
+	currency string
+	legs     []positionLeg
+	done     int
+}
+
 // syncPositions posts, in tx, the position transfer of each split whose
 // contribution changed. It runs last before commit (tryTx), after every
 // money account the transaction locked: position accounts are always
@@ -169,6 +192,21 @@ func (d *DB) syncPositions(ctx context.Context, tx *sqlx.Tx, cs *changeSet) erro
 	slices.Sort(splits)
 	var moved []int64 // threads whose positions moved
 	for _, id := range splits {
+		if sd, ok := cs.deltas[id]; ok {
+			// Read under the thread's row lock, which this transaction
+			// holds since, and nothing has changed the split since.
+			if len(sd.legs) > 0 {
+				event := !slices.Contains(moved, sd.threadID)
+				tid := fmt.Sprintf("pos:s%d:%d", id, sd.done+1)
+				if err := d.writePositions(ctx, tx, tid, sd.threadID, id, sd.currency, sd.legs, event); err != nil {
+					return err
+				}
+				if event {
+					moved = append(moved, sd.threadID)
+				}
+			}
+			continue
+		}
 		// The thread's row is locked first: syncs of one thread run one at
 		// a time, and the delta is read after the lock, by a statement of
 		// its own, so it sees what the previous sync committed.

@@ -73,6 +73,9 @@ func settlementOf(r TransferRequest) (threadID, toID int64, ok bool) {
 // thread's row lock (taken here, after the money accounts, as every
 // position write does).
 func (d *DB) settleEffects(ctx context.Context, tx *sqlx.Tx, r TransferRequest, threadID, toID, payerID int64) error {
+	if err := applyCredits(ctx, tx); err != nil {
+		return err
+	}
 	if _, err := tx.ExecContext(ctx, `SELECT 1 FROM groups WHERE id = $1 FOR NO KEY UPDATE`, threadID); err != nil {
 		return err
 	}
