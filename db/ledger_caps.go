@@ -129,7 +129,7 @@ func (d *DB) Limits(ctx context.Context) (Limits, error) {
 // capStateColumns are the caps in force, the payer's card payments in the
 // window, all currencies, in the cap currency, and the payment currency's
 // reference rate: $1 the payer, $2 the currency, $3 the window's start.
-// Inside a card payment the payer's caps lock is held (lockPayerCaps), so
+// Inside a card payment the payer's caps lock is held (lockCardAccountsSQL), so
 // the sum cannot change until the payment commits: racing payments of one
 // payer, in any currencies, are counted one after the other.
 const capStateColumns = `
@@ -160,14 +160,6 @@ var (
 	errCap30DaysConverted = NewReason(ELIMIT, "cap.30_days_converted", "limit", "spent", "amount", "counted", "frees")
 	errNoRate             = NewReason(ELIMIT, "cap.no_rate", "currency")
 )
-
-// lockPayerCaps serialises a payer's card payments, whatever their
-// currency, for the rest of the transaction: each sees the ones before it
-// when it checks the rolling cap. Taken before the accounts are locked.
-func lockPayerCaps(ctx context.Context, tx sqlx.ExecerContext, payer int64) error {
-	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('card-caps:' || $1::text, 0))`, payer)
-	return err
-}
 
 // checkCaps refuses a card payment of amount by payer at now that would
 // cross a cap, with a message that says the cap and when room frees up.

@@ -90,16 +90,14 @@ func (d *DB) checkTransfer(ctx context.Context, tx sqlx.QueryerContext, r Transf
 		return errTransferPayer.New(), nil
 	}
 	if r.Kind == TransferCardPayment {
-		// RemovePayments holds this lock exclusively from before its
-		// checks to its commit: a payment takes it shared, in a statement
-		// of its own, so the read below (a new snapshot) sees a removal
-		// that committed, and a removal waits for a payment that got here
-		// first and then finds its money pending. The collector's pending
-		// account is locked only by the write, too late for that.
-		var locked int
-		if err := sqlx.GetContext(ctx, tx, &locked, `SELECT 1 FROM pg_advisory_xact_lock_shared(hashtextextended('payee:' || $1::text, 0))`, to.UserID); err != nil {
-			return nil, err
-		}
+		// RemovePayments holds the payee's lock exclusively from before
+		// its checks to its commit: a payment takes it shared, with its
+		// accounts (lockCardAccountsSQL), a statement before this read,
+		// so the read (a new snapshot) sees a removal that committed, and
+		// a removal waits for a payment that got here first and then
+		// finds its money pending. The collector's pending account is
+		// locked only by the credit, too late for that.
+		//
 		// The share, the balance and the caps, with one read.
 		var st struct {
 			capState

@@ -124,12 +124,7 @@ func (d *DB) applyTransfer(ctx context.Context, sqltx *sqlx.Tx, r TransferReques
 			return outcome{}, err
 		}
 	}
-	if r.Kind == TransferCardPayment {
-		if err := lockPayerCaps(ctx, tx, r.PayerID); err != nil {
-			return outcome{}, err
-		}
-	}
-	accts, later, err := lockAccounts(ctx, tx, r.Kind, r.From, r.To)
+	accts, later, err := lockAccounts(ctx, tx, r)
 	if err != nil {
 		return outcome{}, err
 	}
@@ -265,17 +260,48 @@ func lockRankSQL() string {
 	return b.String()
 }
 
-// lockAccounts locks the accounts of a transfer of kind k and returns them,
-// and the one it left unlocked (0 if none).
-func lockAccounts(ctx context.Context, tx sqlx.QueryerContext, k TransferKind, from, to int64) (map[int64]Account, int64, error) {
+// lockCardAccountsSQL is lockAccountsSQL for a card payment, with the
+// locks that go with it in the same round trip, in this order: first the
+// payer $3's caps lock (lockPayerCaps: before the accounts), then the
+// accounts, then the shared lock on the payee, the owner of account $4,
+// that RemovePayments takes exclusively (see checkTransfer). Each lock's
+// condition reads the one before, which makes PostgreSQL take them in
+// that order. What they guard is read by the next statement, which sees
+// what committed before they were granted.
+var lockCardAccountsSQL = `
+	WITH caps AS MATERIALIZED (
+		SELECT pg_advisory_xact_lock(hashtextextended('card-caps:' || $3::text, 0))
+	), locked AS (
+		SELECT ` + accountColumns + ` FROM ledger_accounts WHERE id = ANY($1) AND (SELECT count(*) FROM caps) = 1
+		ORDER BY ` + lockRankSQL() + `, id
+		FOR NO KEY UPDATE
+	), payee AS MATERIALIZED (
+		SELECT pg_advisory_xact_lock_shared(hashtextextended('payee:' || user_id::text, 0))
+		FROM ledger_accounts WHERE id = $4 AND (SELECT count(*) FROM locked) >= 0
+	)
+	SELECT * FROM locked
+	UNION ALL
+	SELECT ` + accountColumns + ` FROM ledger_accounts WHERE id = $2 AND (SELECT count(*) FROM payee) >= 0`
+
+// lockAccounts locks the accounts of transfer r and returns them, and the
+// one it left unlocked (0 if none). For a card payment it also takes the
+// payer's caps lock and the payee's shared lock (lockCardAccountsSQL).
+func lockAccounts(ctx context.Context, tx sqlx.QueryerContext, r TransferRequest) (map[int64]Account, int64, error) {
+	from, to := r.From, r.To
 	lock, later := []int64{from, to}, int64(0)
-	if m, ok := moves[k]; ok && from != to {
+	if m, ok := moves[r.Kind]; ok && from != to {
 		if rf, rt := lockRank[m[0]], lockRank[m[1]]; rt > rf || (rt == rf && to > from) {
 			lock, later = []int64{from}, to
 		}
 	}
 	var rows []accountRow
-	if err := sqlx.SelectContext(ctx, tx, &rows, lockAccountsSQL, pq.Array(lock), later); err != nil {
+	var err error
+	if r.Kind == TransferCardPayment {
+		err = sqlx.SelectContext(ctx, tx, &rows, lockCardAccountsSQL, pq.Array(lock), later, r.PayerID, to)
+	} else {
+		err = sqlx.SelectContext(ctx, tx, &rows, lockAccountsSQL, pq.Array(lock), later)
+	}
+	if err != nil {
 		return nil, 0, err
 	}
 	m := make(map[int64]Account, len(rows))
