@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -19,6 +20,7 @@ import (
 const (
 	EventMessage = "message" // a new message: append it
 	EventSplit   = "split"   // a split's card changed: redraw it
+	EventSplits  = "splits"  // many splits' cards changed (SplitIDs): redraw those shown
 	EventMembers = "members" // someone joined: redraw the members list
 	// EventBalances: members' positions moved; redraw the balances.
 	EventBalances = "balances"
@@ -26,19 +28,21 @@ const (
 
 // Event is one change in a thread, in commit order.
 type Event struct {
-	ThreadID  int64     `db:"group_id"`
-	ID        int64     `db:"id"`
-	Kind      string    `db:"kind"`
-	MessageID *int64    `db:"message_id"`
-	SplitID   *int64    `db:"split_id"`
-	ShareID   *int64    `db:"share_id"` // a split event about one share only
-	CreatedAt time.Time `db:"created_at"`
+	ThreadID  int64         `db:"group_id"`
+	ID        int64         `db:"id"`
+	Kind      string        `db:"kind"`
+	MessageID *int64        `db:"message_id"`
+	SplitID   *int64        `db:"split_id"`
+	ShareID   *int64        `db:"share_id"`  // a split event about one share only
+	SplitIDs  pq.Int64Array `db:"split_ids"` // a splits event's splits
+	CreatedAt time.Time     `db:"created_at"`
 }
 
 // newEvent is an event to record: its kind and what it shows.
 type newEvent struct {
 	kind                        string
 	messageID, splitID, shareID int64
+	splitIDs                    []int64 // EventSplits: the splits it names (sorted)
 	// positionsSame: the change leaves what the split contributes to the
 	// positions as it was (a share covered by a settlement, which moved the
 	// positions itself), so its positions need no sync.
@@ -64,19 +68,30 @@ func addEvents(ctx context.Context, tx sqlx.ExtContext, threadID int64, evs ...n
 	for _, e := range evs {
 		if !e.positionsSame {
 			noteSplit(tx, e.splitID)
+			for _, id := range e.splitIDs {
+				noteSplit(tx, id)
+			}
 		}
 	}
 	kinds := make([]string, len(evs))
 	msgs := make([]sql.NullInt64, len(evs))
 	splits := make([]sql.NullInt64, len(evs))
 	shares := make([]sql.NullInt64, len(evs))
+	lists := make([]sql.NullString, len(evs)) // a splits event's ids, as an array literal
 	for i, e := range evs {
 		kinds[i] = e.kind
 		msgs[i] = sql.NullInt64{Int64: e.messageID, Valid: e.messageID != 0}
 		splits[i] = sql.NullInt64{Int64: e.splitID, Valid: e.splitID != 0}
 		shares[i] = sql.NullInt64{Int64: e.shareID, Valid: e.shareID != 0}
+		if e.kind == EventSplits {
+			ids := make([]string, len(e.splitIDs))
+			for j, id := range e.splitIDs {
+				ids[j] = strconv.FormatInt(id, 10)
+			}
+			lists[i] = sql.NullString{String: "{" + strings.Join(ids, ",") + "}", Valid: true}
+		}
 	}
-	args := []any{threadID, len(evs), pq.Array(kinds), pq.Array(msgs), pq.Array(splits), pq.Array(shares)}
+	args := []any{threadID, len(evs), pq.Array(kinds), pq.Array(msgs), pq.Array(splits), pq.Array(shares), pq.Array(lists)}
 	query := addEventsSQL
 	if cs := changesOf(tx); cs != nil && len(cs.credits) > 0 {
 		ids, amounts := cs.takeCredits()
@@ -94,31 +109,33 @@ func addEvents(ctx context.Context, tx sqlx.ExtContext, threadID int64, evs ...n
 
 const addEventsSQL = `
 	WITH seq AS (UPDATE groups SET event_seq = event_seq + $2 WHERE id = $1 RETURNING event_seq)
-	INSERT INTO events (group_id, id, kind, message_id, split_id, share_id)
-	SELECT $1, seq.event_seq - $2 + e.n, e.kind, e.message_id, e.split_id, e.share_id
-	FROM seq, unnest($3::text[], $4::bigint[], $5::bigint[], $6::bigint[]) WITH ORDINALITY AS e(kind, message_id, split_id, share_id, n)`
+	INSERT INTO events (group_id, id, kind, message_id, split_id, share_id, split_ids)
+	SELECT $1, seq.event_seq - $2 + e.n, e.kind, e.message_id, e.split_id, e.share_id, e.split_ids::bigint[]
+	FROM seq, unnest($3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::text[])
+		WITH ORDINALITY AS e(kind, message_id, split_id, share_id, split_ids, n)`
 
-// addEventsCreditSQL is addEventsSQL that first credits accounts $7 with
-// amounts $8 ($9 of them, in id order): the thread's row is updated only
+// addEventsCreditSQL is addEventsSQL that first credits accounts $8 with
+// amounts $9 ($10 of them, in id order): the thread's row is updated only
 // once they all are (its condition reads the credit's count, so the credit
 // runs, and locks the accounts, first), and no event is written otherwise.
 const addEventsCreditSQL = `
 	WITH credited AS (
 		UPDATE ledger_accounts a SET balance = a.balance + c.amount
-		FROM unnest($7::bigint[], $8::numeric[]) AS c(id, amount) WHERE a.id = c.id
+		FROM unnest($8::bigint[], $9::numeric[]) AS c(id, amount) WHERE a.id = c.id
 		RETURNING a.id
 	), seq AS (
-		UPDATE groups SET event_seq = event_seq + $2 WHERE id = $1 AND (SELECT count(*) FROM credited) = $9
+		UPDATE groups SET event_seq = event_seq + $2 WHERE id = $1 AND (SELECT count(*) FROM credited) = $10
 		RETURNING event_seq
 	)
-	INSERT INTO events (group_id, id, kind, message_id, split_id, share_id)
-	SELECT $1, seq.event_seq - $2 + e.n, e.kind, e.message_id, e.split_id, e.share_id
-	FROM seq, unnest($3::text[], $4::bigint[], $5::bigint[], $6::bigint[]) WITH ORDINALITY AS e(kind, message_id, split_id, share_id, n)`
+	INSERT INTO events (group_id, id, kind, message_id, split_id, share_id, split_ids)
+	SELECT $1, seq.event_seq - $2 + e.n, e.kind, e.message_id, e.split_id, e.share_id, e.split_ids::bigint[]
+	FROM seq, unnest($3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::text[])
+		WITH ORDINALITY AS e(kind, message_id, split_id, share_id, split_ids, n)`
 
 // EventsAfter returns up to limit events of a thread after id, oldest first.
 func (d *DB) EventsAfter(ctx context.Context, threadID, after int64, limit int) ([]Event, error) {
 	var es []Event
-	err := d.x.SelectContext(ctx, &es, `SELECT group_id, id, kind, message_id, split_id, share_id, created_at FROM events
+	err := d.x.SelectContext(ctx, &es, `SELECT group_id, id, kind, message_id, split_id, share_id, split_ids, created_at FROM events
 		WHERE group_id = $1 AND id > $2 ORDER BY id LIMIT $3`, threadID, after, limit)
 	return es, err
 }

@@ -34,7 +34,7 @@ type MessageData interface{ messageKind() string }
 
 // SystemData is what a system message says happened in the thread.
 type SystemData struct {
-	Event string `json:"event"`           // created, joined, left, removed, renamed, cash_claimed, split_closed, split_cancelled, payment_failed, split_changed, split_renamed, split_edited
+	Event string `json:"event"`           // created, joined, left, removed, renamed, cash_claimed, split_closed, splits_closed, split_cancelled, payment_failed, split_changed, split_renamed, split_edited
 	Title string `json:"title,omitempty"` // the split's
 	To    string `json:"to,omitempty"`    // removed: who was; settled, settle_claimed: who was paid
 	StoredAmount
@@ -42,6 +42,7 @@ type SystemData struct {
 	From       string `json:"from,omitempty"`        // split_changed: the total before, in the amount's currency
 	OldTitle   string `json:"old_title,omitempty"`   // split_renamed: the title before
 	Method     string `json:"method,omitempty"`      // settled: card or cash
+	Count      int    `json:"count,omitempty"`       // splits_closed: how many splits a settlement closed
 }
 
 // PaymentData is the data of a payment message: a share paid, or money

@@ -5,11 +5,9 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -116,9 +114,9 @@ func (d *DB) settleEffects(ctx context.Context, tx *sqlx.Tx, r TransferRequest, 
 
 // settledShares are the outstanding shares, in the thread's open splits and
 // currency $3, of the people in $2 whose position in it is not negative
-// (they owe nobody), oldest first.
+// (they owe nobody), by split.
 const settledShares = `
-	SELECT sh.id AS share_id, s.id AS split_id, s.title, s.request
+	SELECT sh.id AS share_id, s.id AS split_id
 	FROM splits s JOIN shares sh ON sh.group_id = s.group_id AND sh.split_id = s.id
 	LEFT JOIN share_payments p ON ` + paysShare + `
 	LEFT JOIN ledger_accounts a ON a.kind = 'thread_position'
@@ -138,15 +136,16 @@ const settledShares = `
 // transaction is retried.
 //
 // A first settle-up in a thread of many splits covers thousands of shares,
-// under the thread's row lock: the covers are one statement, the splits'
-// closing is checked in one (closeIfPaidAll), and the covered splits' events
-// say their positions did not move, so nothing syncs them.
+// under the thread's row lock, so what it writes does not grow with the
+// splits beyond one row per share covered and per split closed: the covers
+// are one statement, the splits' closing one more (closeIfPaidAll), with
+// one message for all of them, and the cards are redrawn by one splits
+// event naming the splits (their positions did not move: nothing syncs
+// them).
 func coverShares(ctx context.Context, tx *sqlx.Tx, id string, threadID int64, people []int64, currency string) error {
 	var shares []struct {
-		ShareID int64  `db:"share_id"`
-		SplitID int64  `db:"split_id"`
-		Title   string `db:"title"`
-		Request bool   `db:"request"`
+		ShareID int64 `db:"share_id"`
+		SplitID int64 `db:"split_id"`
 	}
 	if err := tx.SelectContext(ctx, &shares, settledShares, threadID, pq.Array(people), currency); err != nil {
 		return err
@@ -155,89 +154,76 @@ func coverShares(ctx context.Context, tx *sqlx.Tx, id string, threadID int64, pe
 		return nil
 	}
 	ids := make([]int64, len(shares))
-	var splits []Split
+	var splits []int64
 	for i, c := range shares {
 		ids[i] = c.ShareID
-		if len(splits) == 0 || splits[len(splits)-1].ID != c.SplitID { // sorted by split
-			splits = append(splits, Split{ID: c.SplitID, ThreadID: threadID, Title: c.Title, Request: c.Request})
+		if len(splits) == 0 || splits[len(splits)-1] != c.SplitID { // sorted by split
+			splits = append(splits, c.SplitID)
 		}
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO share_payments (transfer_id, share_id, kind)
 		SELECT $1, s, 'cover' FROM unnest($2::bigint[]) AS s`, id, pq.Array(ids)); err != nil {
 		return err
 	}
-	closed, err := closeIfPaidAll(ctx, tx, splits)
+	msg, err := closeIfPaidAll(ctx, tx, threadID, splits)
 	if err != nil {
 		return err
 	}
-	var evs []newEvent
-	for _, sp := range splits {
-		evs = append(evs, newEvent{kind: EventSplit, splitID: sp.ID, positionsSame: true})
-		if msg := closed[sp.ID]; msg != 0 {
-			evs = append(evs, newEvent{kind: EventMessage, messageID: msg, splitID: sp.ID, positionsSame: true},
-				newEvent{kind: EventSplit, splitID: sp.ID, positionsSame: true})
-		}
+	evs := []newEvent{{kind: EventSplits, splitIDs: splits, positionsSame: true}}
+	if msg != 0 {
+		evs = append(evs, newEvent{kind: EventMessage, messageID: msg, positionsSame: true})
 	}
 	return addEvents(ctx, tx, threadID, evs...)
 }
 
-// closeIfPaidAll is closeIfPaid for many splits of one thread (sorted by
-// id): it takes their closing locks in id order in one statement, finds in
-// one which are open with nothing due, and closes those in one more, with
-// their "All paid" messages. It returns the message of each split it closed.
-func closeIfPaidAll(ctx context.Context, tx sqlx.ExtContext, splits []Split) (map[int64]int64, error) {
-	ids := make([]int64, len(splits))
-	for i, s := range splits {
-		ids[i] = s.ID
-	}
+// closeIfPaidAll is closeIfPaid for many splits of one thread (ids sorted):
+// it takes their closing locks in id order in one statement, finds in one
+// which are open with nothing due, and closes those in one more. It posts
+// one message for them all: "Pizza: all paid" for one split, "Settled up:
+// 12 splits are all paid" for more (requests say they are paid on their
+// cards alone), and returns it (0 when none).
+func closeIfPaidAll(ctx context.Context, tx sqlx.ExtContext, threadID int64, ids []int64) (int64, error) {
 	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('split-close:' || s::text, 0))
 		FROM unnest($1::bigint[]) WITH ORDINALITY AS u(s, n) ORDER BY n`, pq.Array(ids)); err != nil {
-		return nil, err
+		return 0, err
 	}
+	// Joins, not a correlated subquery, as dueSharesSQL.
 	var paid []int64
-	if err := sqlx.SelectContext(ctx, tx, &paid, `SELECT s.id FROM splits s WHERE s.id = ANY($1) AND s.status = 'open'
-		AND NOT EXISTS (SELECT 1 FROM shares sh
-			WHERE sh.split_id = s.id AND sh.user_id <> s.payee_id AND sh.removed_at IS NULL
-			  AND NOT EXISTS (SELECT 1 FROM share_payments p WHERE `+paysShare+`))
-		ORDER BY s.id`, pq.Array(ids)); err != nil {
-		return nil, err
+	if err := sqlx.SelectContext(ctx, tx, &paid, `SELECT s.id FROM splits s
+		LEFT JOIN shares sh ON sh.group_id = s.group_id AND sh.split_id = s.id AND sh.user_id <> s.payee_id AND sh.removed_at IS NULL
+		LEFT JOIN share_payments p ON `+paysShare+`
+		WHERE s.group_id = $1 AND s.id = ANY($2) AND s.status = 'open'
+		GROUP BY s.id HAVING NOT coalesce(bool_or(sh.id IS NOT NULL AND p.share_id IS NULL), false)
+		ORDER BY s.id`, threadID, pq.Array(ids)); err != nil {
+		return 0, err
 	}
-	out := map[int64]int64{}
 	if len(paid) == 0 {
-		return out, nil
+		return 0, nil
 	}
-	// markComplete for all of them: "complete", and each its "All paid"
-	// message, in one statement.
-	datas := make([]string, 0, len(paid))
-	for _, s := range splits {
-		if _, found := slices.BinarySearch(paid, s.ID); found {
-			if s.Request {
-				datas = append(datas, "") // closed, but a request says it is paid on its card alone
-				continue
-			}
-			b, err := json.Marshal(SystemData{Event: "split_closed", Title: s.Title})
-			if err != nil {
-				return nil, err
-			}
-			datas = append(datas, string(b))
+	var closed []struct {
+		ID      int64  `db:"id"`
+		Title   string `db:"title"`
+		Request bool   `db:"request"`
+	}
+	if err := sqlx.SelectContext(ctx, tx, &closed, `UPDATE splits SET status = 'complete', closed_at = now()
+		WHERE group_id = $1 AND id = ANY($2) AND status = 'open' RETURNING id, title, request`, threadID, pq.Array(paid)); err != nil {
+		return 0, err
+	}
+	var said []int64 // closed splits that are not requests
+	title := ""
+	for _, c := range closed {
+		if !c.Request {
+			said = append(said, c.ID)
+			title = c.Title
 		}
 	}
-	var rows []struct {
-		ID      int64 `db:"id"`
-		SplitID int64 `db:"split_id"`
+	switch len(said) {
+	case 0:
+		return 0, nil
+	case 1:
+		return insertMessageRow(ctx, tx, threadID, "system", 0, "", &said[0], SystemData{Event: "split_closed", Title: title})
 	}
-	if err := sqlx.SelectContext(ctx, tx, &rows, `WITH done AS (
-			UPDATE splits SET status = 'complete', closed_at = now() WHERE id = ANY($2) AND status = 'open' RETURNING id)
-		INSERT INTO messages (group_id, kind, body, split_id, data)
-		SELECT $1, 'system', '', u.id, u.data::jsonb FROM unnest($2::bigint[], $3::text[]) WITH ORDINALITY AS u (id, data, n)
-		JOIN done ON done.id = u.id WHERE u.data <> '' ORDER BY u.n
-		RETURNING id, split_id`, splits[0].ThreadID, pq.Array(paid), pq.Array(datas)); err != nil {
-		return nil, err
-	}
-	for _, r := range rows {
-		out[r.SplitID] = r.ID
-	}
-	return out, nil
+	return insertMessageRow(ctx, tx, threadID, "system", 0, "", nil, SystemData{Event: "splits_closed", Count: len(said)})
 }
 
 // owedBetween is what payer owes to in a thread and currency as far as a

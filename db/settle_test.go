@@ -246,3 +246,67 @@ func TestLeaveNeedsEvenPositions(t *testing.T) {
 		t.Fatalf("leave once even: %v", err)
 	}
 }
+
+// A settlement that closes many splits writes one row per share covered
+// and per split closed, and no more: one splits event naming every split
+// whose card changed and one message for all it closed ("Settled up: 30
+// splits are all paid"), not an event and an "All paid" message per split
+// (the first settle-up of a big thread wrote thousands of each under the
+// thread's lock). A settlement that closes one split says its name.
+func TestSettleUpOneMessageForManySplits(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := dbtest.New(t)
+	u := users(t, d, 3)
+	a, b, c := u[0], u[1], u[2]
+	th := thread(t, d, a, b, c)
+	var splits []int64
+	for range 30 {
+		s, _ := splitIn(t, d, th, b, a, "2")
+		splits = append(splits, s)
+	}
+	open, _ := splitIn(t, d, th, b, a, "1", c, "4") // stays open: c still owes
+	var before int64
+	d.SQL().Get(&before, `SELECT event_seq FROM groups WHERE id = $1`, th)
+	if _, err := d.RecordCash(ctx, db.CashPayment{ID: fmt.Sprintf("settle-g%d-u%d-c1", th, b), PayerID: a, CollectorID: b,
+		ThreadID: th, Amount: eur("61")}); err != nil {
+		t.Fatal(err)
+	}
+	var evs []db.Event
+	if err := d.SQL().Select(&evs, `SELECT group_id, id, kind, message_id, split_id, share_id, split_ids, created_at FROM events
+		WHERE group_id = $1 AND id > $2 ORDER BY id`, th, before); err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]int{}
+	var named []int64
+	for _, e := range evs {
+		kinds[e.Kind]++
+		if e.Kind == db.EventSplits {
+			named = append(named, e.SplitIDs...)
+		}
+	}
+	if kinds[db.EventSplit] != 0 || kinds[db.EventSplits] != 1 {
+		t.Errorf("events %v; want one splits event and no split event", kinds)
+	}
+	if want := append(append([]int64{}, splits...), open); fmt.Sprint(named) != fmt.Sprint(want) {
+		t.Errorf("the splits event names %v, want %v", named, want)
+	}
+	if n := count(t, d, `SELECT count(*) FROM messages WHERE group_id = $1 AND data->>'event' = 'split_closed'`, th); n != 0 {
+		t.Errorf("%d \"All paid\" messages, want none (one for all)", n)
+	}
+	if n := count(t, d, `SELECT count(*) FROM messages WHERE group_id = $1 AND data->>'event' = 'splits_closed' AND (data->>'count')::int = 30`, th); n != 1 {
+		t.Errorf("%d \"Settled up: 30 splits\" messages, want 1", n)
+	}
+	if n := count(t, d, `SELECT count(*) FROM splits WHERE group_id = $1 AND status = 'complete'`, th); n != 30 {
+		t.Errorf("%d splits complete, want 30", n)
+	}
+	// c pays b: the last split closes, its name said.
+	if _, err := d.RecordCash(ctx, db.CashPayment{ID: fmt.Sprintf("settle-g%d-u%d-c2", th, b), PayerID: c, CollectorID: b,
+		ThreadID: th, Amount: eur("4")}); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, d, `SELECT count(*) FROM messages WHERE group_id = $1 AND split_id = $2 AND data->>'event' = 'split_closed'`, th, open); n != 1 {
+		t.Errorf("%d \"Bill: all paid\" messages for the last split, want 1", n)
+	}
+	auditClean(t, d)
+}

@@ -187,3 +187,40 @@ func TestSettleUpInOneTap(t *testing.T) {
 		}
 	}
 }
+
+// A settlement that covers shares across splits tells open pages which
+// splits changed in one event, and each page asks for the cards it shows:
+// drawn for its reader, a request's as a request.
+func TestLiveSettleUpNamesCoveredSplits(t *testing.T) {
+	p := newPizza(t)
+	wantStatus(t, "Olivia's split", p.org.post(p.thread+"/splits", p.splitForm("Pizza", "30 €", "equal", "Olivia", "Sam", "Léa")), http.StatusSeeOther)
+	f := p.splitForm("Drinks", "12 €", "equal", "Sam", "Léa")
+	f.Set("collector", p.ids["Sam"])
+	wantStatus(t, "Sam's split", p.sam.post(p.thread+"/splits", f), http.StatusSeeOther)
+	var pizza, drinks string
+	p.app.store.SQL().Get(&pizza, `SELECT id::text FROM splits WHERE title = 'Pizza'`)
+	p.app.store.SQL().Get(&drinks, `SELECT id::text FROM splits WHERE title = 'Drinks'`)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	events, _ := p.sam.openStream(ctx, p.app.srv.URL, p.thread, "")
+	wantStatus(t, "Léa: another way", p.lea.post(p.thread+"/settle/claim", url.Values{"to": {p.ids["Olivia"]}, "currency": {"EUR"}, "amount": {"16.00"}}), http.StatusSeeOther)
+	var claim string
+	p.app.store.SQL().Get(&claim, `SELECT id::text FROM settle_claims`)
+	wantStatus(t, "Olivia confirms", p.org.post(p.thread+"/settle/claims/"+claim+"/confirm", nil), http.StatusSeeOther)
+	ev := next(t, events, "data-split-ids", 5*time.Second)
+	if ev.name != "splits" || !strings.Contains(ev.data, `data-split-ids="`+pizza+`,`+drinks+`"`) {
+		t.Errorf("splits event = %s %.300s; want both splits named", ev.name, ev.data)
+	}
+	for _, id := range []string{pizza, drinks} {
+		card := p.sam.get(p.thread + "/splits/" + id + "/card")
+		wantStatus(t, "card", card, http.StatusOK)
+		wantBody(t, "Léa settled up on the card", card, `id="split-`+id+`"`, `data-name="Léa"`, "settled up")
+	}
+	wantBody(t, "Drinks closed", p.sam.get(p.thread), "Drinks: all paid")
+
+	// A request's card is drawn as a request.
+	wantStatus(t, "Olivia asks Sam", p.org.post(p.thread+"/request", url.Values{"to": {p.ids["Sam"]}, "amount": {"5"}, "note": {"Taxi"}}), http.StatusSeeOther)
+	var req string
+	p.app.store.SQL().Get(&req, `SELECT id::text FROM splits WHERE request`)
+	wantBody(t, "request card", p.sam.get(p.thread+"/splits/"+req+"/card"), `data-testid="request-card"`)
+}

@@ -443,6 +443,15 @@ func (b *eventBatch) render(e db.Event, msg *db.Message, s *sink) []byte {
 		}
 	case db.EventMembers:
 		c = views.LiveMembers(e.ThreadID, memberItems(e.ThreadID, b.members, s.me))
+	case db.EventSplits:
+		// The splits, not their cards: there may be thousands, and a page
+		// shows a few of them. The page asks for the cards it shows
+		// (static/app.js), each drawn for its reader.
+		ids := make([]string, len(e.SplitIDs))
+		for i, id := range e.SplitIDs {
+			ids[i] = strconv.FormatInt(id, 10)
+		}
+		return eventFrame(e.ID, e.Kind, `<template data-split-ids="`+strings.Join(ids, ",")+`"></template>`)
 	case db.EventBalances:
 		c = views.LiveBalances(balancesView(e.ThreadID, b.balance, s.me), s.view == "balances")
 	}

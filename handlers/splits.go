@@ -368,6 +368,10 @@ func handleSplitCard(log *slog.Logger, store *db.DB) http.Handler {
 			fail(w, r, log, err)
 			return
 		}
+		if s.Request {
+			render(w, r, http.StatusOK, views.RequestCardView(splitCard(r, s)))
+			return
+		}
 		render(w, r, http.StatusOK, views.SplitCardView(splitCard(r, s)))
 	})
 }

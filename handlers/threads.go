@@ -163,7 +163,7 @@ func messageItem(ctx context.Context, m db.Message, me int64) views.MessageItem 
 		if from, ok := (db.StoredAmount{Amount: d.From, Currency: d.Currency}).Money(); ok {
 			it.From = views.Money(ctx, from)
 		}
-		it.To, it.Method = d.To, d.Method
+		it.To, it.Method, it.Count = d.To, d.Method, d.Count
 	case db.PaymentData:
 		it.Method, amount = d.Method, d.StoredAmount
 		if d.Method == "send" {

@@ -55,6 +55,19 @@
       window.location.reload();
       return;
     }
+    if (ev.type === "splits") {
+      // Many splits changed at once (a settle-up): redraw the cards this
+      // page shows, each asked for as the reader sees it.
+      e.preventDefault();
+      var ids = /data-split-ids="([\d,]*)"/.exec(ev.data || "");
+      var base = src && src.getAttribute("sse-connect").replace(/\/events.*$/, "");
+      if (!ids || !base) return;
+      ids[1].split(",").forEach(function (id) {
+        var card = document.getElementById("split-" + id);
+        if (card) htmx.ajax("GET", base + "/splits/" + id + "/card", { target: card, swap: "outerHTML" });
+      });
+      return;
+    }
     var m = /\bid="split-(\d+)[-"]/.exec(ev.data || "");
     if (ev.type === "split" && m && !document.getElementById("split-" + m[1])) {
       e.preventDefault();

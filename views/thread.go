@@ -74,6 +74,7 @@ type MessageItem struct {
 	// (split_renamed).
 	From, OldTitle string
 	Waiting        bool // a send waiting for its recipient to set up payments
+	Count          int  // splits_closed: how many splits a settlement closed
 	At             time.Time
 	// HTML, when set, is the message as already rendered for this reader
 	// (messages other than split cards never change once posted).

@@ -96,6 +96,9 @@ func TestBrowserSettleUp(t *testing.T) {
 	olivia.runWithin("Olivia's page follows, live", 5*time.Second,
 		chromedp.WaitVisible(`//section[@id="balances"][contains(., "Sam owes you €2.00")][not(contains(., "Léa"))]`),
 		chromedp.WaitVisible(`//li[starts-with(@data-testid, "msg-")][contains(., "Léa paid Olivia €14.00 to settle up")]`),
+		// Léa's lines on both cards, redrawn from the settlement's one
+		// splits event.
+		chromedp.WaitVisible(`(//li[@data-name="Léa"][contains(., "settled up")])[2]`),
 		chromedp.Evaluate(`window.divvyMarker || "reloaded"`, &marker))
 	t.Logf("Léa's settlement showed on Olivia's page %v after her page came back", time.Since(paidAt))
 	if marker != "no reload" {
