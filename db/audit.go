@@ -39,15 +39,15 @@ var auditQueries = []struct{ name, sql string }{
 		LEFT JOIN (SELECT account_id, sum(amount) AS total FROM ledger_entries GROUP BY account_id) s
 		       ON s.account_id = a.id
 		WHERE NOT a.may_go_negative`},
-	// A share is paid at most once among the payments nothing undid, read
-	// from the ledger alone; and share_payments, which enforces it, agrees
-	// with the ledger.
+	// A share is paid at most once among the payments nothing undid, part
+	// by part (a share an edit raised after it was paid is paid in parts,
+	// migration 241; what they stand for never exceeds it, see
+	// share_paid_within_share); and share_payments, which enforces it,
+	// agrees with the ledger.
 	{"share_paid_once", `
 		SELECT (SELECT count(DISTINCT share_id) FROM ledger_transfers WHERE share_id IS NOT NULL),
-		       (SELECT count(*) FROM (SELECT t.share_id FROM ledger_transfers t
-		        WHERE t.share_id IS NOT NULL AND t.kind IN ('card_payment', 'cash')
-		          AND NOT EXISTS (SELECT 1 FROM ledger_transfers u WHERE u.reverses = t.id OR (u.kind = 'void' AND u.pending_of = t.id))
-		        GROUP BY t.share_id HAVING count(*) > 1) s)
+		       (SELECT count(*) FROM (SELECT share_id FROM share_payments WHERE undone_by IS NULL
+		        GROUP BY share_id, part HAVING count(*) > 1) s)
 		     + (SELECT count(*) FROM ledger_transfers t LEFT JOIN share_payments p ON p.transfer_id = t.id
 		        WHERE t.share_id IS NOT NULL AND t.kind IN ('card_payment', 'cash')
 		          AND (p.transfer_id IS NULL OR p.share_id <> t.share_id

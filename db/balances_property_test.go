@@ -20,7 +20,10 @@ import (
 // splits (every mode, itemized with tax and tip included, one or several
 // payers), card payments, cash, refunds, settlements of plan lines (card
 // and another way), edits (amounts, people and payers, before and after
-// money moved on the split) and cancels. After every step: the positions of the thread sum to zero per
+// money moved on the split) and cancels. After every edit, the difference
+// rule: a paid share keeps what it paid up to its new amount, exactly the
+// rest goes back, a raised one asks only for what is left (which the card
+// and cash steps then pay). After every step: the positions of the thread sum to zero per
 // currency; executing the settle-up plan brings every position to zero; the
 // plan has the fewest transfers (against brute force up to 8 people); no
 // share is paid or covered twice; the audit passes.
@@ -117,7 +120,15 @@ func TestBalancesProperty(t *testing.T) {
 					t.Fatalf("seed %d: edit draft %+v: %v", seed, draft, problems)
 				}
 				moved := count(t, d, `SELECT count(*) FROM share_payments p JOIN shares sh ON sh.id = p.share_id WHERE sh.split_id = $1`, s.id) > 0
-				err := d.EditSplit(ctx, p, th, s.id, s.collector, plan)
+				before, err := d.SplitInThread(ctx, th, s.id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				backBefore := givenBackOf(t, d, s.id)
+				err = d.EditSplit(ctx, p, th, s.id, s.collector, plan)
+				if err == nil {
+					checkDifferenceRule(t, d, th, before, plan, backBefore, fmt.Sprintf("seed %d, round %d, step %d (edit)", seed, round, step))
+				}
 				switch {
 				case err == nil && moved:
 					editsAfter++
@@ -138,9 +149,9 @@ func TestBalancesProperty(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				var due []db.Share
+				var due []db.Share // due, or what is left of a share paid in part
 				for _, sh := range sp.Owing() {
-					if sh.Status == db.ShareDue && sh.Amount.Amount.IsPositive() {
+					if sh.Status == db.ShareDue && sh.Left().IsPositive() {
 						due = append(due, sh)
 					}
 				}
@@ -153,7 +164,8 @@ func TestBalancesProperty(t *testing.T) {
 				} else {
 					var tr db.Transfer
 					tr, err = d.PayByCard(ctx, p, db.CardPayment{ID: newID(), PayerID: sh.UserID, CollectorID: s.collector,
-						Amount: sh.Amount, Token: tok, SplitID: s.id, ShareID: sh.ID})
+						Amount: sh.Left(), Token: tok, SplitID: s.id, ShareID: sh.ID, PaidBefore: sh.Paid.Amount,
+						Then: db.SharePaymentHook(sp, sh, "card")})
 					if err == nil {
 						cards = append(cards, tr.ID)
 					}
@@ -368,9 +380,15 @@ func checkBalances(t *testing.T, d *db.DB, th int64, where string) {
 			}
 		}
 	}
+	// Paid at most once part by part; a cover alone; and what the payments
+	// of a share stand for never above it.
 	if n := count(t, d, `SELECT count(*) FROM (SELECT share_id FROM share_payments WHERE undone_by IS NULL
-		GROUP BY share_id HAVING count(*) > 1) x`); n != 0 {
+		GROUP BY share_id HAVING count(DISTINCT part) <> count(*) OR (bool_or(kind = 'cover') AND count(*) > 1)) x`); n != 0 {
 		t.Fatalf("%s: %d shares paid or covered twice", where, n)
+	}
+	if n := count(t, d, `SELECT count(*) FROM (SELECT sh.id FROM shares sh JOIN share_payments p ON p.share_id = sh.id
+		WHERE p.undone_by IS NULL AND p.kind <> 'cover' GROUP BY sh.id, sh.amount HAVING sum(p.amount - p.refunded) > sh.amount) x`); n != 0 {
+		t.Fatalf("%s: %d shares paid beyond their amount", where, n)
 	}
 	checks, err := d.Audit(ctx)
 	if err != nil {
@@ -379,6 +397,70 @@ func checkBalances(t *testing.T, d *db.DB, th int64, where string) {
 	for _, c := range checks {
 		if c.Violations != 0 {
 			t.Fatalf("%s: audit %s: %d violations", where, c.Name, c.Violations)
+		}
+	}
+}
+
+// givenBackOf is, per person, what refunds, reversals and partial refunds
+// gave back so far of the payments of their share of split.
+func givenBackOf(t *testing.T, d *db.DB, split int64) map[int64]decimal.Decimal {
+	t.Helper()
+	var rows []struct {
+		UserID int64           `db:"user_id"`
+		Back   decimal.Decimal `db:"back"`
+	}
+	if err := d.SQL().Select(&rows, `SELECT sh.user_id, sum(r.amount) AS back FROM ledger_transfers r
+		JOIN share_payments p ON p.transfer_id = coalesce(r.part_of, r.reverses) AND p.kind <> 'cover'
+		JOIN shares sh ON sh.id = p.share_id
+		WHERE sh.split_id = $1 AND r.kind IN ('refund', 'reversal', 'part_refund') GROUP BY sh.user_id`, split); err != nil {
+		t.Fatal(err)
+	}
+	out := map[int64]decimal.Decimal{}
+	for _, r := range rows {
+		out[r.UserID] = r.Back
+	}
+	return out
+}
+
+// checkDifferenceRule checks an edit of a split on which money moved
+// against the rule: every share keeps what its payments paid up to its new
+// amount; exactly what they paid beyond it went back to its payer (all of
+// it for a person taken out), and nothing more; a share covered by a
+// settlement stays covered.
+func checkDifferenceRule(t *testing.T, d *db.DB, th int64, before db.Split, plan db.SplitPlan, backBefore map[int64]decimal.Decimal, where string) {
+	t.Helper()
+	after, err := d.SplitInThread(context.Background(), th, before.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	backAfter := givenBackOf(t, d, before.ID)
+	wanted := map[int64]decimal.Decimal{}
+	for _, sh := range plan.Shares {
+		wanted[sh.UserID] = sh.Amount.Amount
+	}
+	for _, old := range before.Shares {
+		if old.Status == db.ShareSelf {
+			continue
+		}
+		now, in := after.ShareOf(old.UserID)
+		if old.Method == "cover" && old.Status == db.SharePaid {
+			if in && (now.Status != db.SharePaid || now.Method != "cover") {
+				t.Fatalf("%s: user %d's covered share is %s/%s after the edit", where, old.UserID, now.Status, now.Method)
+			}
+			continue
+		}
+		keep := decimal.Min(old.Paid.Amount, wanted[old.UserID]) // 0 when taken out
+		paidNow := decimal.Zero
+		if in {
+			paidNow = now.Paid.Amount
+		}
+		back := backAfter[old.UserID].Sub(backBefore[old.UserID])
+		if !paidNow.Equal(keep) || !back.Equal(old.Paid.Amount.Sub(keep)) {
+			t.Fatalf("%s: user %d had paid %s of %s, now %s wanted: paid %s and %s given back; want %s paid and %s given back",
+				where, old.UserID, old.Paid.Amount, old.Amount, wanted[old.UserID], paidNow, back, keep, old.Paid.Amount.Sub(keep))
+		}
+		if in && now.Status == db.SharePaid && !paidNow.Equal(now.Amount.Amount) {
+			t.Fatalf("%s: user %d's share of %s is paid with %s", where, old.UserID, now.Amount, paidNow)
 		}
 	}
 }

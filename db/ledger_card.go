@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/shopspring/decimal"
 
 	"divvy/db/money"
 )
@@ -27,6 +28,11 @@ type CardPayment struct {
 	Token       string // the payer's card, from PaymentProvider.Tokenize
 	SplitID     int64  // optional
 	ShareID     int64  // optional; a share is paid at most once
+	// PaidBefore, with ShareID: what the share's payments stood for when
+	// the payer was asked (zero for its first payment; what was paid of a
+	// share an edit raised after it was paid). Anything else by the time
+	// of the charge, and the share is refused as paid before charging.
+	PaidBefore decimal.Decimal
 	// Then runs in the transaction that records the payment; see
 	// TransferRequest.Then.
 	Then TransferHook
@@ -203,13 +209,17 @@ func (o outcome) result(err error) (Transfer, error) {
 // cardPreflightSQL reads, for a card payment about to be charged, what
 // the ledger would refuse it for, in one round trip: the caps
 // (capStateColumns: $1 payer, $2 currency, $3 the window's start), whether
-// share $4 is paid already and how many of its charges other than $5 are
-// still open, an earlier outcome of the payment id $5 (selectPrior), and
+// share $4 is paid already (covered, or its payments no longer standing
+// for $7, what they did when the payer was asked) and how many of its
+// charges other than $5 are still open, an earlier outcome of the payment
+// id $5 (selectPrior), and
 // the payer's clearing account and collector $6's pending account, and
 // the collector's name if they turned payments off (payremove.go).
 const cardPreflightSQL = `
 	SELECT ` + capStateColumns + `,
-		EXISTS (SELECT 1 FROM share_payments WHERE share_id = $4 AND undone_by IS NULL) AS share_paid,
+		(EXISTS (SELECT 1 FROM share_payments WHERE share_id = $4 AND undone_by IS NULL AND kind = 'cover')
+		 OR coalesce((SELECT sum(amount - refunded) FROM share_payments
+		              WHERE share_id = $4 AND undone_by IS NULL AND kind <> 'cover'), 0) <> $7) AS share_paid,
 		(SELECT count(*) FROM ledger_intents i JOIN ledger_intents_open o ON o.id = i.id
 		 WHERE i.share_id = $4 AND i.id <> $5) AS open_intents,
 		(SELECT id FROM ledger_accounts WHERE kind = '` + string(AccountClearing) + `' AND currency = $2
@@ -243,7 +253,7 @@ type preflight struct {
 func (d *DB) cardPreflight(ctx context.Context, c CardPayment, amount money.Money, id string) (preflight, error) {
 	pf := preflight{Now: d.ledgerTime()}
 	err := sqlx.GetContext(ctx, d.prep(d.x), &pf, cardPreflightSQL, c.PayerID, amount.Currency, pf.Now.Add(-capWindow),
-		nullID(c.ShareID), id, c.CollectorID)
+		nullID(c.ShareID), id, c.CollectorID, c.PaidBefore)
 	return pf, err
 }
 

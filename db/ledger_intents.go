@@ -243,7 +243,7 @@ func (d *DB) chargeRequest(ctx context.Context, in intentRow) (TransferRequest, 
 	if !ok || sh.ID != in.ShareID.Int64 {
 		return r, nil, nil
 	}
-	r.Then = sharePayment(s, sh, "card")
+	r.Then = sharePayment(s, sh, "card", r.Amount)
 	return r, nil, nil
 }
 

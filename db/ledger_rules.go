@@ -126,7 +126,8 @@ func (d *DB) checkTransfer(ctx context.Context, tx sqlx.QueryerContext, r Transf
 	}
 	if r.ShareID != 0 {
 		var by string
-		err := sqlx.GetContext(ctx, tx, &by, `SELECT transfer_id FROM share_payments WHERE share_id = $1 AND undone_by IS NULL`, r.ShareID)
+		err := sqlx.GetContext(ctx, tx, &by, `SELECT transfer_id FROM share_payments WHERE share_id = $1 AND undone_by IS NULL
+			AND (kind = 'cover' OR part = `+sharePartSQL+`) LIMIT 1`, r.ShareID)
 		if err == nil {
 			return ErrSharePaid.New(), nil
 		}
@@ -141,11 +142,19 @@ func (d *DB) checkTransfer(ctx context.Context, tx sqlx.QueryerContext, r Transf
 }
 
 // selectCardChecks is what a card payment is checked against: the caps
-// (capStateColumns), whether share $4 (if any) is paid already, and the
+// (capStateColumns), whether share $4 (if any) is paid already (covered,
+// or paid for the part this payment takes), and the
 // collector $5's name if they turned payments off (payremove.go).
 const selectCardChecks = `SELECT ` + capStateColumns + `,
-	EXISTS (SELECT 1 FROM share_payments WHERE share_id = $4 AND undone_by IS NULL) AS share_paid,
+	EXISTS (SELECT 1 FROM share_payments WHERE share_id = $4 AND undone_by IS NULL
+	        AND (kind = 'cover' OR part = ` + sharePartSQL + `)) AS share_paid,
 	(SELECT u.display_name FROM payments_removed r JOIN users u ON u.id = r.user_id WHERE r.user_id = $5) AS collector_off`
+
+// sharePartSQL is the part of its share a payment in this transaction
+// takes (migration 241): set by the share payment's hook with what is left
+// to pay, 1 (a share's first payment) when not set. Another live payment
+// of the same part means the share was paid from the same reading.
+const sharePartSQL = `coalesce(nullif(current_setting('divvy.share_part', true), '')::int, 1)`
 
 // checkResolution checks a settlement or void against the card payment it
 // resolves: the same money, between the same people, resolved only once.

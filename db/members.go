@@ -54,9 +54,10 @@ func memberOwes(ctx context.Context, q sqlx.QueryerContext, threadID, userID int
 			SELECT 1 FROM splits s
 			JOIN shares sh ON sh.split_id = s.id
 			LEFT JOIN share_payments p ON `+paysShare+`
-			WHERE s.group_id = $1 AND s.status = 'open' AND p.share_id IS NULL
+			WHERE s.group_id = $1 AND s.status = 'open'
 			  AND sh.user_id <> s.payee_id
 			  AND (sh.user_id = $2 OR s.payee_id = $2)
+			GROUP BY sh.id, sh.amount HAVING NOT `+shareFullyPaidAgg+`
 		) OR EXISTS (
 			SELECT 1 FROM ledger_pending q
 			JOIN ledger_transfers t ON t.id = q.transfer_id

@@ -66,7 +66,9 @@ const writePartRefundSQL = `
 // or cash mark of a share of split splitID) goes back to the payer, and
 // returns its id: from the collector's pending money while the card
 // payment is pending, from their available money once it settled (EINSUFFICIENT
-// when they no longer have it), from their memo account for cash. amount is
+// when they no longer have it); for cash, from their memo account, and
+// since they still hold that cash, the balances then say they owe it to
+// the payer (a position transfer "pos:<id>"). amount is
 // less than what t stands for: giving all of it back is its refund or
 // reversal. A card refund is told to the provider after commit
 // (refunds_to_tell). The caller holds the split's lock.
@@ -131,6 +133,23 @@ func (d *DB) partRefund(ctx context.Context, tx *sqlx.Tx, splitID int64, t Trans
 		return "", ledgerErr(err)
 	}
 	noteSplit(tx, splitID)
+	if t.Kind == TransferCash {
+		// The cash no longer pays the share, but the collector still holds
+		// it: the balances say they owe it back to the payer (settled up
+		// like any other debt), by a position transfer of its own.
+		collector, err := loadAccount(ctx, tx, t.To)
+		if err != nil {
+			return "", err
+		}
+		thread := collector.ThreadID
+		if _, err := tx.ExecContext(ctx, `SELECT 1 FROM groups WHERE id = $1 FOR NO KEY UPDATE`, thread); err != nil {
+			return "", err
+		}
+		legs := []positionLeg{{UserID: t.PayerID, Amount: amount.Amount}, {UserID: collector.UserID, Amount: amount.Amount.Neg()}}
+		if err := d.writePositions(ctx, tx, "pos:"+id, thread, 0, amount.Currency, legs, true); err != nil {
+			return "", err
+		}
+	}
 	if t.Kind == TransferCardPayment {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO refunds_to_tell (refund_id, split_id, check_after) VALUES ($1, $2, $3)
 			ON CONFLICT DO NOTHING`, id, splitID, d.ledgerTime().Add(refundLease)); err != nil {

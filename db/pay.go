@@ -4,11 +4,14 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/shopspring/decimal"
+
+	"divvy/db/money"
 )
 
 // SharePayment asks to pay the payer's own share of a split by card.
@@ -82,18 +85,24 @@ func (d *DB) PayShare(ctx context.Context, p PaymentProvider, in SharePayment) (
 	switch {
 	case !ok || sh.Status == ShareSelf:
 		return out, ErrNoShareToPay.New()
-	case sh.Status == SharePaid && sh.TransferID == CardPaymentID(in.PayerID, in.PaymentID):
-		// A retry of the payment that went through.
-		out.Transfer, err = d.TransferByID(ctx, sh.TransferID)
+	case slices.Contains(sh.PaymentIDs, CardPaymentID(in.PayerID, in.PaymentID)):
+		// A retry of a payment that went through.
+		out.Transfer, err = d.TransferByID(ctx, CardPaymentID(in.PayerID, in.PaymentID))
 		return out, err
 	case sh.Status == SharePaid:
+		return out, ErrSharePaid.New()
+	}
+	// What is left: all of it, or the rest of a share an edit raised
+	// after it was paid.
+	due := sh.Left()
+	if !due.IsPositive() {
 		return out, ErrSharePaid.New()
 	}
 	if err := requireOpen(s); err != nil {
 		return out, err
 	}
 	if !in.SkipPIN {
-		if err := d.confirmPayment(ctx, in.PayerID, in.PIN, in.Passkey, in.PaymentID, sh.Amount); err != nil {
+		if err := d.confirmPayment(ctx, in.PayerID, in.PIN, in.Passkey, in.PaymentID, due); err != nil {
 			return out, err
 		}
 	}
@@ -105,7 +114,7 @@ func (d *DB) PayShare(ctx context.Context, p PaymentProvider, in SharePayment) (
 		return out, err
 	}
 	t, err := d.PayByCard(ctx, p, CardPayment{ID: in.PaymentID, PayerID: in.PayerID, CollectorID: s.CollectorID,
-		Amount: sh.Amount, Token: prof.Token, SplitID: s.ID, ShareID: sh.ID, Then: sharePayment(s, sh, "card")})
+		Amount: due, Token: prof.Token, SplitID: s.ID, ShareID: sh.ID, PaidBefore: sh.Paid.Amount, Then: sharePayment(s, sh, "card", due)})
 	if err != nil {
 		return out, err
 	}
@@ -162,13 +171,16 @@ func (d *DB) confirmPIN(ctx context.Context, userID int64, pin string) error {
 	return r
 }
 
-// sharePayment is the hook that goes with the money of a share's payment,
-// in its transaction. Under the split's lock it checks that the split is
-// still open and the share still what the payer was asked (a cancel or a
-// re-allocation waits for it, or it for them); it posts the payment's
-// message; and it closes the split when this was the last share due, so a
-// split paid in full is never left open, whatever fails after the commit.
-func sharePayment(s Split, sh Share, method string) TransferHook {
+// sharePayment is the hook that goes with the money of a share's payment
+// of asked (what was left of the share when the payer was asked), in its
+// transaction. Under the split's lock it checks that the split is still
+// open and what is left of the share still what the payer was asked (a
+// cancel or an edit waits for it, or it for them; two payments made from
+// one reading of the share take the same part, and the second is
+// refused); it posts the payment's message; and it closes the split when
+// this was the last share due, so a split paid in full is never left open,
+// whatever fails after the commit.
+func sharePayment(s Split, sh Share, method string, asked money.Money) TransferHook {
 	var msgID int64
 	return TransferHook{
 		// KEY SHARE: payments of one split do not wait for each other
@@ -198,7 +210,25 @@ func sharePayment(s Split, sh Share, method string) TransferHook {
 			if err != nil {
 				return err
 			}
-			if !amount.Equal(sh.Amount.Amount) {
+			// What its payments nothing undid stand for, and the part this
+			// payment takes (for the trigger that records it, migration
+			// 241), read in one statement: one reading of the share.
+			var paid struct {
+				Covered bool            `db:"covered"`
+				Paid    decimal.Decimal `db:"paid"`
+				Part    string          `db:"part"`
+			}
+			if err := sqlx.GetContext(ctx, tx, &paid, `SELECT coalesce(bool_or(kind = 'cover'), false) AS covered,
+				coalesce(sum(amount - refunded) FILTER (WHERE kind <> 'cover'), 0) AS paid,
+				set_config('divvy.share_part', (coalesce(max(part), 0) + 1)::text, true) AS part
+				FROM share_payments WHERE share_id = $1 AND undone_by IS NULL`, sh.ID); err != nil {
+				return err
+			}
+			left := amount.Sub(paid.Paid)
+			if paid.Covered || !left.IsPositive() {
+				return ErrSharePaid.New()
+			}
+			if !left.Equal(asked.Amount) {
 				return errAmountChanged.New()
 			}
 			return nil
@@ -291,9 +321,10 @@ func markComplete(ctx context.Context, tx sqlx.ExtContext, s Split) (int64, erro
 // Joins, not a correlated subquery: on Citus the shares and the payments
 // live on different nodes.
 const dueSharesSQL = `
-	SELECT s.status = 'open', coalesce(bool_or(sh.id IS NOT NULL AND p.share_id IS NULL), false)
-	FROM splits s
-	LEFT JOIN shares sh ON sh.group_id = s.group_id AND sh.split_id = s.id AND sh.user_id <> s.payee_id AND sh.removed_at IS NULL
-	LEFT JOIN share_payments p ON ` + paysShare + `
-	WHERE s.group_id = $2 AND s.id = $1
-	GROUP BY s.status`
+	SELECT bool_or(open), coalesce(bool_or(due), false) FROM (
+		SELECT s.status = 'open' AS open, sh.id IS NOT NULL AND NOT ` + shareFullyPaidAgg + ` AS due
+		FROM splits s
+		LEFT JOIN shares sh ON sh.group_id = s.group_id AND sh.split_id = s.id AND sh.user_id <> s.payee_id AND sh.removed_at IS NULL
+		LEFT JOIN share_payments p ON ` + paysShare + `
+		WHERE s.group_id = $2 AND s.id = $1
+		GROUP BY s.status, sh.id, sh.amount) x`

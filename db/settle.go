@@ -189,12 +189,15 @@ func closeIfPaidAll(ctx context.Context, tx sqlx.ExtContext, threadID int64, ids
 	}
 	// Joins, not a correlated subquery, as dueSharesSQL.
 	var paid []int64
-	if err := sqlx.SelectContext(ctx, tx, &paid, `SELECT s.id FROM splits s
-		LEFT JOIN shares sh ON sh.group_id = s.group_id AND sh.split_id = s.id AND sh.user_id <> s.payee_id AND sh.removed_at IS NULL
-		LEFT JOIN share_payments p ON `+paysShare+`
-		WHERE s.group_id = $1 AND s.id = ANY($2) AND s.status = 'open'
-		GROUP BY s.id HAVING NOT coalesce(bool_or(sh.id IS NOT NULL AND p.share_id IS NULL), false)
-		ORDER BY s.id`, threadID, pq.Array(ids)); err != nil {
+	if err := sqlx.SelectContext(ctx, tx, &paid, `SELECT x.id FROM (
+			SELECT s.id, sh.id IS NOT NULL AND NOT `+shareFullyPaidAgg+` AS due
+			FROM splits s
+			LEFT JOIN shares sh ON sh.group_id = s.group_id AND sh.split_id = s.id AND sh.user_id <> s.payee_id AND sh.removed_at IS NULL
+			LEFT JOIN share_payments p ON `+paysShare+`
+			WHERE s.group_id = $1 AND s.id = ANY($2) AND s.status = 'open'
+			GROUP BY s.id, sh.id, sh.amount) x
+		GROUP BY x.id HAVING NOT coalesce(bool_or(x.due), false)
+		ORDER BY x.id`, threadID, pq.Array(ids)); err != nil {
 		return 0, err
 	}
 	if len(paid) == 0 {

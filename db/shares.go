@@ -152,12 +152,15 @@ func (d *DB) ConfirmCash(ctx context.Context, threadID, splitID, shareID, collec
 	if err := requireOpen(s); err != nil {
 		return err
 	}
-	var undone int
-	if err := d.x.GetContext(ctx, &undone, `SELECT count(*) FROM share_payments WHERE share_id = $1 AND undone_by IS NOT NULL`, sh.ID); err != nil {
+	// Every payment the share had, undone or not, names the next: a share
+	// given back, or paid in part, is paid in cash under a new id.
+	var before int
+	if err := d.x.GetContext(ctx, &before, `SELECT count(*) FROM share_payments WHERE share_id = $1 AND kind <> 'cover'`, sh.ID); err != nil {
 		return err
 	}
-	_, err = d.RecordCash(ctx, CashPayment{ID: cashShareID(shareID, undone), PayerID: sh.UserID, CollectorID: s.CollectorID,
-		ThreadID: threadID, Amount: sh.Amount, SplitID: s.ID, ShareID: sh.ID, Then: sharePayment(s, sh, "cash")})
+	left := sh.Left()
+	_, err = d.RecordCash(ctx, CashPayment{ID: cashShareID(shareID, before), PayerID: sh.UserID, CollectorID: s.CollectorID,
+		ThreadID: threadID, Amount: left, SplitID: s.ID, ShareID: sh.ID, Then: sharePayment(s, sh, "cash", left)})
 	if err != nil {
 		return err
 	}
@@ -165,8 +168,9 @@ func (d *DB) ConfirmCash(ctx context.Context, threadID, splitID, shareID, collec
 }
 
 // cashShareID is the id of the cash payment of a share: derived, so that a
-// double tap records it once, and counting the share's undone payments, so
-// that a share whose payment was given back can be paid in cash again.
+// double tap records it once, and counting the share's earlier payments,
+// so that a share whose payment was given back, or that is paid in part,
+// can be paid in cash again.
 func cashShareID(shareID int64, undone int) string {
 	if undone == 0 {
 		return "cash-share-" + itoa(shareID)
@@ -217,7 +221,7 @@ func (d *DB) Remind(ctx context.Context, threadID, splitID, shareID, collectorID
 			return err
 		}
 		if _, err := insertMessage(ctx, tx, threadID, "reminder", collectorID, "", &s.ID,
-			ReminderData{ShareID: sh.ID, To: sh.Name, StoredAmount: storedAmount(sh.Amount), Title: s.Title}); err != nil {
+			ReminderData{ShareID: sh.ID, To: sh.Name, StoredAmount: storedAmount(sh.Left()), Title: s.Title}); err != nil {
 			return err
 		}
 		if err := addEvent(ctx, tx, threadID, EventSplit, 0, s.ID); err != nil {

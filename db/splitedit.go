@@ -9,6 +9,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+	"github.com/shopspring/decimal"
 
 	"divvy/db/money"
 )
@@ -133,9 +134,25 @@ func (d *DB) EditSplit(ctx context.Context, p PaymentProvider, threadID, splitID
 		for _, s := range plan.Shares {
 			wanted[s.UserID] = s.Amount
 		}
-		var undo []string   // payments to give back whole
-		var lower []lowered // paid shares that go down: the excess goes back
-		var changed []Share // shares whose amount changes or that go
+		// The payments of its shares that nothing undid, oldest part first,
+		// with what each stands for (a settlement's cover aside).
+		var live []struct {
+			ShareID  int64           `db:"share_id"`
+			ID       string          `db:"transfer_id"`
+			Standing decimal.Decimal `db:"standing"`
+		}
+		ids := make([]int64, len(old.Shares))
+		for i, sh := range old.Shares {
+			ids[i] = sh.ID
+		}
+		if err := tx.SelectContext(ctx, &live, `SELECT share_id, transfer_id, amount - refunded AS standing FROM share_payments
+			WHERE share_id = ANY($1) AND undone_by IS NULL AND kind <> 'cover' ORDER BY share_id, part`, pq.Array(ids)); err != nil {
+			return err
+		}
+		var undo []string    // payments to give back whole
+		var parts []partBack // payments to give part of back
+		var said []shareSaid // what the thread is told of each paid share that changed
+		var changed []Share  // shares whose amount changes or that go
 		for _, sh := range old.Shares {
 			a, stays := wanted[sh.UserID]
 			if stays && sameMoney(a, sh.Amount) {
@@ -145,15 +162,46 @@ func (d *DB) EditSplit(ctx context.Context, p PaymentProvider, threadID, splitID
 			// A share covered by a settle-up stays covered: the settlement
 			// moved money for many shares, and positions follow the new
 			// amounts anyway.
-			if sh.Status != SharePaid || sh.Method == "cover" {
+			if sh.Status == SharePaid && sh.Method == "cover" {
 				continue
 			}
-			if stays && a.IsPositive() && a.Amount.LessThan(sh.Amount.Amount) {
-				// Lowered: the payment stays, the difference goes back.
-				lower = append(lower, lowered{share: sh, to: a})
+			var pays []int // its live payments, indexes in live
+			for i, p := range live {
+				if p.ShareID == sh.ID {
+					pays = append(pays, i)
+				}
+			}
+			if len(pays) == 0 {
 				continue
 			}
-			undo = append(undo, sh.TransferID)
+			if !stays || !a.IsPositive() {
+				// Taken out: every payment of it goes back whole.
+				for _, i := range pays {
+					undo = append(undo, live[i].ID)
+				}
+				continue
+			}
+			// It stays: its payments stay as far as they pay the new
+			// amount. Of what they stand for beyond it, the latest
+			// payments go back first: whole while the excess covers them,
+			// then in part.
+			excess := sh.Paid.Amount.Sub(a.Amount)
+			switch {
+			case excess.IsPositive():
+				said = append(said, shareSaid{name: sh.Name, method: sh.Method, back: atScale(excess, a.Currency)})
+			case excess.IsNegative():
+				said = append(said, shareSaid{name: sh.Name, method: sh.Method, left: atScale(excess.Neg(), a.Currency)})
+			}
+			for k := len(pays) - 1; k >= 0 && excess.IsPositive(); k-- {
+				p := live[pays[k]]
+				if excess.GreaterThanOrEqual(p.Standing) {
+					undo = append(undo, p.ID)
+					excess = excess.Sub(p.Standing)
+					continue
+				}
+				parts = append(parts, partBack{id: p.ID, amount: atScale(excess, a.Currency)})
+				excess = decimal.Zero
+			}
 		}
 		sort.Strings(undo)
 		moneyChanged := len(changed) > 0 || len(plan.Shares) != len(old.Shares) || !sameMoney(plan.Total, old.Total)
@@ -161,9 +209,8 @@ func (d *DB) EditSplit(ctx context.Context, p PaymentProvider, threadID, splitID
 			// Only its words change once its money went back.
 			return ErrSplitCancelled.New()
 		}
-		var given []givenBack // the partial refunds, said in the thread
 		if moneyChanged {
-			if err := d.giveBackDifference(ctx, tx, splitID, undo, lower, &given); err != nil {
+			if err := d.giveBackDifference(ctx, tx, splitID, undo, parts); err != nil {
 				if ErrorCode(err) == EINSUFFICIENT {
 					return errEditCannotRefund.New(row.CollectorName)
 				}
@@ -269,13 +316,18 @@ func (d *DB) EditSplit(ctx context.Context, p PaymentProvider, threadID, splitID
 		if _, err := insertMessage(ctx, tx, threadID, "system", editorID, "", &splitID, msg); err != nil {
 			return err
 		}
-		for _, g := range given {
-			if _, err := insertMessage(ctx, tx, threadID, "system", row.CollectorID, "", &splitID, SystemData{Event: "share_refunded",
-				Title: plan.Title, To: g.name, StoredAmount: storedAmount(g.amount), Method: g.method}); err != nil {
+		// Each paid share that changed and stays: what went back to its
+		// payer, or what is left for them to pay.
+		for _, g := range said {
+			msg := SystemData{Event: "share_refunded", Title: plan.Title, To: g.name, StoredAmount: storedAmount(g.back), Method: g.method}
+			if !g.back.IsPositive() {
+				msg = SystemData{Event: "share_left", Title: plan.Title, To: g.name, StoredAmount: storedAmount(g.left)}
+			}
+			if _, err := insertMessage(ctx, tx, threadID, "system", row.CollectorID, "", &splitID, msg); err != nil {
 				return err
 			}
 		}
-		refunds = len(undo) > 0 || len(given) > 0
+		refunds = len(undo) > 0 || len(parts) > 0
 		return addEvent(ctx, tx, threadID, EventSplit, 0, splitID)
 	})
 	if err != nil || !refunds {
@@ -288,34 +340,28 @@ func (d *DB) EditSplit(ctx context.Context, p PaymentProvider, threadID, splitID
 	return nil
 }
 
-// lowered is a paid share an edit lowers, and its new amount.
-type lowered struct {
-	share Share
-	to    money.Money
+// partBack is part of a payment an edit gives back.
+type partBack struct {
+	id     string
+	amount money.Money
 }
 
-// givenBack is a partial refund an edit made: to whom, how much, and how
-// the share was paid (card or cash).
-type givenBack struct {
+// shareSaid is what the thread is told of a paid share an edit changed
+// and kept: what went back to its payer (back), or what is left for them
+// to pay (left), and how it was paid (card or cash).
+type shareSaid struct {
 	name, method string
-	amount       money.Money
+	back, left   money.Money
 }
 
 // giveBackDifference records, in tx, the corrections of an edit: the
-// payments undo given back whole, and for each lowered share the
-// difference between what its payment stands for and its new amount,
-// given back by a partial refund (listed in given). Every account they
-// touch is locked first, all at once in the ledger's order.
-func (d *DB) giveBackDifference(ctx context.Context, tx *sqlx.Tx, splitID int64, undo []string, lower []lowered, given *[]givenBack) error {
-	pays := make([]Transfer, len(lower))
+// payments undo given back whole, and the parts of payments given back by
+// partial refunds. Every account they touch is locked first, all at once
+// in the ledger's order.
+func (d *DB) giveBackDifference(ctx context.Context, tx *sqlx.Tx, splitID int64, undo []string, parts []partBack) error {
 	ids := slices.Clone(undo)
-	for i, l := range lower {
-		t, err := loadTransfer(ctx, tx, l.share.TransferID)
-		if err != nil {
-			return err
-		}
-		pays[i] = t
-		ids = append(ids, t.ID)
+	for _, p := range parts {
+		ids = append(ids, p.id)
 	}
 	if err := lockPaymentAccounts(ctx, tx, ids); err != nil {
 		return err
@@ -323,23 +369,14 @@ func (d *DB) giveBackDifference(ctx context.Context, tx *sqlx.Tx, splitID int64,
 	if err := d.giveBackPayments(ctx, tx, splitID, undo); err != nil {
 		return err
 	}
-	for i, l := range lower {
-		standing, err := standingOf(ctx, tx, pays[i])
+	for _, p := range parts {
+		t, err := loadTransfer(ctx, tx, p.id)
 		if err != nil {
 			return err
 		}
-		excess, err := standing.Sub(l.to)
-		if err != nil {
+		if _, err := d.partRefund(ctx, tx, splitID, t, p.amount); err != nil {
 			return err
 		}
-		if !excess.IsPositive() {
-			continue
-		}
-		excess = atScale(excess.Amount, excess.Currency)
-		if _, err := d.partRefund(ctx, tx, splitID, pays[i], excess); err != nil {
-			return err
-		}
-		*given = append(*given, givenBack{name: l.share.Name, method: l.share.Method, amount: excess})
 	}
 	return nil
 }
@@ -348,9 +385,11 @@ func (d *DB) giveBackDifference(ctx context.Context, tx *sqlx.Tx, splitID int64,
 // a share is due, complete (with its "All paid" message) once none is.
 func (d *DB) reopenOrClose(ctx context.Context, tx *sqlx.Tx, s Split) error {
 	var owing, due int
-	if err := tx.QueryRowxContext(ctx, `SELECT count(*), count(*) FILTER (WHERE p.share_id IS NULL)
+	if err := tx.QueryRowxContext(ctx, `SELECT count(*), count(*) FILTER (WHERE NOT paid) FROM (
+		SELECT `+shareFullyPaidAgg+` AS paid
 		FROM shares sh LEFT JOIN share_payments p ON `+paysShare+`
-		WHERE sh.group_id = $3 AND sh.split_id = $1 AND sh.user_id <> $2 AND sh.removed_at IS NULL`, s.ID, s.CollectorID, s.ThreadID).Scan(&owing, &due); err != nil {
+		WHERE sh.group_id = $3 AND sh.split_id = $1 AND sh.user_id <> $2 AND sh.removed_at IS NULL
+		GROUP BY sh.id, sh.amount) x`, s.ID, s.CollectorID, s.ThreadID).Scan(&owing, &due); err != nil {
 		return err
 	}
 	if due > 0 || owing == 0 {

@@ -91,8 +91,11 @@ func payShare(ctx context.Context, d *db.DB, p db.PaymentProvider, token string,
 	if err := s.RequireOpen(); err != nil {
 		return db.Transfer{}, err
 	}
-	return d.PayByCard(ctx, p, db.CardPayment{ID: newID(), PayerID: user, CollectorID: s.CollectorID, Amount: sh.Amount,
-		Token: token, SplitID: split, ShareID: sh.ID, Then: db.SharePaymentHook(s, sh, "card")})
+	if sh.Status == db.SharePaid {
+		return db.Transfer{}, db.ErrSharePaid.New()
+	}
+	return d.PayByCard(ctx, p, db.CardPayment{ID: newID(), PayerID: user, CollectorID: s.CollectorID, Amount: sh.Left(),
+		Token: token, SplitID: split, ShareID: sh.ID, PaidBefore: sh.Paid.Amount, Then: db.SharePaymentHook(s, sh, "card")})
 }
 
 // Before any money moved, an edit rewrites amounts and people; after, a
@@ -138,22 +141,19 @@ func TestEditSplitCorrects(t *testing.T) {
 		t.Fatalf("a title edit gave back %d payments", n)
 	}
 
-	// u1's share grows: the card payment is refunded and 20 is due; u3's
-	// share is the same: the cash stays; u2 comes back in with 2.
+	// u1's share grows: the card payment stays and the 5 more are due;
+	// u3's share is the same: the cash stays; u2 comes back in with 2.
 	if err := d.EditSplit(ctx, p, thread, split, u[0], editPlan(t, d, thread, u, "Pizza & drinks", "5", "20", "2", "10")); err != nil {
 		t.Fatal(err)
 	}
-	if got := shareOf(t, d, thread, split, u[1]); got.Status != db.ShareDue || got.Amount.String() != "20.00 EUR" {
-		t.Errorf("u1's share: %s %s; want due 20.00 EUR", got.Status, got.Amount)
+	if got := shareOf(t, d, thread, split, u[1]); got.Status != db.ShareDue || got.Amount.String() != "20.00 EUR" || got.Left().String() != "5.00 EUR" {
+		t.Errorf("u1's share: %s %s, %s left; want due 20.00 EUR, 5.00 EUR left", got.Status, got.Amount, got.Left())
 	}
 	if got := shareOf(t, d, thread, split, u[3]); got.Status != db.SharePaid {
 		t.Errorf("u3's unchanged share is %s; want paid", got.Status)
 	}
-	if n := count(t, d, `SELECT count(*) FROM ledger_transfers WHERE kind = 'refund' AND reverses = $1`, card1.ID); n != 1 {
-		t.Errorf("%d refunds of u1's card payment; want 1", n)
-	}
-	if n := count(t, d, `SELECT count(*) FROM refunds_to_tell`); n != 0 {
-		t.Errorf("%d refunds not told to the provider", n)
+	if n := count(t, d, `SELECT count(*) FROM ledger_transfers WHERE reverses = $1 OR part_of = $1`, card1.ID); n != 0 {
+		t.Errorf("%d refunds of u1's card payment; want none", n)
 	}
 
 	// u3 is taken out: the cash is reversed, the share kept emptied (the
@@ -174,15 +174,16 @@ func TestEditSplitCorrects(t *testing.T) {
 	if err != nil || len(h) != 4 {
 		t.Fatalf("history: %d edits, %v; want 4", len(h), err)
 	}
-	if h[1].Before.Title != "Pizza night" || h[1].After.Title != "Pizza & drinks" || h[2].GivenBack != 1 || h[3].Before.Total.Amount != "37" {
+	if h[1].Before.Title != "Pizza night" || h[1].After.Title != "Pizza & drinks" || h[2].GivenBack != 0 || h[3].GivenBack != 1 || h[3].Before.Total.Amount != "37" {
 		t.Errorf("history: %+v", h)
 	}
 	var events []string
 	if err := d.SQL().Select(&events, `SELECT data->>'event' FROM messages WHERE split_id = $1 AND kind = 'system' ORDER BY id`, split); err != nil {
 		t.Fatal(err)
 	}
-	// Paid in full after the cash, then owing again after the edit.
-	want := `["split_changed","split_closed","split_renamed","split_changed","split_changed"]`
+	// Paid in full after the cash, then owing again after the edit, which
+	// says what is left for u1 to pay.
+	want := `["split_changed","split_closed","split_renamed","split_changed","share_left","split_changed"]`
 	if b, _ := json.Marshal(events); string(b) != want {
 		t.Errorf("system messages %s, want %s", b, want)
 	}
@@ -190,8 +191,9 @@ func TestEditSplitCorrects(t *testing.T) {
 		t.Errorf("status %s; a split owing again is open", s.Status)
 	}
 
-	// u1 pays the 20, it settles, the collector spends it: taking u1 out
-	// cannot refund it, and nothing of the edit is written.
+	// u1 pays the 5 left, both payments settle, the collector spends
+	// most of it: taking u1 out cannot refund it, and nothing of the edit
+	// is written.
 	if _, err := payShare(ctx, d, p, tok, thread, split, u[1]); err != nil {
 		t.Fatal(err)
 	}
@@ -211,6 +213,14 @@ func TestEditSplitCorrects(t *testing.T) {
 	s, _ = d.SplitInThread(ctx, thread, split)
 	if s.Title != "Pizza & drinks" || s.Total.String() != "27.00 EUR" || count(t, d, `SELECT count(*) FROM split_edits`) != before {
 		t.Errorf("a refused edit wrote something: %s %s", s.Title, s.Total)
+	}
+	// Lowering u1 to 18 gives back 2 of what is left (5): from the last
+	// payment, in part.
+	if err := d.EditSplit(ctx, p, thread, split, u[0], editPlan(t, d, thread, u, "Pizza", "5", "18", "2", "")); err != nil {
+		t.Fatal(err)
+	}
+	if got := shareOf(t, d, thread, split, u[1]); got.Status != db.SharePaid || got.Paid.String() != "18.00 EUR" {
+		t.Errorf("u1's share: %s, paid %s; want paid 18.00 EUR", got.Status, got.Paid)
 	}
 	// Not the collector nor an organizer: refused.
 	wantCode(t, d.EditSplit(ctx, p, thread, split, u[1], editPlan(t, d, thread, u, "Mine", "5", "20", "2", "")), db.EFORBIDDEN)
@@ -337,7 +347,7 @@ func TestEditSplitRacesPaymentsAndCancel(t *testing.T) {
 	race(12, false)
 	check()
 	paid := count(t, d, `SELECT count(*) FROM ledger_transfers WHERE kind = 'card_payment'`)
-	given := count(t, d, `SELECT count(*) FROM ledger_transfers WHERE kind = 'refund'`)
+	given := count(t, d, `SELECT count(*) FROM ledger_transfers WHERE kind IN ('refund', 'part_refund')`)
 	t.Logf("edits racing payments: %d card payments, %d given back by edits", paid, given)
 	if paid == 0 || given < 12 {
 		t.Errorf("the race did not race: %d payments, %d refunds", paid, given)
@@ -366,7 +376,7 @@ func TestEditSplitMovesPositions(t *testing.T) {
 	if _, err := payShare(ctx, d, p, tok, thread, split, u[1]); err != nil {
 		t.Fatal(err)
 	}
-	// u1's paid share grows (payment given back, 15 due); u2's shrinks.
+	// u1's paid share grows (the payment stays, 5 due); u2's shrinks.
 	if err := d.EditSplit(ctx, p, thread, split, u[0], editPlan(t, d, thread, u, "Pizza night", "10", "15", "5")); err != nil {
 		t.Fatal(err)
 	}
@@ -378,7 +388,7 @@ func TestEditSplitMovesPositions(t *testing.T) {
 	for _, pos := range ps["EUR"] {
 		got[pos.UserID] = pos.Amount.Amount.StringFixed(2)
 	}
-	want := map[int64]string{u[0]: "20.00", u[1]: "-15.00", u[2]: "-5.00"}
+	want := map[int64]string{u[0]: "10.00", u[1]: "-5.00", u[2]: "-5.00"}
 	for id, w := range want {
 		if got[id] != w {
 			t.Errorf("position of %d = %q, want %s (all: %v)", id, got[id], w, got)

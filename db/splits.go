@@ -69,8 +69,32 @@ type Share struct {
 	Amount     money.Money
 	Status     string
 	Method     string // card, cash or cover (by a settle-up), when paid
-	TransferID string // the ledger transfer that paid it
+	TransferID string // the ledger transfer that paid it (the latest, when paid in parts)
 	RemindedAt *time.Time
+	// Paid is what its payments nothing undid stand for (their amounts
+	// less partial refunds): all of Amount once paid, less while it is
+	// paid in part (an edit raised it after it was paid); PaymentIDs are
+	// those payments, oldest first (a settlement's cover aside).
+	Paid       money.Money
+	PaymentIDs []string
+}
+
+// Left is what is left to pay of the share.
+func (sh Share) Left() money.Money {
+	if sh.Status == SharePaid || sh.Status == ShareSelf {
+		return money.Zero(sh.Amount.Currency)
+	}
+	left, err := sh.Amount.Sub(sh.Paid)
+	if err != nil || left.IsNegative() {
+		return money.Zero(sh.Amount.Currency)
+	}
+	return left
+}
+
+// PaidInPart says whether the share is paid in part: something was paid,
+// something is left.
+func (sh Share) PaidInPart() bool {
+	return sh.Status != SharePaid && sh.Status != ShareSelf && sh.Paid.IsPositive()
 }
 
 // Owing returns the shares someone other than the collector must pay.
@@ -94,6 +118,8 @@ func (s Split) Progress() (paid, of int, collected, owed money.Money) {
 		if sh.Status == SharePaid {
 			paid++
 			collected, _ = collected.Add(sh.Amount)
+		} else if sh.Paid.IsPositive() {
+			collected, _ = collected.Add(sh.Paid)
 		}
 	}
 	return paid, of, collected, owed
@@ -195,15 +221,16 @@ type splitRow struct {
 }
 
 type shareRow struct {
-	ID          int64           `db:"id"`
-	SplitID     int64           `db:"split_id"`
-	UserID      int64           `db:"user_id"`
-	Name        string          `db:"display_name"`
-	Amount      decimal.Decimal `db:"amount"`
-	CashClaimed *time.Time      `db:"cash_claimed_at"`
-	RemindedAt  *time.Time      `db:"reminded_at"`
-	TransferID  *string         `db:"transfer_id"`
-	PaidKind    *string         `db:"paid_kind"`
+	ID          int64            `db:"id"`
+	SplitID     int64            `db:"split_id"`
+	UserID      int64            `db:"user_id"`
+	Name        string           `db:"display_name"`
+	Amount      decimal.Decimal  `db:"amount"`
+	CashClaimed *time.Time       `db:"cash_claimed_at"`
+	RemindedAt  *time.Time       `db:"reminded_at"`
+	TransferID  *string          `db:"transfer_id"`
+	PaidKind    *string          `db:"paid_kind"`
+	PaidAmount  *decimal.Decimal `db:"paid_amount"` // what the payment stands for; nil for a cover
 }
 
 const splitsQuery = `SELECT s.id, s.group_id, s.title, s.note, coalesce(s.spent_on, s.created_at::date) AS spent_on, s.currency, s.total, s.payee_id, u.display_name AS payee_name,
@@ -219,23 +246,40 @@ const sharesQuery = sharesSelect + `
 	-- about ten splits) instead of planning this query again on every call:
 	-- with the count in sight, each plan looked cheaper than the generic one.
 	WHERE sh.split_id = ANY(ARRAY(SELECT unnest($1::bigint[])))
-	ORDER BY sh.split_id, sh.position`
+	ORDER BY sh.split_id, sh.position, p.part`
 
 // shareOfQuery is one person's share of a split.
 const shareOfQuery = sharesSelect + `
-	WHERE sh.split_id = $1 AND sh.user_id = $2`
+	WHERE sh.split_id = $1 AND sh.user_id = $2
+	ORDER BY p.part`
 
+// sharesSelect is a row per share and payment of it nothing undid (a
+// share paid in parts has several, in order), or one without a payment.
 const sharesSelect = `SELECT sh.id, sh.split_id, sh.user_id, u.display_name, sh.amount, sh.cash_claimed_at, sh.reminded_at,
-	p.transfer_id, p.kind AS paid_kind
+	p.transfer_id, p.kind AS paid_kind, p.amount - p.refunded AS paid_amount
 	FROM shares sh
 	JOIN users u ON u.id = sh.user_id AND sh.removed_at IS NULL
 	LEFT JOIN share_payments p ON ` + paysShare
 
-// paysShare is true of the row p of share_payments that pays share sh: a
+// paysShare is true of the rows p of share_payments that pay share sh: a
 // card payment or cash transfer for it that nothing reversed, refunded or
-// voided (at most one, by the index share_payments_once). Every query that
-// asks whether a share is paid uses it.
+// voided, or a settlement's cover. Usually one; a share an edit raised
+// after it was paid may be paid in parts, one row each (one per part, by
+// the index share_payments_once). Every query that asks whether a share is
+// paid uses it, and sums what the rows stand for (see shareFullyPaid).
 const paysShare = `p.share_id = sh.id AND p.undone_by IS NULL`
+
+// shareFullyPaid is true of share sh when it is paid in full: covered by a
+// settlement, or its payments nothing undid stand for (amount less partial
+// refunds) its amount. Correlated: for queries on plain PostgreSQL that
+// look at a few shares (see shareFullyPaidAgg for the grouped form).
+const shareFullyPaid = `(EXISTS (SELECT 1 FROM share_payments p WHERE ` + paysShare + ` AND p.kind = 'cover')
+	OR coalesce((SELECT sum(p.amount - p.refunded) FROM share_payments p WHERE ` + paysShare + ` AND p.kind <> 'cover'), -1) >= sh.amount)`
+
+// shareFullyPaidAgg is shareFullyPaid in a query grouped by share, over
+// the rows p joined on paysShare.
+const shareFullyPaidAgg = `(coalesce(bool_or(p.kind = 'cover'), false)
+	OR coalesce(sum(p.amount - p.refunded) FILTER (WHERE p.kind <> 'cover'), -1) >= sh.amount)`
 
 func (r splitRow) split() Split {
 	var orig *money.Money
@@ -297,19 +341,24 @@ func readSplits(ids []int64, selectRows func(dest any, query string, args ...any
 	for _, r := range rows {
 		out[r.ID] = r.split()
 	}
-	// Shares come ordered by split, so each split's shares are one run of
-	// a single array (capped, so that appending to one copies).
-	all := make([]Share, len(shares))
+	// Shares come ordered by split (a share paid in parts as one run of
+	// rows), so each split's shares are one run of a single array (capped,
+	// so that appending to one copies).
+	all := make([]Share, 0, len(shares))
 	for i := 0; i < len(shares); {
 		id := shares[i].SplitID
 		s := out[id]
-		j := i
-		for ; j < len(shares) && shares[j].SplitID == id; j++ {
-			all[j] = shareOf(shares[j], s)
+		first := len(all)
+		for i < len(shares) && shares[i].SplitID == id {
+			j := i + 1
+			for j < len(shares) && shares[j].ID == shares[i].ID {
+				j++
+			}
+			all = append(all, shareOf(shares[i:j], s))
+			i = j
 		}
-		s.Shares = all[i:j:j]
+		s.Shares = all[first:len(all):len(all)]
 		out[id] = s
-		i = j
 	}
 	for id, s := range out {
 		if s.Status == SplitOpen {
@@ -322,17 +371,38 @@ func readSplits(ids []int64, selectRows func(dest any, query string, args ...any
 	return out, nil
 }
 
-// shareOf is a share as split s shows it.
-func shareOf(r shareRow, s Split) Share {
-	sh := Share{ID: r.ID, UserID: r.UserID, Name: r.Name, Amount: atScale(r.Amount, s.Total.Currency), RemindedAt: r.RemindedAt}
+// shareOf is a share as split s shows it, from its rows (one per payment
+// nothing undid, in order, or one without a payment).
+func shareOf(rows []shareRow, s Split) Share {
+	r := rows[0]
+	c := s.Total.Currency
+	sh := Share{ID: r.ID, UserID: r.UserID, Name: r.Name, Amount: atScale(r.Amount, c), RemindedAt: r.RemindedAt, Paid: money.Zero(c)}
+	covered := false
+	paid := decimal.Zero
+	for _, p := range rows {
+		if p.TransferID == nil {
+			continue
+		}
+		sh.TransferID = *p.TransferID
+		sh.Method = "card"
+		if *p.PaidKind == "cash" || *p.PaidKind == "cover" {
+			sh.Method = *p.PaidKind
+		}
+		if p.PaidAmount == nil {
+			covered = true
+			continue
+		}
+		paid = paid.Add(*p.PaidAmount)
+		sh.PaymentIDs = append(sh.PaymentIDs, *p.TransferID)
+	}
+	sh.Paid = atScale(paid, c)
 	switch {
 	case r.UserID == s.CollectorID:
-		sh.Status = ShareSelf
-	case r.TransferID != nil:
-		sh.Status, sh.TransferID = SharePaid, *r.TransferID
-		sh.Method = "card"
-		if *r.PaidKind == "cash" || *r.PaidKind == "cover" {
-			sh.Method = *r.PaidKind
+		sh.Status, sh.Method, sh.TransferID = ShareSelf, "", ""
+	case covered || (sh.TransferID != "" && paid.GreaterThanOrEqual(sh.Amount.Amount)):
+		sh.Status = SharePaid
+		if covered {
+			sh.Paid = sh.Amount
 		}
 	case r.CashClaimed != nil:
 		sh.Status = SharePending
@@ -373,7 +443,7 @@ func (d *DB) SplitShare(ctx context.Context, threadID, splitID, userID int64) (S
 	if err := d.selectPrepared(ctx, d.x, &shares, shareOfQuery, splitID, userID); err != nil || len(shares) == 0 {
 		return s, Share{}, false, err
 	}
-	sh := shareOf(shares[0], s)
+	sh := shareOf(shares, s)
 	s.Shares = []Share{sh}
 	return s, sh, true, nil
 }

@@ -31,8 +31,9 @@ func payTarget(r *http.Request, store *db.DB) (db.Split, db.Share, views.PayCont
 }
 
 func payContext(r *http.Request, s db.Split, sh db.Share) views.PayContext {
-	return views.PayContext{Title: s.Title, Amount: views.Money(r.Context(), sh.Amount), CollectorName: s.CollectorName,
-		Next: splitPath(s.ThreadID, s.ID) + "/pay", ThreadID: s.ThreadID, ThreadName: currentMembership(r).thread.Name, Due: sh.Amount}
+	// What is left: the share, or the rest of it once paid in part.
+	return views.PayContext{Title: s.Title, Amount: views.Money(r.Context(), sh.Left()), CollectorName: s.CollectorName,
+		Next: splitPath(s.ThreadID, s.ID) + "/pay", ThreadID: s.ThreadID, ThreadName: currentMembership(r).thread.Name, Due: sh.Left()}
 }
 
 // handlePayShow leads to paying a share: payment setup the first time, the
@@ -258,7 +259,7 @@ func payContextOf(r *http.Request, store *db.DB, next string) views.PayContext {
 	if err != nil || !ok {
 		return pc
 	}
-	pc = views.PayContext{Title: s.Title, Amount: views.Money(r.Context(), sh.Amount), CollectorName: s.CollectorName,
+	pc = views.PayContext{Title: s.Title, Amount: views.Money(r.Context(), sh.Left()), CollectorName: s.CollectorName,
 		Next: next, ThreadID: s.ThreadID, ThreadName: thread.Name}
 	return pc
 }

@@ -118,7 +118,7 @@ func remindOne(r *http.Request, log *slog.Logger, store *db.DB, notify db.Notifi
 		return false, nil
 	}
 	n := db.Notification{UserID: who.ID, To: to, Kind: db.NotifyReminder, Locale: who.Locale, Data: map[string]any{
-		"from": currentUser(r).DisplayName, "amount": share.Amount, "title": split.Title,
+		"from": currentUser(r).DisplayName, "amount": share.Left(), "title": split.Title,
 		"link": baseURL + splitPath(split.ThreadID, split.ID) + "/pay"}}
 	if err := notify.Notify(r.Context(), n); err != nil {
 		// The reminder is in the thread already; a mail that did not

@@ -21,7 +21,7 @@ func mayEdit(r *http.Request, s db.Split) bool {
 func editForm(v views.SplitForm, s db.Split, canDelete bool) views.SplitForm {
 	v.EditSplitID, v.CollectorName, v.CanDelete = s.ID, s.CollectorName, canDelete
 	for _, sh := range s.Shares {
-		if sh.Status == db.SharePaid || sh.Status == db.SharePending {
+		if sh.Status == db.SharePaid || sh.Status == db.SharePending || sh.PaidInPart() {
 			v.MoneyMoved = true
 		}
 	}

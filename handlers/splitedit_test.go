@@ -128,15 +128,20 @@ func TestSplitEditAfterPayment(t *testing.T) {
 	}
 	wantBody(t, "renamed", p.sam.get(p.thread), "Olivia renamed Pizza night to Pizza!", "1 of 2 paid")
 
+	// Sam's share grows: the payment stays, only the difference is asked.
 	wantStatus(t, "grow", p.org.post(split+"/edit", p.editForm("Pizza!", "36", "Olivia", "Sam", "Léa")), http.StatusSeeOther)
-	if n := p.count(t, `SELECT count(*) FROM ledger_transfers WHERE kind = 'refund'`); n != 1 {
-		t.Fatalf("%d refunds after Sam's share changed; want 1", n)
+	if n := p.count(t, `SELECT count(*) FROM ledger_transfers WHERE kind IN ('refund', 'part_refund')`); n != 0 {
+		t.Fatalf("%d refunds after Sam's share grew; want none", n)
 	}
-	wantBody(t, "asked again", p.sam.get(p.thread), "Pay €12.00", "0 of 2 paid", "Olivia changed Pizza!: €30.00 → €36.00")
-	wantBody(t, "history", p.org.get(split), "1 payment given back", "Sam: €10.00 → €12.00")
+	wantBody(t, "asked the difference", p.sam.get(p.thread), "Pay €2.00", "0 of 2 paid", "Olivia changed Pizza!: €30.00 → €36.00",
+		"Sam has €2.00 left to pay · Pizza!", "paid €10.00, €2.00 left")
+	wantBody(t, "history", p.org.get(split), "Sam: €10.00 → €12.00")
+	wantBody(t, "pay page", p.sam.get(payURL), "€2.00")
 
-	// Paid again, settled and withdrawn: shrinking it cannot refund it.
+	// The difference paid, settled and withdrawn: shrinking it back cannot
+	// refund it.
 	pay()
+	wantBody(t, "paid in full", p.sam.get(p.thread), "1 of 2 paid")
 	time.Sleep(1100 * time.Millisecond) // the test provider settles after 1 s
 	if _, _, err := p.app.store.SettlePending(t.Context(), p.app.provider, 10); err != nil {
 		t.Fatal(err)
@@ -151,8 +156,8 @@ func TestSplitEditAfterPayment(t *testing.T) {
 	if n := p.count(t, `SELECT count(*) FROM split_edits`); n != edits {
 		t.Errorf("a refused edit was recorded")
 	}
-	if n := p.count(t, `SELECT count(*) FROM ledger_transfers WHERE kind = 'refund'`); n != 1 {
-		t.Errorf("%d refunds after a refused edit; want 1", n)
+	if n := p.count(t, `SELECT count(*) FROM ledger_transfers WHERE kind IN ('refund', 'part_refund')`); n != 0 {
+		t.Errorf("%d refunds after a refused edit; want none", n)
 	}
 	wantBody(t, "still 36", p.org.get(split), "€36.00")
 }

@@ -326,8 +326,11 @@ func splitCard(r *http.Request, s db.Split) views.SplitCard {
 	}
 	for _, sh := range s.Shares {
 		line := views.ShareLine{ID: sh.ID, Name: sh.Name, Amount: views.Money(ctx, sh.Amount), Status: sh.Status,
-			Method: sh.Method, IsViewer: sh.UserID == me,
+			Method: sh.Method, IsViewer: sh.UserID == me, ToPay: views.Money(ctx, sh.Left()),
 			Reminded: sh.RemindedAt != nil && sh.RemindedAt.After(timeNow().Add(-remindEvery))}
+		if sh.PaidInPart() {
+			line.PaidSoFar = views.Money(ctx, sh.Paid)
+		}
 		c.Shares = append(c.Shares, line)
 		if line.IsViewer && sh.Status != db.ShareSelf {
 			l := line

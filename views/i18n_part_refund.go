@@ -13,11 +13,15 @@ func init() {
 		"event.share_refunded_card": "%s refunded to %s · %s",
 		"event.share_refunded_cash": "%s to give back to %s in cash · %s",
 		"kind.part_refund":          "Part refunded",
+		"event.share_left":          "%s has %s left to pay · %s",
+		"share.paid_left":           "paid %s, %s left",
 	})
 	add("fr", map[string]string{
 		"event.share_refunded_card": "%s remboursés à %s · %s",
 		"event.share_refunded_cash": "%s à rendre en espèces à %s · %s",
 		"kind.part_refund":          "Remboursement partiel",
+		"event.share_left":          "%s doit encore %s · %s",
+		"share.paid_left":           "%s payés, reste %s",
 	})
 	addRefusal := func(locale string, m map[string]string) {
 		for k, v := range m {
