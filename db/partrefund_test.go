@@ -3,6 +3,7 @@ package db_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -409,4 +410,37 @@ func positionsWant(t *testing.T, d *db.DB, thread, split int64, u []int64) map[i
 		return map[int64]string{}
 	}
 	return map[int64]string{u[0]: owed.Amount.StringFixed(2), u[1]: owed.Amount.Neg().StringFixed(2)}
+}
+
+// A settlement covering the other shares of a split does not close it
+// while a share paid in part still has something left.
+func TestSettlementLeavesSplitPaidInPartOpen(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := dbtest.New(t)
+	p := newSandbox(t, time.Hour)
+	thread, u, split := editThread(t, d, 3, "10", "10", "10")
+	tok := card(t, p, "4242 4242 4242 4242")
+	if _, err := payShare(ctx, d, p, tok, thread, split, u[1]); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.EditSplit(ctx, p, thread, split, u[0], editPlan(t, d, thread, u, "Pizza night", "10", "14", "10")); err != nil {
+		t.Fatal(err)
+	}
+	// u2 pays the collector the 10 they owe another way: their share is covered.
+	if _, err := d.RecordCash(ctx, db.CashPayment{ID: fmt.Sprintf("settle-g%d-u%d-c1", thread, u[0]), PayerID: u[2], CollectorID: u[0],
+		ThreadID: thread, Amount: eur("10")}); err != nil {
+		t.Fatal(err)
+	}
+	if sh := shareOf(t, d, thread, split, u[2]); sh.Method != "cover" {
+		t.Fatalf("u2's share paid by %q, want cover", sh.Method)
+	}
+	s, _ := d.SplitInThread(ctx, thread, split)
+	if n := count(t, d, `SELECT count(*) FROM splits WHERE id = $1 AND status = 'open'`, split); n != 1 || s.Status != db.SplitOpen {
+		t.Errorf("split %s with u1's 4.00 left; want open", s.Status)
+	}
+	if n := count(t, d, `SELECT count(*) FROM messages WHERE split_id = $1 AND data->>'event' = 'split_closed'`, split); n != 0 {
+		t.Errorf("%d \"All paid\" messages while u1 has 4.00 left", n)
+	}
+	auditClean(t, d)
 }
