@@ -284,7 +284,8 @@ const writePositionsSQL = `
 		INSERT INTO events (group_id, id, kind) SELECT $9, seq.event_seq, '` + EventBalances + `' FROM seq
 	)
 	UPDATE ledger_accounts a SET balance = a.balance + legs.amount
-	FROM legs WHERE a.id = legs.account_id AND a.id IN (SELECT id FROM locked)`
+	FROM legs WHERE a.id = legs.account_id AND a.id IN (SELECT id FROM locked)
+	RETURNING a.user_id, a.balance`
 
 // writePositions writes one position transfer: the legs (one per user,
 // summing to zero) on the users' position accounts in the thread, which it
@@ -323,15 +324,36 @@ func (d *DB) writePositions(ctx context.Context, tx *sqlx.Tx, id string, threadI
 			return err
 		}
 	}
-	res, err := tx.ExecContext(ctx, writePositionsSQL, id, c.Code, c.Minor, total.StringFixed(c.Minor), nullID(splitID),
-		d.ledgerTime(), pq.Array(ids), pq.Array(amounts), threadID, event)
-	if err != nil {
+	var moved []struct {
+		UserID  int64           `db:"user_id"`
+		Balance decimal.Decimal `db:"balance"`
+	}
+	if err := tx.SelectContext(ctx, &moved, writePositionsSQL, id, c.Code, c.Minor, total.StringFixed(c.Minor), nullID(splitID),
+		d.ledgerTime(), pq.Array(ids), pq.Array(amounts), threadID, event); err != nil {
 		return err
 	}
-	if n, err := res.RowsAffected(); err != nil || n != int64(len(legs)) {
-		return fmt.Errorf("db: position transfer %s moved %d of %d accounts (%v)", id, n, len(legs), err)
+	if len(moved) != len(legs) {
+		return fmt.Errorf("db: position transfer %s moved %d of %d accounts", id, len(moved), len(legs))
 	}
-	return nil
+	if splitID == 0 {
+		return nil // a settlement covers for itself (coverShares), so that undoing it uncovers
+	}
+	// A split's change that brings members to exactly even: what they owe
+	// there is offset by what they are owed, and no settlement will ever
+	// involve them. Their outstanding shares are covered by this
+	// transfer, for good (a later move of their position is about new
+	// debts), and the splits it leaves with nothing due close.
+	var even []int64
+	for _, m := range moved {
+		if m.Balance.IsZero() {
+			even = append(even, m.UserID)
+		}
+	}
+	if len(even) == 0 {
+		return nil
+	}
+	slices.Sort(even)
+	return coverShares(ctx, tx, id, threadID, even, c.Code)
 }
 
 // Position is one member's standing in a thread in one currency: positive,

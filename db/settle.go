@@ -126,10 +126,12 @@ const settledShares = `
 	  AND p.share_id IS NULL AND coalesce(a.balance, 0) >= 0
 	ORDER BY s.id, sh.id`
 
-// coverShares marks as covered by settlement id the outstanding shares of
-// whichever of people the settlement leaves owing nobody in its currency:
-// their debts were settled through the balances (directly, by offsets
-// between the two, or through a third member the plan routed them by). A
+// coverShares marks as covered by transfer id the outstanding shares of
+// whichever of people it leaves owing nobody in its currency: their debts
+// were settled through the balances (directly, by offsets between the two,
+// or through a third member the plan routed them by). The transfer is a
+// settlement (its payer and receiver), or a split's position transfer that
+// brought members to exactly even (writePositions). A
 // cover moves no position (the settlement did); it makes the share count as
 // paid, and closes the splits it leaves with nothing due. A share covered
 // twice is impossible: share_payments_once refuses the second, and the

@@ -310,3 +310,77 @@ func TestSettleUpOneMessageForManySplits(t *testing.T) {
 	}
 	auditClean(t, d)
 }
+
+// Members whose positions come to exactly even never take part in a
+// settlement, yet their shares are paid by offsets: A collects a split
+// where B owes 10, B one where A owes 10. The second split's position
+// transfer covers both shares and both splits close "All paid"; a later
+// debt of A's is due as usual, the old covers stay.
+func TestEvenMembersSharesCovered(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := dbtest.New(t)
+	u := users(t, d, 3)
+	a, b, c := u[0], u[1], u[2]
+	th := thread(t, d, a, b, c)
+	s1, _ := splitIn(t, d, th, a, b, "10", c, "5")
+	if n := count(t, d, `SELECT count(*) FROM share_payments`); n != 0 {
+		t.Fatalf("%d shares covered while nobody is even", n)
+	}
+	s2, _ := splitIn(t, d, th, b, a, "10")
+	wantPositions(t, d, th, map[int64]string{a: "5.00", c: "-5.00"})
+	// b is even: b's share in s1 is covered by s2's position transfer; a
+	// is owed 5 and c owes it: a's share in s2 waits for c's settlement.
+	var by []string
+	d.SQL().Select(&by, `SELECT p.transfer_id FROM share_payments p JOIN shares sh ON sh.id = p.share_id
+		WHERE p.kind = 'cover' AND sh.user_id = $1`, b)
+	if len(by) != 1 || by[0] != fmt.Sprintf("pos:s%d:1", s2) {
+		t.Fatalf("b's shares covered by %v, want [pos:s%d:1]", by, s2)
+	}
+	if n := count(t, d, `SELECT count(*) FROM share_payments p JOIN shares sh ON sh.id = p.share_id WHERE sh.user_id <> $1`, b); n != 0 {
+		t.Errorf("%d shares of others covered", n)
+	}
+	// c pays a: everyone even, every split closes.
+	if _, err := d.RecordCash(ctx, db.CashPayment{ID: fmt.Sprintf("settle-g%d-u%d-c1", th, a), PayerID: c, CollectorID: a,
+		ThreadID: th, Amount: eur("5")}); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []int64{s1, s2} {
+		sp, err := d.SplitInThread(ctx, th, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		paid, of, _, _ := sp.Progress()
+		if sp.Status != db.SplitComplete || paid != of {
+			t.Errorf("split %d: %s, %d of %d paid; want complete, all paid", s, sp.Status, paid, of)
+		}
+	}
+	auditClean(t, d)
+
+	// Two who only ever owe each other the same: no settlement at all.
+	s3, _ := splitIn(t, d, th, a, b, "7")
+	s4, _ := splitIn(t, d, th, b, a, "7")
+	wantPositions(t, d, th, map[int64]string{})
+	for _, s := range []int64{s3, s4} {
+		sp, err := d.SplitInThread(ctx, th, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sp.Status != db.SplitComplete {
+			t.Errorf("split %d of two who are even: %s, want complete", s, sp.Status)
+		}
+	}
+	if n := count(t, d, `SELECT count(*) FROM messages WHERE group_id = $1 AND data->>'event' IN ('split_closed', 'splits_closed')`, th); n != 2 {
+		t.Errorf("%d \"all paid\" messages, want one per closing (c's settlement, s4's positions)", n)
+	}
+	// A new debt of a's is due, the old covers stay.
+	s5, _ := splitIn(t, d, th, b, a, "3")
+	sp, err := d.SplitInThread(ctx, th, s5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if paid, _, _, _ := sp.Progress(); paid != 0 || sp.Status != db.SplitOpen {
+		t.Errorf("a's new share: %d paid, split %s; want due, open", paid, sp.Status)
+	}
+	auditClean(t, d)
+}
