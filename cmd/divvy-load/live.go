@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/lib/pq"
+
+	"divvy/db"
 )
 
 // livePay is one payment made in the live thread while streams are open.
@@ -364,7 +366,8 @@ func msOrNaN(l latency, d time.Duration) float64 {
 }
 
 // ledgerTimes reads when each payment's transfer was written, when the
-// harness has the database: the transfer id is the form's payment id.
+// harness has the database: the transfer id is made from the form's
+// payment id (db.CardPaymentID).
 func (h *harness) ledgerTimes(ctx context.Context, pays []*livePay) error {
 	if h.db == nil {
 		return nil
@@ -373,8 +376,10 @@ func (h *harness) ledgerTimes(ctx context.Context, pays []*livePay) error {
 	var ids []string
 	for _, p := range pays {
 		if p.ok {
-			byID[p.id] = p
-			ids = append(ids, p.id)
+			// The ledger keeps a form's payment id in its payer's namespace.
+			id := db.CardPaymentID(p.k.payer.id, p.id)
+			byID[id] = p
+			ids = append(ids, id)
 		}
 	}
 	rows, err := h.db.QueryContext(ctx, `SELECT id, created_at FROM ledger_transfers WHERE id = ANY($1)`, pq.Array(ids))

@@ -109,7 +109,7 @@ func (h *harness) payScenario(kind string) func(context.Context) error {
 		if err != nil {
 			return err
 		}
-		label, key, note := "pay", "pay", "GET pay page + POST with PIN (Argon2id on the server's niced hashing threads); latency of the POST"
+		label, key, note := "pay", "pay", "GET pay page + POST with PIN (each payer's first check an Argon2id hash on the server's niced hashing threads, later ones remembered for 15 minutes); latency of the POST"
 		if kind == ledgerOnly {
 			label, key, note = "pay-ledger", "pay_ledger", "same, LOAD_SKIP_PIN=1: the ledger write without the PIN hash"
 		}
