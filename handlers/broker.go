@@ -54,7 +54,8 @@ type eventBatch struct {
 	balance  db.ThreadBalance // when the batch moves balances
 
 	mu     sync.Mutex
-	frames map[frameKey]*frame // rendered events by kind of viewer
+	frames map[frameKey]*frame   // rendered events by kind of viewer
+	joined map[viewerKey]*joined // a stream's bytes by viewer; see joinedFor
 }
 
 // NewBroker returns a broker; Run starts it.

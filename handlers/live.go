@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/a-h/templ"
@@ -28,7 +29,8 @@ const (
 	// maxReplay is how many missed events a reconnecting browser is sent;
 	// past that it is told to reload, which is cheaper for both.
 	maxReplay = 500
-	// writeTry is how long the broker's write to a stream may block; see
+	// writeTry is how long the broker's write to a stream may block where
+	// it cannot be tried without waiting (not a socket: tryWriteDeadline); see
 	// sink. slowWait bounds a write that missed it, and the first writes
 	// (headers, missed events).
 	writeTry = 2 * time.Millisecond
@@ -140,11 +142,11 @@ func lastEventID(r *http.Request) int64 {
 // sink is one open event stream: the connection taken over from the HTTP
 // server, the viewer it renders for, and how far it got.
 //
-// A write is first tried with a deadline so short that only a full socket
-// buffer makes it miss; a browser that reads keeps its buffer far from
-// full, so the broker writes every stream of a thread in turn without
-// waiting on any. A write that misses goes on in its own goroutine with a
-// long deadline, and batches that come meanwhile wait in the queue; a
+// A write is first tried without waiting (tryWrite: what the socket takes
+// at once); a browser that reads keeps its buffer far from full, so the
+// broker writes every stream of a thread in turn without waiting on any.
+// The rest of a write the socket could not take goes on in its own
+// goroutine with a long deadline, and batches that come meanwhile wait in the queue; a
 // stream that is still stuck then, or falls mailbox batches behind, is
 // closed, and its browser reconnects and replays from its last id.
 type sink struct {
@@ -153,8 +155,9 @@ type sink struct {
 	me      int64
 	locale  string
 	zone    string
-	session string // the viewer's session: when it is revoked, the stream ends
-	view    string // the page the stream is on: "balances" for the Balances page, else the thread
+	session string          // the viewer's session: when it is revoked, the stream ends
+	view    string          // the page the stream is on: "balances" for the Balances page, else the thread
+	raw     syscall.RawConn // conn's socket, for tryWrite; nil: not a socket
 
 	mu     sync.Mutex
 	sent   int64         // the last event id written
@@ -170,7 +173,7 @@ func newSink(conn net.Conn, r *http.Request, after int64) *sink {
 	// Not the request's own context, which ends with the handler.
 	ctx := views.WithZone(views.WithLocale(context.WithValue(context.Background(), userKey, u), locale), views.Zone(r.Context()))
 	return &sink{conn: conn, r: (&http.Request{}).WithContext(ctx), me: u.ID, locale: locale, zone: views.Zone(ctx).String(),
-		session: currentSessionID(r.Context()), sent: after, busy: true, view: r.URL.Query().Get("view")}
+		session: currentSessionID(r.Context()), sent: after, busy: true, view: r.URL.Query().Get("view"), raw: rawConn(conn)}
 }
 
 var (
@@ -195,41 +198,51 @@ func (s *sink) deliver(b *eventBatch) error {
 		s.mu.Unlock()
 		return nil
 	}
-	bufs, last := s.frames(b)
-	if len(bufs) == 0 {
+	buf, last := s.frames(b)
+	if len(buf) == 0 {
 		s.mu.Unlock()
 		return nil
 	}
 	s.busy = true
 	s.mu.Unlock()
-	return s.send(bufs, last)
+	return s.send(buf, last)
 }
 
-// frames are the batch's events this stream has not had, and the last id
-// among them; under s.mu.
-func (s *sink) frames(b *eventBatch) (net.Buffers, int64) {
-	var bufs net.Buffers
+// frames are the batch's events this stream has not had, joined, and the
+// last id among them; under s.mu. A stream that had none of them (nearly
+// always) gets the bytes made once for every stream of its kind of viewer.
+func (s *sink) frames(b *eventBatch) ([]byte, int64) {
+	if len(b.events) == 0 {
+		return nil, s.sent
+	}
+	if s.sent < b.events[0].ID {
+		j := b.joinedFor(s)
+		return j.b, j.last
+	}
+	var buf []byte
 	last := s.sent
 	for _, e := range b.events {
 		if e.ID > last {
-			bufs = append(bufs, b.frame(e, s))
+			buf = append(buf, b.frame(e, s)...)
 			last = e.ID
 		}
 	}
-	return bufs, last
+	return buf, last
 }
 
-// send writes bufs (in one system call when the socket takes them) with s
-// busy, and then writes what was queued meanwhile.
-func (s *sink) send(bufs net.Buffers, last int64) error {
-	s.conn.SetWriteDeadline(time.Now().Add(writeTry))
-	_, err := bufs.WriteTo(s.conn) // leaves in bufs what was not written
+// send writes buf with s busy, and then what was queued meanwhile. It
+// writes what the socket takes at once (a browser that reads keeps its
+// buffer far from full), so the broker writes every stream of a thread in
+// turn without waiting on any; the rest of a write the socket could not
+// take goes on in its own goroutine, with a long deadline.
+func (s *sink) send(buf []byte, last int64) error {
+	n, err := s.tryWrite(buf)
 	if err != nil {
-		if !errors.Is(err, os.ErrDeadlineExceeded) {
-			s.kill()
-			return err
-		}
-		go s.finishSlowly(bufs, last)
+		s.kill()
+		return err
+	}
+	if n < len(buf) {
+		go s.finishSlowly(buf[n:], last)
 		return nil
 	}
 	s.mu.Lock()
@@ -244,19 +257,34 @@ func (s *sink) send(bufs net.Buffers, last int64) error {
 	return nil
 }
 
-// finishSlowly writes the rest of a write that missed its short deadline,
-// then the queue.
-func (s *sink) finishSlowly(rest net.Buffers, last int64) {
+// tryWriteDeadline is tryWrite for a connection that is not a socket: a
+// write with a deadline so short that only a full buffer makes it miss.
+func (s *sink) tryWriteDeadline(buf []byte) (int, error) {
+	s.conn.SetWriteDeadline(time.Now().Add(writeTry))
+	n, err := s.conn.Write(buf)
+	s.conn.SetWriteDeadline(time.Time{})
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		err = nil
+	}
+	return n, err
+}
+
+// finishSlowly writes the rest of a write the socket could not take at
+// once, then the queue.
+func (s *sink) finishSlowly(rest []byte, last int64) {
 	if s.writeSlowly(rest, last) == nil {
 		s.flushQueue()
 	}
 }
 
-// writeSlowly writes bufs with the long deadline and records last as
-// sent; a failure closes the stream.
-func (s *sink) writeSlowly(bufs net.Buffers, last int64) error {
+// writeSlowly writes buf with the long deadline and records last as sent;
+// a failure closes the stream. The deadline is lifted after, so that the
+// next tryWrite does not find it passed.
+func (s *sink) writeSlowly(buf []byte, last int64) error {
 	s.conn.SetWriteDeadline(time.Now().Add(slowWait))
-	if _, err := bufs.WriteTo(s.conn); err != nil {
+	_, err := s.conn.Write(buf)
+	s.conn.SetWriteDeadline(time.Time{})
+	if err != nil {
 		s.kill()
 		return err
 	}
@@ -282,12 +310,12 @@ func (s *sink) flushQueue() error {
 		}
 		b := s.queue[0]
 		s.queue = s.queue[1:]
-		bufs, last := s.frames(b)
+		buf, last := s.frames(b)
 		s.mu.Unlock()
-		if len(bufs) == 0 {
+		if len(buf) == 0 {
 			continue
 		}
-		if err := s.writeSlowly(bufs, last); err != nil {
+		if err := s.writeSlowly(buf, last); err != nil {
 			return err
 		}
 	}
@@ -297,13 +325,15 @@ func (s *sink) flushQueue() error {
 // on the broker writes each batch as it comes.
 func (s *sink) goLive(missed *eventBatch) error {
 	s.mu.Lock()
-	bufs, last := s.frames(missed)
+	buf, last := s.frames(missed)
 	s.mu.Unlock()
-	if len(bufs) > 0 {
-		if err := s.writeSlowly(bufs, last); err != nil {
+	if len(buf) > 0 {
+		if err := s.writeSlowly(buf, last); err != nil {
 			return err
 		}
 	}
+	// The headers' deadline, when nothing was replayed.
+	s.conn.SetWriteDeadline(time.Time{})
 	return s.flushQueue()
 }
 
@@ -323,7 +353,7 @@ func (s *sink) ping() error {
 	s.busy = true
 	last := s.sent
 	s.mu.Unlock()
-	return s.send(net.Buffers{pingFrame}, last)
+	return s.send(pingFrame, last)
 }
 
 // kill marks the stream dead and closes it. It does not wait for a write
@@ -352,6 +382,48 @@ type frameKey struct {
 	memberOf  int64  // members list, balances: the viewer (marked "you")
 	page      string // balances: the page the stream is on (view=)
 	suggest   string // a text message's money-talk suggestion for the viewer (send, request, split)
+}
+
+// viewerKey is everything a stream's frames depend on: who reads, in which
+// language and zone, on which page (frameKey's viewer fields all follow
+// from these).
+type viewerKey struct {
+	me           int64
+	locale, zone string
+	view         string
+}
+
+// joined is a batch's frames for one kind of viewer, in one piece: the
+// bytes written to each stream of that kind. Streams share them, so
+// nothing done per event (finding the message, decoding its data, the
+// viewer's share) is done per stream.
+type joined struct {
+	once sync.Once
+	b    []byte
+	last int64
+}
+
+// joinedFor returns the batch's frames as s shows them, made by the first
+// stream of its kind of viewer.
+func (b *eventBatch) joinedFor(s *sink) *joined {
+	k := viewerKey{me: s.me, locale: s.locale, zone: s.zone, view: s.view}
+	b.mu.Lock()
+	j := b.joined[k]
+	if j == nil {
+		if b.joined == nil {
+			b.joined = map[viewerKey]*joined{}
+		}
+		j = &joined{}
+		b.joined[k] = j
+	}
+	b.mu.Unlock()
+	j.once.Do(func() {
+		for _, e := range b.events {
+			j.b = append(j.b, b.frame(e, s)...)
+		}
+		j.last = b.events[len(b.events)-1].ID
+	})
+	return j
 }
 
 // frame is one rendered SSE event, made by the first stream that needs it.

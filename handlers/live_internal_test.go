@@ -74,6 +74,10 @@ func TestLiveEventRenderedOncePerKindOfViewer(t *testing.T) {
 	if n := len(b.frames); n != 5 {
 		t.Errorf("rendered %d times for 7 streams of 5 kinds of viewer", n)
 	}
+	// Each viewer's bytes are joined once: the two streams of Sam share them.
+	if n := len(b.joined); n != 6 {
+		t.Errorf("joined the batch %d times for 7 streams of 6 viewers", n)
+	}
 	if out["sam"] != out["sam-again"] || out["outsider"] != out["outsider2"] {
 		t.Error("streams of the same kind of viewer got different bytes")
 	}
