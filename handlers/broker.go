@@ -52,6 +52,10 @@ type eventBatch struct {
 	splits   map[int64]db.Split
 	members  []db.Member
 	balance  db.ThreadBalance // when the batch moves balances
+	// dismissed: the messages whose suggestion the one viewer of a
+	// replayed batch dismissed (a replay is rendered for its stream
+	// alone); nil for a batch the broker sends to every stream.
+	dismissed map[int64]bool
 
 	mu     sync.Mutex
 	frames map[frameKey]*frame   // rendered events by kind of viewer

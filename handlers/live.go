@@ -115,6 +115,9 @@ func handleEvents(log *slog.Logger, store *db.DB, b *Broker) http.Handler {
 			b.drop(threadID, s)
 			return
 		}
+		// Rendered for this viewer alone: the suggestions they dismissed
+		// since (in another tab) stay dismissed.
+		missed.dismissed = dismissedInBatch(r, store, threadID, missed, currentUser(r).ID)
 		if len(missed.events) > maxReplay {
 			last, _ := store.LastEventID(r.Context(), threadID)
 			conn.Write(eventFrame(last, "reload", "reload"))
@@ -442,7 +445,7 @@ func (b *eventBatch) frame(e db.Event, s *sink) []byte {
 		if m, ok := b.messages[derefID(e.MessageID)]; ok {
 			msg = &m
 			k.mine = m.AuthorID != nil && *m.AuthorID == s.me
-			if d, ok := m.Payload().(db.TextData); ok {
+			if d, ok := m.Payload().(db.TextData); ok && !b.dismissed[m.ID] {
 				k.suggest = d.Suggestion.For(s.me)
 			}
 			if m.SplitID != nil && m.Kind == "split" {
@@ -492,6 +495,9 @@ func (b *eventBatch) render(e db.Event, msg *db.Message, s *sink) []byte {
 			break // deleted since
 		}
 		it := messageItem(ctx, *msg, s.me)
+		if b.dismissed[msg.ID] {
+			it.Suggest = nil
+		}
 		if msg.SplitID != nil {
 			if sp, ok := b.splits[*msg.SplitID]; ok {
 				it.Title = sp.Title

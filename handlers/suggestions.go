@@ -74,6 +74,19 @@ func dismissedSuggestions(r *http.Request, store *db.DB, threadID int64, ms []db
 	return out
 }
 
+// dismissedInBatch is dismissedSuggestions for the messages of a batch of
+// events replayed to one viewer.
+func dismissedInBatch(r *http.Request, store *db.DB, threadID int64, b *eventBatch, me int64) map[int64]bool {
+	if len(b.messages) == 0 {
+		return nil
+	}
+	ms := make([]db.Message, 0, len(b.messages))
+	for _, m := range b.messages {
+		ms = append(ms, m)
+	}
+	return dismissedSuggestions(r, store, threadID, ms, me)
+}
+
 // handleSuggestionDismiss hides a message's suggestion from the reader for
 // good. With htmx the line is removed in place; without, back to the
 // thread.

@@ -1,10 +1,12 @@
 package handlers_test
 
 import (
+	"context"
 	"html"
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -151,4 +153,30 @@ func wantIn(t *testing.T, what, body string, parts ...string) {
 			t.Errorf("%s: no %q in %.800s", what, p, body)
 		}
 	}
+}
+
+// A suggestion dismissed (say, in another tab) stays dismissed in the
+// events a stream replays after it reconnects; the other person's stays.
+func TestDismissedSuggestionStaysDismissedInReplay(t *testing.T) {
+	p, direct := sendReady(t)
+	t.Parallel()
+	ctx, cancel := context.WithCancel(t.Context())
+	leaEvents, _ := p.lea.openStream(ctx, p.app.srv.URL, direct, "")
+	wantStatus(t, "Léa says Sam owes her", p.lea.post(direct+"/messages", url.Values{"body": {"you owe me 20"}}), http.StatusSeeOther)
+	ev := next(t, leaEvents, "you owe me 20", 5e9)
+	wantIn(t, "Léa's live message", ev.data, `data-testid="suggestion"`)
+	cancel() // the connection drops
+
+	id := regexp.MustCompile(`id="s(\d+)"`).FindStringSubmatch(p.lea.get(direct).body)[1]
+	wantStatus(t, "dismiss", p.lea.post(direct+"/messages/"+id+"/suggestion/dismiss", nil), http.StatusSeeOther)
+
+	after := strconv.FormatInt(ev.id-1, 10)
+	again, _ := p.lea.openStream(t.Context(), p.app.srv.URL, direct, after)
+	ev = next(t, again, "you owe me 20", 5e9)
+	if strings.Contains(ev.data, `data-testid="suggestion"`) {
+		t.Errorf("the replayed message brings back the dismissed suggestion: %.300s", ev.data)
+	}
+	sams, _ := p.sam.openStream(t.Context(), p.app.srv.URL, direct, after)
+	ev = next(t, sams, "you owe me 20", 5e9)
+	wantIn(t, "Sam's replayed message", ev.data, `data-testid="suggestion"`)
 }
