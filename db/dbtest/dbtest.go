@@ -148,7 +148,9 @@ func template(admin string) (string, error) {
 	return tmplName, tmplErr
 }
 
-func makeTemplate(admin string) (string, error) {
+// migrationsHash names the migrations: a template made from other
+// migrations has another name.
+func migrationsHash() (string, error) {
 	h := sha256.New()
 	err := fs.WalkDir(db.MigrationFiles(), ".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -161,7 +163,15 @@ func makeTemplate(admin string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	name := "divvy_tmpl_" + hex.EncodeToString(h.Sum(nil))[:16]
+	return hex.EncodeToString(h.Sum(nil))[:16], nil
+}
+
+func makeTemplate(admin string) (string, error) {
+	hash, err := migrationsHash()
+	if err != nil {
+		return "", err
+	}
+	name := "divvy_tmpl_" + hash
 
 	adm, err := sql.Open("postgres", admin)
 	if err != nil {
