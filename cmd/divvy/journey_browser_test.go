@@ -153,7 +153,10 @@ func browserPizzaNight(t *testing.T, base, dbURL string, n int) {
 			nina := &person{newBrowser(t, s.name, s.width, s.height), "Nina"}
 			nina.joinAsGuest(invite)
 			nina.run("Nina in the thread", chromedp.WaitVisible(`[data-testid=composer]`))
-			olivia.run("add Nina to the split", chromedp.Click(`[data-testid=split-card] h2 a`), chromedp.WaitVisible(`[data-testid=pay-url]`),
+			// Nina's arrival reaches Olivia's page live and scrolls it: tap
+			// the split's title once it has, and the page stands still.
+			olivia.run("add Nina to the split", chromedp.WaitVisible(`//li[@data-testid="msg-system"][contains(., "Nina joined")]`),
+				stillClick(`[data-testid=split-card] h2 a`), chromedp.WaitVisible(`[data-testid=pay-url]`),
 				chromedp.Click(`[data-testid=add-person]`), chromedp.WaitVisible(`//li[contains(., "Nina")]`))
 			nina.run("Nina taps pay", chromedp.Navigate(thread), chromedp.WaitVisible(`[data-testid=pay]`), chromedp.Click(`[data-testid=pay]`),
 				chromedp.WaitVisible(`[data-testid=setup-form]`))

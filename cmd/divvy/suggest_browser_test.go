@@ -26,6 +26,9 @@ func twoPersonThread(t *testing.T, base, screen string, width, height int64) (sa
 	sam.run("Sam in the thread", chromedp.WaitVisible(`[data-testid=composer]`))
 	lea.run("Léa in the thread", chromedp.WaitVisible(`[data-testid=composer]`))
 	sam.run("Message Léa",
+		// Léa's arrival redraws Sam's members list live (closed, with new
+		// buttons): open it once she is in it.
+		chromedp.WaitReady(`//li[@data-testid="member"][@data-name="Léa"]`),
 		chromedp.Click(`[data-testid=members-count]`),
 		chromedp.WaitVisible(`//li[@data-testid="member"][contains(., "Léa")]//button[@data-testid="message-member"]`),
 		chromedp.Click(`//li[@data-testid="member"][contains(., "Léa")]//button[@data-testid="message-member"]`),
