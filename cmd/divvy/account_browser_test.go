@@ -16,6 +16,7 @@ import (
 // new one and lands on her account page, signed in on that device only: the
 // browser she was signed in on before is signed out.
 func TestBrowserPasswordReset(t *testing.T) {
+	t.Parallel()
 	base, dbURL := startAppDB(t)
 	for _, s := range screens {
 		t.Run(s.name, func(t *testing.T) {

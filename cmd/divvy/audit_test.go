@@ -17,10 +17,16 @@ import (
 
 // `divvy audit` after a burst of concurrent transfers: every check passes
 // and is printed; after the ledger is tampered with, it fails.
-func TestAuditCommand(t *testing.T) { auditCommand(t, dbtest.URL(t)) }
+func TestAuditCommand(t *testing.T) {
+	t.Parallel()
+	auditCommand(t, dbtest.URL(t))
+}
 
 // The same on a Citus cluster (skipped without one, except in CI).
-func TestAuditCommandOnCitus(t *testing.T) { auditCommand(t, dbtest.CitusURL(t)) }
+func TestAuditCommandOnCitus(t *testing.T) {
+	t.Parallel()
+	auditCommand(t, dbtest.CitusURL(t))
+}
 
 func auditCommand(t *testing.T, url string) {
 	ctx := context.Background()
@@ -88,6 +94,7 @@ func auditCommand(t *testing.T, url string) {
 // `divvy audit` on a database that was never migrated says to migrate
 // first and fails, instead of printing an SQL error.
 func TestAuditUnmigrated(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	url := dbtest.EmptyURL(t)
 	var out strings.Builder

@@ -14,6 +14,7 @@ import (
 // PIN; Olivia's thread page and Sam's Balances page, open all along, follow
 // without a reload.
 func TestBrowserSettleUp(t *testing.T) {
+	t.Parallel()
 	base, dbURL := startAppDB(t)
 	s := screens[0]
 	olivia := &person{newBrowser(t, s.name, s.width, s.height), "Olivia"}
@@ -122,6 +123,7 @@ func TestBrowserSettleUp(t *testing.T) {
 // then the card says who paid what, in each reader's words, and the
 // balances follow; at phone and desktop width.
 func TestBrowserSeveralPayers(t *testing.T) {
+	t.Parallel()
 	base := startApp(t)
 	for i, s := range screens {
 		olivia := &person{newBrowser(t, s.name, s.width, s.height), "Olivia"}

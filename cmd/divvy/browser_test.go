@@ -327,6 +327,7 @@ func (b *browser) shot(name string) {
 // TestBrowserSignupToHome signs up in a real browser at phone and desktop
 // sizes and lands on the (empty) signed-in home.
 func TestBrowserSignupToHome(t *testing.T) {
+	t.Parallel()
 	base := startApp(t)
 	for _, s := range screens {
 		t.Run(s.name, func(t *testing.T) {
@@ -363,6 +364,7 @@ func TestBrowserSignupToHome(t *testing.T) {
 // message appears without a reload and the composer clears), copies the
 // invite link; a friend opens it in another browser and joins by name.
 func TestBrowserThreadAndInvite(t *testing.T) {
+	t.Parallel()
 	base := startApp(t)
 	for _, s := range screens {
 		t.Run(s.name, func(t *testing.T) {

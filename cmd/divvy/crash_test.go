@@ -22,6 +22,7 @@ import (
 // left open, a right PIN still works for everyone, and `divvy audit`
 // passes. Set CRASH_ITERATIONS for a longer run.
 func TestCrashLoop(t *testing.T) {
+	t.Parallel()
 	began := time.Now()
 	iterations := 12
 	if s := os.Getenv("CRASH_ITERATIONS"); s != "" {

@@ -17,6 +17,7 @@ import (
 // The collector edits a split from its page: the form comes filled in, the
 // new total is saved, and the page lists the change in its history.
 func TestBrowserSplitEdit(t *testing.T) {
+	t.Parallel()
 	base := startApp(t)
 	for _, sc := range screens {
 		t.Run(sc.name, func(t *testing.T) {
@@ -56,6 +57,7 @@ func TestBrowserSplitEdit(t *testing.T) {
 // in the reference rate the server fetched, the preview converts, and the
 // card says "¥5,000 at 0.00631672 = €31.58".
 func TestBrowserSplitInAnotherCurrency(t *testing.T) {
+	t.Parallel()
 	base := startAppWithRates(t)
 	for _, sc := range screens {
 		t.Run(sc.name, func(t *testing.T) {

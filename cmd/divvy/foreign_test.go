@@ -18,6 +18,7 @@ import (
 // RATES_URL (here the ECB fixture, served locally): choosing the yen in a
 // euro thread prefills 1 / 158.31.
 func TestSplitFormRateFromFetchedRates(t *testing.T) {
+	t.Parallel()
 	base := startAppWithRates(t)
 	s := seed(t, base, "olivia-rates@example.com", 2)
 	form := url.Values{"title": {"Ramen"}, "currency": {"EUR"}, "mode": {"equal"}, "orig_amount": {"5000"}, "orig_currency": {"JPY"}}

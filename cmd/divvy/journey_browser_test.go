@@ -102,6 +102,7 @@ func shareRow(name string) string {
 // TestBrowserPizzaNight is the core journey in real Chromium, at phone and
 // desktop sizes, with separate browsers (cookies) per person.
 func TestBrowserPizzaNight(t *testing.T) {
+	t.Parallel()
 	base, dbURL := startAppDB(t)
 	browserPizzaNight(t, base, dbURL, len(screens))
 }
@@ -109,6 +110,7 @@ func TestBrowserPizzaNight(t *testing.T) {
 // The same journey once (on a phone) with the app on a Citus cluster, which
 // it migrates as it starts (skipped without a cluster, except in CI).
 func TestBrowserPizzaNightOnCitus(t *testing.T) {
+	t.Parallel()
 	base, dbURL := startAppOnDB(t, "127.0.0.1", dbtest.CitusEmptyURL(t))
 	browserPizzaNight(t, base, dbURL, 1)
 }

@@ -13,6 +13,7 @@ import (
 // reload\rdata: x") reaches Chromium as the text of one message event: no
 // reload event, no forged id.
 func TestBrowserMessageCannotInjectEventFields(t *testing.T) {
+	t.Parallel()
 	base := startApp(t)
 	email := "olivia-inject@example.com"
 	s := seed(t, base, email, 1)

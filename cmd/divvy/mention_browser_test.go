@@ -54,6 +54,7 @@ func (p *person) waitPage(t *testing.T, suffix, sel string) {
 // ignored); Enter picks her, and Enter again opens the prefilled Request
 // form. A finger's tap on a name picks it too.
 func TestBrowserMentionAutocomplete(t *testing.T) {
+	t.Parallel()
 	base, dbURL := startAppDB(t)
 	for _, s := range screens {
 		t.Run(s.name, func(t *testing.T) {

@@ -37,6 +37,7 @@ func (b *browser) withAuthenticator() webauthn.AuthenticatorID {
 // answer says the user was not verified is refused; the passkey then pays;
 // Sam removes it with his PIN.
 func TestBrowserPasskeyPay(t *testing.T) {
+	t.Parallel()
 	base, dbURL := startAppOn(t, "localhost")
 	for _, sc := range screens {
 		t.Run(sc.name, func(t *testing.T) {

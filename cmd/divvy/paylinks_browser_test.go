@@ -32,6 +32,7 @@ func (p *person) fillSetupAndActivate(t *testing.T, dbURL, pin string) {
 // opens Sam's link with an amount and note, types a name, sets up payments
 // and pays with the PIN. Every page is looked at (and shot) at both sizes.
 func TestBrowserPersonalLink(t *testing.T) {
+	t.Parallel()
 	base, dbURL := startAppDB(t)
 	sam := &person{newBrowser(t, "desktop", 1280, 800), "Sam"}
 	sam.signUp(base, "sam@example.com")

@@ -11,6 +11,7 @@ import (
 // from the Money page with the PIN (the page looked at on a phone and on
 // a desktop), and the Money page offers to set them up again.
 func TestBrowserTurnPaymentsOff(t *testing.T) {
+	t.Parallel()
 	base, dbURL := startAppDB(t)
 	sam := &person{newBrowser(t, "phone", 390, 844), "Sam"}
 	sam.signUp(base, "sam@example.com")

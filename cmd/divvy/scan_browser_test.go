@@ -84,6 +84,7 @@ func awaitPromise(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.
 // the top bar, the camera reads the code and the app opens the request
 // link, which she pays as a guest with her PIN.
 func TestBrowserScanRequestQR(t *testing.T) {
+	t.Parallel()
 	base, dbURL := startAppDB(t)
 	sam := &person{newBrowser(t, "desktop", 1280, 800), "Sam"}
 	sam.signUp(base, "sam@example.com")
@@ -161,6 +162,7 @@ func TestBrowserScanRequestQR(t *testing.T) {
 // page says so and a photo is read instead (a same-site address that is
 // not one of Divvy's links is shown too; an invite link in a photo opens).
 func TestBrowserScanForeignQR(t *testing.T) {
+	t.Parallel()
 	base := startApp(t)
 	evil := "https://evil.example/to/sam.martin?amount=5"
 	video := filepath.Join(t.TempDir(), "evil.y4m")

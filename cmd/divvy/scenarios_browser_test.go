@@ -84,6 +84,7 @@ func seed(t *testing.T, base, email string, people int) seeded {
 
 // Scenario 2: five wrong PINs lock payments; no payment is made.
 func TestBrowserWrongPINLocks(t *testing.T) {
+	t.Parallel()
 	base, dbURL := startAppDB(t)
 	for _, sc := range screens {
 		t.Run(sc.name, func(t *testing.T) {
@@ -110,6 +111,7 @@ func TestBrowserWrongPINLocks(t *testing.T) {
 // Scenario 3: a friend who is not a member opens the split's pay link and
 // pays in the fewest steps: name, payment setup, code, PIN.
 func TestBrowserPayLinkFewestSteps(t *testing.T) {
+	t.Parallel()
 	base, dbURL := startAppDB(t)
 	for _, sc := range screens {
 		t.Run(sc.name, func(t *testing.T) {
@@ -135,6 +137,7 @@ func TestBrowserPayLinkFewestSteps(t *testing.T) {
 
 // Scenario 4: the journey in French: French labels, French money.
 func TestBrowserFrench(t *testing.T) {
+	t.Parallel()
 	base, dbURL := startAppDB(t)
 	for _, sc := range screens {
 		t.Run(sc.name, func(t *testing.T) {
@@ -175,6 +178,7 @@ func TestBrowserFrench(t *testing.T) {
 // Scenario 5: the organizer's page loses its connection while a payment
 // happens; once reconnected, the payment shows.
 func TestBrowserReconnect(t *testing.T) {
+	t.Parallel()
 	base, dbURL := startAppDB(t)
 	for _, sc := range screens {
 		t.Run(sc.name, func(t *testing.T) {
@@ -235,6 +239,7 @@ func TestBrowserReconnect(t *testing.T) {
 // control is reached with Tab and used with typing and Enter, and the
 // focused control shows a visible outline.
 func TestBrowserKeyboardOnly(t *testing.T) {
+	t.Parallel()
 	base, _ := startAppDB(t)
 	b := newBrowser(t, "desktop", 1280, 800)
 	b.run("open sign-up", chromedp.Navigate(base+"/signup"), chromedp.WaitVisible(`[data-testid=signup-form]`))

@@ -38,6 +38,7 @@ func (p *person) fillSetup(t *testing.T, dbURL, card, pin string) {
 // currency button, then Send, sets up payments, and sends €20 for a taxi
 // with his PIN. Léa's page shows the payment card live, without a reload.
 func TestBrowserMessageAndSend(t *testing.T) {
+	t.Parallel()
 	base, dbURL := startAppDB(t)
 	for _, s := range screens {
 		t.Run(s.name, func(t *testing.T) {
@@ -110,6 +111,7 @@ func TestBrowserMessageAndSend(t *testing.T) {
 // up payments the first time); Sam's card turns paid live, and both money
 // histories show it.
 func TestBrowserRequestByCommand(t *testing.T) {
+	t.Parallel()
 	base, dbURL := startAppDB(t)
 	for _, s := range screens {
 		t.Run(s.name, func(t *testing.T) {

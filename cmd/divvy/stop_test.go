@@ -31,6 +31,7 @@ func TestMain(m *testing.M) {
 // As root with a data directory the server's user cannot reach, it says in
 // the log where the cluster went.
 func TestPrivatePostgresStoppedOnSIGTERM(t *testing.T) {
+	t.Parallel()
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)

@@ -46,6 +46,7 @@ func twoPersonThread(t *testing.T, base, screen string, width, height int64) (sa
 // hers, which opens the Send form with the amount filled in (after payment
 // setup), and sends with her PIN.
 func TestBrowserMoneyTalkSuggestion(t *testing.T) {
+	t.Parallel()
 	base, dbURL := startAppDB(t)
 	for _, s := range screens {
 		t.Run(s.name, func(t *testing.T) {

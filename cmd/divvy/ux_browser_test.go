@@ -44,6 +44,7 @@ func (b *browser) aboveComposer(sel string) (bool, string) {
 
 // Cancelling a split asks first, on its own page; "Keep the split" keeps it.
 func TestBrowserCancelAsksFirst(t *testing.T) {
+	t.Parallel()
 	base := startApp(t)
 	for _, sc := range screens {
 		t.Run(sc.name, func(t *testing.T) {
@@ -69,6 +70,7 @@ func TestBrowserCancelAsksFirst(t *testing.T) {
 // messages" keeps the reader's place; a message posted by someone else
 // arrives live in view above the composer.
 func TestBrowserThreadOpensAtNewest(t *testing.T) {
+	t.Parallel()
 	base := startApp(t)
 	for _, sc := range screens {
 		t.Run(sc.name, func(t *testing.T) {
@@ -114,6 +116,7 @@ window.scrollBy(0, document.getElementById("composer").getBoundingClientRect().h
 // Where the browser has no Web Share (headless Chromium on Linux), the
 // Share button is not shown; Copy is.
 func TestBrowserShareHiddenWithoutWebShare(t *testing.T) {
+	t.Parallel()
 	base := startApp(t)
 	email := "olivia-share@example.com"
 	s := seed(t, base, email, 1)
@@ -149,6 +152,7 @@ func field(label string) string {
 // The card changes from the Money page, proven with the current PIN and
 // a one-time code.
 func TestBrowserChangeCardWithPINAndCode(t *testing.T) {
+	t.Parallel()
 	base, dbURL := startAppDB(t)
 	for _, sc := range screens {
 		t.Run(sc.name, func(t *testing.T) {
@@ -204,6 +208,7 @@ func TestBrowserChangeCardWithPINAndCode(t *testing.T) {
 // The organizer adds Nina by name from the split form; Nina opens the pay
 // link, says who she is, and lands on paying her share.
 func TestBrowserAddPersonFromSplitForm(t *testing.T) {
+	t.Parallel()
 	base := startApp(t)
 	for _, sc := range screens {
 		t.Run(sc.name, func(t *testing.T) {
@@ -236,6 +241,7 @@ func TestBrowserAddPersonFromSplitForm(t *testing.T) {
 // A new thread shows what to do first with the composer at the bottom;
 // messages from before today say their day.
 func TestBrowserQuietThreadAndOlderDays(t *testing.T) {
+	t.Parallel()
 	base := startApp(t)
 	for _, sc := range screens {
 		t.Run(sc.name, func(t *testing.T) {

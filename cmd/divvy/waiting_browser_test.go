@@ -14,6 +14,7 @@ import (
 // the payment card live with the money waiting for her; she sets up, and
 // the thread says she received it.
 func TestBrowserFrenchSendWaits(t *testing.T) {
+	t.Parallel()
 	base, dbURL := startAppDB(t)
 	const fr = "fr-FR,fr;q=0.9"
 	for _, s := range screens {
