@@ -58,8 +58,9 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
 	applied_at timestamptz NOT NULL DEFAULT now()
 )`
 
-// Migrate applies pending migrations, each in its own transaction, under an
-// advisory lock. It returns the names of the migrations it applied.
+// Migrate applies pending migrations, each in its own transaction (one
+// statement at a time, see statements), under an advisory lock. It returns
+// the names of the migrations it applied.
 func (d *DB) Migrate(ctx context.Context) ([]string, error) {
 	ms, err := migrations()
 	if err != nil {
@@ -105,9 +106,12 @@ func (d *DB) Migrate(ctx context.Context) ([]string, error) {
 		if err != nil {
 			return applied, err
 		}
-		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-			tx.Rollback()
-			return applied, fmt.Errorf("migration %s: %w", m.name, err)
+		for i, stmt := range statements(m.sql) {
+			if _, err := tx.ExecContext(ctx, stmt); err != nil {
+				tx.Rollback()
+				first, _, _ := strings.Cut(stmt, "\n")
+				return applied, fmt.Errorf("migration %s: statement %d (%.60s): %w", m.name, i+1, first, err)
+			}
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.version, m.name); err != nil {
 			tx.Rollback()
