@@ -12,7 +12,10 @@
 -- The part comes from the payment's transaction (the setting
 -- divvy.share_part, set with the check of what is left), 1 when not set:
 -- a share's first payment, a settlement's cover.
-ALTER TABLE share_payments ADD COLUMN part int NOT NULL DEFAULT 1 CHECK (part >= 1);
+-- (The check is added apart from the column, under the name PostgreSQL
+-- gives a column's check: Citus refuses ADD COLUMN with a constraint.)
+ALTER TABLE share_payments ADD COLUMN part int NOT NULL DEFAULT 1;
+ALTER TABLE share_payments ADD CONSTRAINT share_payments_part_check CHECK (part >= 1);
 DROP INDEX share_payments_once;
 CREATE UNIQUE INDEX share_payments_once ON share_payments (share_id, part) WHERE undone_by IS NULL;
 
