@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 )
 
 // WaitingFor is how long money sent to someone who has not set up payments
@@ -117,4 +118,37 @@ func (d *DB) ReturnUnclaimedSends(ctx context.Context, p PaymentProvider, limit 
 		n++
 	}
 	return n, nil
+}
+
+// Where a send that waited for its recipient stands, for its card in the
+// thread (which says it waits while it does).
+const (
+	SendWaiting  = "waiting"
+	SendClaimed  = "claimed"  // the recipient set up payments: it is theirs
+	SendReturned = "returned" // given back to the sender's card
+	SendVoided   = "voided"   // the card payment did not go through: nothing was sent
+)
+
+// SendOutcomes says, for each of the card payments ids that waited for
+// their recipient, where it stands now (SendWaiting... SendVoided); ids
+// that never waited are left out.
+func (d *DB) SendOutcomes(ctx context.Context, ids []string) (map[string]string, error) {
+	out := map[string]string{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		ID    string `db:"transfer_id"`
+		State string `db:"state"`
+	}
+	err := d.x.SelectContext(ctx, &rows, `SELECT w.transfer_id, CASE
+			WHEN w.claimed_at IS NOT NULL THEN 'claimed'
+			WHEN EXISTS (SELECT 1 FROM ledger_transfers v WHERE v.pending_of = w.transfer_id AND v.kind = 'void') THEN 'voided'
+			WHEN w.returned_at IS NOT NULL OR EXISTS (SELECT 1 FROM ledger_transfers r WHERE r.reverses = w.transfer_id) THEN 'returned'
+			ELSE 'waiting' END AS state
+		FROM waiting_sends w WHERE w.transfer_id = ANY($1)`, pq.Array(ids))
+	for _, r := range rows {
+		out[r.ID] = r.State
+	}
+	return out, err
 }

@@ -183,7 +183,7 @@ func TestRenderedMessagesMatchTheTemplate(t *testing.T) {
 			t.Fatal(err)
 		}
 		for range 2 { // rendered, then kept
-			got, ok := renderedMessages.get(ctx, nil, m, v.me, v.locale, "")
+			got, ok := renderedMessages.get(ctx, nil, m, v.me, v.locale, "", "")
 			if !ok || got != want.String() {
 				t.Fatalf("reader %d (%s): kept %q, template %q", v.me, v.locale, got, want.String())
 			}

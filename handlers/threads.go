@@ -122,13 +122,18 @@ func messagesView(r *http.Request, store *db.DB, threadID int64, ms []db.Message
 	page := views.Messages{ThreadID: threadID, HasEarlier: more, Items: make([]views.MessageItem, 0, len(ms))}
 	locale := views.Locale(r.Context())
 	dismissed := dismissedSuggestions(r, store, threadID, ms, me)
+	sends := sendOutcomes(r, store, ms)
 	for _, m := range ms {
+		var send string
+		if d, ok := m.Payload().(db.PaymentData); ok && d.Waiting {
+			send = sends[d.TransferID]
+		}
 		if m.Kind != "split" {
 			var title string
 			if m.SplitID != nil {
 				title = splits[*m.SplitID].Title
 			}
-			if html, ok := renderedMessages.get(r.Context(), store, m, me, locale, title); ok {
+			if html, ok := renderedMessages.get(r.Context(), store, m, me, locale, title, send); ok {
 				it := views.MessageItem{ID: m.ID, Kind: m.Kind, HTML: html}
 				if d, ok := m.Payload().(db.TextData); ok && !dismissed[m.ID] {
 					it.Suggest = suggestionItem(r.Context(), m, d.Suggestion, me)
@@ -138,6 +143,7 @@ func messagesView(r *http.Request, store *db.DB, threadID int64, ms []db.Message
 			}
 		}
 		it := messageItem(r.Context(), m, me)
+		it.SendState = send
 		if m.SplitID != nil {
 			s, ok := splits[*m.SplitID]
 			if ok && m.Kind == "split" {
@@ -151,6 +157,26 @@ func messagesView(r *http.Request, store *db.DB, threadID int64, ms []db.Message
 		page.Items = append(page.Items, it)
 	}
 	return page
+}
+
+// sendOutcomes reads where the sends of a page of messages that waited
+// for their recipient stand now (their card says it: waiting, gone back,
+// not gone through); only when the page has one.
+func sendOutcomes(r *http.Request, store *db.DB, ms []db.Message) map[string]string {
+	var ids []string
+	for _, m := range ms {
+		if d, ok := m.Payload().(db.PaymentData); ok && d.Waiting {
+			ids = append(ids, d.TransferID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	out, err := store.SendOutcomes(r.Context(), ids)
+	if err != nil {
+		return nil // shown as waiting rather than the page lost
+	}
+	return out
 }
 
 func messageItem(ctx context.Context, m db.Message, me int64) views.MessageItem {

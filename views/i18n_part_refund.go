@@ -15,6 +15,8 @@ func init() {
 		"kind.part_refund":          "Part refunded",
 		"event.share_left":          "%s has %s left to pay · %s",
 		"share.paid_left":           "paid %s, %s left",
+		"event.sent_returned_card":  "Nobody set up payments to take it: it went back to %s.",
+		"event.sent_voided_card":    "The card payment did not go through: nothing was sent.",
 	})
 	add("fr", map[string]string{
 		"event.share_refunded_card": "%s remboursés à %s · %s",
@@ -22,6 +24,8 @@ func init() {
 		"kind.part_refund":          "Remboursement partiel",
 		"event.share_left":          "%s doit encore %s · %s",
 		"share.paid_left":           "%s payés, reste %s",
+		"event.sent_returned_card":  "Personne n’a configuré les paiements pour le recevoir : il est retourné à %s.",
+		"event.sent_voided_card":    "Le paiement par carte n’a pas abouti : rien n’a été envoyé.",
 	})
 	addRefusal := func(locale string, m map[string]string) {
 		for k, v := range m {

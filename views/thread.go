@@ -74,8 +74,11 @@ type MessageItem struct {
 	// (split_renamed).
 	From, OldTitle string
 	Waiting        bool // a send waiting for its recipient to set up payments
-	Count          int  // splits_closed: how many splits a settlement closed
-	At             time.Time
+	// SendState: where a send that waited stands now ("", waiting,
+	// claimed, returned, voided).
+	SendState string
+	Count     int // splits_closed: how many splits a settlement closed
+	At        time.Time
 	// HTML, when set, is the message as already rendered for this reader
 	// (messages other than split cards never change once posted).
 	HTML string
