@@ -100,6 +100,7 @@ type config struct {
 	cpuProf   string // write the harness's own CPU profile here
 	stmts     int    // pg_stat_statements rows to print
 	balSplits int    // splits of the balances thread
+	balAA     bool   // the balances page against itself: both servers show the summary
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -122,6 +123,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&cfg.cpuProf, "cpuprofile", "", "write the harness's own CPU profile to this file (what the load generator costs)")
 	fs.IntVar(&cfg.stmts, "statements", 0, "print the N statements of the run's databases that took the most time (needs pg_stat_statements loaded in that PostgreSQL)")
 	fs.IntVar(&cfg.preload, "preload", 0, "ledger transfers the big-ledger scenario preloads, 2 entries each (default 500000; -quick 20000)")
+	fs.BoolVar(&cfg.balAA, "balance-aa", false, "balances: compare the page with the summary against the same page from a second server that also shows it (the comparison's own noise and any bias between the two servers)")
 	fs.IntVar(&cfg.balSplits, "balance-splits", 0, "splits the balances scenario posts in its thread of 20 (default 2000; -quick 500)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
