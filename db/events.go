@@ -73,7 +73,6 @@ func addEvents(ctx context.Context, tx sqlx.ExtContext, threadID int64, evs ...n
 			}
 		}
 	}
-	cs := changesOf(tx)
 	kinds := make([]string, len(evs))
 	msgs := make([]sql.NullInt64, len(evs))
 	splits := make([]sql.NullInt64, len(evs))
@@ -94,7 +93,7 @@ func addEvents(ctx context.Context, tx sqlx.ExtContext, threadID int64, evs ...n
 	}
 	args := []any{threadID, len(evs), pq.Array(kinds), pq.Array(msgs), pq.Array(splits), pq.Array(shares), pq.Array(lists)}
 	query := addEventsSQL
-	if cs != nil && len(cs.credits) > 0 {
+	if cs := changesOf(tx); cs != nil && len(cs.credits) > 0 {
 		ids, amounts := cs.takeCredits()
 		query, args = addEventsCreditSQL, append(args, pq.Array(ids), pq.Array(amounts), len(ids))
 	}
@@ -104,16 +103,6 @@ func addEvents(ctx context.Context, tx sqlx.ExtContext, threadID int64, evs ...n
 	}
 	if n, err := res.RowsAffected(); err != nil || n != int64(len(evs)) {
 		return fmt.Errorf("db: %d of %d events of thread %d recorded (%v)", n, len(evs), threadID, err)
-	}
-	// The thread's row is locked to commit: its splits noted here are
-	// synced without locking it again.
-	for _, e := range evs {
-		if cs != nil && e.splitID != 0 && !e.positionsSame {
-			if cs.lockedThreadOf == nil {
-				cs.lockedThreadOf = map[int64]int64{}
-			}
-			cs.lockedThreadOf[e.splitID] = threadID
-		}
 	}
 	return nil
 }
@@ -185,13 +174,10 @@ type changeSet struct {
 	undone          [][2]string // {transfer, undone by}: its own position transfer, if any, to reverse
 	// credits are the ledger's credits still to apply (creditLater).
 	credits []credit
-	// synced are the splits whose positions were synced under the
-	// thread's row lock (payUnderLockSQL), and lockedThreadOf the
-	// threads whose row lock the transaction holds, by split noted with
-	// their events: syncPositions skips the first and syncs the others in
-	// one statement. Noting a split again drops it from synced.
-	synced         map[int64]bool
-	lockedThreadOf map[int64]int64
+	// deltas are position deltas read under the thread's row lock, by
+	// split, for syncPositions (splitDeltaUnderLock); noting the split
+	// again drops its delta.
+	deltas map[int64]splitDelta
 }
 
 // credit is an amount a transfer put in an account whose balance is not
@@ -220,16 +206,6 @@ func (cs *changeSet) takeCredits() (ids []int64, amounts []string) {
 	}
 	cs.credits = nil
 	return ids, amounts
-}
-
-// rolledBackToSavepoint forgets, after q's transaction rolled back to a
-// savepoint, which thread rows it holds locked (a row lock taken after the
-// savepoint is released) and which splits it synced. (No ledger transfer
-// runs inside a savepoint: a credit left for later would outlive it.)
-func rolledBackToSavepoint(q sqlx.ExtContext) {
-	if cs := changesOf(q); cs != nil {
-		cs.lockedThreadOf, cs.synced = nil, nil
-	}
 }
 
 // changesOf is the changeSet of q's transaction, nil outside inTx.
@@ -300,7 +276,7 @@ func noteSplit(q sqlx.ExtContext, splitID int64) {
 		if !slices.Contains(cs.splits, splitID) {
 			cs.splits = append(cs.splits, splitID)
 		}
-		delete(cs.synced, splitID)
+		delete(cs.deltas, splitID)
 	}
 }
 

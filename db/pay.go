@@ -242,14 +242,14 @@ func sharePayment(s Split, sh Share, method string, asked money.Money) TransferH
 		},
 		// The payment's events lock the thread's row (and credit the
 		// collector first, in the same statement): from there to commit,
-		// one statement says whether the split is paid in full and moves
-		// its positions.
+		// one read says whether the split is paid in full and how its
+		// positions move, and one statement writes the positions.
 		After: func(ctx context.Context, tx sqlx.ExtContext, t Transfer) error {
 			if err := addEvents(ctx, tx, s.ThreadID, newEvent{kind: EventMessage, messageID: msgID, splitID: s.ID},
 				newEvent{kind: EventSplit, splitID: s.ID, shareID: sh.ID}); err != nil {
 				return err
 			}
-			closedMsg, err := closeIfPaid(ctx, tx, s, t.CreatedAt)
+			closedMsg, err := closeIfPaid(ctx, tx, s)
 			if err != nil || closedMsg == 0 {
 				return err
 			}
@@ -265,38 +265,40 @@ func sharePayment(s Split, sh Share, method string, asked money.Money) TransferH
 // stays open). The caller holds the thread's row lock (addEvents), held to
 // commit, so the payments of one split pass here one at a time, and of two
 // last payments committing at once the second sees the first. The same
-// statement moves the split's positions (payUnderLockSQL), at now.
-func closeIfPaid(ctx context.Context, tx sqlx.ExtContext, s Split, now time.Time) (int64, error) {
+// read takes the split's position delta for syncPositions.
+func closeIfPaid(ctx context.Context, tx sqlx.ExtContext, s Split) (int64, error) {
 	var rows []struct {
-		Open bool `db:"open"`
-		Due  bool `db:"due"`
-		syncedUnderLock
+		Open      bool                `db:"open"`
+		Due       bool                `db:"due"`
+		Currency  string              `db:"currency"`
+		UserID    sql.NullInt64       `db:"user_id"`
+		Amount    decimal.NullDecimal `db:"amount"`
+		AccountID sql.NullInt64       `db:"account_id"`
+		Done      sql.NullInt64       `db:"done"`
 	}
-	if err := sqlx.SelectContext(ctx, tx, &rows, payUnderLockSQL, s.ID, s.ThreadID, now, true); err != nil {
+	if err := sqlx.SelectContext(ctx, tx, &rows, dueAndDeltaSQL, s.ID, s.ThreadID); err != nil {
 		return 0, err
 	}
 	if len(rows) == 0 {
 		return 0, sql.ErrNoRows
 	}
-	r := rows[0]
-	synced, err := r.done(s.ID)
-	if err != nil {
-		return 0, err
-	}
-	if cs := changesOf(tx); cs != nil && synced {
-		// Nothing left for syncPositions, unless the split is noted again.
-		if cs.synced == nil {
-			cs.synced = map[int64]bool{}
+	if cs := changesOf(tx); cs != nil {
+		sd := splitDelta{threadID: s.ThreadID, currency: rows[0].Currency}
+		for _, r := range rows {
+			if r.UserID.Valid {
+				sd.legs = append(sd.legs, positionLeg{UserID: r.UserID.Int64, Amount: r.Amount.Decimal, AccountID: r.AccountID.Int64})
+				sd.done = int(r.Done.Int64)
+			}
 		}
-		cs.synced[s.ID] = true
-	}
-	closed := int64(0)
-	if r.Open && !r.Due {
-		if closed, err = markComplete(ctx, tx, s); err != nil {
-			return 0, err
+		if cs.deltas == nil {
+			cs.deltas = map[int64]splitDelta{}
 		}
+		cs.deltas[s.ID] = sd
 	}
-	return closed, r.coverEven(ctx, tx, s.ThreadID)
+	if !rows[0].Open || rows[0].Due {
+		return 0, nil
+	}
+	return markComplete(ctx, tx, s)
 }
 
 // markComplete records that an open split is paid in full, with its "All

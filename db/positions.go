@@ -151,100 +151,27 @@ const splitPositionDelta = `
 	GROUP BY user_id HAVING sum(amount) <> 0
 	ORDER BY user_id`
 
-// positionsUnderLock are the common table expressions that sync split $1
-// of thread $2 in one statement, for a transaction that holds the
-// thread's row lock already (addEvents took it): the split's position
-// transfer, named and made as syncPositions would (the delta of
-// splitPositionDelta in the split's currency, the accounts locked in id
-// order), created at $3, with the thread's balances event when $4. plan
-// says how many legs the delta has, and go whether it was posted: not when
-// a leg's account is not opened yet, or the split is not in the thread
-// (syncPositions then does it the long way). The split's rows are read
-// first (materialized), as in splitPositionDelta.
-var positionsUnderLock = `
-	cur AS MATERIALIZED (
-		SELECT c.code, c.minor FROM splits s JOIN currencies c ON c.code = s.currency WHERE s.group_id = $2 AND s.id = $1
-	),
-	delta AS MATERIALIZED (` + splitPositionDeltaOwnCurrency + `),
-	plan AS MATERIALIZED (
-		SELECT count(*) AS legs, coalesce(bool_and(account_id <> 0), false) AND EXISTS (SELECT 1 FROM cur) AS go,
-			coalesce(max(done), 0) + 1 AS n, sum(amount) FILTER (WHERE amount > 0) AS total
-		FROM delta
-	), locked AS (
-		SELECT id FROM ledger_accounts WHERE id IN (SELECT account_id FROM delta) AND (SELECT go FROM plan)
-		ORDER BY id FOR NO KEY UPDATE
-	), t AS (
-		INSERT INTO ledger_transfers (id, kind, currency, minor, amount, split_id, request_hash, created_at)
-		SELECT 'pos:s' || $1::text || ':' || plan.n, 'position', cur.code, cur.minor, plan.total, $1, 'position', $3
-		FROM plan, cur WHERE plan.go
-		RETURNING id
-	), entries AS (
-		INSERT INTO ledger_entries (transfer_id, account_id, currency, minor, amount)
-		SELECT t.id, d.account_id, cur.code, cur.minor, d.amount FROM t, cur, delta d
-	), seq AS (
-		UPDATE groups SET event_seq = event_seq + 1 WHERE id = $2 AND $4 AND EXISTS (SELECT 1 FROM t) RETURNING event_seq
-	), event AS (
-		INSERT INTO events (group_id, id, kind) SELECT $2, seq.event_seq, '` + EventBalances + `' FROM seq
-	), moved AS (
-		UPDATE ledger_accounts a SET balance = a.balance + d.amount
-		FROM delta d WHERE a.id = d.account_id AND a.id IN (SELECT id FROM locked) AND EXISTS (SELECT 1 FROM t)
-		RETURNING a.id, a.user_id, a.balance
-	)`
+// dueAndDeltaSQL is, for split $1 of thread $2, read under the thread's
+// row lock by a payment of one of its shares: whether it is open with
+// nothing due (dueSharesSQL), and its position delta (splitPositionDelta,
+// in the split's own currency), one row per leg, or one row of NULLs when
+// none. The split's rows are read first (materialized), as in
+// splitPositionDelta.
+var dueAndDeltaSQL = `
+	WITH due (open, due) AS MATERIALIZED (` + dueSharesSQL + `),
+	delta AS (` + strings.ReplaceAll(splitPositionDelta, "$3", "(SELECT currency FROM s)") + `)
+	SELECT due.open, due.due, (SELECT currency FROM splits WHERE group_id = $2 AND id = $1) AS currency,
+		d.user_id, d.amount, d.account_id, d.done
+	FROM due LEFT JOIN delta d ON true
+	ORDER BY d.user_id`
 
-// splitPositionDeltaOwnCurrency is splitPositionDelta in the split's own
-// currency.
-var splitPositionDeltaOwnCurrency = strings.ReplaceAll(splitPositionDelta, "$3", "(SELECT currency FROM s)")
-
-// syncSplitUnderLockSQL syncs a split's positions (positionsUnderLock).
-var syncSplitUnderLockSQL = `WITH ` + positionsUnderLock + `
-	SELECT plan.legs, plan.go, (SELECT count(*) FROM moved) AS moved, coalesce((SELECT id FROM t), '') AS transfer_id,
-		(SELECT code FROM cur) AS currency, (SELECT array_agg(user_id ORDER BY user_id) FROM moved WHERE balance = 0) AS even
-	FROM plan`
-
-// payUnderLockSQL is what a payment of one of split $1's shares does under
-// the thread's row lock, in one statement: it says whether the split is
-// open with nothing due (dueSharesSQL), and syncs its positions
-// (positionsUnderLock).
-var payUnderLockSQL = `
-	WITH due (open, due) AS MATERIALIZED (` + dueSharesSQL + `),` + positionsUnderLock + `
-	SELECT due.open, due.due, plan.legs, plan.go, (SELECT count(*) FROM moved) AS moved, coalesce((SELECT id FROM t), '') AS transfer_id,
-		(SELECT code FROM cur) AS currency, (SELECT array_agg(user_id ORDER BY user_id) FROM moved WHERE balance = 0) AS even
-	FROM due, plan`
-
-// syncedUnderLock is what positionsUnderLock did: with the transfer it
-// posted, the members it left exactly even (see writePositions).
-type syncedUnderLock struct {
-	Legs       int            `db:"legs"`
-	Go         bool           `db:"go"`
-	Moved      int            `db:"moved"`
-	TransferID string         `db:"transfer_id"`
-	Currency   sql.NullString `db:"currency"`
-	Even       pq.Int64Array  `db:"even"`
-}
-
-// coverEven covers the outstanding shares of the members the transfer
-// left exactly even, as writePositions does after a split's transfer.
-func (r syncedUnderLock) coverEven(ctx context.Context, q sqlx.ExtContext, threadID int64) error {
-	if len(r.Even) == 0 || r.TransferID == "" {
-		return nil
-	}
-	if p, ok := q.(prepared); ok {
-		q = p.ExtContext
-	}
-	tx, ok := q.(*sqlx.Tx)
-	if !ok {
-		return errors.New("db: positions synced outside a transaction")
-	}
-	return coverShares(ctx, tx, r.TransferID, threadID, []int64(r.Even), r.Currency.String)
-}
-
-// done says whether the split is synced (nothing to post, or posted); an
-// error when the transfer moved other accounts than its legs.
-func (r syncedUnderLock) done(splitID int64) (bool, error) {
-	if r.Go && r.Moved != r.Legs {
-		return false, fmt.Errorf("db: split %d's position transfer moved %d of %d accounts", splitID, r.Moved, r.Legs)
-	}
-	return r.Go || r.Legs == 0, nil
+// splitDelta is a split's position delta read under its thread's row lock
+// in the transaction that syncs it.
+type splitDelta struct {
+	threadID int64
+	currency string
+	legs     []positionLeg
+	done     int
 }
 
 // syncPositions posts, in tx, the position transfer of each split whose
@@ -265,28 +192,20 @@ func (d *DB) syncPositions(ctx context.Context, tx *sqlx.Tx, cs *changeSet) erro
 	slices.Sort(splits)
 	var moved []int64 // threads whose positions moved
 	for _, id := range splits {
-		if cs.synced[id] {
-			continue // by the statement that read it under the thread's row lock
-		}
-		if thread, ok := cs.lockedThreadOf[id]; ok {
-			// The thread's row is locked already: one statement.
-			event := !slices.Contains(moved, thread)
-			var r syncedUnderLock
-			if err := tx.GetContext(ctx, &r, syncSplitUnderLockSQL, id, thread, d.ledgerTime(), event); err != nil {
-				return err
-			}
-			if ok, err := r.done(id); err != nil || ok {
-				if err != nil {
+		if sd, ok := cs.deltas[id]; ok {
+			// Read under the thread's row lock, which this transaction
+			// holds since, and nothing has changed the split since.
+			if len(sd.legs) > 0 {
+				event := !slices.Contains(moved, sd.threadID)
+				tid := fmt.Sprintf("pos:s%d:%d", id, sd.done+1)
+				if err := d.writePositions(ctx, tx, tid, sd.threadID, id, sd.currency, sd.legs, event); err != nil {
 					return err
 				}
-				if err := r.coverEven(ctx, tx, thread); err != nil {
-					return err
+				if event {
+					moved = append(moved, sd.threadID)
 				}
-				if r.Go && event {
-					moved = append(moved, thread)
-				}
-				continue
 			}
+			continue
 		}
 		// The thread's row is locked first: syncs of one thread run one at
 		// a time, and the delta is read after the lock, by a statement of

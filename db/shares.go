@@ -425,7 +425,6 @@ func (d *DB) JoinBySplitLink(ctx context.Context, token string, userID int64) (P
 		if code := ErrorCode(err); code == ECONFLICT || code == EFORBIDDEN {
 			in = false
 			_, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT add_share`)
-			rolledBackToSavepoint(tx)
 			return err
 		}
 		if err != nil {
