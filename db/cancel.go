@@ -77,33 +77,18 @@ func (d *DB) giveBack(ctx context.Context, tx *sqlx.Tx, splitID int64) error {
 // ids of the split's shares (card refunds to be told to the provider after
 // commit), locking their accounts first in the ledger's order.
 func (d *DB) giveBackPayments(ctx context.Context, tx *sqlx.Tx, splitID int64, ids []string) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	if err := lockPaymentAccounts(ctx, tx, ids); err != nil {
+	locked, err := lockPaymentAccounts(ctx, tx, ids)
+	if err != nil {
 		return err
 	}
-	pays := make([]Transfer, len(ids))
-	avail := map[int64]int64{} // a card payment's pending account -> the same person's available one
-	for i, id := range ids {
-		t, err := loadTransfer(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		pays[i] = t
-		if t.Kind == TransferCardPayment {
-			pending, err := loadAccount(ctx, tx, t.To)
-			if err != nil {
-				return err
-			}
-			a, err := ensureAccount(ctx, tx, AccountAvailable, pending.UserID, 0, t.Amount.Currency)
-			if err != nil {
-				return err
-			}
-			avail[t.To] = a.ID
-		}
-	}
-	for _, t := range pays {
+	return d.giveBackLocked(ctx, tx, splitID, locked, ids)
+}
+
+// giveBackLocked records, in tx, the refund or reversal of the payments ids,
+// whose accounts lockPaymentAccounts locked (locked holds them, loaded).
+func (d *DB) giveBackLocked(ctx context.Context, tx *sqlx.Tx, splitID int64, locked lockedPayments, ids []string) error {
+	for _, id := range ids {
+		t := locked.transfers[id]
 		// What it stands for now, read under the locks: an edit may have
 		// given part of it back already.
 		amount, err := standingOf(ctx, tx, t)
@@ -120,7 +105,7 @@ func (d *DB) giveBackPayments(ctx context.Context, tx *sqlx.Tx, splitID int64, i
 				return err
 			}
 			if settled {
-				r.From, r.PendingOf = avail[t.To], ""
+				r.From, r.PendingOf = locked.available[t.To], ""
 			}
 		}
 		r, hash := prepare(r)
@@ -141,35 +126,47 @@ func (d *DB) giveBackPayments(ctx context.Context, tx *sqlx.Tx, splitID int64, i
 	return nil
 }
 
+// lockedPayments are payments whose accounts lockPaymentAccounts locked:
+// the transfers by id, and for a card payment its pending account's owner's
+// available account (where its refund comes from once it settled).
+type lockedPayments struct {
+	transfers map[string]Transfer
+	available map[int64]int64 // a card payment's pending account -> the same person's available one
+}
+
 // lockPaymentAccounts locks, all at once in the ledger's order, the
 // accounts that giving back (whole or in part) the payments ids may touch:
-// theirs, and for a card payment the collector's available account.
-func lockPaymentAccounts(ctx context.Context, tx *sqlx.Tx, ids []string) error {
+// theirs, and for a card payment the collector's available account. It
+// returns the payments it read for that, so callers do not read them again.
+func lockPaymentAccounts(ctx context.Context, tx *sqlx.Tx, ids []string) (lockedPayments, error) {
+	locked := lockedPayments{transfers: map[string]Transfer{}, available: map[int64]int64{}}
 	var accts []int64
 	for _, id := range ids {
 		t, err := loadTransfer(ctx, tx, id)
 		if err != nil {
-			return err
+			return locked, err
 		}
+		locked.transfers[id] = t
 		accts = append(accts, t.From, t.To)
 		if t.Kind == TransferCardPayment {
 			pending, err := loadAccount(ctx, tx, t.To)
 			if err != nil {
-				return err
+				return locked, err
 			}
 			a, err := ensureAccount(ctx, tx, AccountAvailable, pending.UserID, 0, t.Amount.Currency)
 			if err != nil {
-				return err
+				return locked, err
 			}
+			locked.available[t.To] = a.ID
 			accts = append(accts, a.ID)
 		}
 	}
 	if len(accts) == 0 {
-		return nil
+		return locked, nil
 	}
 	_, err := tx.ExecContext(ctx, `SELECT id FROM ledger_accounts WHERE id = ANY($1) ORDER BY `+lockRankSQL()+`, id FOR NO KEY UPDATE`,
 		pq.Array(accts))
-	return err
+	return locked, err
 }
 
 // refundLease is how long a worker owns the refunds it is telling the

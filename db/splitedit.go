@@ -363,18 +363,15 @@ func (d *DB) giveBackDifference(ctx context.Context, tx *sqlx.Tx, splitID int64,
 	for _, p := range parts {
 		ids = append(ids, p.id)
 	}
-	if err := lockPaymentAccounts(ctx, tx, ids); err != nil {
+	locked, err := lockPaymentAccounts(ctx, tx, ids)
+	if err != nil {
 		return err
 	}
-	if err := d.giveBackPayments(ctx, tx, splitID, undo); err != nil {
+	if err := d.giveBackLocked(ctx, tx, splitID, locked, undo); err != nil {
 		return err
 	}
 	for _, p := range parts {
-		t, err := loadTransfer(ctx, tx, p.id)
-		if err != nil {
-			return err
-		}
-		if _, err := d.partRefund(ctx, tx, splitID, t, p.amount); err != nil {
+		if _, err := d.partRefund(ctx, tx, splitID, locked.transfers[p.id], p.amount); err != nil {
 			return err
 		}
 	}
