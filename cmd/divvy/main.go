@@ -46,13 +46,14 @@ func main() {
 // tuneRuntime trades memory for CPU, unless GOGC or GOMEMLIMIT say otherwise.
 // Divvy's live heap is small (tens of MB, even with 10 000 event streams)
 // while a page allocates a few hundred KB, so with Go's default the
-// collector would run every few dozen pages; letting the heap grow to four
-// times its live size (gcPercent) makes it run about a third as often. 400
-// saved a little more CPU but left the server at 70-76 MiB after the load
-// harness's page-mixed, past the 75 MB it should stay under; 300 keeps it
-// at about 62 (README, Performance). The soft limit keeps a run-away heap
-// in check; it is set far above the live heap of 10 000 streams, so the
-// collector never has to chase it.
+// collector would run every few dozen pages; letting the heap grow to three
+// times its live size (gcPercent) makes it run about half as often. 400 and
+// then 300 saved a little more CPU, but on a quiet machine 300 left the
+// server at 65-81 MiB after the load harness's page-mixed (50 clients), past
+// the 75 MB it should stay under; 200 keeps it at 57-61 MiB (README,
+// Performance). The soft limit keeps a run-away heap in check; it is set far
+// above the live heap of 10 000 streams, so the collector never has to
+// chase it.
 //
 // It also gives Go one P more per hashing thread (see db.HashThreads),
 // unless GOMAXPROCS is set.
@@ -70,7 +71,7 @@ func tuneRuntime(getenv func(string) string) {
 
 // The collector's defaults; see tuneRuntime.
 const (
-	gcPercent   = 300
+	gcPercent   = 200
 	memoryLimit = 1 << 30
 )
 

@@ -19,8 +19,8 @@ func TestTuneRuntime(t *testing.T) {
 	debug.SetGCPercent(100)
 	debug.SetMemoryLimit(1 << 40)
 	tuneRuntime(env(map[string]string{}))
-	if p, l := percent(), debug.SetMemoryLimit(-1); p != 300 || l != 1<<30 {
-		t.Fatalf("defaults: GOGC %d, GOMEMLIMIT %d; want 300 and 1 GiB", p, l)
+	if p, l := percent(), debug.SetMemoryLimit(-1); p != 200 || l != 1<<30 {
+		t.Fatalf("defaults: GOGC %d, GOMEMLIMIT %d; want 200 and 1 GiB", p, l)
 	}
 	debug.SetGCPercent(50)
 	debug.SetMemoryLimit(64 << 20)
