@@ -141,7 +141,7 @@ func TestSSEReader(t *testing.T) {
 		if err != nil {
 			t.Fatalf("event %d: %v", i, err)
 		}
-		if got := (ev{e.ID, e.Name, string(e.Data)}); got != w {
+		if got := (ev{e.ID(), e.Name, string(e.Data)}); got != w {
 			t.Errorf("event %d = %+v, want %+v", i, got, w)
 		}
 	}

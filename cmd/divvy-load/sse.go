@@ -11,31 +11,134 @@ import (
 
 // sseEvent is one dispatched Server-Sent Event.
 type sseEvent struct {
-	ID   string // the last event id at dispatch, as EventSource keeps it
 	Name string // "message" when the stream named none
-	Data []byte // data lines joined with "\n"; valid until the next Next
+	Data []byte // data lines joined with "\n"; valid until the next line is parsed
+	id   []byte // the last event id at dispatch; see ID
 }
 
-// sseReader parses a text/event-stream the way EventSource does (the
-// WHATWG HTML "event stream interpretation"), with as little copying as a
-// load generator reading thousands of streams can afford.
-type sseReader struct {
-	r      *bufio.Reader
-	long   []byte // a line longer than the bufio buffer, reassembled
-	data   []byte
-	name   string
-	lastID string
-	ev     sseEvent
+// ID is the last event id at dispatch, as EventSource keeps it.
+func (e *sseEvent) ID() string { return string(e.id) }
+
+// sseParser interprets the lines of a text/event-stream the way
+// EventSource does (the WHATWG HTML "event stream interpretation"), with as
+// little copying and allocation as a load generator reading thousands of
+// streams can afford: an event costs no allocation once the buffers have
+// grown. Lines come from sseReader (pulled from an io.Reader) or from feed
+// (bytes pushed as a socket gives them).
+type sseParser struct {
+	data    []byte
+	name    string
+	lastID  []byte
+	ev      sseEvent
+	partial []byte // feed: the start of a line whose end has not come yet
 	// Retry is the reconnection delay the server asked for (0 if none).
 	Retry time.Duration
+}
+
+// LastID is the id a reconnection sends as Last-Event-ID.
+func (s *sseParser) LastID() string { return string(s.lastID) }
+
+// eventName is a field's value as a string, without allocating for the
+// names Divvy sends.
+func eventName(v []byte) string {
+	switch string(v) {
+	case "split":
+		return "split"
+	case "message":
+		return "message"
+	case "reload":
+		return "reload"
+	case "members":
+		return "members"
+	case "balances":
+		return "balances"
+	case "splits":
+		return "splits"
+	}
+	return string(v)
+}
+
+// line interprets one line (without its end) and returns the event it
+// dispatches, if any: valid until the next line. Comments and events with
+// no data are skipped.
+func (s *sseParser) line(line []byte) *sseEvent {
+	if len(line) == 0 {
+		if len(s.data) == 0 {
+			s.name = ""
+			return nil
+		}
+		s.ev = sseEvent{id: s.lastID, Name: s.name, Data: bytes.TrimSuffix(s.data, []byte{'\n'})}
+		if s.ev.Name == "" {
+			s.ev.Name = "message"
+		}
+		s.data, s.name = s.data[:0], ""
+		return &s.ev
+	}
+	if line[0] == ':' {
+		return nil // comment: ": connected", ": ping"
+	}
+	field, value := line, []byte(nil)
+	if i := bytes.IndexByte(line, ':'); i >= 0 {
+		field, value = line[:i], line[i+1:]
+		value = bytes.TrimPrefix(value, []byte{' '})
+	}
+	switch string(field) {
+	case "event":
+		s.name = eventName(value)
+	case "data":
+		// The buffer is reused from event to event: the caller was
+		// told Data is valid until the next line.
+		s.data = append(s.data, value...)
+		s.data = append(s.data, '\n')
+	case "id":
+		if bytes.IndexByte(value, 0) < 0 {
+			// A fresh slice when it changes: an event dispatched
+			// before keeps the id it had.
+			if !bytes.Equal(value, s.lastID) {
+				s.lastID = append([]byte(nil), value...)
+			}
+		}
+	case "retry":
+		if n, err := strconv.Atoi(string(value)); err == nil && n >= 0 {
+			s.Retry = time.Duration(n) * time.Millisecond
+		}
+	}
+	return nil
+}
+
+// feed interprets bytes as they come from the stream, calling on for each
+// event they complete (ev valid during the call). A line cut between two
+// feeds waits in partial for its end.
+func (s *sseParser) feed(p []byte, on func(*sseEvent)) {
+	for len(p) > 0 {
+		i := bytes.IndexByte(p, '\n')
+		if i < 0 {
+			s.partial = append(s.partial, p...)
+			return
+		}
+		line := p[:i]
+		p = p[i+1:]
+		if len(s.partial) > 0 {
+			s.partial = append(s.partial, line...)
+			line = s.partial
+		}
+		if ev := s.line(bytes.TrimSuffix(line, []byte{'\r'})); ev != nil {
+			on(ev)
+		}
+		s.partial = s.partial[:0]
+	}
+}
+
+// sseReader pulls the lines of an event stream from a reader.
+type sseReader struct {
+	sseParser
+	r    *bufio.Reader
+	long []byte // a line longer than the bufio buffer, reassembled
 }
 
 func newSSEReader(r io.Reader, size int) *sseReader {
 	return &sseReader{r: bufio.NewReaderSize(r, size)}
 }
-
-// LastID is the id a reconnection sends as Last-Event-ID.
-func (s *sseReader) LastID() string { return s.lastID }
 
 // Next returns the next event, or the reader's error (io.EOF when the
 // stream ended). Comments and events with no data are skipped.
@@ -45,42 +148,8 @@ func (s *sseReader) Next() (*sseEvent, error) {
 		if err != nil {
 			return nil, err
 		}
-		if len(line) == 0 {
-			if len(s.data) == 0 {
-				s.name = ""
-				continue
-			}
-			s.ev = sseEvent{ID: s.lastID, Name: s.name, Data: bytes.TrimSuffix(s.data, []byte{'\n'})}
-			if s.ev.Name == "" {
-				s.ev.Name = "message"
-			}
-			s.data, s.name = s.data[:0], ""
-			return &s.ev, nil
-		}
-		if line[0] == ':' {
-			continue // comment: ": connected", ": ping"
-		}
-		field, value := line, []byte(nil)
-		if i := bytes.IndexByte(line, ':'); i >= 0 {
-			field, value = line[:i], line[i+1:]
-			value = bytes.TrimPrefix(value, []byte{' '})
-		}
-		switch string(field) {
-		case "event":
-			s.name = string(value)
-		case "data":
-			// The buffer is reused from event to event: the caller was
-			// told Data is valid until the next Next.
-			s.data = append(s.data, value...)
-			s.data = append(s.data, '\n')
-		case "id":
-			if bytes.IndexByte(value, 0) < 0 {
-				s.lastID = string(value)
-			}
-		case "retry":
-			if n, err := strconv.Atoi(string(value)); err == nil && n >= 0 {
-				s.Retry = time.Duration(n) * time.Millisecond
-			}
+		if ev := s.line(line); ev != nil {
+			return ev, nil
 		}
 	}
 }

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -51,9 +54,19 @@ func (h *harness) awaitEvents(ctx context.Context, plan *livePlan, upto, n int, 
 
 // readStream is one browser tab on the live thread: an EventSource that
 // reconnects (with Last-Event-ID) when the stream ends, as browsers do.
-// first gets the outcome of the first connection.
+// first gets the outcome of the first connection. Its socket is read by a
+// poller (see poller), or with -stream-goroutines by this goroutine
+// through net/http.
 func (h *harness) readStream(ctx context.Context, ss *site, b *browser, path string, st *stream, plan *livePlan,
 	received *atomic.Int64, first chan<- error) {
+	on := func(ev *sseEvent) {
+		switch ev.Name {
+		case "split":
+			h.sawSplit(ev.Data, st, plan, received)
+		case "reload":
+			st.reloads++
+		}
+	}
 	lastID := ""
 	for {
 		req, err := ss.newRequest(ctx, b, http.MethodGet, path, nil)
@@ -66,49 +79,34 @@ func (h *harness) readStream(ctx context.Context, ss *site, b *browser, path str
 		if lastID != "" {
 			req.Header.Set("Last-Event-ID", lastID)
 		}
-		res, err := ss.client.Do(req)
-		if err == nil && res.StatusCode != http.StatusOK {
-			res.Body.Close()
-			err = fmt.Errorf("GET %s: status %d", route(path), res.StatusCode)
+		var p *sseParser
+		if h.cfg.streamGoroutines {
+			p, err = readStreamHere(ctx, ss, req, on, &first)
+		} else {
+			p, err = readStreamPolled(ctx, req, on, &first)
+		}
+		if first == nil && err != nil && ctx.Err() == nil {
+			// Not the first connection (whose error the opening reports).
+			h.errs.add("live", err)
+			h.prog.errs.Add(1)
 		}
 		if first != nil {
 			first <- err
-			first = nil
-			if err != nil {
-				return
-			}
+			return
 		}
 		retry := time.Second
-		if err != nil {
-			if ctx.Err() != nil {
-				return
-			}
-			h.errs.add("live", err)
-			h.prog.errs.Add(1)
-		} else {
-			r := newSSEReader(res.Body, 16<<10)
-			for {
-				ev, err := r.Next()
-				if err != nil {
-					break
-				}
-				switch ev.Name {
-				case "split":
-					h.sawSplit(ev.Data, st, plan, received)
-				case "reload":
-					st.reloads++
-				}
-			}
-			res.Body.Close()
-			if id := r.LastID(); id != "" {
+		if p != nil {
+			if id := p.LastID(); id != "" {
 				lastID = id
 			}
-			if r.Retry > 0 {
-				retry = r.Retry
+			if p.Retry > 0 {
+				retry = p.Retry
 			}
-			if ctx.Err() != nil {
-				return
-			}
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		if err == nil {
 			st.reconnects++
 		}
 		select {
@@ -117,6 +115,87 @@ func (h *harness) readStream(ctx context.Context, ss *site, b *browser, path str
 		case <-time.After(retry):
 		}
 	}
+}
+
+// connected tells the opening how the first connection went, once.
+func connected(first *chan<- error, err error) {
+	if *first != nil {
+		*first <- err
+		*first = nil
+	}
+}
+
+// readStreamHere opens the stream with net/http and reads it in this
+// goroutine until it ends. It returns the parser (nil if the stream did
+// not open) and why it did not open.
+func readStreamHere(ctx context.Context, ss *site, req *http.Request, on func(*sseEvent), first *chan<- error) (*sseParser, error) {
+	res, err := ss.client.Do(req)
+	if err == nil && res.StatusCode != http.StatusOK {
+		res.Body.Close()
+		err = fmt.Errorf("GET %s: status %d", route(req.URL.Path), res.StatusCode)
+	}
+	if err != nil {
+		return nil, err
+	}
+	connected(first, nil)
+	defer res.Body.Close()
+	r := newSSEReader(res.Body, 16<<10)
+	for {
+		ev, err := r.Next()
+		if err != nil {
+			return &r.sseParser, nil
+		}
+		on(ev)
+	}
+}
+
+// streamPollers read every stream of the process (see poller).
+var streamPollers = sync.OnceValues(newPollers)
+
+// readStreamPolled opens the stream on a connection of its own, reads the
+// answer's head, and hands the socket to a poller until the stream ends or
+// ctx does. It returns the parser (nil if the stream did not open) and why
+// it did not open.
+func readStreamPolled(ctx context.Context, req *http.Request, on func(*sseEvent), first *chan<- error) (*sseParser, error) {
+	pp, err := streamPollers()
+	if err != nil {
+		return nil, err
+	}
+	d := net.Dialer{Timeout: 10 * time.Second}
+	conn, err := d.DialContext(ctx, "tcp", req.URL.Host)
+	if err != nil {
+		return nil, fmt.Errorf("GET %s: %w", route(req.URL.Path), err)
+	}
+	conn.SetDeadline(time.Now().Add(30 * time.Second))
+	br := bufio.NewReaderSize(conn, 4<<10)
+	res, err := func() (*http.Response, error) {
+		if err := req.Write(conn); err != nil {
+			return nil, err
+		}
+		return http.ReadResponse(br, req)
+	}()
+	if err == nil && res.StatusCode != http.StatusOK {
+		err = fmt.Errorf("status %d", res.StatusCode)
+	}
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("GET %s: %w", route(req.URL.Path), err)
+	}
+	conn.SetDeadline(time.Time{})
+	// What came with the head: the start of the body.
+	head, _ := br.Peek(br.Buffered())
+	p := &sseParser{}
+	s, err := pp.add(conn, head, p, on)
+	if err != nil {
+		return nil, fmt.Errorf("GET %s: %w", route(req.URL.Path), err)
+	}
+	connected(first, nil)
+	select {
+	case <-s.ended:
+	case <-ctx.Done():
+	}
+	pp.remove(s)
+	return p, nil
 }
 
 var splitIDMark = []byte(`id="split-`)
