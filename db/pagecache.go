@@ -60,17 +60,18 @@ type ThreadRows struct {
 // ThreadPage returns the thread's members, its newest messages (up to limit)
 // and the splits the split messages show. seq is the thread's event id read
 // before (Thread.EventSeq from Membership): the rows are those of that event
-// id or later, read once per event id. Callers must not change what it
-// returns.
+// id or later, read once per event id (a request at an earlier id takes the
+// rows of a later one, kept or being read: they were read after its id too).
+// Callers must not change what it returns.
 func (d *DB) ThreadPage(ctx context.Context, threadID, seq int64, limit int) (ThreadRows, error) {
 	d.pages.mu.Lock()
 	c := d.pages.m[threadID]
-	if c != nil && c.seq == seq && len(c.msgs) <= limit {
+	if c != nil && c.seq >= seq && len(c.msgs) <= limit {
 		d.pages.mu.Unlock()
 		return ThreadRows{c.members, c.msgs, c.more, c.splits}, nil
 	}
 	l := d.pages.loading[threadID]
-	if l != nil && l.seq == seq && l.limit == limit {
+	if l != nil && l.seq >= seq && l.limit == limit {
 		d.pages.mu.Unlock()
 		select {
 		case <-l.done:
@@ -83,11 +84,13 @@ func (d *DB) ThreadPage(ctx context.Context, threadID, seq int64, limit int) (Th
 			return ThreadRows{}, ctx.Err()
 		}
 	}
-	if l != nil {
-		// A read at another event id is under way: this one goes alone.
+	if l != nil && l.limit != limit {
+		// A read of another length is under way: this one goes alone.
 		d.pages.mu.Unlock()
 		return d.readThreadPage(ctx, threadID, seq, limit)
 	}
+	// No read, or one at an earlier event id: this one is the thread's
+	// newest, which the requests at its id (or earlier) wait for.
 	l = &pageLoad{seq: seq, limit: limit, done: make(chan struct{})}
 	if d.pages.loading == nil {
 		d.pages.loading = map[int64]*pageLoad{}
@@ -97,7 +100,9 @@ func (d *DB) ThreadPage(ctx context.Context, threadID, seq int64, limit int) (Th
 
 	l.rows, l.err = d.readThreadPage(ctx, threadID, seq, limit)
 	d.pages.mu.Lock()
-	delete(d.pages.loading, threadID)
+	if d.pages.loading[threadID] == l {
+		delete(d.pages.loading, threadID)
+	}
 	d.pages.mu.Unlock()
 	close(l.done)
 	return l.rows, l.err

@@ -111,3 +111,86 @@ func TestThreadPageReadOncePerEvent(t *testing.T) {
 		}
 	}
 }
+
+// A thread's balances for its page are read once per event id, like its
+// rows: views arriving together after a change wait for one read, and a
+// view that read an earlier id takes the balances kept for a later one.
+func TestThreadBalancesReadOncePerEvent(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := dbtest.New(t)
+	th, u, _ := editThread(t, d, 3, "10.00", "20.00", "30.00")
+	at := func() int64 {
+		g, _, err := d.Membership(ctx, th, u[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return g.EventSeq
+	}
+	together := func(seq int64) []db.ThreadBalance {
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		out := make([]db.ThreadBalance, 20)
+		errs := make([]error, 20)
+		for i := range 20 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				out[i], errs[i] = d.ThreadBalancesAt(ctx, th, seq)
+			}()
+		}
+		close(start)
+		wg.Wait()
+		for _, err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		return out
+	}
+	owes := func(b db.ThreadBalance, who int64) string {
+		for _, p := range b.Positions["EUR"] {
+			if p.UserID == who {
+				return p.Amount.Amount.String()
+			}
+		}
+		return "0"
+	}
+	first := at()
+	before := d.BalanceReads()
+	for _, b := range together(first) {
+		if got := owes(b, u[2]); got != "-30" {
+			t.Fatalf("at %d: the third person's position is %s, want -30", first, got)
+		}
+	}
+	if n := d.BalanceReads() - before; n != 1 {
+		t.Errorf("20 views at event %d read the balances %d times, want once", first, n)
+	}
+	// A second split moves the positions and writes an event: read afresh.
+	if _, err := d.CreateSplit(ctx, th, u[0], editPlan(t, d, th, u, "Drinks", "", "5.00", "5.00")); err != nil {
+		t.Fatal(err)
+	}
+	second := at()
+	if second <= first {
+		t.Fatalf("the event id did not move: %d, then %d", first, second)
+	}
+	before = d.BalanceReads()
+	for _, b := range together(second) {
+		if got := owes(b, u[2]); got != "-35" {
+			t.Fatalf("at %d: the third person's position is %s, want -35", second, got)
+		}
+	}
+	if n := d.BalanceReads() - before; n != 1 {
+		t.Errorf("20 views at event %d read the balances %d times, want once", second, n)
+	}
+	// A view that read the earlier id (before the split) takes the newer
+	// balances without reading: they were read after its id too.
+	b, err := d.ThreadBalancesAt(ctx, th, first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := owes(b, u[2]); got != "-35" || d.BalanceReads() != before+1 {
+		t.Errorf("a view at the earlier id %d: position %s after %d reads, want -35 and no new read", first, got, d.BalanceReads()-before)
+	}
+}

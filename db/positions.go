@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -464,15 +465,52 @@ func (b ThreadBalance) Settled() bool { return len(b.Currencies) == 0 }
 
 // ThreadBalancesAt is ThreadBalances for a page that read the thread's
 // event id seq: every move of a position or claim writes an event, so the
-// balances read for an id serve every view at that id (kept for the latest
-// id seen per thread; a result read later is never older than seq).
+// balances read for an id serve every view at that id or an earlier one
+// (kept for the latest id seen per thread; a result read later is never
+// older than seq). Views that come while a read for their id or a later one
+// is under way wait for it instead of reading the same rows again: after a
+// write to a busy thread, all its viewers ask for the new id at once.
 func (d *DB) ThreadBalancesAt(ctx context.Context, threadID, seq int64) (ThreadBalance, error) {
 	d.balances.mu.Lock()
-	c, ok := d.balances.m[threadID]
-	d.balances.mu.Unlock()
-	if ok && c.seq == seq {
+	if c, ok := d.balances.m[threadID]; ok && c.seq >= seq {
+		d.balances.mu.Unlock()
 		return c.b, nil
 	}
+	if l := d.balances.loading[threadID]; l != nil && l.seq >= seq {
+		d.balances.mu.Unlock()
+		select {
+		case <-l.done:
+			if l.err == nil {
+				return l.b, nil
+			}
+			// The reader failed (its request ended, say): read for ourselves.
+			return d.readBalancesAt(ctx, threadID, seq)
+		case <-ctx.Done():
+			return ThreadBalance{}, ctx.Err()
+		}
+	}
+	// No read, or one at an earlier id: this one is the thread's newest.
+	l := &balanceLoad{seq: seq, done: make(chan struct{})}
+	if d.balances.loading == nil {
+		d.balances.loading = map[int64]*balanceLoad{}
+	}
+	d.balances.loading[threadID] = l
+	d.balances.mu.Unlock()
+
+	l.b, l.err = d.readBalancesAt(ctx, threadID, seq)
+	d.balances.mu.Lock()
+	if d.balances.loading[threadID] == l {
+		delete(d.balances.loading, threadID)
+	}
+	d.balances.mu.Unlock()
+	close(l.done)
+	return l.b, l.err
+}
+
+// readBalancesAt reads the thread's balances and keeps them for views at
+// seq or before.
+func (d *DB) readBalancesAt(ctx context.Context, threadID, seq int64) (ThreadBalance, error) {
+	d.balances.reads.Add(1)
 	b, err := d.ThreadBalances(ctx, threadID)
 	if err != nil {
 		return b, err
@@ -489,15 +527,26 @@ func (d *DB) ThreadBalancesAt(ctx context.Context, threadID, seq int64) (ThreadB
 }
 
 // balancesCache is ThreadBalancesAt's: the balances of each thread at the
-// latest event id a page asked for.
+// latest event id a page asked for, and the read under way per thread.
 type balancesCache struct {
-	mu sync.Mutex
-	m  map[int64]balanceAt
+	mu      sync.Mutex
+	m       map[int64]balanceAt
+	loading map[int64]*balanceLoad
+	reads   atomic.Int64 // reads from the database, for tests
 }
 
 type balanceAt struct {
 	seq int64
 	b   ThreadBalance
+}
+
+// balanceLoad is a read of a thread's balances at an event id, which views
+// at that id or an earlier one wait for.
+type balanceLoad struct {
+	seq  int64
+	done chan struct{}
+	b    ThreadBalance
+	err  error
 }
 
 // ThreadBalances reads the thread's positions (O(members)) and makes the
