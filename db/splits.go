@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -141,10 +142,24 @@ func (s Split) ShareOf(userID int64) (Share, bool) {
 func (d *DB) CreateSplit(ctx context.Context, threadID, creatorID int64, plan SplitPlan) (int64, error) {
 	var id int64
 	err := d.inTx(ctx, nil, func(tx *sqlx.Tx) error {
+		// The rows of the people the split names (its creator, collector,
+		// shares and payers) are locked so that one of them leaving or
+		// being removed meanwhile waits for this split and then sees what
+		// they owe in it (memberOwes); the thread's other members are not
+		// locked, so splits created at once in a big thread do not all
+		// share locks on every member's row.
+		named := []int64{creatorID, plan.CollectorID}
+		for _, s := range plan.Shares {
+			named = append(named, s.UserID)
+		}
+		for _, p := range plan.Payers {
+			named = append(named, p.UserID)
+		}
+		slices.Sort(named)
+		named = slices.Compact(named)
 		var members []int64
-		// Locked so that a member leaving or being removed meanwhile waits
-		// for this split and then sees what they owe in it (memberOwes).
-		if err := tx.SelectContext(ctx, &members, `SELECT user_id FROM group_members WHERE group_id = $1 FOR KEY SHARE`, threadID); err != nil {
+		if err := tx.SelectContext(ctx, &members, `SELECT user_id FROM group_members WHERE group_id = $1 AND user_id = ANY($2) FOR KEY SHARE`,
+			threadID, pq.Array(named)); err != nil {
 			return err
 		}
 		in := map[int64]bool{}
@@ -177,15 +192,25 @@ func (d *DB) CreateSplit(ctx context.Context, threadID, creatorID int64, plan Sp
 		if err != nil {
 			return err
 		}
+		// Every share in one statement, and every payer in one.
+		users := make([]int64, len(plan.Shares))
+		amounts := make([]string, len(plan.Shares))
 		for i, s := range plan.Shares {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO shares (group_id, split_id, user_id, position, amount) VALUES ($1, $2, $3, $4, $5)`,
-				threadID, id, s.UserID, i, s.Amount.Amount); err != nil {
-				return err
-			}
+			users[i], amounts[i] = s.UserID, s.Amount.Amount.String()
 		}
-		for _, p := range plan.Payers {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO split_payers (group_id, split_id, user_id, amount) VALUES ($1, $2, $3, $4)`,
-				threadID, id, p.UserID, p.Amount.Amount); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO shares (group_id, split_id, user_id, position, amount)
+			SELECT $1, $2, s.user_id, s.n - 1, s.amount FROM unnest($3::bigint[], $4::numeric[]) WITH ORDINALITY AS s(user_id, amount, n)`,
+			threadID, id, pq.Array(users), pq.Array(amounts)); err != nil {
+			return err
+		}
+		if len(plan.Payers) > 0 {
+			users, amounts = users[:0], amounts[:0]
+			for _, p := range plan.Payers {
+				users, amounts = append(users, p.UserID), append(amounts, p.Amount.Amount.String())
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO split_payers (group_id, split_id, user_id, amount)
+				SELECT $1, $2, p.user_id, p.amount FROM unnest($3::bigint[], $4::numeric[]) AS p(user_id, amount)`,
+				threadID, id, pq.Array(users), pq.Array(amounts)); err != nil {
 				return err
 			}
 		}
