@@ -124,7 +124,7 @@ func (d *DB) PayByCard(ctx context.Context, p PaymentProvider, c CardPayment) (T
 	in := intentRow{ID: r.ID, Kind: intentCharge, UserID: c.PayerID, CollectorID: nullID(c.CollectorID), Currency: cur.Code,
 		Minor: int32(cur.Minor), Amount: amount.Amount, Token: sql.NullString{String: c.Token, Valid: true},
 		SplitID: nullID(c.SplitID), ShareID: nullID(c.ShareID), Hash: hash, CreatedAt: d.ledgerTime()}
-	if err := insertIntent(ctx, d.x, in); err != nil {
+	if err := insertIntent(ctx, d.prep(d.x), in); err != nil {
 		return Transfer{}, err
 	}
 	if err := d.fault("intent_recorded"); err != nil {

@@ -134,7 +134,7 @@ const inFlightFor = 2 * time.Minute
 func (d *DB) holdPayment(ctx context.Context, action string, userID int64, id string) (release func(), err error) {
 	now := d.ledgerTime()
 	var got []string
-	err = d.x.SelectContext(ctx, &got, `INSERT INTO payments_in_flight AS f (user_id, action, id, started_at) VALUES ($1, $2, $3, $4)
+	err = sqlx.SelectContext(ctx, d.prep(d.x), &got, `INSERT INTO payments_in_flight AS f (user_id, action, id, started_at) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (user_id, action, id) DO UPDATE SET started_at = EXCLUDED.started_at WHERE f.started_at < $5
 		RETURNING f.id`, userID, action, id, now, now.Add(-inFlightFor))
 	if err != nil {
@@ -144,7 +144,7 @@ func (d *DB) holdPayment(ctx context.Context, action string, userID int64, id st
 		return nil, errInFlight.New()
 	}
 	return func() {
-		_, err := d.x.ExecContext(context.WithoutCancel(ctx), `DELETE FROM payments_in_flight
+		_, err := d.prep(d.x).ExecContext(context.WithoutCancel(ctx), `DELETE FROM payments_in_flight
 			WHERE user_id = $1 AND action = $2 AND id = $3 AND started_at = $4`, userID, action, id, now)
 		if err != nil {
 			d.log.Warn("a payment's in-flight mark stays until it is stale", "user_id", userID, "err", err)

@@ -329,7 +329,7 @@ func (d *DB) writePositions(ctx context.Context, tx *sqlx.Tx, id string, threadI
 		UserID  int64           `db:"user_id"`
 		Balance decimal.Decimal `db:"balance"`
 	}
-	if err := tx.SelectContext(ctx, &moved, writePositionsSQL, id, c.Code, c.Minor, total.StringFixed(c.Minor), nullID(splitID),
+	if err := sqlx.SelectContext(ctx, d.prep(tx), &moved, writePositionsSQL, id, c.Code, c.Minor, total.StringFixed(c.Minor), nullID(splitID),
 		d.ledgerTime(), pq.Array(ids), pq.Array(amounts), threadID, event); err != nil {
 		return err
 	}
