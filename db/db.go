@@ -37,6 +37,11 @@ type DB struct {
 	pages     threadCache          // see ThreadPage
 	balances  balancesCache        // see ThreadBalancesAt
 
+	// citus: the database is a Citus coordinator (the citus extension is
+	// installed), where transfers keep PostgreSQL's plan choice (see
+	// genericPlansSQL).
+	citus bool
+
 	settleWindow time.Duration            // see SetSettlementWindow
 	faults       func(point string) error // tests only; see fault
 }
@@ -59,10 +64,15 @@ func Open(ctx context.Context, url string, log *slog.Logger) (*DB, error) {
 		x.Close()
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
+	var citus bool
+	if err := x.GetContext(pctx, &citus, `SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')`); err != nil {
+		x.Close()
+		return nil, fmt.Errorf("connect to database: %w", err)
+	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &DB{x: x, url: url, log: log, now: time.Now}, nil
+	return &DB{x: x, url: url, log: log, now: time.Now, citus: citus}, nil
 }
 
 // Close closes the prepared statements and every connection.
