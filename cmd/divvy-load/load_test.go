@@ -116,9 +116,12 @@ func (c *chunks) Read(p []byte) (int, error) {
 	return k, nil
 }
 
-func TestSSEReader(t *testing.T) {
+// sseFixture is an event stream with every case the readers must get
+// right (comments, a retry, CRLF, ids and names carried over, an event
+// without data, one cut mid-line), and the events it holds.
+func sseFixture() (stream string, want []sseWant) {
 	long := strings.Repeat("x", 100)
-	stream := "retry: 1000\n: connected\n\n" +
+	stream = "retry: 1000\n: connected\n\n" +
 		"id: 2\nevent: message\ndata: <ol>one</ol>\n\n" +
 		": ping\n\n" +
 		"id: 3\r\nevent: split\r\ndata: line 1\r\ndata:line 2\r\n\r\n" +
@@ -127,21 +130,26 @@ func TestSSEReader(t *testing.T) {
 		"id: 5\nevent: split\ndata: " + long + "\n\n" +
 		"id: 6\nevent: reload\ndata: reload\n\n" +
 		"id: 7\nevent: cut\ndata: half a li"
-	r := newSSEReader(&chunks{s: stream, n: 7}, 16) // a buffer smaller than a line
-	type ev struct{ id, name, data string }
-	want := []ev{
+	return stream, []sseWant{
 		{"2", "message", "<ol>one</ol>"},
 		{"3", "split", "line 1\nline 2"},
 		{"3", "message", "no id or name"},
 		{"5", "split", long},
 		{"6", "reload", "reload"},
 	}
+}
+
+type sseWant struct{ id, name, data string }
+
+func TestSSEReader(t *testing.T) {
+	stream, want := sseFixture()
+	r := newSSEReader(&chunks{s: stream, n: 7}, 16) // a buffer smaller than a line
 	for i, w := range want {
 		e, err := r.Next()
 		if err != nil {
 			t.Fatalf("event %d: %v", i, err)
 		}
-		if got := (ev{e.ID(), e.Name, string(e.Data)}); got != w {
+		if got := (sseWant{e.ID(), e.Name, string(e.Data)}); got != w {
 			t.Errorf("event %d = %+v, want %+v", i, got, w)
 		}
 	}
