@@ -35,7 +35,7 @@ func citusPort() int {
 
 func nodeURL(port int, database string) string {
 	u := url.URL{Scheme: "postgres", User: url.User("postgres"), Host: "127.0.0.1:" + strconv.Itoa(port),
-		Path: "/" + database, RawQuery: "sslmode=disable&connect_timeout=5"}
+		Path: "/" + database, RawQuery: "sslmode=disable&connect_timeout=20"}
 	return u.String()
 }
 

@@ -50,7 +50,18 @@ func (s *Server) Stop() error {
 }
 
 // DefaultURL is the local server a stock install listens on.
-const DefaultURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable&connect_timeout=3"
+//
+// connect_timeout bounds a new connection's start-up (TCP, then the
+// server's answer), not the queries after it. A loaded machine can take
+// seconds to fork and start a backend; 3 s cut connections of a busy CI
+// run ("read tcp ...: i/o timeout" inside a transaction's first
+// statement), so the bound is generous. Reachable probes with its own,
+// shorter deadline.
+const DefaultURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable&connect_timeout=" + connectTimeout
+
+// connectTimeout is the start-up bound of every URL this package gives
+// out, in seconds (see DefaultURL).
+const connectTimeout = "20"
 
 // ErrNoPostgres says neither a running server nor the server binaries were found.
 var ErrNoPostgres = errors.New("no PostgreSQL found: install it (Debian/Ubuntu: apt-get install postgresql; macOS: brew install postgresql) or set DATABASE_URL")
@@ -229,7 +240,7 @@ func startPrivate(ctx context.Context, bin, dataDir string, log *slog.Logger) (*
 }
 
 func privateURL(port int) string {
-	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable&connect_timeout=3", port)
+	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable&connect_timeout=%s", port, connectTimeout)
 }
 
 // runningPort reads the port of a running postmaster from postmaster.pid.
