@@ -110,6 +110,28 @@ func zeroSumGroups(bs []balance) [][]balance {
 	if n == 0 {
 		return nil
 	}
+	// Every zero-sum group holds at least one creditor and one debtor, so
+	// there are never more groups than the smaller side has people. With
+	// one creditor (a collector everybody owes) or one debtor, the answer
+	// is the whole, which the search below would take 2^n steps to find:
+	// about 20 ms at n = 20, on every change of a thread's balances.
+	var creditors, debtors int
+	for _, b := range bs {
+		if b.units > 0 {
+			creditors++
+		} else {
+			debtors++
+		}
+	}
+	if min(creditors, debtors) <= 1 {
+		return [][]balance{bs}
+	}
+	return searchZeroSumGroups(bs)
+}
+
+// searchZeroSumGroups is zeroSumGroups by the search over every subset.
+func searchZeroSumGroups(bs []balance) [][]balance {
+	n := len(bs)
 	// The sum of a subset is the sum of its low half plus the sum of its high
 	// half: two tables of 2^(n/2) entries instead of one of 2^n keep the
 	// working set to best, 1 MiB at n = 20, which stays in cache.

@@ -3,6 +3,7 @@ package money
 import (
 	"errors"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"testing"
 
@@ -322,6 +323,52 @@ func BenchmarkSettleUp20(b *testing.B) {
 		if units[i] == 0 {
 			units[i] = 1
 		}
+		sum += units[i]
+	}
+	units[19] = -sum
+	net := balances(b, "EUR", units...)
+	for b.Loop() {
+		if _, err := SettleUp(net); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// With one creditor (everybody owes the collector) or one debtor the
+// balances make one zero-sum group: zeroSumGroups says so without the
+// search, and says what the search says.
+func TestZeroSumGroupsOneSided(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 8))
+	for k := range 300 {
+		n := 2 + r.IntN(maxExact-1)
+		bs := make([]balance, n)
+		var sum int64
+		for i := range n - 1 {
+			bs[i] = balance{who: i, units: -1 - r.Int64N(5000)}
+			sum += bs[i].units
+		}
+		bs[n-1] = balance{who: n - 1, units: -sum}
+		if k%2 == 1 { // one debtor, the others owed
+			for i := range bs {
+				bs[i].units = -bs[i].units
+			}
+		}
+		r.Shuffle(n, func(i, j int) { bs[i], bs[j] = bs[j], bs[i] })
+		got, want := zeroSumGroups(bs), searchZeroSumGroups(bs)
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("zeroSumGroups(%v) = %v; the search says %v", bs, got, want)
+		}
+	}
+}
+
+// BenchmarkSettleUpOneCollector: 19 people owe one collector, the usual
+// shape of a thread's balances while a split is being paid.
+func BenchmarkSettleUpOneCollector(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 1))
+	units := make([]int64, 20)
+	var sum int64
+	for i := range 19 {
+		units[i] = -1 - r.Int64N(10000)
 		sum += units[i]
 	}
 	units[19] = -sum
