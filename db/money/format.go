@@ -1,6 +1,7 @@
 package money
 
 import (
+	"strconv"
 	"strings"
 )
 
@@ -76,6 +77,28 @@ func FormatPlain(m Money, locale string) string {
 // digitsOf returns the digits of |m| rounded to minor decimals, before and
 // after the decimal point.
 func digitsOf(m Money, minor int32) (whole, frac string, negative bool) {
+	// The usual amount, a few digits with at most minor decimals, is
+	// written from its integer coefficient: the decimal library's rounding
+	// and string (big.Int arithmetic and fmt) were 7 % of a thread page's
+	// CPU, which shows many amounts.
+	if e := m.Amount.Exponent(); e <= 0 && e >= -minor && minor <= 4 && m.Amount.NumDigits()+int(e+minor) <= 18 {
+		u := m.Amount.CoefficientInt64()
+		for range e + minor {
+			u *= 10
+		}
+		if negative = u < 0; negative {
+			u = -u
+		}
+		digits := strconv.FormatInt(u, 10)
+		if minor == 0 {
+			return digits, "", negative
+		}
+		if n := int(minor) + 1 - len(digits); n > 0 {
+			digits = strings.Repeat("0", n) + digits
+		}
+		cut := len(digits) - int(minor)
+		return digits[:cut], digits[cut:], negative
+	}
 	d := m.Amount.Round(minor)
 	whole, frac, _ = strings.Cut(d.Abs().StringFixed(minor), ".")
 	return whole, frac, d.IsNegative()

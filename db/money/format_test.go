@@ -1,6 +1,8 @@
 package money
 
 import (
+	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -100,4 +102,40 @@ func FuzzFormatRoundTrip(f *testing.F) {
 		}
 		checkRoundTrip(t, m, m.String())
 	})
+}
+
+// digitsOf's fast path (an integer coefficient) says what the decimal
+// library's rounding and string say, for amounts of every scale, sign and
+// size around its limits.
+func TestDigitsOfFastPath(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 21))
+	slow := func(m Money, minor int32) (string, string, bool) {
+		d := m.Amount.Round(minor)
+		w, f, _ := strings.Cut(d.Abs().StringFixed(minor), ".")
+		return w, f, d.IsNegative()
+	}
+	for k := range 20000 {
+		minor := int32(r.IntN(5))
+		exp := -int32(r.IntN(7)) // more decimals than minor take the slow path
+		if k%7 == 0 {
+			exp = int32(r.IntN(3))
+		}
+		coef := r.Int64N(1 << uint(1+r.IntN(62)))
+		if r.IntN(2) == 0 {
+			coef = -coef
+		}
+		m := Money{Amount: decimal.New(coef, exp), Currency: "EUR"}
+		gw, gf, gn := digitsOf(m, minor)
+		ww, wf, wn := slow(m, minor)
+		if gw != ww || gf != wf || gn != wn {
+			t.Fatalf("digitsOf(%s, %d) = %q %q %v; want %q %q %v", m.Amount, minor, gw, gf, gn, ww, wf, wn)
+		}
+	}
+}
+
+func BenchmarkFormat(b *testing.B) {
+	m := Money{Amount: decimal.RequireFromString("1234.50"), Currency: "EUR"}
+	for b.Loop() {
+		Format(m, "fr")
+	}
 }
