@@ -379,3 +379,78 @@ func BenchmarkSettleUpOneCollector(b *testing.B) {
 		}
 	}
 }
+
+// The chain over the zero-sum subsets finds as many groups as the search
+// over every subset, and its groups cut the balances exactly, each adding
+// up to zero: on inputs of 4 to 20 balances, from amounts small enough that
+// many subsets add up to zero (where it may give up) to cents, where few do.
+func TestChainZeroSumGroups(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 4))
+	chained := 0
+	for k := range 600 {
+		n := 4 + r.IntN(maxExact-3)
+		spread := []int64{4, 20, 300, 100000}[k%4]
+		bs := make([]balance, n)
+		var sum int64
+		for i := range n - 1 {
+			u := 1 + r.Int64N(spread)
+			if r.IntN(2) == 0 {
+				u = -u
+			}
+			bs[i] = balance{who: i, units: u}
+			sum += u
+		}
+		if sum == 0 {
+			continue
+		}
+		bs[n-1] = balance{who: n - 1, units: -sum}
+		got, ok := chainZeroSumGroups(bs)
+		if !ok {
+			continue
+		}
+		chained++
+		if want := searchZeroSumGroups(bs); len(got) != len(want) {
+			t.Fatalf("chain cut %v into %d groups, the search into %d", bs, len(got), len(want))
+		}
+		seen := map[int]bool{}
+		for _, g := range got {
+			var s int64
+			for _, b := range g {
+				if seen[b.who] {
+					t.Fatalf("chain cut %v: %d in two groups", bs, b.who)
+				}
+				seen[b.who] = true
+				s += b.units
+			}
+			if s != 0 || len(g) == 0 {
+				t.Fatalf("chain cut %v: group %v adds up to %d", bs, g, s)
+			}
+		}
+		if len(seen) != n {
+			t.Fatalf("chain cut %v: %d of %d balances in a group", bs, len(seen), n)
+		}
+	}
+	if chained < 300 {
+		t.Errorf("the chain took only %d of 600 inputs", chained)
+	}
+}
+
+// BenchmarkSettleUp20TwoCollectors: 20 members, two of whom are owed (two
+// splits being paid in one thread), amounts in cents.
+func BenchmarkSettleUp20TwoCollectors(b *testing.B) {
+	r := rand.New(rand.NewPCG(2, 2))
+	units := make([]int64, 20)
+	var sum int64
+	for i := range 18 {
+		units[i] = -1 - r.Int64N(10000)
+		sum += units[i]
+	}
+	units[18] = -sum / 3
+	units[19] = -sum - units[18]
+	net := balances(b, "EUR", units...)
+	for b.Loop() {
+		if _, err := SettleUp(net); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
