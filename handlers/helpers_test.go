@@ -25,7 +25,7 @@ import (
 
 // testApp is the real router and middleware over a fresh database.
 type testApp struct {
-	t        *testing.T
+	t        testing.TB
 	srv      *httptest.Server
 	store    *db.DB
 	provider *sandbox.Provider
@@ -33,7 +33,7 @@ type testApp struct {
 	broker   *handlers.Broker
 }
 
-func newApp(t *testing.T) *testApp {
+func newApp(t testing.TB) *testApp {
 	t.Helper()
 	return newAppStore(t, slog.New(slog.DiscardHandler), dbtest.New(t))
 }
@@ -60,12 +60,12 @@ func newAppLogged(t *testing.T, log *slog.Logger) *testApp {
 
 // newAppStore is newApp over store, logging to log, with its options
 // edited by edits.
-func newAppStore(t *testing.T, log *slog.Logger, store *db.DB, edits ...func(*handlers.Options)) *testApp {
+func newAppStore(t testing.TB, log *slog.Logger, store *db.DB, edits ...func(*handlers.Options)) *testApp {
 	t.Helper()
 	return newAppFull(t, log, store, nil, edits...)
 }
 
-func newAppFull(t *testing.T, log *slog.Logger, store *db.DB, wrap func(db.Notifier) db.Notifier, edits ...func(*handlers.Options)) *testApp {
+func newAppFull(t testing.TB, log *slog.Logger, store *db.DB, wrap func(db.Notifier) db.Notifier, edits ...func(*handlers.Options)) *testApp {
 	t.Helper()
 	store.SetPINPepper("handler test pepper")
 	provider, err := sandbox.New([]byte("handler test sandbox key"), time.Second)
@@ -219,7 +219,7 @@ func (a *testApp) mailedLink(address, kind, pattern string) string {
 	}
 }
 
-func wantStatus(t *testing.T, what string, res response, want int) {
+func wantStatus(t testing.TB, what string, res response, want int) {
 	t.Helper()
 	if res.status != want {
 		t.Fatalf("%s: status %d, want %d\n%.600s", what, res.status, want, res.body)
