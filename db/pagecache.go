@@ -35,18 +35,8 @@ type threadRows struct {
 type threadCache struct {
 	mu      sync.Mutex
 	m       map[int64]*threadRows
-	loading map[int64]*pageLoad // the read in progress per thread
-	reads   atomic.Int64        // reads from the database, for tests
-}
-
-// pageLoad is a read of a thread's page rows at an event id, which
-// requests at the same id wait for.
-type pageLoad struct {
-	seq   int64
-	limit int
-	done  chan struct{}
-	rows  ThreadRows
-	err   error
+	loading seqLoads[ThreadRows] // the read in progress per thread
+	reads   atomic.Int64         // reads from the database, for tests
 }
 
 // ThreadRows is what a thread page shows, as read.
@@ -70,42 +60,9 @@ func (d *DB) ThreadPage(ctx context.Context, threadID, seq int64, limit int) (Th
 		d.pages.mu.Unlock()
 		return ThreadRows{c.members, c.msgs, c.more, c.splits}, nil
 	}
-	l := d.pages.loading[threadID]
-	if l != nil && l.seq >= seq && l.limit == limit {
-		d.pages.mu.Unlock()
-		select {
-		case <-l.done:
-			if l.err == nil {
-				return l.rows, nil
-			}
-			// The reader failed (its browser left, say): read for ourselves.
-			return d.readThreadPage(ctx, threadID, seq, limit)
-		case <-ctx.Done():
-			return ThreadRows{}, ctx.Err()
-		}
-	}
-	if l != nil && l.limit != limit {
-		// A read of another length is under way: this one goes alone.
-		d.pages.mu.Unlock()
+	return d.pages.loading.load(ctx, &d.pages.mu, threadID, seq, limit, func() (ThreadRows, error) {
 		return d.readThreadPage(ctx, threadID, seq, limit)
-	}
-	// No read, or one at an earlier event id: this one is the thread's
-	// newest, which the requests at its id (or earlier) wait for.
-	l = &pageLoad{seq: seq, limit: limit, done: make(chan struct{})}
-	if d.pages.loading == nil {
-		d.pages.loading = map[int64]*pageLoad{}
-	}
-	d.pages.loading[threadID] = l
-	d.pages.mu.Unlock()
-
-	l.rows, l.err = d.readThreadPage(ctx, threadID, seq, limit)
-	d.pages.mu.Lock()
-	if d.pages.loading[threadID] == l {
-		delete(d.pages.loading, threadID)
-	}
-	d.pages.mu.Unlock()
-	close(l.done)
-	return l.rows, l.err
+	})
 }
 
 // readThreadPage reads a thread page's rows and keeps them for requests

@@ -476,35 +476,9 @@ func (d *DB) ThreadBalancesAt(ctx context.Context, threadID, seq int64) (ThreadB
 		d.balances.mu.Unlock()
 		return c.b, nil
 	}
-	if l := d.balances.loading[threadID]; l != nil && l.seq >= seq {
-		d.balances.mu.Unlock()
-		select {
-		case <-l.done:
-			if l.err == nil {
-				return l.b, nil
-			}
-			// The reader failed (its request ended, say): read for ourselves.
-			return d.readBalancesAt(ctx, threadID, seq)
-		case <-ctx.Done():
-			return ThreadBalance{}, ctx.Err()
-		}
-	}
-	// No read, or one at an earlier id: this one is the thread's newest.
-	l := &balanceLoad{seq: seq, done: make(chan struct{})}
-	if d.balances.loading == nil {
-		d.balances.loading = map[int64]*balanceLoad{}
-	}
-	d.balances.loading[threadID] = l
-	d.balances.mu.Unlock()
-
-	l.b, l.err = d.readBalancesAt(ctx, threadID, seq)
-	d.balances.mu.Lock()
-	if d.balances.loading[threadID] == l {
-		delete(d.balances.loading, threadID)
-	}
-	d.balances.mu.Unlock()
-	close(l.done)
-	return l.b, l.err
+	return d.balances.loading.load(ctx, &d.balances.mu, threadID, seq, 0, func() (ThreadBalance, error) {
+		return d.readBalancesAt(ctx, threadID, seq)
+	})
 }
 
 // readBalancesAt reads the thread's balances and keeps them for views at
@@ -531,22 +505,13 @@ func (d *DB) readBalancesAt(ctx context.Context, threadID, seq int64) (ThreadBal
 type balancesCache struct {
 	mu      sync.Mutex
 	m       map[int64]balanceAt
-	loading map[int64]*balanceLoad
+	loading seqLoads[ThreadBalance]
 	reads   atomic.Int64 // reads from the database, for tests
 }
 
 type balanceAt struct {
 	seq int64
 	b   ThreadBalance
-}
-
-// balanceLoad is a read of a thread's balances at an event id, which views
-// at that id or an earlier one wait for.
-type balanceLoad struct {
-	seq  int64
-	done chan struct{}
-	b    ThreadBalance
-	err  error
 }
 
 // ThreadBalances reads the thread's positions (O(members)) and makes the
