@@ -326,12 +326,7 @@ func BenchmarkSettleUp20(b *testing.B) {
 		sum += units[i]
 	}
 	units[19] = -sum
-	net := balances(b, "EUR", units...)
-	for b.Loop() {
-		if _, err := SettleUp(net); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchSettleUp(b, units)
 }
 
 // With one creditor (everybody owes the collector) or one debtor the
@@ -372,12 +367,7 @@ func BenchmarkSettleUpOneCollector(b *testing.B) {
 		sum += units[i]
 	}
 	units[19] = -sum
-	net := balances(b, "EUR", units...)
-	for b.Loop() {
-		if _, err := SettleUp(net); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchSettleUp(b, units)
 }
 
 // The chain over the zero-sum subsets finds as many groups as the search
@@ -447,6 +437,11 @@ func BenchmarkSettleUp20TwoCollectors(b *testing.B) {
 	}
 	units[18] = -sum / 3
 	units[19] = -sum - units[18]
+	benchSettleUp(b, units)
+}
+
+// benchSettleUp measures SettleUp on these balances, in euro cents.
+func benchSettleUp(b *testing.B, units []int64) {
 	net := balances(b, "EUR", units...)
 	for b.Loop() {
 		if _, err := SettleUp(net); err != nil {
