@@ -107,9 +107,9 @@ func (d *DB) applyTransfer(ctx context.Context, sqltx *sqlx.Tx, r TransferReques
 	// taken without a race, whichever accounts they touch. The same
 	// statement puts the rest of the transaction on generic plans (see
 	// genericPlansSQL).
-	lockID := `SELECT pg_advisory_xact_lock(hashtextextended($1, 0)), ` + genericPlansSQL
-	if d.citus {
-		lockID = `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`
+	lockID := `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`
+	if !d.citus {
+		lockID += `, ` + genericPlansSQL
 	}
 	if _, err := tx.ExecContext(ctx, lockID, r.ID); err != nil {
 		return outcome{}, err
