@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"divvy/db"
 	"divvy/db/dbtest"
 	"divvy/handlers"
 )
@@ -26,11 +27,17 @@ func TestDevServerSaysWhereTheMailIs(t *testing.T) {
 	fr.lang = "fr"
 	wantBody(t, "French forgot answer", fr.post("/password/forgot", url.Values{"email": {"eve@example.com"}}), "Ouvrir la boîte d’envoi")
 
+	// Mails leave after the answer: wait until the sign-up's is written,
+	// then the outbox page must link it.
+	want := app.mailedLink("eve@example.com", db.NotifySignupConfirm, `/signup/confirm/[A-Za-z0-9_-]+`)
 	outbox := c.get("/dev/outbox")
 	wantStatus(t, "outbox", outbox, http.StatusOK)
 	m := regexp.MustCompile(`<a href="http://divvy\.test(/signup/confirm/[A-Za-z0-9_-]+)">`).FindStringSubmatch(outbox.body)
 	if m == nil {
 		t.Fatalf("the outbox does not link the sign-up mail's address:\n%s", outbox.body)
+	}
+	if m[1] != want {
+		t.Fatalf("the outbox links %s, the mail says %s", m[1], want)
 	}
 	wantStatus(t, "confirm from the outbox's link", c.post(m[1], nil), http.StatusSeeOther)
 	wantBody(t, "signed in", c.get("/"), "Hello, Eve")
