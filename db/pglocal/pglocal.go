@@ -230,9 +230,22 @@ func startPrivate(ctx context.Context, bin, dataDir string, log *slog.Logger) (*
 	stop := func() error {
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 		defer cancel()
+		pid, _ := postmasterPID(pgdata)
 		out, err := run(sctx, "pg_ctl", "stop", "-m", "fast", "-w", "-D", pgdata)
 		if err != nil {
 			return fmt.Errorf("pg_ctl stop: %v: %s", err, out)
+		}
+		// pg_ctl returns once postmaster.pid is gone, which the postmaster
+		// removes on its way out, a moment before it exits: wait for the
+		// process itself, so "stopped" means no postmaster runs.
+		if pid > 0 {
+			for processRuns(pid) {
+				select {
+				case <-sctx.Done():
+					return fmt.Errorf("postmaster %d still running after pg_ctl stop", pid)
+				case <-time.After(10 * time.Millisecond):
+				}
+			}
 		}
 		return nil
 	}
@@ -241,6 +254,39 @@ func startPrivate(ctx context.Context, bin, dataDir string, log *slog.Logger) (*
 
 func privateURL(port int) string {
 	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable&connect_timeout=%s", port, connectTimeout)
+}
+
+// postmasterPID reads the postmaster's process id from postmaster.pid.
+func postmasterPID(pgdata string) (int, bool) {
+	b, err := os.ReadFile(filepath.Join(pgdata, "postmaster.pid"))
+	if err != nil {
+		return 0, false
+	}
+	first, _, _ := strings.Cut(string(b), "\n")
+	pid, err := strconv.Atoi(strings.TrimSpace(first))
+	return pid, err == nil && pid > 0
+}
+
+// processRuns reports whether process pid runs. A zombie (exited, not yet
+// reaped by a parent or an init that does not reap) counts as gone.
+func processRuns(pid int) bool {
+	if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
+		return false
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		// No /proc (not Linux): kill(pid, 0) above said it exists.
+		return !os.IsNotExist(err) || !procMounted()
+	}
+	// pid (comm) state ...: comm may hold spaces; the state follows the last ')'.
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	return i < 0 || i+2 >= len(s) || s[i+2] != 'Z'
+}
+
+func procMounted() bool {
+	_, err := os.Stat("/proc/self/stat")
+	return err == nil
 }
 
 // runningPort reads the port of a running postmaster from postmaster.pid.

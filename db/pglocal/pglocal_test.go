@@ -56,8 +56,15 @@ func TestStartPrivateCluster(t *testing.T) {
 	if again.AdminURL != s.AdminURL || again.stop != nil {
 		t.Errorf("second start = %q (stop set: %v); want reuse of %q without owning it", again.AdminURL, again.stop != nil, s.AdminURL)
 	}
+	pid, ok := postmasterPID(s.DataDir)
+	if !ok || !processRuns(pid) {
+		t.Fatalf("postmaster.pid of %s: pid %d, ok %v, running %v", s.DataDir, pid, ok, ok && processRuns(pid))
+	}
 	if err := s.Stop(); err != nil {
 		t.Fatalf("stop: %v", err)
+	}
+	if processRuns(pid) {
+		t.Fatalf("postmaster %d still runs after Stop returned", pid)
 	}
 	if Reachable(ctx, s.AdminURL) == nil {
 		t.Fatalf("server still answers after Stop")
